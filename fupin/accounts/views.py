@@ -1,0 +1,73 @@
+"""Sign-in, sign-out, the user's own page and API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fupin.accounts import services
+from fupin.accounts.forms import ApiTokenForm, LoginForm
+
+LOCKED_MESSAGE = "该账号连续登录失败次数过多，已锁定 {minutes} 分钟。/ Too many failed sign-ins: this account is locked for {minutes} minutes."
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["idle_logout"] = self.request.session.pop("fupin_idle_logout", False)
+        return context
+
+
+login_view = login_not_required(LoginView.as_view())
+
+
+@login_not_required
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    form = LoginForm(request, data=request.POST or None)
+    return render(request, "accounts/login.html",
+                  {"form": form, "locked_message": LOCKED_MESSAGE.format(minutes=minutes)}, status=429)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    return auth_views.LogoutView.as_view()(request)
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    tokens = request.user.api_tokens.order_by("-created_at")  # type: ignore[union-attr]
+    new_token = request.session.pop("fupin_new_token", None)
+    return render(request, "accounts/profile.html",
+                  {"tokens": tokens, "form": ApiTokenForm(), "new_token": new_token})
+
+
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        _, raw = services.api_token_create(user=request.user, name=form.cleaned_data["name"],
+                                           days=form.cleaned_data["days"])
+        request.session["fupin_new_token"] = raw
+        messages.success(request, _("令牌已创建，请立即复制保存，它只显示这一次。"))
+    else:
+        messages.error(request, _("令牌用途不能为空。"))
+    return redirect("accounts:profile")
+
+
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    services.api_token_revoke(user=request.user, token_id=pk)
+    messages.success(request, _("令牌已吊销。"))
+    return redirect("accounts:profile")

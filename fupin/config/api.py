@@ -1,0 +1,28 @@
+"""The JSON API under /api/v1/: one NinjaAPI, each app contributes its router."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from fupin.accounts.api import router as accounts_router
+from fupin.accounts.api_auth import API_AUTH
+from fupin.areas.api import router as areas_router
+from fupin.core.api import router as core_router
+from fupin.core.api_errors import install_error_handlers
+from fupin.registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="Fupin 精准扶贫管理平台 API",
+    version="1",
+    description="所有接口需要登录会话或 API 令牌（Authorization: Bearer …）。错误统一为 "
+    '{"message", "code", "fields"}. / Every endpoint needs a session or a bearer token.',
+    auth=API_AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("/accounts", accounts_router)
+api.add_router("/areas", areas_router)
+api.add_router("/audit", core_router)
+api.add_router("/registry", registry_router)

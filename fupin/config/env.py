@@ -1,0 +1,76 @@
+"""Typed environment helpers (after healthchecks): refuse what they cannot read."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_MISSING = object()
+
+
+class Env:
+    """Reads settings from the process environment, then from an optional ``.env`` file."""
+
+    def __init__(self, dotenv: Path) -> None:
+        self._env = environ.Env()
+        if dotenv.is_file():
+            environ.Env.read_env(str(dotenv), overwrite=False)
+
+    def str(self, name: str, *, default: Any = _MISSING) -> str:
+        value = os.environ.get(name)
+        if value is None:
+            if default is _MISSING:
+                raise ImproperlyConfigured(f"environment variable {name} is required")
+            return str(default)
+        return value
+
+    def secret(self, name: str, *, default: Any = _MISSING) -> str:
+        """A secret may also come from a file named by ``NAME_FILE`` (container secrets)."""
+        path = os.environ.get(f"{name}_FILE")
+        if path:
+            return Path(path).read_text(encoding="utf-8").strip()
+        return self.str(name, default=default)
+
+    def bool(self, name: str, *, default: bool) -> bool:
+        raw = os.environ.get(name)
+        if raw is None:
+            return default
+        lowered = raw.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no)")
+
+    def int(self, name: str, *, default: int) -> int:
+        raw = os.environ.get(name)
+        if raw is None:
+            return default
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from exc
+
+    def list(self, name: str, *, default: Sequence[str]) -> list[str]:
+        raw = os.environ.get(name)
+        if raw is None:
+            return list(default)
+        return [item.strip() for item in raw.split(",") if item.strip()]
+
+    def choice(self, name: str, choices: Sequence[str], *, default: str) -> str:
+        value = self.str(name, default=default)
+        if value not in choices:
+            raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}")
+        return value
+
+    def database(self, name: str, *, default: str) -> dict[str, Any]:
+        url = self.str(name, default=default)
+        config: dict[str, Any] = dict(self._env.db_url_config(url))
+        return config

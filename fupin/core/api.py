@@ -1,0 +1,53 @@
+"""Audit log and job endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from fupin.core import selectors
+
+router = Router(tags=["audit and jobs"])
+
+
+class AuditEntryOut(Schema):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    object_label: str
+    changes: dict[str, object]
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    title: str
+    status: str
+    total: int
+    done: int
+    percent: int
+    message: str
+    retryable: bool
+
+
+@router.get("/entries", response=list[AuditEntryOut])
+def audit_entry_list(request: HttpRequest, user: str = "", object_type: str = "", object_id: str = "",
+                     since: datetime | None = None, until: datetime | None = None, limit: int = 100
+                     ) -> list[AuditEntryOut]:
+    entries = selectors.audit_entry_list(request.user, actor=user, object_type=object_type,
+                                         object_id=object_id, since=since, until=until)
+    return [AuditEntryOut(seq=e.seq, at=e.at, actor=e.actor_label, action=e.action, object_type=e.object_type,
+                          object_id=e.object_id, object_label=e.object_label, changes=e.changes)
+            for e in entries[: max(1, min(limit, 1000))]]
+
+
+@router.get("/jobs/{job_id}", response=JobOut)
+def job_detail(request: HttpRequest, job_id: int) -> JobOut:
+    job = selectors.job_get(request.user, job_id)
+    return JobOut(id=job.pk, kind=job.kind, title=job.title, status=job.status, total=job.total, done=job.done,
+                  percent=job.percent, message=job.message, retryable=job.retryable)

@@ -1,0 +1,151 @@
+"""The append-only, hash-chained audit log.
+
+Every service that writes calls :func:`audit_record` inside its transaction; reads and exports of
+personal data call it too. Each entry's hash covers its own canonical content and the previous
+entry's hash, so a row edited or deleted directly in SQL breaks the chain from that row on, and
+:func:`audit_verify` names the first broken entry.
+
+Appends are serialised by locking the single ``AuditChainHead`` row (``SELECT ... FOR UPDATE`` on
+PostgreSQL; SQLite serialises writers itself), so ``seq`` has no gaps even under concurrency.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from fupin.core.models import AuditChainHead, AuditEntry
+
+GENESIS_HASH = "0" * 64
+Action = AuditEntry.Action
+
+
+def _normalise(value: Mapping[str, Any]) -> dict[str, Any]:
+    """Dates, decimals and UUIDs become strings, exactly as they will be read back."""
+    result: dict[str, Any] = json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+    return result
+
+
+def _digest(
+    *, seq: int, at: datetime, actor_id: int | None, actor_label: str, action: str, object_type: str,
+    object_id: str, object_label: str, changes: Mapping[str, Any], prev_hash: str,
+) -> str:
+    canonical = json.dumps(
+        [seq, at.astimezone(UTC).isoformat(), actor_id, actor_label, action, object_type,
+         object_id, object_label, changes, prev_hash],
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def entry_digest(entry: AuditEntry) -> str:
+    return _digest(
+        seq=entry.seq, at=entry.at, actor_id=entry.actor_id, actor_label=entry.actor_label,
+        action=entry.action, object_type=entry.object_type, object_id=entry.object_id,
+        object_label=entry.object_label, changes=entry.changes, prev_hash=entry.prev_hash,
+    )
+
+
+def object_type_of(obj: models.Model) -> str:
+    return obj._meta.label_lower
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_label: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. ``actor`` is a user, or None for the system (commands, jobs)."""
+    if obj is not None:
+        object_type = object_type or object_type_of(obj)
+        object_id = object_id or str(obj.pk)
+        object_label = object_label or str(obj)[:200]
+    head, _ = AuditChainHead.objects.get_or_create(id=1)
+    head = AuditChainHead.objects.select_for_update().get(id=1)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        at=timezone.now(),
+        actor=user,
+        actor_label=user.get_username() if user is not None else "system",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_label=object_label,
+        changes=_normalise(changes or {}),
+        prev_hash=head.entry_hash,
+    )
+    entry.entry_hash = entry_digest(entry)
+    entry.save(force_insert=True)
+    AuditChainHead.objects.filter(id=1).update(seq=entry.seq, entry_hash=entry.entry_hash)
+    return entry
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The stored values of a model instance, by attribute name, ready for a diff."""
+    names = list(fields) if fields is not None else [
+        f.attname for f in obj._meta.concrete_fields if not f.primary_key
+    ]
+    return _normalise({name: getattr(obj, name) for name in names})
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` for every field whose value changed."""
+    return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
+            if before.get(k) != after.get(k)}
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    reason: str = ""
+
+
+def audit_verify(*, batch_size: int = 5000, progress: Any = None) -> VerifyResult:
+    """Walk the chain in order; return the first entry whose hash or link does not hold."""
+    prev_hash = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    last_pk = 0
+    while True:
+        batch = list(AuditEntry.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
+        if not batch:
+            break
+        for entry in batch:
+            if entry.seq != expected_seq:
+                return VerifyResult(False, checked, expected_seq,
+                                    f"第 {expected_seq} 条记录缺失 / entry {expected_seq} is missing")
+            if entry.prev_hash != prev_hash:
+                return VerifyResult(False, checked, entry.seq,
+                                    "与前一条记录的链接断开 / link to the previous entry is broken")
+            if entry_digest(entry) != entry.entry_hash:
+                return VerifyResult(False, checked, entry.seq,
+                                    "记录内容与哈希不符，已被篡改 / content does not match its hash: tampered")
+            prev_hash = entry.entry_hash
+            expected_seq += 1
+            checked += 1
+            last_pk = entry.pk
+        if progress is not None:
+            progress(checked)
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head is not None and (head.seq != checked or head.entry_hash != prev_hash):
+        return VerifyResult(False, checked, checked + 1 if head.seq > checked else checked,
+                            "链尾记录被删除或与链头不符 / entries after the last one were removed")
+    del last_pk
+    return VerifyResult(True, checked)

@@ -1,0 +1,32 @@
+"""Domain errors: services raise these; views and the API map them to one response shape."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request the domain refuses. ``code`` is stable; ``message`` is bilingual (中文 / English)."""
+
+    code = "DOMAIN_ERROR"
+    status = 400
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.fields = fields or {}
+
+
+class TransitionRefused(DomainError):
+    code = "TRANSITION_REFUSED"
+    status = 409
+
+
+class ConcurrentChange(DomainError):
+    code = "CONCURRENT_CHANGE"
+    status = 409
+
+
+class BadInput(DomainError):
+    code = "BAD_INPUT"
+    status = 422

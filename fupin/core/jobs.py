@@ -1,0 +1,134 @@
+"""Background jobs with progress and a heartbeat.
+
+A job is a ``JobRun`` row plus a Django task (``fupin.core.tasks.run_job``) that calls the
+handler registered for the job's kind. Handlers report progress through a :class:`JobReporter`,
+which also beats the heartbeat; pages poll the row, so they show progress without a live
+connection to the worker. A worker killed mid-job leaves its row "running" with an old heartbeat:
+:func:`job_sweep_stale` marks such rows failed and retryable.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from fupin.core.errors import DomainError
+from fupin.core.models import JobRun
+
+JobHandler = Callable[[JobRun, "JobReporter"], dict[str, Any]]
+_HANDLERS: dict[str, JobHandler] = {}
+
+JOB_NOT_RETRYABLE = "该任务不能重试 / this job cannot be retried"
+
+
+def register_job(kind: str) -> Callable[[JobHandler], JobHandler]:
+    def decorator(fn: JobHandler) -> JobHandler:
+        _HANDLERS[kind] = fn
+        return fn
+    return decorator
+
+
+def job_handler(kind: str) -> JobHandler:
+    return _HANDLERS[kind]
+
+
+class JobReporter:
+    """Writes progress to the job row, at most once a second, always with a heartbeat."""
+
+    def __init__(self, job: JobRun, *, min_interval: float = 1.0) -> None:
+        self.job = job
+        self.min_interval = min_interval
+        self._last = timezone.now() - timedelta(seconds=min_interval)
+
+    def set_total(self, total: int) -> None:
+        self.job.total = total
+        self._write(force=True)
+
+    def advance(self, n: int = 1, message: str | None = None) -> None:
+        self.job.done = min(self.job.done + n, self.job.total or self.job.done + n)
+        if message is not None:
+            self.job.message = message
+        self._write()
+
+    def beat(self) -> None:
+        self._write()
+
+    def _write(self, *, force: bool = False) -> None:
+        now = timezone.now()
+        if not force and (now - self._last).total_seconds() < self.min_interval:
+            return
+        self._last = now
+        JobRun.objects.filter(pk=self.job.pk).update(
+            total=self.job.total, done=self.job.done, message=self.job.message, heartbeat_at=now
+        )
+
+
+def job_create(*, kind: str, title: str, actor: Any = None, params: dict[str, Any] | None = None) -> JobRun:
+    if kind not in _HANDLERS:
+        raise DomainError(f"未知的任务类型 {kind} / unknown job kind {kind}", code="UNKNOWN_JOB")
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    job = JobRun.objects.create(kind=kind, title=title, created_by=user, params=params or {})
+    _enqueue_on_commit(job)
+    return job
+
+
+def _enqueue_on_commit(job: JobRun) -> None:
+    from fupin.core.tasks import run_job
+
+    job_id = job.pk
+    transaction.on_commit(lambda: run_job.enqueue(job_id))
+
+
+def job_execute(job_id: int) -> None:
+    """Run a queued job in this process: claim it, call its handler, record the outcome."""
+    now = timezone.now()
+    claimed = JobRun.objects.filter(pk=job_id, status=JobRun.Status.QUEUED).update(
+        status=JobRun.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return
+    job = JobRun.objects.get(pk=job_id)
+    reporter = JobReporter(job)
+    try:
+        result = _HANDLERS[job.kind](job, reporter)
+    except Exception as exc:  # the job row must say what went wrong, whatever it was
+        retryable = not isinstance(exc, DomainError)
+        message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+        JobRun.objects.filter(pk=job_id).update(
+            status=JobRun.Status.FAILED, finished_at=timezone.now(), message=message,
+            retryable=retryable, result={"traceback": traceback.format_exc()[-4000:]},
+        )
+        return
+    JobRun.objects.filter(pk=job_id).update(
+        status=JobRun.Status.SUCCEEDED, finished_at=timezone.now(), heartbeat_at=timezone.now(),
+        done=F("total"), result=result,
+    )
+
+
+def job_sweep_stale(*, now: Any = None) -> int:
+    """Mark running jobs whose worker stopped beating as failed and retryable."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.JOB_HEARTBEAT_STALE_SECONDS)
+    return JobRun.objects.filter(status=JobRun.Status.RUNNING, heartbeat_at__lt=cutoff).update(
+        status=JobRun.Status.FAILED, finished_at=now, retryable=True,
+        message="任务进程已停止响应，可重试 / the worker stopped responding; the job can be retried",
+    )
+
+
+@transaction.atomic
+def job_retry(job: JobRun) -> JobRun:
+    updated = JobRun.objects.filter(pk=job.pk, status=JobRun.Status.FAILED, retryable=True).update(
+        status=JobRun.Status.QUEUED, done=0, message="", finished_at=None, retryable=False
+    )
+    if updated != 1:
+        raise DomainError(JOB_NOT_RETRYABLE, code="JOB_NOT_RETRYABLE")
+    job.refresh_from_db()
+    _enqueue_on_commit(job)
+    return job

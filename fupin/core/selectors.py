@@ -1,0 +1,53 @@
+"""Reads of the audit log and the job table, with their access rules.
+
+Auditors and district administrators read the audit log (capability ``audit.view``); a user sees
+the jobs they started, and holders of ``audit.view`` see every job.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from fupin.core.models import AuditEntry, JobRun
+
+AUDIT_VIEW = "audit.view"
+
+
+def _can(user: Any, capability: str) -> bool:
+    checker = getattr(user, "can", None)
+    return bool(getattr(user, "is_authenticated", False) and checker and checker(capability))
+
+
+def audit_entry_list(user: Any, *, actor: str = "", object_type: str = "", object_id: str = "",
+                     since: datetime | None = None, until: datetime | None = None) -> QuerySet[AuditEntry]:
+    if not _can(user, AUDIT_VIEW):
+        raise PermissionDenied(AUDIT_VIEW)
+    qs = AuditEntry.objects.order_by("-seq")
+    if actor:
+        qs = qs.filter(actor_label=actor)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    if since:
+        qs = qs.filter(at__gte=since)
+    if until:
+        qs = qs.filter(at__lte=until)
+    return qs
+
+
+def job_list(user: Any) -> QuerySet[JobRun]:
+    qs = JobRun.objects.order_by("-created_at")
+    return qs if _can(user, AUDIT_VIEW) else qs.filter(created_by=user)
+
+
+def job_get(user: Any, job_id: int) -> JobRun:
+    job = job_list(user).filter(pk=job_id).first()
+    if job is None:
+        raise Http404("not found")
+    return job

@@ -1,0 +1,121 @@
+"""Test helpers: a small division tree, personas, and households built through the services.
+
+The personas mirror CONVENTIONS §5: two villages in one township and one in another, so every
+scoping test has an "other village" and an "other township" to fail against.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fupin.accounts.models import Department, User
+from fupin.accounts.roles import Role
+from fupin.accounts.services import assignment_create, user_create
+from fupin.areas.models import Area
+from fupin.areas.services import DivisionRow, divisions_import
+from fupin.core import idnumber
+from fupin.registry.models import Household, IncomeRecord, Member
+from fupin.registry.pinyin import pinyin_keys
+
+PASSWORD = "Test#Passw0rd!"  # noqa: S105 (test personas only)
+
+TREE = [
+    ("410000000000", "河南省", "province", ""),
+    ("411100000000", "漯河市", "city", "410000000000"),
+    ("411103000000", "郾城区", "county", "411100000000"),
+    ("411103101000", "孟庙镇", "township", "411103000000"),
+    ("411103102000", "商桥镇", "township", "411103000000"),
+    ("411103101201", "甲村民委员会", "village", "411103101000"),
+    ("411103101202", "乙村民委员会", "village", "411103101000"),
+    ("411103102201", "丙村民委员会", "village", "411103102000"),
+]
+
+
+@dataclass
+class Areas:
+    county: Area
+    town_a: Area
+    town_b: Area
+    village_a1: Area
+    village_a2: Area
+    village_b1: Area
+
+
+def build_areas() -> Areas:
+    divisions_import([DivisionRow(i, c, n, lvl, p) for i, (c, n, lvl, p) in enumerate(TREE, start=2)])
+    get = {a.code: a for a in Area.objects.all()}
+    return Areas(get["411103000000"], get["411103101000"], get["411103102000"], get["411103101201"],
+                 get["411103101202"], get["411103102201"])
+
+
+def make_user(username: str, role: str | None = None, area: Area | None = None, *,
+              department: Department | None = None, superuser: bool = False) -> User:
+    user = user_create(username=username, password=PASSWORD, name=username)
+    if superuser:
+        User.objects.filter(pk=user.pk).update(is_superuser=True, is_staff=True)
+        user.refresh_from_db()
+    if role is not None and area is not None:
+        assignment_create(user=user, role=role, area=area, department=department)
+    return User.objects.get(pk=user.pk)  # fresh, so cached scope reflects the assignment
+
+
+_seq = itertools.count(1)
+
+
+def make_id_number(birth: date, female: bool = False) -> str:
+    n = next(_seq) % 500
+    first17 = f"411103{birth:%Y%m%d}{n * 2 + (0 if female else 1):03d}"
+    return first17 + idnumber.check_character(first17)
+
+
+def make_household(village: Area, household_no: str, *, status: str | None = "registered",
+                   attribute: str = "general_poor", members: int = 2, **fields: Any) -> Household:
+    household = Household.objects.create(household_no=household_no, village=village, status=status,
+                                         attribute=attribute if status else "ordinary", **fields)
+    for i in range(members):
+        name = "张三" if i == 0 else f"李{'一二三四五六'[i % 6]}"
+        full, initials = pinyin_keys(name)
+        birth = date(1970 + i * 20 % 50, 1 + i, 1 + i)
+        Member.objects.create(household=household, name=name, name_pinyin=full, name_initials=initials,
+                              id_number=make_id_number(birth, female=bool(i % 2)), sex="F" if i % 2 else "M",
+                              birth_date=birth, relation="head" if i == 0 else "son")
+    IncomeRecord.objects.create(household=household, year=2018, wage_income=5000, business_income=1000,
+                                property_income=0, transfer_income=500, business_expense=300)
+    return household
+
+
+@dataclass
+class Personas:
+    areas: Areas
+    admin: User
+    officer: User
+    township_a: User
+    cadre_a1: User
+    cadre_a2: User
+    cadre_b1: User
+    team_a1: User
+    auditor: User
+    department: User
+    nobody: User
+    superuser: User
+
+
+def build_personas(areas: Areas) -> Personas:
+    dept = Department.objects.create(code="education", name="区教体局", area=areas.county)
+    return Personas(
+        areas=areas,
+        admin=make_user("admin", Role.DISTRICT_ADMIN, areas.county),
+        officer=make_user("officer", Role.DISTRICT_OFFICER, areas.county),
+        township_a=make_user("township_a", Role.TOWNSHIP_OFFICER, areas.town_a),
+        cadre_a1=make_user("cadre_a1", Role.VILLAGE_CADRE, areas.village_a1),
+        cadre_a2=make_user("cadre_a2", Role.VILLAGE_CADRE, areas.village_a2),
+        cadre_b1=make_user("cadre_b1", Role.VILLAGE_CADRE, areas.village_b1),
+        team_a1=make_user("team_a1", Role.WORK_TEAM, areas.village_a1),
+        auditor=make_user("auditor", Role.AUDITOR, areas.county),
+        department=make_user("dept", Role.DEPARTMENT_OFFICER, areas.county, department=dept),
+        nobody=make_user("nobody"),
+        superuser=make_user("root", superuser=True),
+    )

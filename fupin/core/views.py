@@ -1,0 +1,66 @@
+"""The audit log for auditors, and the job pages with their progress indicator."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
+
+from fupin.core import selectors
+from fupin.core.errors import DomainError
+from fupin.core.jobs import job_create, job_retry, job_sweep_stale
+
+AUDIT_VIEW = selectors.AUDIT_VIEW
+
+
+def _day(raw: str | None, end: bool = False) -> datetime | None:
+    day = parse_date(raw or "")
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+
+
+def audit_log(request: HttpRequest) -> HttpResponse:
+    p = request.GET
+    entries = selectors.audit_entry_list(
+        request.user, actor=p.get("user", "").strip(), object_type=p.get("object_type", "").strip(),
+        object_id=p.get("object_id", "").strip(), since=_day(p.get("since")), until=_day(p.get("until"), end=True),
+    )
+    page = Paginator(entries, 50).get_page(p.get("page"))
+    return render(request, "core/audit_log.html", {"page": page, "params": p})
+
+
+@require_POST
+def audit_verify_start(request: HttpRequest) -> HttpResponse:
+    selectors.audit_entry_list(request.user)  # the same permission as reading the log
+    job = job_create(kind="audit.verify", title="校验审计链 / verify the audit chain", actor=request.user)
+    return redirect("core:job-detail", pk=job.pk)
+
+
+def job_list(request: HttpRequest) -> HttpResponse:
+    job_sweep_stale()
+    page = Paginator(selectors.job_list(request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "core/job_list.html", {"page": page})
+
+
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job_sweep_stale()
+    job = selectors.job_get(request.user, pk)
+    template = "core/_job_progress.html" if request.headers.get("HX-Request") else "core/job_detail.html"
+    return render(request, template, {"job": job})
+
+
+@require_POST
+def job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.job_get(request.user, pk)
+    try:
+        job_retry(job)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("core:job-detail", pk=job.pk)

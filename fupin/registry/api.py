@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from fupin.accounts.access import can, ensure_can
+from fupin.accounts.roles import Cap
+from fupin.core.audit import Action, audit_record
+from fupin.registry import selectors
+from fupin.registry.models import Household, IncomeRecord, Member
+
+router = Router(tags=["registry"])
+
+
+class HouseholdFilter(Schema):
+    q: str = ""
+    township: int | None = None
+    village: int | None = None
+    status: str = ""
+    attribute: str = ""
+    offset: int = 0
+    limit: int = 50
+
+
+class HouseholdOut(Schema):
+    id: int
+    household_no: str
+    village_code: str
+    village_name: str
+    attribute: str
+    status: str | None
+    poverty_status: str
+    identified_year: int | None
+    exit_year: int | None
+    member_count: int
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    id_number: str
+    sex: str
+    birth_date: str
+    relation: str
+
+
+class IncomeOut(Schema):
+    year: int
+    wage_income: Decimal
+    business_income: Decimal
+    property_income: Decimal
+    transfer_income: Decimal
+    business_expense: Decimal
+    net_income: Decimal
+
+
+class HouseholdDetailOut(HouseholdOut):
+    members: list[MemberOut]
+    incomes: list[IncomeOut]
+
+
+class HouseholdPage(Schema):
+    count: int
+    items: list[HouseholdOut]
+
+
+def _household_out(h: Household, member_count: int) -> dict[str, object]:
+    return {"id": h.pk, "household_no": h.household_no, "village_code": h.village.code,
+            "village_name": h.village.name, "attribute": h.attribute, "status": h.status,
+            "poverty_status": h.poverty_status_label, "identified_year": h.identified_year,
+            "exit_year": h.exit_year, "member_count": member_count}
+
+
+def _member_out(m: Member, full: bool) -> MemberOut:
+    return MemberOut(id=m.pk, name=m.name, id_number=m.id_number if full else m.masked_id, sex=m.sex,
+                     birth_date=m.birth_date.isoformat(), relation=m.relation)
+
+
+def _income_out(i: IncomeRecord) -> IncomeOut:
+    return IncomeOut(year=i.year, wage_income=i.wage_income, business_income=i.business_income,
+                     property_income=i.property_income, transfer_income=i.transfer_income,
+                     business_expense=i.business_expense, net_income=i.net_income)
+
+
+@router.get("/households", response=HouseholdPage)
+def household_list(request: HttpRequest, filters: Query[HouseholdFilter]) -> HouseholdPage:
+    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    qs = selectors.household_list(request.user, q=filters.q, township=filters.township, village=filters.village,
+                                  status=filters.status, attribute=filters.attribute)
+    limit = max(1, min(filters.limit, 500))
+    items = [HouseholdOut(**_household_out(h, h.member_count))  # type: ignore[attr-defined]
+             for h in qs[filters.offset: filters.offset + limit]]
+    return HouseholdPage(count=qs.count(), items=items)
+
+
+@router.get("/households/{household_id}", response=HouseholdDetailOut)
+def household_detail(request: HttpRequest, household_id: int, full_id: bool = False) -> HouseholdDetailOut:
+    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    household = selectors.household_get(request.user, household_id)
+    full = full_id and can(request.user, Cap.REGISTRY_FULL_ID)
+    audit_record(actor=request.user, action=Action.READ, obj=household, changes={"full_id_numbers": full})
+    members = list(household.members.all())
+    return HouseholdDetailOut(**_household_out(household, len(members)),
+                              members=[_member_out(m, full) for m in members],
+                              incomes=[_income_out(i) for i in household.incomes.all()])

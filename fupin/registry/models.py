@@ -1,0 +1,186 @@
+"""The registry (建档立卡): households, members, yearly incomes.
+
+Invariants held by the database:
+- one head (户主) per household; an ID number belongs to one member in the whole registry;
+- one income row per household and year; amounts are never negative;
+- a household outside the register (一般农户, a monitored candidate) has no workflow state.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fupin.areas.models import Area
+from fupin.areas.scoping import ScopedQuerySet
+from fupin.core import idnumber
+from fupin.registry import codes
+
+CENT = Decimal("0.01")
+
+
+class Household(models.Model):
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("申请")
+        VILLAGE_REVIEWED = "village_reviewed", _("村级评议")
+        TOWNSHIP_REVIEWED = "township_reviewed", _("乡镇审核")
+        REGISTERED = "registered", _("建档立卡(未脱贫)")
+        EXIT_PROPOSED = "exit_proposed", _("拟退出")
+        EXITED = "exited", _("已脱贫")
+        RETURNED = "returned", _("返贫")
+        REMOVED = "removed", _("已剔除")
+
+    household_no = models.CharField(_("户编号"), max_length=32, unique=True)
+    village = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="households", verbose_name=_("行政村"))
+    attribute = models.CharField(_("户属性"), max_length=20, choices=codes.Attribute.choices)
+    main_cause = models.CharField(_("主要致贫原因"), max_length=20, choices=codes.Cause.choices, blank=True)
+    other_causes = models.JSONField(_("其他致贫原因"), default=list, blank=True)
+    identified_year = models.PositiveSmallIntegerField(_("识别年度"), null=True, blank=True)
+    # NULL, not "": a monitored candidate (一般农户) has no workflow state at all.
+    status = models.CharField(  # noqa: DJ001
+        _("状态"), max_length=20, choices=Status.choices, null=True, blank=True, db_index=True
+    )
+    exit_year = models.PositiveSmallIntegerField(_("脱贫年度"), null=True, blank=True)
+    food_secure = models.BooleanField(_("不愁吃"), null=True, blank=True)
+    clothing_secure = models.BooleanField(_("不愁穿"), null=True, blank=True)
+    housing_grade = models.CharField(_("住房安全等级"), max_length=1, choices=codes.HousingGrade.choices, blank=True)
+    housing_renovated = models.BooleanField(_("危房改造"), null=True, blank=True)
+    relocated = models.BooleanField(_("易地搬迁"), null=True, blank=True)
+    safe_water = models.BooleanField(_("饮水安全"), null=True, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    area_scope = "village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["household_no"]
+        verbose_name = _("贫困户")
+        verbose_name_plural = _("贫困户")
+        indexes = [models.Index(fields=["village", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(exit_year__isnull=True) | models.Q(identified_year__isnull=True)
+                | models.Q(exit_year__gte=models.F("identified_year")),
+                name="household_exit_after_identification",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(attribute=codes.Attribute.ORDINARY) | models.Q(status__isnull=True)
+                | ~models.Q(status__in=["registered", "exit_proposed", "exited", "returned"]),
+                name="household_candidate_not_registered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.household_no
+
+    @property
+    def poverty_status_label(self) -> str:
+        """The template's 脱贫状态, derived from the workflow state."""
+        if self.status in (self.Status.EXITED,):
+            return "已脱贫"
+        if self.status == self.Status.RETURNED:
+            return "返贫"
+        if self.status in (self.Status.REGISTERED, self.Status.EXIT_PROPOSED):
+            return "未脱贫"
+        return "非贫困户"
+
+
+class Member(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(_("姓名"), max_length=30)
+    name_pinyin = models.CharField(max_length=200, blank=True, db_index=True)
+    name_initials = models.CharField(max_length=60, blank=True, db_index=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    sex = models.CharField(_("性别"), max_length=1, choices=[("M", _("男")), ("F", _("女"))])
+    birth_date = models.DateField(_("出生日期"))
+    relation = models.CharField(_("与户主关系"), max_length=20, choices=codes.Relation.choices)
+    ethnicity = models.CharField(_("民族"), max_length=10, blank=True)
+    education = models.CharField(_("文化程度"), max_length=20, choices=codes.Education.choices, blank=True)
+    schooling = models.CharField(_("在校生状况"), max_length=25, choices=codes.Schooling.choices, blank=True)
+    home_schooling = models.BooleanField(_("送教上门"), null=True, blank=True)
+    health = models.CharField(_("健康状况"), max_length=10, choices=codes.Health.choices, blank=True)
+    disability_level = models.CharField(_("残疾等级"), max_length=1, choices=codes.DisabilityLevel.choices, blank=True)
+    labour = models.CharField(_("劳动能力"), max_length=10, choices=codes.Labour.choices, blank=True)
+    work_location = models.CharField(_("务工状况"), max_length=20, choices=codes.WorkLocation.choices, blank=True)
+    work_months = models.PositiveSmallIntegerField(_("务工时间(月)"), null=True, blank=True)
+    medical_insurance = models.BooleanField(_("参加基本医保"), null=True, blank=True)
+    serious_illness_insurance = models.BooleanField(_("参加大病保险"), null=True, blank=True)
+    pension_insurance = models.BooleanField(_("参加养老保险"), null=True, blank=True)
+    dibao = models.BooleanField(_("享受低保"), null=True, blank=True)
+    extreme_poverty_support = models.BooleanField(_("特困供养"), null=True, blank=True)
+
+    area_scope = "household__village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["household_id", "pk"]
+        verbose_name = _("家庭成员")
+        verbose_name_plural = _("家庭成员")
+        constraints = [
+            models.UniqueConstraint(fields=["household"], condition=models.Q(relation="head"),
+                                    name="member_one_head_per_household"),
+            models.CheckConstraint(condition=models.Q(work_months__isnull=True) | models.Q(work_months__lte=12),
+                                   name="member_work_months_0_12"),
+            models.CheckConstraint(condition=~models.Q(health="disabled") | ~models.Q(disability_level=""),
+                                   name="member_disabled_has_level"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id(self) -> str:
+        return idnumber.mask(self.id_number)
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.birth_date.year
+        return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+
+class IncomeRecord(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="incomes")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    wage_income = models.DecimalField(_("工资性收入"), max_digits=12, decimal_places=2)
+    business_income = models.DecimalField(_("生产经营性收入"), max_digits=12, decimal_places=2)
+    property_income = models.DecimalField(_("财产性收入"), max_digits=12, decimal_places=2)
+    transfer_income = models.DecimalField(_("转移性收入"), max_digits=12, decimal_places=2)
+    business_expense = models.DecimalField(_("生产经营性支出"), max_digits=12, decimal_places=2)
+    medical_out_of_pocket = models.DecimalField(_("医疗自付支出"), max_digits=12, decimal_places=2, null=True, blank=True)
+    education_expense = models.DecimalField(_("教育支出"), max_digits=12, decimal_places=2, null=True, blank=True)
+    disaster_loss = models.DecimalField(_("灾害损失"), max_digits=12, decimal_places=2, null=True, blank=True)
+
+    area_scope = "household__village"
+    objects = ScopedQuerySet.as_manager()
+
+    AMOUNT_FIELDS = ("wage_income", "business_income", "property_income", "transfer_income", "business_expense",
+                     "medical_out_of_pocket", "education_expense", "disaster_loss")
+
+    class Meta:
+        ordering = ["household_id", "year"]
+        verbose_name = _("收支情况")
+        verbose_name_plural = _("收支情况")
+        constraints = [
+            models.UniqueConstraint(fields=["household", "year"], name="income_one_row_per_household_year"),
+            models.CheckConstraint(condition=models.Q(year__gte=2013, year__lte=2030), name="income_year_range"),
+        ] + [
+            models.CheckConstraint(condition=models.Q(**{f"{f}__gte": 0}) | models.Q(**{f"{f}__isnull": True}),
+                                   name=f"income_{f}_not_negative")
+            for f in ("wage_income", "business_income", "property_income", "transfer_income", "business_expense",
+                      "medical_out_of_pocket", "education_expense", "disaster_loss")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}/{self.year}"
+
+    @property
+    def net_income(self) -> Decimal:
+        return (self.wage_income + self.business_income + self.property_income + self.transfer_income
+                - self.business_expense)
+
+    def per_capita(self, members: int) -> Decimal:
+        return (self.net_income / members).quantize(CENT, rounding=ROUND_HALF_UP)
