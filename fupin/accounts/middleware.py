@@ -9,15 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 OPEN_PREFIXES = ("/api/", "/public/", "/static/", "/i18n/")
 
 
 class SignInRequiredMiddleware(LoginRequiredMiddleware):
     def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
-                     ) -> HttpResponse | None:
+                     ) -> HttpResponseBase | None:
         if request.path.startswith(OPEN_PREFIXES):
             return None
-        result: HttpResponse | None = super().process_view(request, view_func, view_args, view_kwargs)
+        result: HttpResponseBase | None = super().process_view(request, view_func, view_args, view_kwargs)
         return result

@@ -57,7 +57,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def token_create(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
-        _, raw = services.api_token_create(user=request.user, name=form.cleaned_data["name"],
+        _token, raw = services.api_token_create(user=request.user, name=form.cleaned_data["name"],
                                            days=form.cleaned_data["days"])
         request.session["fupin_new_token"] = raw
         messages.success(request, _("令牌已创建，请立即复制保存，它只显示这一次。"))

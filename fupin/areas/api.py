@@ -37,4 +37,4 @@ def area_list(request: HttpRequest, level: str | None = None, current: bool = Tr
 
 @router.get("/{area_id}", response=AreaOut)
 def area_detail(request: HttpRequest, area_id: int) -> AreaOut:
-    return AreaOut.of(get_visible_or_404(Area.objects, request.user, pk=area_id))
+    return AreaOut.of(get_visible_or_404(Area.objects.all(), request.user, pk=area_id))

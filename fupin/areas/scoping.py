@@ -73,9 +73,10 @@ class ScopedQuerySet(models.QuerySet[_M]):
 
 def get_visible_or_404(queryset: ScopedQuerySet[_M], user: Any, **lookup: Any) -> _M:
     """The same 404 for "absent" and "not yours" (CONVENTIONS section 5)."""
+    from django.core.exceptions import ObjectDoesNotExist
     from django.http import Http404
 
     try:
         return queryset.visible_to(user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404("not found") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ class Env:
         if dotenv.is_file():
             environ.Env.read_env(str(dotenv), overwrite=False)
 
-    def str(self, name: str, *, default: Any = _MISSING) -> str:
+    def str(self, name: builtins.str, *, default: Any = _MISSING) -> builtins.str:
         value = os.environ.get(name)
         if value is None:
             if default is _MISSING:
@@ -31,14 +32,14 @@ class Env:
             return str(default)
         return value
 
-    def secret(self, name: str, *, default: Any = _MISSING) -> str:
+    def secret(self, name: builtins.str, *, default: Any = _MISSING) -> builtins.str:
         """A secret may also come from a file named by ``NAME_FILE`` (container secrets)."""
         path = os.environ.get(f"{name}_FILE")
         if path:
             return Path(path).read_text(encoding="utf-8").strip()
         return self.str(name, default=default)
 
-    def bool(self, name: str, *, default: bool) -> bool:
+    def bool(self, name: builtins.str, *, default: bool) -> bool:
         raw = os.environ.get(name)
         if raw is None:
             return default
@@ -49,7 +50,7 @@ class Env:
             return False
         raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no)")
 
-    def int(self, name: str, *, default: int) -> int:
+    def int(self, name: builtins.str, *, default: int) -> int:
         raw = os.environ.get(name)
         if raw is None:
             return default
@@ -58,19 +59,19 @@ class Env:
         except ValueError as exc:
             raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from exc
 
-    def list(self, name: str, *, default: Sequence[str]) -> list[str]:
+    def list(self, name: builtins.str, *, default: Sequence[builtins.str]) -> list[builtins.str]:
         raw = os.environ.get(name)
         if raw is None:
             return list(default)
         return [item.strip() for item in raw.split(",") if item.strip()]
 
-    def choice(self, name: str, choices: Sequence[str], *, default: str) -> str:
+    def choice(self, name: builtins.str, choices: Sequence[builtins.str], *, default: builtins.str) -> builtins.str:
         value = self.str(name, default=default)
         if value not in choices:
             raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}")
         return value
 
-    def database(self, name: str, *, default: str) -> dict[str, Any]:
+    def database(self, name: builtins.str, *, default: builtins.str) -> dict[builtins.str, Any]:
         url = self.str(name, default=default)
-        config: dict[str, Any] = dict(self._env.db_url_config(url))
+        config: dict[builtins.str, Any] = dict(self._env.db_url_config(url))
         return config

@@ -66,11 +66,11 @@ class HouseholdPage(Schema):
     items: list[HouseholdOut]
 
 
-def _household_out(h: Household, member_count: int) -> dict[str, object]:
-    return {"id": h.pk, "household_no": h.household_no, "village_code": h.village.code,
-            "village_name": h.village.name, "attribute": h.attribute, "status": h.status,
-            "poverty_status": h.poverty_status_label, "identified_year": h.identified_year,
-            "exit_year": h.exit_year, "member_count": member_count}
+def _household_out(h: Household, member_count: int) -> HouseholdOut:
+    return HouseholdOut(id=h.pk, household_no=h.household_no, village_code=h.village.code,
+                        village_name=h.village.name, attribute=h.attribute, status=h.status,
+                        poverty_status=h.poverty_status_label, identified_year=h.identified_year,
+                        exit_year=h.exit_year, member_count=member_count)
 
 
 def _member_out(m: Member, full: bool) -> MemberOut:
@@ -90,7 +90,7 @@ def household_list(request: HttpRequest, filters: Query[HouseholdFilter]) -> Hou
     qs = selectors.household_list(request.user, q=filters.q, township=filters.township, village=filters.village,
                                   status=filters.status, attribute=filters.attribute)
     limit = max(1, min(filters.limit, 500))
-    items = [HouseholdOut(**_household_out(h, h.member_count))  # type: ignore[attr-defined]
+    items = [_household_out(h, h.member_count)  # type: ignore[attr-defined]
              for h in qs[filters.offset: filters.offset + limit]]
     return HouseholdPage(count=qs.count(), items=items)
 
@@ -102,6 +102,6 @@ def household_detail(request: HttpRequest, household_id: int, full_id: bool = Fa
     full = full_id and can(request.user, Cap.REGISTRY_FULL_ID)
     audit_record(actor=request.user, action=Action.READ, obj=household, changes={"full_id_numbers": full})
     members = list(household.members.all())
-    return HouseholdDetailOut(**_household_out(household, len(members)),
+    return HouseholdDetailOut(**_household_out(household, len(members)).dict(),
                               members=[_member_out(m, full) for m in members],
                               incomes=[_income_out(i) for i in household.incomes.all()])

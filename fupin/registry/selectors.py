@@ -43,7 +43,7 @@ def household_search_filter(q: str) -> Q:
 
 
 def household_get(user: Any, pk: int) -> Household:
-    qs = Household.objects.select_related("village", "village__parent").prefetch_related(
+    qs = Household.objects.select_related("village", "village__parent").prefetch_related(  # type: ignore[type-var]
         Prefetch("members", queryset=Member.objects.order_by("pk")),
         Prefetch("incomes", queryset=IncomeRecord.objects.order_by("year")),
     )
