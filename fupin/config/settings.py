@@ -138,6 +138,8 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+# A fixed 30-minute window: attempts during the lockout do not restart it (the page says 30 minutes).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "fupin.accounts.views.locked_out"
 AXES_VERBOSE = False
 # axes.W006 asks to lock by IP too; that would lock a whole township office behind one NAT address.
