@@ -58,6 +58,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    job_sweep_stale()
     job = selectors.job_get(request.user, pk)
     try:
         job_retry(job)

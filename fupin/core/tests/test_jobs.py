@@ -1,0 +1,188 @@
+"""Background jobs: running, failing, sweeping dead workers, retrying, and the progress page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from fupin.core.audit import Action, audit_record
+from fupin.core.errors import DomainError
+from fupin.core.jobs import job_create, job_retry, job_sweep_stale, register_job
+from fupin.core.models import JobRun
+
+
+@register_job("test.explode")
+def _explode(job, reporter):
+    raise RuntimeError("炸了 / boom")
+
+
+@register_job("test.refuse")
+def _refuse(job, reporter):
+    raise DomainError("数据不全 / data incomplete", code="INCOMPLETE")
+
+
+def _run(kind: str, capture, actor=None) -> JobRun:
+    with capture(execute=True):
+        job = job_create(kind=kind, title=f"测试 {kind}", actor=actor)
+    job.refresh_from_db()
+    return job
+
+
+def _running(heartbeat_age: float, **fields) -> JobRun:
+    now = timezone.now()
+    return JobRun.objects.create(kind="audit.verify", title="运行中", status=JobRun.Status.RUNNING,
+                                 attempts=1, started_at=now, heartbeat_at=now - timedelta(seconds=heartbeat_age), **fields)
+
+
+class TestRunning:
+    def test_it_runs_the_audit_verify_job_to_success(self, db, django_capture_on_commit_callbacks):
+        for i in range(3):
+            audit_record(actor=None, action=Action.UPDATE, object_type="test.thing", object_id=str(i))
+        job = _run("audit.verify", django_capture_on_commit_callbacks)
+        assert job.status == JobRun.Status.SUCCEEDED
+        assert job.result["ok"] is True and job.result["checked"] == 3
+        assert (job.total, job.done, job.percent, job.attempts) == (3, 3, 100, 1)
+
+    def test_it_does_not_run_before_the_transaction_commits(self, db, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            job = job_create(kind="audit.verify", title="排队")
+        assert len(callbacks) == 1
+        job.refresh_from_db()
+        assert job.status == JobRun.Status.QUEUED
+
+    def test_it_records_a_crashing_handler_as_failed_and_retryable(self, db, django_capture_on_commit_callbacks):
+        job = _run("test.explode", django_capture_on_commit_callbacks)
+        assert job.status == JobRun.Status.FAILED
+        assert job.message == "RuntimeError: 炸了 / boom"
+        assert job.retryable is True
+        assert "RuntimeError" in job.result["traceback"]
+
+    def test_it_records_a_domain_refusal_as_failed_and_final(self, db, django_capture_on_commit_callbacks):
+        job = _run("test.refuse", django_capture_on_commit_callbacks)
+        assert job.status == JobRun.Status.FAILED
+        assert job.message == "数据不全 / data incomplete"
+        assert job.retryable is False
+
+    def test_it_refuses_an_unknown_kind(self, db):
+        with pytest.raises(DomainError) as exc:
+            job_create(kind="no.such.kind", title="x")
+        assert exc.value.code == "UNKNOWN_JOB"
+        assert not JobRun.objects.exists()
+
+
+class TestSweepAndRetry:
+    def test_it_sweeps_a_job_whose_heartbeat_stopped(self, db):
+        stale = _running(settings.JOB_HEARTBEAT_STALE_SECONDS + 5)
+        fresh = _running(1)
+        assert job_sweep_stale() == 1
+        stale.refresh_from_db()
+        fresh.refresh_from_db()
+        assert stale.status == JobRun.Status.FAILED and stale.retryable and stale.finished_at
+        assert fresh.status == JobRun.Status.RUNNING and not fresh.retryable
+
+    def test_it_sweeps_once_time_has_passed(self, db, time_machine):
+        job = _running(0)
+        time_machine.move_to(timezone.now() + timedelta(seconds=settings.JOB_HEARTBEAT_STALE_SECONDS - 10))
+        assert job_sweep_stale() == 0
+        time_machine.move_to(timezone.now() + timedelta(seconds=20))
+        assert job_sweep_stale() == 1
+        job.refresh_from_db()
+        assert job.status == JobRun.Status.FAILED
+
+    def test_it_retries_a_retryable_job(self, db, django_capture_on_commit_callbacks):
+        job = _running(settings.JOB_HEARTBEAT_STALE_SECONDS + 5)
+        job_sweep_stale()
+        job.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            job_retry(job)
+        job.refresh_from_db()
+        assert job.status == JobRun.Status.SUCCEEDED
+        assert job.attempts == 2 and not job.retryable
+
+    def test_it_refuses_to_retry_a_final_failure(self, db, django_capture_on_commit_callbacks):
+        job = _run("test.refuse", django_capture_on_commit_callbacks)
+        with pytest.raises(DomainError) as exc:
+            job_retry(job)
+        assert exc.value.code == "JOB_NOT_RETRYABLE"
+        job.refresh_from_db()
+        assert job.status == JobRun.Status.FAILED
+
+    def test_it_refuses_to_retry_a_succeeded_job(self, db, django_capture_on_commit_callbacks):
+        job = _run("audit.verify", django_capture_on_commit_callbacks)
+        with pytest.raises(DomainError):
+            job_retry(job)
+
+
+class TestJobPage:
+    def test_it_shows_a_job_to_its_creator_and_audit_viewers_only(self, client, personas):
+        job = _running(1, created_by=personas.cadre_a1)
+        for persona, status in (("cadre_a1", 200), ("auditor", 200), ("admin", 200), ("cadre_a2", 404),
+                                ("township_a", 404), ("nobody", 404)):
+            client.force_login(getattr(personas, persona))
+            assert client.get(f"/system/jobs/{job.pk}/").status_code == status, persona
+
+    def test_it_lists_only_the_user_s_own_jobs(self, client, personas):
+        _running(1, created_by=personas.cadre_a1)
+        other = _running(1, created_by=personas.cadre_a2)
+        client.force_login(personas.cadre_a1)
+        jobs = list(client.get("/system/jobs/").context["page"].object_list)
+        assert jobs and other not in jobs
+
+    def test_it_polls_the_partial_while_running(self, client, personas):
+        job = _running(1, created_by=personas.cadre_a1, total=10, done=4)
+        client.force_login(personas.cadre_a1)
+        html = client.get(f"/system/jobs/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
+        assert 'hx-trigger="every 1s"' in html
+        assert "<html" not in html and 'data-status="running"' in html
+        assert "40%" in html
+
+    def test_it_stops_polling_once_finished(self, client, personas, django_capture_on_commit_callbacks):
+        job = _run("audit.verify", django_capture_on_commit_callbacks, actor=personas.cadre_a1)
+        client.force_login(personas.cadre_a1)
+        html = client.get(f"/system/jobs/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
+        assert "hx-trigger" not in html and 'data-status="succeeded"' in html
+        assert 'data-testid="job-result"' in html
+
+    def test_it_renders_the_full_page_without_htmx(self, client, personas):
+        job = _running(1, created_by=personas.cadre_a1)
+        client.force_login(personas.cadre_a1)
+        html = client.get(f"/system/jobs/{job.pk}/").content.decode()
+        assert "<html" in html and 'hx-trigger="every 1s"' in html
+
+    def test_it_offers_and_performs_a_retry_after_the_sweep(self, client, personas):
+        job = _running(settings.JOB_HEARTBEAT_STALE_SECONDS + 5, created_by=personas.cadre_a1)
+        client.force_login(personas.cadre_a1)
+        page = client.get(f"/system/jobs/{job.pk}/").content.decode()
+        assert 'data-status="failed"' in page and f"/system/jobs/{job.pk}/retry/" in page
+        response = client.post(f"/system/jobs/{job.pk}/retry/")
+        assert response.status_code == 302 and response["Location"] == f"/system/jobs/{job.pk}/"
+        job.refresh_from_db()
+        assert job.status == JobRun.Status.QUEUED
+
+    def test_it_explains_a_refused_retry(self, client, personas):
+        job = _running(1, created_by=personas.cadre_a1)
+        client.force_login(personas.cadre_a1)
+        response = client.post(f"/system/jobs/{job.pk}/retry/", follow=True)
+        assert "该任务不能重试" in response.content.decode()
+        job.refresh_from_db()
+        assert job.status == JobRun.Status.RUNNING
+
+
+class TestJobApi:
+    def test_it_returns_progress_fields(self, client, personas):
+        job = _running(1, created_by=personas.cadre_a1, total=10, done=4, message="第 4 条")
+        client.force_login(personas.cadre_a1)
+        response = client.get(f"/api/v1/audit/jobs/{job.pk}")
+        assert response.status_code == 200
+        assert response.json() == {"id": job.pk, "kind": "audit.verify", "title": "运行中", "status": "running",
+                                   "total": 10, "done": 4, "percent": 40, "message": "第 4 条",
+                                   "retryable": False}
+
+    def test_it_hides_another_user_s_job(self, client, personas):
+        job = _running(1, created_by=personas.cadre_a2)
+        client.force_login(personas.cadre_a1)
+        response = client.get(f"/api/v1/audit/jobs/{job.pk}")
+        assert response.status_code == 404 and response.json()["code"] == "NOT_FOUND"

@@ -1,0 +1,128 @@
+"""The household list (search, filters) and the household page (masked ID numbers)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fupin.core.testing import make_household
+from fupin.registry.models import Household, Member
+
+LIST = "/registry/households/"
+MASKED = re.compile(r"4111\*{10}[0-9X]{4}")
+
+
+@pytest.fixture
+def signed_in(client, personas):
+    client.force_login(personas.admin)
+    return client
+
+
+def _numbers(client, **params) -> list[str]:
+    response = client.get(LIST, params)
+    assert response.status_code == 200
+    return [h.household_no for h in response.context["page"].object_list]
+
+
+class TestSearch:
+    def test_it_finds_by_pinyin_initials_of_a_member(self, signed_in, areas, households):
+        other = make_household(areas.village_a1, "H-A1-0002", members=1)
+        Member.objects.filter(household=other).update(name="王五", name_pinyin="wangwu", name_initials="ww")
+        assert _numbers(signed_in, q="zs") == ["H-A1-0001", "H-A2-0001", "H-B1-0001"]
+        assert _numbers(signed_in, q="ww") == ["H-A1-0002"]
+        assert _numbers(signed_in, q="ZS") == _numbers(signed_in, q="zs")
+
+    def test_it_finds_by_full_pinyin_and_by_name(self, signed_in, areas, households):
+        other = make_household(areas.village_a1, "H-A1-0002", members=1)
+        Member.objects.filter(household=other).update(name="王五", name_pinyin="wangwu", name_initials="ww")
+        assert _numbers(signed_in, q="wangwu") == ["H-A1-0002"]
+        assert _numbers(signed_in, q="王五") == ["H-A1-0002"]
+
+    def test_it_finds_by_partial_id_number(self, signed_in, households):
+        member = households["a2"].members.order_by("pk").last()
+        assert _numbers(signed_in, q=member.id_number[-8:]) == ["H-A2-0001"]
+        assert _numbers(signed_in, q=member.id_number.lower()) == ["H-A2-0001"]
+
+    def test_it_finds_by_household_number(self, signed_in, households):
+        assert _numbers(signed_in, q="H-B1") == ["H-B1-0001"]
+        assert _numbers(signed_in, q="a2-0001") == ["H-A2-0001"]
+
+    def test_it_finds_nothing_for_an_unknown_term(self, signed_in, households):
+        assert _numbers(signed_in, q="不存在的人") == []
+        assert "没有符合条件的户" in signed_in.get(LIST, {"q": "不存在的人"}).content.decode()
+
+    def test_it_searches_only_within_the_user_s_area(self, client, personas, households):
+        client.force_login(personas.cadre_a1)
+        assert _numbers(client, q="zs") == ["H-A1-0001"]
+        assert _numbers(client, q="H-B1") == []
+
+
+class TestFilters:
+    def test_it_filters_by_township(self, signed_in, areas, households):
+        assert _numbers(signed_in, township=areas.town_a.pk) == ["H-A1-0001", "H-A2-0001"]
+        assert _numbers(signed_in, township=areas.town_b.pk) == ["H-B1-0001"]
+
+    def test_it_filters_by_village(self, signed_in, areas, households):
+        assert _numbers(signed_in, village=areas.village_a2.pk) == ["H-A2-0001"]
+
+    def test_it_filters_by_status(self, signed_in, areas, households):
+        Household.objects.filter(pk=households["a2"].pk).update(status="exited", identified_year=2016, exit_year=2018)
+        make_household(areas.village_b1, "H-B1-0002", status=None)
+        assert _numbers(signed_in, status="exited") == ["H-A2-0001"]
+        assert _numbers(signed_in, status="registered") == ["H-A1-0001", "H-B1-0001"]
+        assert _numbers(signed_in, status="candidate") == ["H-B1-0002"]
+
+    def test_it_combines_filters_with_search(self, signed_in, areas, households):
+        assert _numbers(signed_in, township=areas.town_a.pk, q="zs") == ["H-A1-0001", "H-A2-0001"]
+        assert _numbers(signed_in, village=areas.village_b1.pk, q="H-A1") == []
+
+    def test_it_ignores_a_malformed_filter(self, signed_in, households):
+        assert len(_numbers(signed_in, township="abc", village="1;drop")) == 3
+
+
+class TestIdNumbers:
+    def test_the_list_shows_no_id_numbers(self, signed_in, households):
+        html = signed_in.get(LIST, {"q": "zs"}).content.decode()
+        assert "H-A1-0001" in html
+        for member in Member.objects.all():
+            assert member.id_number not in html
+            assert member.masked_id not in html
+
+    def test_the_detail_page_masks_id_numbers_by_default(self, signed_in, households):
+        household = households["a1"]
+        html = signed_in.get(f"/registry/households/{household.pk}/").content.decode()
+        members = list(household.members.all())
+        assert len(MASKED.findall(html)) == len(members)
+        for member in members:
+            assert member.id_number not in html
+            assert member.masked_id in html
+        assert "?reveal=1" in html  # the admin may reveal, and is offered the link
+
+    def test_the_detail_page_reveals_on_request(self, signed_in, households):
+        household = households["a1"]
+        html = signed_in.get(f"/registry/households/{household.pk}/", {"reveal": "1"}).content.decode()
+        assert not MASKED.search(html)
+        assert all(m.id_number in html for m in household.members.all())
+
+    def test_a_user_without_the_capability_gets_no_reveal_link(self, client, personas, households):
+        client.force_login(personas.auditor)
+        html = client.get(f"/registry/households/{households['a1'].pk}/").content.decode()
+        assert "?reveal=1" not in html
+        assert MASKED.search(html)
+
+
+class TestAccess:
+    def test_it_refuses_the_list_without_registry_view(self, client, personas):
+        client.force_login(personas.nobody)
+        assert client.get(LIST).status_code == 403
+
+    def test_it_sends_anonymous_users_to_sign_in(self, client, households):
+        response = client.get(LIST)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+    def test_it_shows_a_village_cadre_only_its_own_village_in_the_filters(self, client, personas, households):
+        client.force_login(personas.cadre_a1)
+        response = client.get(LIST)
+        assert [v.name for v in response.context["villages"]] == ["甲村民委员会"]
+        assert "丙村民委员会" not in response.content.decode()
