@@ -46,7 +46,9 @@ def test_it_creates_a_token_from_the_profile_page_and_shows_it_once(client, pers
     response = client.post(reverse("accounts:token-create"), {"name": "统计接口", "days": 90})
     assert response.status_code == 302
     page = client.get(reverse("accounts:profile")).content.decode()
-    raw = RAW_TOKEN.search(page).group(1)
+    match = RAW_TOKEN.search(page)
+    assert match is not None
+    raw = match.group(1)
     assert bearer_get(raw).json()["username"] == "cadre_a1"
     assert not RAW_TOKEN.search(client.get(reverse("accounts:profile")).content.decode())
 

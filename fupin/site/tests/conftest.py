@@ -39,7 +39,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")  # type: ignore[arg-type]
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page

@@ -47,7 +47,7 @@ def query(var_dir: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 
 
 def count(var_dir: Path, table: str) -> int:
-    return query(var_dir, f"SELECT COUNT(*) FROM {table}")[0][0]  # noqa: S608 (fixed table names)
+    return int(query(var_dir, f"SELECT COUNT(*) FROM {table}")[0][0])  # noqa: S608 (fixed table names)
 
 
 def write_csv(path: Path, *rows: str) -> Path:

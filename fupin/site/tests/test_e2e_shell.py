@@ -18,7 +18,7 @@ APP_RED = "rgb(179, 38, 30)"  # --red in app.css
 
 
 def nav_links(page: Page) -> list[str]:
-    return page.locator("#sidenav a").evaluate_all("links => links.map(a => a.href)")
+    return list(page.locator("#sidenav a").evaluate_all("links => links.map(a => a.href)"))
 
 
 def household_url(base_url: str, household_no: str = "H-A1-0001") -> str:
