@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from fupin.accounts.api import router as accounts_router
 from fupin.accounts.api_auth import API_AUTH
@@ -11,7 +12,15 @@ from fupin.core.api import router as core_router
 from fupin.core.api_errors import install_error_handlers
 from fupin.registry.api import router as registry_router
 
+
+class ReadableJSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8, not ``\\uXXXX`` escapes: readable in logs and by clerks' tools."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ReadableJSONRenderer(),
     title="Fupin 精准扶贫管理平台 API",
     version="1",
     description="所有接口需要登录会话或 API 令牌（Authorization: Bearer …）。错误统一为 "

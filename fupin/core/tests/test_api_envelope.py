@@ -126,3 +126,10 @@ class TestDomainErrors:
     def test_it_maps_permission_denied_and_http404(self):
         _envelope(self.client.get("/denied"), 403, "FORBIDDEN")
         _envelope(self.client.get("/absent"), 404, "NOT_FOUND")
+
+
+def test_it_sends_chinese_as_utf8_not_escapes(client, personas):
+    client.force_login(personas.cadre_a1)
+    body = client.get("/api/v1/accounts/me").content.decode("utf-8")
+    assert "村干部" in body
+    assert "\\u" not in body
