@@ -122,7 +122,6 @@ def audit_verify(*, batch_size: int = 5000, progress: Any = None) -> VerifyResul
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
-    last_pk = 0
     while True:
         batch = list(AuditEntry.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
         if not batch:
@@ -140,12 +139,10 @@ def audit_verify(*, batch_size: int = 5000, progress: Any = None) -> VerifyResul
             prev_hash = entry.entry_hash
             expected_seq += 1
             checked += 1
-            last_pk = entry.pk
         if progress is not None:
             progress(checked)
     head = AuditChainHead.objects.filter(id=1).first()
     if head is not None and (head.seq != checked or head.entry_hash != prev_hash):
         return VerifyResult(False, checked, checked + 1 if head.seq > checked else checked,
                             "链尾记录被删除或与链头不符 / entries after the last one were removed")
-    del last_pk
     return VerifyResult(True, checked)
