@@ -2,12 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from fupin.config.api import api
+from fupin.dossier import urls as dossier_urls
+from fupin.registry import urls as registry_urls
 
 urlpatterns = [
     path("", include("fupin.site.urls")),
     path("accounts/", include("fupin.accounts.urls")),
     path("areas/", include("fupin.areas.urls")),
-    path("registry/", include("fupin.registry.urls")),
+    # One "registry" namespace from two apps: the registry's lists and the household file (dossier),
+    # so registry:household-detail names the household file, whichever app draws it.
+    path("registry/", include((registry_urls.urlpatterns + dossier_urls.urlpatterns, "registry"))),
     path("system/", include("fupin.core.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -2,8 +2,9 @@ from django.urls import path
 
 from fupin.registry import views
 
+# The household page itself (registry:household-detail) is the household file, drawn by fupin.dossier;
+# fupin/config/urls.py puts both apps' routes in the "registry" namespace.
 app_name = "registry"
 urlpatterns = [
     path("households/", views.household_list, name="household-list"),
-    path("households/<int:pk>/", views.household_detail, name="household-detail"),
 ]

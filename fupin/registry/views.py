@@ -4,10 +4,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from fupin.accounts.access import can, require_capability
+from fupin.accounts.access import require_capability
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
-from fupin.core.audit import Action, audit_record
 from fupin.registry import codes, selectors
 from fupin.registry.models import Household
 
@@ -33,16 +32,3 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "statuses": Household.Status.choices, "attributes": codes.Attribute.choices,
     }
     return render(request, "registry/household_list.html", context)
-
-
-@require_capability(Cap.REGISTRY_VIEW)
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    household = selectors.household_get(request.user, pk)
-    reveal = request.GET.get("reveal") == "1" and can(request.user, Cap.REGISTRY_FULL_ID)
-    audit_record(actor=request.user, action=Action.READ, obj=household,
-                 changes={"full_id_numbers": reveal})
-    return render(request, "registry/household_detail.html", {
-        "household": household, "members": list(household.members.all()),
-        "incomes": list(household.incomes.all()), "reveal": reveal,
-        "can_reveal": can(request.user, Cap.REGISTRY_FULL_ID),
-    })

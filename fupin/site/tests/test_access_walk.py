@@ -19,6 +19,7 @@ non-staff user to the admin login.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from pypdf import PdfReader
 
 from fupin.accounts.models import ApiToken
 from fupin.accounts.services import api_token_create
@@ -66,7 +68,8 @@ PAGES: dict[str, Route] = {
     "accounts/me/tokens/<int:pk>/revoke/": Route(OBJECT, "POST", 302, target="token"),
     "areas/": Route(LIST, shows=("甲村民委员会",)),
     "registry/households/": Route(LIST, shows=("H-A1-0001",)),
-    "registry/households/<int:pk>/": Route(OBJECT, target="household"),
+    "registry/households/<int:pk>/": Route(OBJECT, target="household", note="一户一档"),
+    "registry/households/<int:pk>/pdf/": Route(OBJECT, target="household", note="一户一档 PDF"),
     "system/audit/": Route(CAPABILITY, allowed="auditor"),
     "system/audit/verify/": Route(CAPABILITY, "POST", 302, allowed="auditor"),
     "system/jobs/": Route(LIST, shows=("任务-A1",), note="本人发起的任务"),
@@ -233,10 +236,13 @@ def call(client: Client, method: str, path: str, data: dict[str, Any] | None = N
 
 
 def text_of(response: Any) -> str:
-    """The body as text; JSON is re-encoded without \\u escapes so Chinese markers are found too."""
+    """The body as text; JSON is re-encoded without \\u escapes so Chinese markers are found too, and
+    a PDF's text is extracted (its content streams are compressed)."""
     body: str = response.content.decode("utf-8", errors="replace")
     if response.get("Content-Type", "").startswith("application/json"):
         body = json.dumps(json.loads(body), ensure_ascii=False)
+    if response.get("Content-Type", "") == "application/pdf":
+        body = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     return body + str(response.get("Location") or "")
 
 

@@ -1,0 +1,40 @@
+"""The household file as an A4 PDF, drawn by WeasyPrint from the same sections as the page.
+
+Nothing is fetched while rendering (the URL fetcher allows ``data:`` only): the stylesheet is read
+from this package and the income chart is inline SVG. ID numbers are always masked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from fupin.dossier.sections import SectionContext, render_sections
+from fupin.dossier.selectors import HouseholdFile
+
+PRINT_CSS = Path(__file__).resolve().parent / "print.css"
+
+
+def household_pdf_html(file: HouseholdFile, *, user: Any, request: HttpRequest | None = None) -> str:
+    today = timezone.localdate()
+    ctx = SectionContext(user, file.household, file.members, file.incomes, reveal=False, for_pdf=True,
+                         today=today, request=request)
+    return render_to_string("dossier/household_file_pdf.html", {
+        "household": file.household, "head": next((m for m in file.members if m.relation == "head"), None),
+        "sections": render_sections(ctx), "printed": today, "user": user,
+    }, request=request)
+
+
+def household_pdf_render(file: HouseholdFile, *, user: Any, request: HttpRequest | None = None) -> bytes:
+    from weasyprint import CSS, HTML  # imported here: loading Pango costs time every other page does not need
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols=["data"])
+    html = HTML(string=household_pdf_html(file, user=user, request=request), url_fetcher=fetcher)
+    stylesheet = CSS(string=PRINT_CSS.read_text(encoding="utf-8"), url_fetcher=fetcher)
+    pdf: bytes = html.write_pdf(stylesheets=[stylesheet])
+    return pdf

@@ -1,0 +1,53 @@
+"""The registry's own sections: basic facts, members, incomes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from fupin.dossier.charts import bar_chart_svg
+from fupin.dossier.sections import Section, SectionContext, register
+from fupin.dossier.selectors import income_chart_data, income_series
+from fupin.registry import codes
+
+
+def facts(ctx: SectionContext) -> Mapping[str, Any]:
+    h = ctx.household
+    village = h.village
+    township = village.parent
+    other = [str(codes.Cause(c).label) for c in (h.other_causes or []) if c in codes.Cause.values]
+    return {
+        "county": township.parent if township else None,
+        "township": township,
+        "village": village,
+        "other_causes": other,
+        "member_count": len(ctx.members),
+    }
+
+
+def members(ctx: SectionContext) -> Mapping[str, Any]:
+    rows = [{"member": m, "id_number": m.id_number if ctx.reveal else m.masked_id, "age": m.age_on(ctx.today)}
+            for m in ctx.members]
+    return {"rows": rows}
+
+
+def incomes(ctx: SectionContext) -> Mapping[str, Any]:
+    points = income_series(ctx.incomes, len(ctx.members))
+    years = [str(p.year) for p in points]
+    per_capita = [p.per_capita for p in points]
+    values: dict[str, Any] = {"points": points, "member_count": len(ctx.members)}
+    if ctx.for_pdf:
+        values["svg"] = bar_chart_svg(years, per_capita, unit=_t("人均纯收入(元)")) if points else ""
+    else:
+        values["chart"] = income_chart_data(points, {
+            "perCapita": _t("人均纯收入(元)"), "net": _t("家庭纯收入(元)"), "year": _t("年度"),
+        })
+    return values
+
+
+register(Section("facts", _("基本情况"), 10, "dossier/sections/facts.html", facts))
+register(Section("members", _("家庭成员"), 20, "dossier/sections/members.html", members))
+register(Section("incomes", _("收入情况"), 30, "dossier/sections/incomes.html", incomes))

@@ -1,0 +1,38 @@
+// The household file: draws the income chart from the JSON the page embeds (no inline script: CSP).
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-chart=income]");
+  var source = document.getElementById("income-chart-data");
+  if (!box || !source || typeof window.echarts === "undefined") { return; }
+  var data = JSON.parse(source.textContent);
+  if (!data.years.length) { return; }
+  var toNumber = function (v) { return v === null ? null : Number(v); };
+  var money = function (v) { return v === null || v === undefined ? "—" : Number(v).toLocaleString("zh-CN", { maximumFractionDigits: 2 }); };
+  var chart = window.echarts.init(box, null, { renderer: "canvas" });
+  chart.setOption({
+    color: ["#b3261e", "#5b6570"],
+    grid: { left: 8, right: 12, top: 36, bottom: 8, containLabel: true },
+    legend: { top: 0, data: [data.labels.perCapita, data.labels.net], selected: (function () { var s = {}; s[data.labels.net] = false; return s; })() },
+    tooltip: {
+      trigger: "axis",
+      formatter: function (items) {
+        var lines = [items[0].axisValue];
+        items.forEach(function (item) { lines.push(item.marker + item.seriesName + "：" + money(item.value)); });
+        return lines.join("<br>");
+      }
+    },
+    xAxis: { type: "category", data: data.years, name: data.labels.year, nameLocation: "end", nameGap: 6 },
+    yAxis: { type: "value", axisLabel: { formatter: function (v) { return money(v); } } },
+    series: [
+      { name: data.labels.perCapita, type: "bar", barMaxWidth: 42, data: data.perCapita.map(toNumber),
+        label: { show: true, position: "top", formatter: function (p) { return money(p.value); } } },
+      { name: data.labels.net, type: "line", data: data.net.map(toNumber), symbolSize: 6 }
+    ]
+  });
+  box.setAttribute("data-rendered", "true");
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () { chart.resize(); }).observe(box);
+  } else {
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+})();
