@@ -45,7 +45,7 @@ def run_cases(engine: str, env: dict[str, str]) -> list[dict[str, object]]:
     subprocess.run([FUPIN, "migrate", "-v0"], env=env, check=True)
     subprocess.run([FUPIN, "seed-reference"], env=env, check=True, stdout=subprocess.DEVNULL)
     results = []
-    for case in ("seed-demo", "audit-append", "verify-audit"):
+    for case in ("seed-demo", "audit-append", "verify-audit", "registry-search"):
         out = subprocess.run([FUPIN, "bench-case", case], env=env, check=True, capture_output=True, text=True)
         figure = json.loads(out.stdout.strip().splitlines()[-1])
         figure["engine"] = engine
@@ -69,6 +69,22 @@ def main() -> int:
     return 0
 
 
+def search_table(results: list[dict[str, object]]) -> list[str]:
+    """The registry-search case's searches, one row each: median milliseconds per engine."""
+    runs = [r for r in results if r.get("searches")]
+    if not runs:
+        return []
+    engines = [str(r["engine"]) for r in runs]
+    lines = ["", f"registry-search, {int(runs[0]['rows']):,} members: the household list as the page runs it "  # type: ignore[call-overload]
+             "(count, first page of 25, their member counts), median of 3, milliseconds.", "",
+             "| search | households found | " + " | ".join(f"{e} ms" for e in engines) + " |",
+             "|---|---:|" + "---:|" * len(engines)]
+    for i, search in enumerate(runs[0]["searches"]):  # type: ignore[arg-type]
+        times = " | ".join(f"{float(r['searches'][i]['ms']):,.0f}" for r in runs)  # type: ignore[index]
+        lines.append(f"| {search['label']} | {int(search['found']):,} | {times} |")
+    return lines
+
+
 def write_table(results: list[dict[str, object]]) -> None:
     path = ROOT / "BENCHMARKS.md"
     text = path.read_text(encoding="utf-8") if path.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
@@ -83,6 +99,7 @@ def write_table(results: list[dict[str, object]]) -> None:
         rate = float(r["rows"]) / float(r["seconds"]) if float(r["seconds"]) else 0.0  # type: ignore[arg-type]
         lines.append(f"| {r['case']} | {r['engine']} | {r['rows']:,} | {float(r['seconds']):.2f} | "  # type: ignore[arg-type]
                      f"{rate:,.0f} | {float(r['peak_mib']):.0f} |")  # type: ignore[arg-type]
+    lines += search_table(results)
     head, _, rest = text.partition(START)
     _, _, tail = rest.partition(END)
     path.write_text(f"{head}{START}\n" + "\n".join(lines) + f"\n{END}{tail}", encoding="utf-8")

@@ -90,8 +90,8 @@ def household_list(request: HttpRequest, filters: Query[HouseholdFilter]) -> Hou
     qs = selectors.household_list(request.user, q=filters.q, township=filters.township, village=filters.village,
                                   status=filters.status, attribute=filters.attribute)
     limit = max(1, min(filters.limit, 500))
-    items = [_household_out(h, h.member_count)  # type: ignore[attr-defined]
-             for h in qs[filters.offset: filters.offset + limit]]
+    rows = selectors.household_rows(qs[filters.offset: filters.offset + limit])
+    items = [_household_out(row.household, row.member_count) for row in rows]
     return HouseholdPage(count=qs.count(), items=items)
 
 

@@ -92,7 +92,7 @@ class Household(models.Model):
 
 class Member(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
-    name = models.CharField(_("姓名"), max_length=30)
+    name = models.CharField(_("姓名"), max_length=30, db_index=True)  # searched by its start (张, 张三)
     name_pinyin = models.CharField(max_length=200, blank=True, db_index=True)
     name_initials = models.CharField(max_length=60, blank=True, db_index=True)
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True)

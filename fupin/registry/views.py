@@ -28,7 +28,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     if _int(params.get("township")):
         villages = villages.filter(parent_id=_int(params.get("township")))
     context = {
-        "page": page, "params": params, "townships": townships, "villages": villages.order_by("code"),
+        "page": page, "rows": selectors.household_rows(page.object_list), "params": params, "townships": townships, "villages": villages.order_by("code"),
         "statuses": Household.Status.choices, "attributes": codes.Attribute.choices,
     }
     return render(request, "registry/household_list.html", context)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -33,7 +34,8 @@ def text_of(content: bytes) -> list[str]:
 def font_names(content: bytes) -> set[str]:
     names = set()
     for page in PdfReader(io.BytesIO(content)).pages:
-        fonts = page["/Resources"].get_object().get("/Font", {})
+        resources: Any = page["/Resources"].get_object()
+        fonts: Any = resources.get("/Font", {})
         names |= {str(font.get_object()["/BaseFont"]) for font in fonts.get_object().values()}
     return names
 

@@ -55,6 +55,42 @@ class TestSearch:
         assert _numbers(client, q="H-B1") == []
 
 
+    def test_it_ignores_spaces_and_case_in_pinyin(self, signed_in, areas, households):
+        assert _numbers(signed_in, q="Zhang San") == ["H-A1-0001", "H-A2-0001", "H-B1-0001"]
+        assert _numbers(signed_in, q="zhangs") == ["H-A1-0001", "H-A2-0001", "H-B1-0001"]
+        assert _numbers(signed_in, q="zhangsi") == []
+
+    def test_it_matches_names_from_their_start(self, signed_in, areas, households):
+        other = make_household(areas.village_a1, "H-A1-0002", members=1)
+        Member.objects.filter(household=other).update(name="王秀英", name_pinyin="wangxiuying", name_initials="wxy")
+        assert _numbers(signed_in, q="王") == ["H-A1-0002"]
+        assert _numbers(signed_in, q="王秀") == ["H-A1-0002"]
+        assert _numbers(signed_in, q="王秀英") == ["H-A1-0002"]
+        assert _numbers(signed_in, q="wxy") == ["H-A1-0002"]
+        assert _numbers(signed_in, q="秀英") == []  # names are searched by their start (an index range)
+
+    def test_it_finds_by_a_whole_id_number_and_its_legacy_15_digit_form(self, signed_in, households):
+        member = households["b1"].members.order_by("pk").first()
+        assert _numbers(signed_in, q=member.id_number) == ["H-B1-0001"]
+        legacy = member.id_number[:6] + member.id_number[8:17]  # 18 -> 15: drop "19" and the check character
+        assert _numbers(signed_in, q=legacy) == ["H-B1-0001"]
+        assert _numbers(signed_in, q=f" {member.id_number[:9]} {member.id_number[9:]} ") == ["H-B1-0001"]
+
+    def test_it_shows_each_household_s_head_and_size(self, signed_in, areas, households):
+        make_household(areas.village_a1, "H-A1-0002", members=4)
+        rows = {r.household.household_no: r for r in signed_in.get(LIST, {"q": "H-A1"}).context["rows"]}
+        assert (rows["H-A1-0001"].head_name, rows["H-A1-0001"].member_count) == ("张三", 2)
+        assert (rows["H-A1-0002"].head_name, rows["H-A1-0002"].member_count) == ("张三", 4)
+
+    def test_it_pages_with_a_fixed_number_of_queries(self, signed_in, areas, django_assert_max_num_queries):
+        for i in range(30):
+            make_household(areas.village_a1, f"H-A1-{i:04d}", members=3)
+        with django_assert_max_num_queries(12):
+            response = signed_in.get(LIST, {"q": "zs", "page": "2"})
+        assert [r.household.household_no for r in response.context["rows"]] == [f"H-A1-{i:04d}" for i in range(25, 30)]
+        assert response.context["page"].paginator.count == 30
+
+
 class TestFilters:
     def test_it_filters_by_township(self, signed_in, areas, households):
         assert _numbers(signed_in, township=areas.town_a.pk) == ["H-A1-0001", "H-A2-0001"]
