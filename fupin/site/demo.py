@@ -21,6 +21,7 @@ from fupin.accounts.models import Department, User
 from fupin.accounts.roles import Role
 from fupin.accounts.services import assignment_create, user_create
 from fupin.areas.models import Area
+from fupin.assessment.services import assess_county, policy_seed_defaults, work_year
 from fupin.core import idnumber
 from fupin.core.audit import Action, audit_record
 from fupin.registry import codes
@@ -184,13 +185,15 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
             member.household = house
             members.append(member)
         poor = house.status in ("registered", "returned", "exit_proposed")
-        for year in (2017, 2018):
+        for year in range(2017, 2021):
             incomes.append(IncomeRecord(household=house, year=year, **_income(rng, year, len(family), poor)))
         if progress and (i + 1) % 500 == 0:
             progress(i + 1)
     Member.objects.bulk_create(members, batch_size=2000)
     IncomeRecord.objects.bulk_create(incomes, batch_size=2000)
     users = _demo_users(villages, house_rows)
+    policy_seed_defaults()
+    assess_county(work_year())
     audit_record(actor=None, action=Action.CREATE, object_type="registry.household", object_label="seed-demo",
                  changes={"demo_households": len(house_rows), "members": len(members), "seed": seed})
     return DemoResult(len(house_rows), len(members), len(incomes), users)

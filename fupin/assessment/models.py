@@ -1,0 +1,155 @@
+"""Policy parameter versions and exit-assessment runs (RULES.md §1–§2).
+
+Every run keeps the year, the parameter values used and the rule-set version, and per household
+the facts used, each indicator's outcome and reason, and the verdict, so a decision can be
+replayed. Outcomes are columns (not JSON) so dashboards and poverty measures can count them in SQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fupin.areas.models import Area
+from fupin.areas.scoping import ScopedQuerySet
+from fupin.registry.models import Household
+
+
+class PolicyVersion(models.Model):
+    """One version of the parameter set of a year, platform-wide (region NULL) or for a region."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    region = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("适用区域"))
+    number = models.PositiveIntegerField(_("版本号"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    values = models.JSONField(_("参数值"), default=dict)
+    reason = models.CharField(_("修订说明"), max_length=500)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["year", "region_id", "-number"]
+        verbose_name = _("政策参数版本")
+        verbose_name_plural = _("政策参数版本")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "region", "number"], name="policy_version_number_unique",
+                                    nulls_distinct=False),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} v{self.number}"
+
+
+class AssessmentRun(models.Model):
+    class Scope(models.TextChoices):
+        COUNTY = "county", _("全区评估")
+        HOUSEHOLD = "household", _("单户评估")
+        DRAFT = "draft", _("草稿参数试算")
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    scope = models.CharField(_("范围"), max_length=10, choices=Scope.choices)
+    params = models.JSONField(_("所用参数"), default=dict)
+    """{"default": {...values...}, "regions": {"<area code>": {...values...}}} as used by the run."""
+    policy_versions = models.JSONField(default=list)
+    ruleset_version = models.CharField(_("规则版本"), max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    households = models.PositiveIntegerField(default=0)
+    totals = models.JSONField(default=dict)
+    """Households per verdict."""
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("评估批次")
+        verbose_name_plural = _("评估批次")
+
+    def __str__(self) -> str:
+        return f"{self.year} #{self.pk}"
+
+
+class Outcome(models.TextChoices):
+    PASS = "PASS", _("达标")
+    FAIL = "FAIL", _("未达标")
+    UNKNOWN = "UNKNOWN", _("数据缺失")
+
+
+class Verdict(models.TextChoices):
+    EXIT_ELIGIBLE = "EXIT_ELIGIBLE", _("可退出")
+    NOT_ELIGIBLE = "NOT_ELIGIBLE", _("不可退出")
+    INSUFFICIENT_DATA = "INSUFFICIENT_DATA", _("数据不全")
+
+
+INDICATORS: tuple[tuple[str, str], ...] = (
+    ("INCOME", "收入稳定超过扶贫标准"),
+    ("FOOD_CLOTHING", "不愁吃、不愁穿"),
+    ("EDUCATION", "义务教育有保障"),
+    ("MEDICAL", "基本医疗有保障"),
+    ("HOUSING", "住房安全有保障"),
+    ("WATER", "饮水安全有保障"),
+)
+INDICATOR_CODES = tuple(code for code, _label in INDICATORS)
+INDICATOR_LABELS = dict(INDICATORS)
+
+
+class HouseholdAssessment(models.Model):
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="results")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assessments")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    verdict = models.CharField(_("结论"), max_length=20, choices=Verdict.choices)
+    failed_codes = models.CharField(max_length=100, blank=True)
+    unknown_codes = models.CharField(max_length=100, blank=True)
+    members = models.PositiveSmallIntegerField(_("家庭人口"))
+    per_capita_income = models.DecimalField(_("人均纯收入"), max_digits=12, decimal_places=2, null=True)
+    poverty_line = models.DecimalField(_("扶贫标准"), max_digits=12, decimal_places=2, null=True)
+    income = models.CharField(max_length=8, choices=Outcome.choices)
+    food_clothing = models.CharField(max_length=8, choices=Outcome.choices)
+    education = models.CharField(max_length=8, choices=Outcome.choices)
+    medical = models.CharField(max_length=8, choices=Outcome.choices)
+    housing = models.CharField(max_length=8, choices=Outcome.choices)
+    water = models.CharField(max_length=8, choices=Outcome.choices)
+    reasons = models.JSONField(default=dict)
+    """{indicator code: the reason sentence naming the figures}."""
+    facts = models.JSONField(default=dict)
+    """The facts the rules read, for replay: income parts, school-age and insured member counts, housing."""
+
+    area_scope = "household__village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("户退出评估结果")
+        verbose_name_plural = _("户退出评估结果")
+        indexes = [models.Index(fields=["household", "year", "run"], name="assessment_latest_idx"),
+                   models.Index(fields=["run", "verdict"], name="assessment_run_verdict_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}/{self.year}: {self.verdict}"
+
+    @property
+    def failed(self) -> list[str]:
+        return self.failed_codes.split(";") if self.failed_codes else []
+
+    @property
+    def unknown(self) -> list[str]:
+        return self.unknown_codes.split(";") if self.unknown_codes else []
+
+    @property
+    def created_at(self) -> Any:
+        return self.run.finished_at or self.run.started_at
+
+    @property
+    def indicators(self) -> list[dict[str, str]]:
+        return [{"code": code, "label": label, "outcome": getattr(self, code.lower()),
+                 "reason": self.reasons.get(code, "")} for code, label in INDICATORS]
