@@ -112,7 +112,7 @@ def _schedule_checkpoint() -> None:
     and a later append registers it again)."""
     from django.db import connection
 
-    if not any(func is _checkpoint for _sids, func, _robust in connection.run_on_commit):
+    if not any(item[1] is _checkpoint for item in connection.run_on_commit):
         transaction.on_commit(_checkpoint)
 
 
