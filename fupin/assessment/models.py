@@ -42,8 +42,10 @@ class PolicyVersion(models.Model):
         verbose_name = _("政策参数版本")
         verbose_name_plural = _("政策参数版本")
         constraints = [
-            models.UniqueConstraint(fields=["year", "region", "number"], name="policy_version_number_unique",
-                                    nulls_distinct=False),
+            models.UniqueConstraint(fields=["year", "number"], condition=models.Q(region__isnull=True),
+                                    name="policy_version_number_unique"),
+            models.UniqueConstraint(fields=["year", "region", "number"], condition=models.Q(region__isnull=False),
+                                    name="policy_region_version_number_unique"),
         ]
 
     def __str__(self) -> str:
@@ -61,6 +63,8 @@ class AssessmentRun(models.Model):
     params = models.JSONField(_("所用参数"), default=dict)
     """{"default": {...values...}, "regions": {"<area code>": {...values...}}} as used by the run."""
     policy_versions = models.JSONField(default=list)
+    draft = models.ForeignKey(PolicyVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="runs",
+                              verbose_name=_("试算的草稿版本"))
     ruleset_version = models.CharField(_("规则版本"), max_length=20)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")

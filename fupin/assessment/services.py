@@ -204,6 +204,7 @@ def assess_county(year: int, *, actor: User | None = None, draft: PolicyVersion 
     run = AssessmentRun.objects.create(
         year=year, scope=AssessmentRun.Scope.DRAFT if draft else AssessmentRun.Scope.COUNTY,
         params=record, policy_versions=record["versions"], ruleset_version=rules.RULESET_VERSION, actor=actor,
+        draft=draft,
     )
     _store(run, df)
     run.households = df.height
@@ -230,7 +231,10 @@ def household_assess(household: Household, year: int, *, actor: User | None = No
         finished_at=timezone.now(),
     )
     _store(run, df)
-    return HouseholdAssessment.objects.select_related("run").get(run=run)
+    result = HouseholdAssessment.objects.select_related("run").get(run=run)
+    audit_record(actor=actor, action=Action.CREATE, obj=household,
+                 changes={"assessment": result.verdict, "year": year, "run": run.pk})
+    return result
 
 
 def household_latest_assessment(household_id: int, year: int) -> HouseholdAssessment | None:
@@ -254,3 +258,20 @@ def as_of_for(year: int) -> date:
 
 
 
+
+
+@transaction.atomic
+def policy_version_publish(version: PolicyVersion, *, actor: User | None) -> PolicyVersion:
+    version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status == PolicyVersion.Status.PUBLISHED:
+        raise BadInput("该版本已发布 / this version is already published", code="POLICY_ALREADY_PUBLISHED")
+    newer = PolicyVersion.objects.filter(year=version.year, region=version.region, number__gt=version.number,
+                                         status=PolicyVersion.Status.PUBLISHED).exists()
+    if newer:
+        raise BadInput("已有更新的已发布版本，请在其基础上新建 / a newer version is already published",
+                       code="POLICY_STALE_DRAFT")
+    version.status = PolicyVersion.Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.save(update_fields=["status", "published_at"])
+    audit_record(actor=actor, action=Action.UPDATE, obj=version, changes={"status": ["draft", "published"]})
+    return version

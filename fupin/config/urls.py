@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("fupin.accounts.urls")),
     path("areas/", include("fupin.areas.urls")),
     path("registry/", include("fupin.registry.urls")),
+    path("assessment/", include("fupin.assessment.urls")),
     path("system/", include("fupin.core.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

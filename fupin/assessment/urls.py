@@ -1,0 +1,16 @@
+from django.urls import path
+
+from fupin.assessment import views
+
+app_name = "assessment"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("results/", views.results, name="results"),
+    path("run/", views.run_start, name="run-start"),
+    path("households/<int:pk>/", views.household_assess, name="household-assess"),
+    path("policy/", views.policy_list, name="policy-list"),
+    path("policy/new/", views.policy_new, name="policy-new"),
+    path("policy/<int:pk>/", views.policy_detail, name="policy-detail"),
+    path("policy/<int:pk>/preview/", views.policy_preview, name="policy-preview"),
+    path("policy/<int:pk>/publish/", views.policy_publish, name="policy-publish"),
+]
