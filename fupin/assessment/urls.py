@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("results/", views.results, name="results"),
     path("run/", views.run_start, name="run-start"),
+    path("measures/", views.poverty_measures, name="measures"),
     path("households/<int:pk>/", views.household_assess, name="household-assess"),
     path("policy/", views.policy_list, name="policy-list"),
     path("policy/new/", views.policy_new, name="policy-new"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, cast
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from fupin.accounts.access import can, require_capability
 from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
-from fupin.assessment import selectors, services
+from fupin.assessment import measures, selectors, services
 from fupin.assessment.forms import PolicyVersionForm
 from fupin.assessment.models import INDICATORS, PolicyVersion, Verdict
 from fupin.assessment.params import PARAMS
@@ -141,3 +142,17 @@ def policy_publish(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("assessment:policy-detail", pk=version.pk)
+
+
+@require_capability(Cap.REGISTRY_VIEW)
+def poverty_measures(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    by = "village" if request.GET.get("by") == "village" else "township"
+    k_sixths = _int(request.GET.get("k")) or 2
+    k_sixths = min(max(k_sixths, 1), 6)
+    run = selectors.runs_for_year(year).order_by("-pk").first()
+    rows = measures.compute(measures.load_frame(run, _actor(request)), by=by, k=Fraction(k_sixths, 6)) if run else []
+    return render(request, "assessment/measures.html", {
+        "year": year, "run": run, "by": by, "k": k_sixths, "k_choices": range(1, 7), "rows": rows,
+        "indicators": INDICATORS,
+    })

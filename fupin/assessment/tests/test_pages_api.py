@@ -141,3 +141,14 @@ def test_policy_yaml_round_trip(db, tmp_path, capsys):
     with pytest.raises(CommandError, match="第 1 项"):
         call_command("policy_load", str(tmp_path / "bad.yaml"))
     assert PolicyVersion.objects.count() == 9
+
+
+def test_measures_page_from_a_stored_run(personas, county):
+    assess_county(YEAR)
+    response = _client(personas.cadre_a1).get("/assessment/measures/", {"by": "village", "k": "1"})
+    rows = {r.key: r for r in response.context["rows"]}
+    village = rows[personas.areas.village_a1.code]
+    # H-A1-0001 (4,500 a head) and H-A1-0003 (4,500, water unknown) are above the line, H-A1-0002 at it.
+    assert village.people == 6 and village.fgt0 == pytest.approx(2 / 6) and village.fgt1 == 0
+    assert village.incomplete == 1 and village.af_h == pytest.approx(2 / 4)
+    assert set(rows) == {personas.areas.village_a1.code, ""}

@@ -77,6 +77,7 @@ PAGES: dict[str, Route] = {
     "i18n/setlang/": Route(PUBLIC, "POST", 302),
     "assessment/": Route(LIST, shows=("甲村民委员会",), note="本辖区分村评估结果"),
     "assessment/results/": Route(LIST, shows=("H-A1-0001",)),
+    "assessment/measures/": Route(LIST, shows=("孟庙镇",), note="本辖区的贫困测度"),
     "assessment/run/": Route(CAPABILITY, "POST", 302, allowed="officer"),
     "assessment/households/<int:pk>/": Route(OBJECT, "POST", 302, target="household", note="重新评估一户"),
     "assessment/policy/": Route(PUBLIC, note="政策参数：无村级数据"),
