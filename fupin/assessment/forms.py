@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fupin.areas.models import Area
+from fupin.assessment.models import VillageFacts
 from fupin.assessment.params import PARAMS
 
 
@@ -26,3 +27,9 @@ class PolicyVersionForm(forms.Form):
     def values(self) -> dict[str, Any]:
         return {p.name: self.cleaned_data[f"p_{p.name}"].strip() for p in PARAMS
                 if self.cleaned_data.get(f"p_{p.name}", "").strip()}
+
+
+class VillageFactsForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = VillageFacts
+        fields = ["population", *VillageFacts.FACILITIES, "collective_income"]

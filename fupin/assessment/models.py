@@ -157,3 +157,85 @@ class HouseholdAssessment(models.Model):
     def indicators(self) -> list[dict[str, str]]:
         return [{"code": code, "label": label, "outcome": getattr(self, code.lower()),
                  "reason": self.reasons.get(code, "")} for code, label in INDICATORS]
+
+
+class PoorVillage(models.Model):
+    """A village on the list of poor villages (贫困村), and the year it was declared out of poverty."""
+
+    village = models.OneToOneField(Area, on_delete=models.PROTECT, related_name="poor_village",
+                                   verbose_name=_("行政村"))
+    designated_year = models.PositiveSmallIntegerField(_("认定年度"))
+    exit_year = models.PositiveSmallIntegerField(_("退出年度"), null=True, blank=True)
+
+    area_scope = "village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["village__code"]
+        verbose_name = _("贫困村")
+        verbose_name_plural = _("贫困村")
+        constraints = [models.CheckConstraint(
+            condition=models.Q(exit_year__isnull=True) | models.Q(exit_year__gte=models.F("designated_year")),
+            name="poor_village_exit_after_designation")]
+
+    def __str__(self) -> str:
+        return str(self.village)
+
+
+class VillageFacts(models.Model):
+    """The facts of the village exit standard (REFERENCE.md §2.3, Henan) for one village and year.
+    Blank means not recorded (unknown), never no."""
+
+    village = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("行政村"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    population = models.PositiveIntegerField(_("全村人口"), null=True, blank=True)
+    hardened_road = models.BooleanField(_("通村公路硬化"), null=True, blank=True)
+    bus_service = models.BooleanField(_("通客运班车"), null=True, blank=True)
+    safe_water = models.BooleanField(_("饮水安全"), null=True, blank=True)
+    power = models.BooleanField(_("生产生活用电"), null=True, blank=True)
+    broadband = models.BooleanField(_("通宽带"), null=True, blank=True)
+    television = models.BooleanField(_("广播电视户户通"), null=True, blank=True)
+    cultural_centre = models.BooleanField(_("综合性文化服务中心"), null=True, blank=True)
+    clinic = models.BooleanField(_("标准化卫生室"), null=True, blank=True)
+    qualified_doctor = models.BooleanField(_("合格乡村医生"), null=True, blank=True)
+    collective_income = models.DecimalField(_("村集体经济收入(元)"), max_digits=12, decimal_places=2, null=True,
+                                            blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    area_scope = "village"
+    objects = ScopedQuerySet.as_manager()
+
+    FACILITIES = ("hardened_road", "bus_service", "safe_water", "power", "broadband", "television",
+                  "cultural_centre", "clinic", "qualified_doctor")
+
+    class Meta:
+        ordering = ["village__code", "year"]
+        verbose_name = _("村退出指标")
+        verbose_name_plural = _("村退出指标")
+        constraints = [models.UniqueConstraint(fields=["village", "year"], name="village_facts_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.village_id}/{self.year}"
+
+
+class Target(models.Model):
+    """A yearly exit target of the district or a township: people (blank = all remaining) and villages."""
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("区域"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    people = models.PositiveIntegerField(_("脱贫人口目标"), null=True, blank=True,
+                                         help_text=_("留空表示剩余贫困人口全部脱贫"))
+    villages = models.PositiveIntegerField(_("贫困村退出目标"), default=0)
+    source = models.CharField(_("依据"), max_length=200, blank=True)
+
+    area_scope = "area"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["year", "area__code"]
+        verbose_name = _("年度目标")
+        verbose_name_plural = _("年度目标")
+        constraints = [models.UniqueConstraint(fields=["area", "year"], name="target_one_per_area_year")]
+
+    def __str__(self) -> str:
+        return f"{self.area_id}/{self.year}"

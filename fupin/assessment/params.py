@@ -36,6 +36,9 @@ PARAMS: tuple[ParamDef, ...] = (
     ParamDef("vehicle_value_limit", "车辆价值上限(元)", "money"),
     ParamDef("notice_days", "公示天数(识别、退出)", "int"),
     ParamDef("project_notice_days", "项目公示天数", "int"),
+    ParamDef("village_incidence_max", "贫困村退出：贫困发生率低于", "ratio", "Henan: 0.02"),
+    ParamDef("county_incidence_max", "贫困县退出：贫困发生率低于", "ratio", "central region: 0.02"),
+    ParamDef("village_collective_income_min", "贫困村退出：村集体经济收入不低于(元，0 为不考核)", "money"),
 )
 PARAM_NAMES = tuple(p.name for p in PARAMS)
 _DEFS = {p.name: p for p in PARAMS}
@@ -57,6 +60,9 @@ def default_values(year: int) -> dict[str, Any]:
         "vehicle_value_limit": "30000",
         "notice_days": 7,
         "project_notice_days": 10,
+        "village_incidence_max": "0.02",
+        "county_incidence_max": "0.02",
+        "village_collective_income_min": "0",
     }
     if year in POVERTY_LINES:
         values["poverty_line"] = str(POVERTY_LINES[year])

@@ -84,7 +84,8 @@ def policy_values(year: int, *, draft: PolicyVersion | None = None) -> tuple[dic
         raise BadInput(f"{year} 年没有已发布的政策参数 / no published policy parameters for {year}",
                        code="POLICY_MISSING")
     used = [default.pk] + [v.pk for v in latest.values()]
-    return dict(default.values), {rid: dict(v.values) for rid, v in latest.items() if rid is not None}, used
+    # A version stored before a parameter existed gets that parameter's shipped default.
+    return default_values(year) | dict(default.values), {rid: dict(v.values) for rid, v in latest.items() if rid is not None}, used
 
 
 def params_for_villages(year: int, village_ids: Iterable[int], *, draft: PolicyVersion | None = None,

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,10 +17,18 @@ from fupin.accounts.access import can, require_capability
 from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
+from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment import measures, selectors, services
-from fupin.assessment.forms import PolicyVersionForm
-from fupin.assessment.models import INDICATORS, PolicyVersion, Verdict
+from fupin.assessment.forms import PolicyVersionForm, VillageFactsForm
+from fupin.assessment.models import INDICATORS, PolicyVersion, Verdict, VillageFacts
 from fupin.assessment.params import PARAMS
+from fupin.assessment.villages import (
+    PLAN_TARGETS,
+    county_incidence,
+    target_progress,
+    village_facts_save,
+    village_verdicts,
+)
 from fupin.core.errors import DomainError
 from fupin.core.jobs import job_create
 from fupin.registry.selectors import household_get
@@ -156,3 +165,45 @@ def poverty_measures(request: HttpRequest) -> HttpResponse:
         "year": year, "run": run, "by": by, "k": k_sixths, "k_choices": range(1, 7), "rows": rows,
         "indicators": INDICATORS,
     })
+
+
+@require_capability(Cap.REGISTRY_VIEW)
+def village_exit(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    villages = Area.objects.visible_to(request.user).filter(level="village")
+    only_poor = request.GET.get("all") != "1"
+    if only_poor:
+        villages = villages.filter(poor_village__isnull=False)
+    township = _int(request.GET.get("township"))
+    if township:
+        villages = villages.filter(parent_id=township)
+    page = Paginator(villages.order_by("code"), 50).get_page(request.GET.get("page"))
+    verdicts = village_verdicts(year, Area.objects.filter(pk__in=[v.pk for v in page]))
+    county = Area.objects.filter(level="county", valid_to__isnull=True).first()
+    return render(request, "assessment/villages.html", {
+        "year": year, "page": page, "verdicts": verdicts, "only_poor": only_poor, "params": request.GET,
+        "townships": Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True),
+        "county": county_incidence(year, county) if county and can(request.user, Cap.ASSESSMENT_RUN) else None,
+    })
+
+
+@require_capability(Cap.REGISTRY_EDIT)
+def village_facts_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    village = get_visible_or_404(Area.objects.filter(level="village"), request.user, pk=pk)
+    year = _int(request.GET.get("year") or request.POST.get("year")) or services.work_year()
+    instance = VillageFacts.objects.filter(village=village, year=year).first()
+    form = VillageFactsForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        village_facts_save(village, year, form.cleaned_data, actor=_actor(request))
+        messages.success(request, _("已保存"))
+        return redirect(f"{reverse('assessment:villages')}?year={year}&all=1")
+    return render(request, "assessment/village_facts.html", {"village": village, "year": year, "form": form,
+                                                              "verdict": village_verdicts(year, Area.objects.filter(pk=village.pk))[0]})
+
+
+@require_capability(Cap.REGISTRY_VIEW)
+def targets(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    areas = Area.objects.visible_to(request.user).filter(level__in=("county", "township"), valid_to__isnull=True)
+    return render(request, "assessment/targets.html", {
+        "year": year, "rows": target_progress(year, areas), "years": sorted(PLAN_TARGETS)})
