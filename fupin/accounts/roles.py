@@ -34,6 +34,8 @@ class Cap:
     JOBS_VIEW = "jobs.view"
     DEPARTMENT_UPLOAD = "department.upload"
     AREAS_MANAGE = "areas.manage"
+    ASSESSMENT_RUN = "assessment.run"
+    POLICY_MANAGE = "policy.manage"
 
 
 _READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW}
@@ -41,8 +43,9 @@ _WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(_WORK | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
-                                            Cap.USERS_MANAGE, Cap.AREAS_MANAGE}),
-    Role.DISTRICT_OFFICER: frozenset(_WORK | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT}),
+                                            Cap.USERS_MANAGE, Cap.AREAS_MANAGE, Cap.ASSESSMENT_RUN,
+                                            Cap.POLICY_MANAGE}),
+    Role.DISTRICT_OFFICER: frozenset(_WORK | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.ASSESSMENT_RUN}),
     Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.REGISTRY_EXPORT}),
     Role.VILLAGE_CADRE: frozenset(_WORK),
     Role.WORK_TEAM: frozenset(_WORK),

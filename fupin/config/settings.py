@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "fupin.areas",
     "fupin.accounts",
     "fupin.registry",
+    "fupin.assessment",
     "fupin.dossier",
     "fupin.site",
 ]
