@@ -49,9 +49,9 @@ def notices_on_display(village: Area, on: date) -> QuerySet[Notice]:
 
 
 def notice_get(user: Any, pk: int) -> Notice:
-    qs = _with_counts(Notice.objects.all()).prefetch_related(  # type: ignore[type-var]
+    qs = _with_counts(Notice.objects.all()).prefetch_related(
         Prefetch("objections", queryset=Objection.objects.select_related("recorded_by", "resolved_by")))
-    return get_visible_or_404(qs, user, pk=pk)
+    return get_visible_or_404(qs, user, pk=pk)  # type: ignore[arg-type]
 
 
 def objection_get(user: Any, pk: int) -> Objection:

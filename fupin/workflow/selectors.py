@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from fupin.areas.scoping import get_visible_or_404, scope_of
+from fupin.assessment import services as assessment
 from fupin.notices.models import Notice, Objection
 from fupin.registry.models import Household
 from fupin.workflow import services
@@ -78,8 +79,8 @@ def household_actions(user: Any, household: Household) -> list[ActionOption]:
 
 
 def _assessment_problem(spec: Any, household: Household) -> str:
-    year = services.assessment.work_year()
-    result = services.assessment.household_latest_assessment(household.pk, year)
+    year = assessment.work_year()
+    result = assessment.household_latest_assessment(household.pk, year)
     if result is None:
         return services.refuse(services.NO_ASSESSMENT, spec, year=year).message
     if result.verdict != services.ELIGIBLE:

@@ -41,7 +41,7 @@ from fupin.notices.services import notice_close, notice_days, notice_publish
 from fupin.registry import codes
 from fupin.registry.models import Household, Member
 from fupin.workflow.models import HouseholdTransition, TransitionAttachment
-from fupin.workflow.transitions import CANDIDATE, PREVIOUS, TRANSITIONS, Transition
+from fupin.workflow.transitions import PREVIOUS, TRANSITIONS, Transition
 
 ELIGIBLE = "EXIT_ELIGIBLE"
 VERDICT_LABELS = {"EXIT_ELIGIBLE": "可退出", "NOT_ELIGIBLE": "不可退出", "INSUFFICIENT_DATA": "数据不全"}
@@ -258,7 +258,7 @@ def _store_evidence(transition: HouseholdTransition, evidence: Sequence[Evidence
         attachment = TransitionAttachment(transition=transition, original_name=item.name, size=len(item.content),
                                           sha256=item.sha256)
         attachment.file.save(item.name, ContentFile(item.content), save=False)
-        saved.append(attachment.file.name)
+        saved.append(str(attachment.file.name))
         attachment.save()
 
 

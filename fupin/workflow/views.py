@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -46,7 +46,7 @@ def household_transition_view(request: HttpRequest, pk: int, action: str) -> Htt
 
 @require_GET
 @require_capability(Cap.REGISTRY_VIEW)
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     attachment = selectors.attachment_get(request.user, pk)
     audit_record(actor=request.user, action=Action.READ, obj=attachment,
                  changes={"household": attachment.transition.household_id})

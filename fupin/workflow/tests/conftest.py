@@ -14,7 +14,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path) -> Path:
+def media(settings, tmp_path: Path) -> Path:
     """Evidence files go to a temporary MEDIA_ROOT, so a test can count what stayed on disk."""
     settings.MEDIA_ROOT = tmp_path
     settings.STORAGES = {**settings.STORAGES, "default": {

@@ -21,7 +21,7 @@ from fupin.workflow.tests.conftest import at
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 
 
-def state(household: Household, media) -> dict:
+def state(household: Household, media) -> dict[str, object]:
     """Everything a refused step must leave as it was."""
     h = Household.objects.get(pk=household.pk)
     return {
@@ -89,7 +89,7 @@ def test_it_identifies_a_household_through_two_notices_and_an_announcement(villa
     assert steps[1].notice == village_notice and steps[2].notice == township_notice and steps[3].notice == announcement
     attachment = TransitionAttachment.objects.get()
     assert attachment.transition == steps[2] and attachment.original_name == "评议记录.pdf"
-    assert attachment.file.name.startswith("evidence/") and (media / attachment.file.name).read_bytes() == PDF
+    assert str(attachment.file.name).startswith("evidence/") and (media / attachment.file.name).read_bytes() == PDF
     audits = AuditEntry.objects.filter(object_type="registry.household", object_id=str(h.pk), action="transition")
     assert sorted(a.changes["action"] for a in audits) == sorted(s.action for s in steps)
 
@@ -256,7 +256,7 @@ def test_it_refuses_files_of_a_wrong_type_or_size_and_keeps_none(candidate, pers
         before = state(candidate, media)
         with pytest.raises(BadInput) as excinfo:
             household_transition(candidate, "apply", actor=personas.cadre_a1, files=[upload])
-        assert upload.name in excinfo.value.message and "files" in excinfo.value.fields
+        assert str(upload.name) in excinfo.value.message and "files" in excinfo.value.fields
         assert state(candidate, media) == before
     settings.FUPIN_EVIDENCE_MAX_BYTES = 10
     with pytest.raises(BadInput):
