@@ -7,7 +7,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
@@ -119,11 +119,11 @@ def notice_detail(request: HttpRequest, notice_id: int) -> NoticeDetailOut:
 
 @router.post("/{notice_id}/objections", response={201: ObjectionOut},
              summary="登记异议（仅限公示期内）/ raise an objection while the notice is on display")
-def objection_create(request: HttpRequest, notice_id: int, payload: ObjectionIn) -> tuple[int, ObjectionOut]:
+def objection_create(request: HttpRequest, notice_id: int, payload: ObjectionIn) -> Status[ObjectionOut]:
     notice = selectors.notice_get(request.user, notice_id)
     objection = services.objection_raise(notice, actor=request.user, text=payload.text,
                                          raised_by_name=payload.raised_by_name, contact=payload.contact)
-    return 201, _objection_out(objection, can(request.user, Cap.NOTICES_MANAGE))
+    return Status(201, _objection_out(objection, can(request.user, Cap.NOTICES_MANAGE)))
 
 
 @router.post("/objections/{objection_id}/resolve", response=ObjectionOut,

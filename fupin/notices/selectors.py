@@ -27,7 +27,8 @@ def on_display_filter(on: date) -> Q:
 
 def notice_list(user: Any, *, on: date | None = None, village: int | None = None, township: int | None = None,
                 kind: str = "", subject_type: str = "", subject_id: int | None = None) -> QuerySet[Notice]:
-    """Notices the user may see; with ``on``, only those on display that day."""
+    """Notices the user may see; with ``on``, only those on display that day (ending soonest first),
+    otherwise all of them (newest first)."""
     qs = Notice.objects.visible_to(user)
     if village:
         qs = qs.filter(area_id=village)
@@ -39,7 +40,8 @@ def notice_list(user: Any, *, on: date | None = None, village: int | None = None
         qs = qs.filter(kind=kind)
     if subject_type:
         qs = qs.filter(subject_type=subject_type, subject_id=subject_id)
-    return _with_counts(qs).order_by("ends_on", "area__code", "pk")
+    qs = _with_counts(qs)
+    return qs.order_by("ends_on", "area__code", "pk") if on is not None else qs.order_by("-starts_on", "-pk")
 
 
 def notices_on_display(village: Area, on: date) -> QuerySet[Notice]:

@@ -36,8 +36,6 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     on = parse_date(p.get("on", "") or "") or timezone.localdate()
     notices = selectors.notice_list(request.user, on=None if everything else on, village=_int(p.get("village")),
                                     township=_int(p.get("township")), kind=p.get("kind", ""))
-    if everything:
-        notices = notices.order_by("-starts_on", "-pk")
     villages = Area.objects.visible_to(request.user).filter(level="village", valid_to__isnull=True)
     if _int(p.get("township")):
         villages = villages.filter(parent_id=_int(p.get("township")))

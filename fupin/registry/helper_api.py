@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
@@ -91,12 +91,12 @@ def helper_list(request: HttpRequest, household_id: int) -> HouseholdHelpersOut:
 
 @router.put("/households/{household_id}/helper", response={201: HelperOut},
             summary="确定或更换帮扶责任人（现任于新任开始之日结束）/ assign or replace the current helper")
-def helper_replace(request: HttpRequest, household_id: int, payload: HelperIn) -> tuple[int, HelperOut]:
+def helper_replace(request: HttpRequest, household_id: int, payload: HelperIn) -> Status[HelperOut]:
     household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
     ensure_can(request.user, Cap.REGISTRY_HELPERS)
     helper = helper_assign(household, actor=request.user, name=payload.name, unit=payload.unit, phone=payload.phone,
                            starts_on=payload.starts_on)
-    return 201, _helper_out(helper)
+    return Status(201, _helper_out(helper))
 
 
 @router.get("/work-teams", response=list[WorkTeamOut], summary="驻村工作队 / resident work teams")

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import File, Form, Router, Schema, UploadedFile
+from ninja import File, Form, Router, Schema, Status, UploadedFile
 
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
@@ -96,11 +96,11 @@ def transition_list(request: HttpRequest, household_id: int) -> HouseholdWorkflo
 @router.post("/households/{household_id}/transitions", response={201: TransitionOut},
              summary="办理一步流程（拒绝时不作任何更改）/ take a workflow step (a refusal changes nothing)")
 def transition_create(request: HttpRequest, household_id: int, payload: Form[TransitionIn],
-                      files: File[list[UploadedFile]] = None) -> tuple[int, TransitionOut]:  # type: ignore[assignment]
+                      files: File[list[UploadedFile]] = None) -> Status[TransitionOut]:  # type: ignore[assignment]
     household, _ = selectors.transition_list(request.user, household_id)
     if payload.seen_status is not None:
         household.status = payload.seen_status or None
     transition = household_transition(household, payload.action, actor=request.user, note=payload.note,
                                       reason=payload.reason, consent_by=payload.consent_by,
                                       attribute=payload.attribute, files=files or ())
-    return 201, _transition_out(transition)
+    return Status(201, _transition_out(transition))
