@@ -40,8 +40,8 @@ def notice_list(user: Any, *, on: date | None = None, village: int | None = None
         qs = qs.filter(kind=kind)
     if subject_type:
         qs = qs.filter(subject_type=subject_type, subject_id=subject_id)
-    qs = _with_counts(qs)
-    return qs.order_by("ends_on", "area__code", "pk") if on is not None else qs.order_by("-starts_on", "-pk")
+    counted = _with_counts(qs)
+    return counted.order_by("ends_on", "area__code", "pk") if on is not None else counted.order_by("-starts_on", "-pk")
 
 
 def notices_on_display(village: Area, on: date) -> QuerySet[Notice]:

@@ -46,7 +46,7 @@ def test_a_cadre_takes_a_step_from_the_page_with_evidence(candidate, personas, c
     page = client.get(response["Location"]).content.decode()
     assert "已办理：农户申请" in page and "申请书.pdf" in page and "户主书面申请" in page
     download = client.get(f"/workflow/attachments/{attachment.pk}/")
-    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF  # type: ignore[attr-defined]
     assert "attachment" in download["Content-Disposition"]
 
 
