@@ -29,6 +29,7 @@ class HelperOut(Schema):
 
 class HouseholdHelpersOut(Schema):
     household_id: int
+    household_no: str
     current: HelperOut | None
     history: list[HelperOut]
 
@@ -85,7 +86,7 @@ def helper_list(request: HttpRequest, household_id: int) -> HouseholdHelpersOut:
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
     history = [_helper_out(h) for h in helper_selectors.helper_history(household)]
-    return HouseholdHelpersOut(household_id=household.pk, current=next((h for h in history if h.current), None),
+    return HouseholdHelpersOut(household_id=household.pk, household_no=household.household_no, current=next((h for h in history if h.current), None),
                                history=history)
 
 

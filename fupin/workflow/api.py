@@ -57,6 +57,7 @@ class ActionOut(Schema):
 
 class HouseholdWorkflowOut(Schema):
     household_id: int
+    household_no: str
     status: str | None
     transitions: list[TransitionOut]
     actions: list[ActionOut]
@@ -87,7 +88,7 @@ def transition_list(request: HttpRequest, household_id: int) -> HouseholdWorkflo
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     household, timeline = selectors.transition_list(request.user, household_id)
     actions = selectors.household_actions(request.user, household)
-    return HouseholdWorkflowOut(household_id=household.pk, status=household.status,
+    return HouseholdWorkflowOut(household_id=household.pk, household_no=household.household_no, status=household.status,
                                 transitions=[_transition_out(t) for t in timeline],
                                 actions=[ActionOut(**{k: getattr(a, k) for k in ActionOut.model_fields})
                                          for a in actions])
