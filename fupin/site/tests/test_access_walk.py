@@ -222,8 +222,9 @@ class World:
             return self.jobs["a1"].pk, [self.jobs["a2"].pk, self.jobs["b1"].pk]
         if target == "token":
             return self.tokens["a1"][0].pk, [self.tokens["a2"][0].pk, self.tokens["b1"][0].pk]
-        rows: dict[str, Any] = {"notice": self.notices, "objection": self.objections,
-                                "attachment": self.attachments}.get(target, {})
+        tables: dict[str, dict[str, Any]] = {"notice": self.notices, "objection": self.objections,
+                                             "attachment": self.attachments}
+        rows = tables.get(target)
         if rows:
             return rows["a1"].pk, [rows["a2"].pk, rows["b1"].pk]
         raise AssertionError(f"unknown target {target}")
