@@ -34,6 +34,8 @@ class Cap:
     JOBS_VIEW = "jobs.view"
     DEPARTMENT_UPLOAD = "department.upload"
     AREAS_MANAGE = "areas.manage"
+    ASSESSMENT_RUN = "assessment.run"
+    POLICY_MANAGE = "policy.manage"
     # Public notices (公示/公告): read them; record an objection for a resident; resolve objections
     # and take notices down.
     NOTICES_VIEW = "notices.view"
@@ -55,8 +57,9 @@ _COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
-                                                      Cap.USERS_MANAGE, Cap.AREAS_MANAGE}),
-    Role.DISTRICT_OFFICER: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT}),
+                                                      Cap.USERS_MANAGE, Cap.AREAS_MANAGE, Cap.ASSESSMENT_RUN,
+                                                      Cap.POLICY_MANAGE}),
+    Role.DISTRICT_OFFICER: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.ASSESSMENT_RUN}),
     Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.REGISTRY_EXPORT, Cap.WORKFLOW_TOWNSHIP, Cap.NOTICES_MANAGE}),
     # The village's 两委 and the resident work team run the village steps (民主评议, 核实, 户认可).
     Role.VILLAGE_CADRE: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE}),

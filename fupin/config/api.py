@@ -8,6 +8,7 @@ from ninja.renderers import JSONRenderer
 from fupin.accounts.api import router as accounts_router
 from fupin.accounts.api_auth import API_AUTH
 from fupin.areas.api import router as areas_router
+from fupin.assessment.api import router as assessment_router
 from fupin.core.api import router as core_router
 from fupin.core.api_errors import install_error_handlers
 from fupin.notices.api import router as notices_router
@@ -41,3 +42,4 @@ api.add_router("/registry", registry_router)
 api.add_router("/registry", helpers_router)
 api.add_router("/notices", notices_router)
 api.add_router("/workflow", workflow_router)
+api.add_router("/assessment", assessment_router)

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "fupin.accounts",
     "fupin.notices",
     "fupin.registry",
+    "fupin.assessment",
     "fupin.workflow",
     "fupin.site",
 ]

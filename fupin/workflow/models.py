@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fupin.areas.scoping import ScopedQuerySet
+from fupin.assessment.models import HouseholdAssessment
 from fupin.notices.models import Notice
 from fupin.registry.models import Household
 
@@ -64,6 +65,10 @@ class HouseholdTransition(models.Model):
     work_year = models.PositiveSmallIntegerField(_("工作年度"), null=True, blank=True)
     notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("本步发布的公示"))
+    # The assessment the step relied on (the stored one for an exit proposal, the re-run for an exit
+    # approval). RESTRICT: it cannot be deleted while a step cites it, except with its household.
+    assessment = models.ForeignKey(HouseholdAssessment, null=True, blank=True, on_delete=models.RESTRICT,
+                                   related_name="+", verbose_name=_("所依据的退出评估"))
 
     area_scope = "household__village"
     objects = TransitionQuerySet.as_manager()

@@ -71,10 +71,11 @@ OBJECTION_UPHELD = ("「{title}」的异议已认定成立，不能办理「{lab
 NO_ASSESSMENT = ("该户没有 {year} 年度的退出评估结果，请先进行退出评估 / "
                  "no exit assessment of {year} is stored for this household: assess it first")
 NOT_ELIGIBLE = ("该户 {year} 年度退出评估结论为「{verdict}」（未通过：{failed}；数据不全：{unknown}），不能拟退出 / "
-                "the {year} exit assessment says {code} (failed: {failed}; unknown: {unknown}): no exit proposal")
+                "the {year} exit assessment says {verdict_code} (failed: {failed_en}; unknown: {unknown_en}): "
+                "no exit proposal")
 RERUN_NOT_ELIGIBLE = ("重新评估结论为「{verdict}」（未通过：{failed}；数据不全：{unknown}），该户已不符合退出条件，"
-                      "不能批准退出 / re-assessed for {year}: {code} (failed: {failed}; unknown: {unknown}); "
-                      "the household no longer qualifies, exit refused")
+                      "不能批准退出（不搞数字脱贫） / re-assessed for {year}: {verdict_code} (failed: {failed_en}; "
+                      "unknown: {unknown_en}); the household no longer qualifies, exit refused")
 BEFORE_LAST = "办理时间早于该户上一步（{last}） / the time is before the household's previous step ({last})"
 IN_FUTURE = "办理时间不能晚于现在 / the time cannot be in the future"
 YEAR_ORDER = ("脱贫年度 {year} 早于识别年度 {identified}，不能批准退出 / "
@@ -214,8 +215,9 @@ def input_check(spec: Transition, household: Household, *, note: str, reason: st
 
 
 def verdict_values(result: Any, year: int) -> dict[str, Any]:
-    return {"year": year, "verdict": VERDICT_LABELS.get(result.verdict, result.verdict), "code": result.verdict,
-            "failed": "、".join(result.failed) or "无", "unknown": "、".join(result.unknown) or "无"}
+    return {"year": year, "verdict": VERDICT_LABELS.get(result.verdict, result.verdict), "verdict_code": result.verdict,
+            "failed": "、".join(result.failed) or "无", "unknown": "、".join(result.unknown) or "无",
+            "failed_en": ", ".join(result.failed) or "none", "unknown_en": ", ".join(result.unknown) or "none"}
 
 
 def _moment(when: datetime | None, last: HouseholdTransition | None) -> datetime:
@@ -365,7 +367,7 @@ def _apply(household: Household, spec: Transition, *, actor: Any, note: str, rea
     transition = HouseholdTransition.objects.create(
         household=locked, action=spec.action, from_state=source, to_state=target,
         actor=actor if getattr(actor, "is_authenticated", False) else None, at=moment, note=note, reason=reason,
-        consent_by=consent_by, work_year=year, notice=published,
+        consent_by=consent_by, work_year=year, notice=published, assessment=result,
     )
     _store_evidence(transition, evidence, saved)
     audit_record(actor=actor, action=Action.TRANSITION, obj=locked, changes={

@@ -38,6 +38,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from fupin.accounts.models import ApiToken
 from fupin.accounts.services import api_token_create
 from fupin.areas.models import Area
+from fupin.assessment.models import HouseholdAssessment, PolicyVersion
+from fupin.assessment.services import assess_county, policy_seed_defaults, work_year
 from fupin.config.api import api
 from fupin.core.models import AuditEntry, JobRun
 from fupin.notices.models import Notice, Objection
@@ -97,6 +99,23 @@ PAGES: dict[str, Route] = {
     "system/jobs/<int:pk>/": Route(OBJECT, target="job"),
     "system/jobs/<int:pk>/retry/": Route(OBJECT, "POST", 302, target="job"),
     "i18n/setlang/": Route(PUBLIC, "POST", 302),
+    "assessment/": Route(LIST, shows=("甲村民委员会",), note="本辖区分村评估结果"),
+    "assessment/results/": Route(LIST, shows=("H-A1-0001",)),
+    "assessment/measures/": Route(LIST, shows=("孟庙镇",), note="本辖区的贫困测度"),
+    "assessment/villages/": Route(LIST, shows=("甲村民委员会",), path="/assessment/villages/?all=1"),
+    "assessment/villages/<int:pk>/facts/": Route(OBJECT, target="area", note="村退出指标填报"),
+    "assessment/targets/": Route(LIST, note="本辖区的目标与进度"),
+    "assessment/run/": Route(CAPABILITY, "POST", 302, allowed="officer"),
+    "assessment/households/<int:pk>/": Route(OBJECT, "POST", 302, target="household", note="重新评估一户"),
+    "assessment/policy/": Route(PUBLIC, note="政策参数：无村级数据"),
+    "assessment/policy/new/": Route(CAPABILITY, allowed="admin"),
+    # Versions are not village data, but a draft's trial run lists households of every village:
+    # the pages are for policy managers only. The capable persona gets 404 for a missing version.
+    "assessment/policy/<int:pk>/": Route(CAPABILITY, allowed="admin", status=404, path=f"/assessment/policy/{MISSING_PK}/"),
+    "assessment/policy/<int:pk>/preview/": Route(CAPABILITY, "POST", 404, allowed="admin",
+                                                 path=f"/assessment/policy/{MISSING_PK}/preview/"),
+    "assessment/policy/<int:pk>/publish/": Route(CAPABILITY, "POST", 404, allowed="admin",
+                                                 path=f"/assessment/policy/{MISSING_PK}/publish/"),
 }
 
 API: dict[str, Route] = {
@@ -110,6 +129,12 @@ API: dict[str, Route] = {
     "api/v1/audit/jobs/<job_id>": Route(OBJECT, target="job"),
     "api/v1/registry/households": Route(LIST, shows=("H-A1-0001",)),
     "api/v1/registry/households/<household_id>": Route(OBJECT, target="household"),
+    "api/v1/assessment/results": Route(LIST, shows=("H-A1-0001",)),
+    "api/v1/assessment/households/<household_id>": Route(OBJECT, target="household"),
+    "api/v1/assessment/households/<household_id>/assess": Route(OBJECT, "POST", target="household"),
+    "api/v1/assessment/runs": Route(PUBLIC, note="批次元数据：无村级数据"),
+    "api/v1/assessment/runs/start": Route(CAPABILITY, "POST", 202, allowed="officer"),
+    "api/v1/assessment/policy": Route(PUBLIC),
     "api/v1/registry/households/<household_id>/helpers": Route(OBJECT, target="household"),
     "api/v1/registry/households/<household_id>/helper": Route(OBJECT, "PUT", 201, target="household",
                                                               data={"name": "帮扶人"}, json=True),
@@ -135,6 +160,13 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/audit/jobs/{job_id}"): "api/v1/audit/jobs/<job_id>",
     ("GET", "/api/v1/registry/households"): "api/v1/registry/households",
     ("GET", "/api/v1/registry/households/{household_id}"): "api/v1/registry/households/<household_id>",
+    ("GET", "/api/v1/assessment/results"): "api/v1/assessment/results",
+    ("GET", "/api/v1/assessment/households/{household_id}"): "api/v1/assessment/households/<household_id>",
+    ("POST", "/api/v1/assessment/households/{household_id}/assess"):
+        "api/v1/assessment/households/<household_id>/assess",
+    ("GET", "/api/v1/assessment/runs"): "api/v1/assessment/runs",
+    ("POST", "/api/v1/assessment/runs/start"): "api/v1/assessment/runs/start",
+    ("GET", "/api/v1/assessment/policy"): "api/v1/assessment/policy",
     ("GET", "/api/v1/registry/households/{household_id}/helpers"): "api/v1/registry/households/<household_id>/helpers",
     ("PUT", "/api/v1/registry/households/{household_id}/helper"): "api/v1/registry/households/<household_id>/helper",
     ("GET", "/api/v1/registry/work-teams"): "api/v1/registry/work-teams",
@@ -261,6 +293,8 @@ def world(personas, households, settings, tmp_path) -> World:
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}}}
     p = personas
+    policy_seed_defaults()
+    assess_county(work_year())  # so every route of the assessment has results to show
     jobs = {"a1": _job(p.cadre_a1, "任务-A1"), "a2": _job(p.cadre_a2, "任务-A2"), "b1": _job(p.cadre_b1, "任务-B1")}
     tokens = {k: api_token_create(user=u, name=f"令牌-{k.upper()}")
               for k, u in (("a1", p.cadre_a1), ("a2", p.cadre_a2), ("b1", p.cadre_b1))}
@@ -290,6 +324,8 @@ def snapshot() -> dict[str, Any]:
         "teams": list(WorkTeam.objects.order_by("pk").values()),
         "team_members": list(WorkTeamMember.objects.order_by("pk").values()),
         "audit": AuditEntry.objects.count(),
+        "assessments": list(HouseholdAssessment.objects.order_by("pk").values("pk", "household", "verdict")),
+        "policy": list(PolicyVersion.objects.order_by("pk").values()),
     }
 
 

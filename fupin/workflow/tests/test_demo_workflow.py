@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -9,11 +10,18 @@ from fupin.notices.models import Notice, Objection
 from fupin.notices.selectors import on_display_filter
 from fupin.registry.models import HelperAssignment, Household, WorkTeam, WorkTeamMember
 from fupin.site.demo import seed_demo
+from fupin.site.reference import seed_reference
 from fupin.workflow.models import HouseholdTransition
 
 
-def test_the_demo_gives_households_histories_that_end_in_their_state(personas, django_assert_max_num_queries):
-    with django_assert_max_num_queries(400):
+@pytest.fixture
+def county(db):
+    """The real district's divisions, as ``fupin seed-reference`` loads them."""
+    seed_reference()
+
+
+def test_the_demo_gives_households_histories_that_end_in_their_state(county, django_assert_max_num_queries):
+    with django_assert_max_num_queries(600):
         seed_demo(households=300, seed=7)
     households = {h.pk: h for h in Household.objects.filter(is_demo=True)}
     last: dict[int, HouseholdTransition] = {}
@@ -41,7 +49,7 @@ def test_the_demo_gives_households_histories_that_end_in_their_state(personas, d
     assert {t.village_id for t in teams} == villages and all(t.secretaries == 1 for t in teams)
 
 
-def test_seeding_the_demo_again_replaces_its_workflow_data(personas):
+def test_seeding_the_demo_again_replaces_its_workflow_data(county):
     seed_demo(households=60, seed=3)
     counts = (HouseholdTransition.objects.count(), Notice.objects.count(), HelperAssignment.objects.count(),
               WorkTeam.objects.count())
