@@ -36,7 +36,7 @@ class ActionOption:
 def household_timeline(household: Household) -> QuerySet[HouseholdTransition]:
     """The household's steps, oldest first, with actor, evidence and each notice's objection counts."""
     return (HouseholdTransition.objects.filter(household_id=household.pk)
-            .select_related("actor", "notice")
+            .select_related("actor", "notice", "assessment")
             .prefetch_related(Prefetch("attachments", queryset=TransitionAttachment.objects.order_by("pk")))
             .annotate(objection_count=Count("notice__objections", distinct=True),
                       open_objection_count=Count("notice__objections",
