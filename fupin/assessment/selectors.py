@@ -88,3 +88,12 @@ def draft_changes(user: User, draft_run: AssessmentRun, base_run: AssessmentRun 
                    for code in INDICATOR_CODES if before[1].get(code) != row.reasons.get(code)]
         changes.append({"household": row.household, "before": before[0], "after": row.verdict, "reasons": changed})
     return changes
+
+
+def household_assessment_history(household_id: int) -> list[HouseholdAssessment]:
+    """The latest stored assessment of each year for one household, newest year first (drafts never count)."""
+    latest: dict[int, HouseholdAssessment] = {}
+    for result in (HouseholdAssessment.objects.select_related("run").filter(household_id=household_id)
+                   .exclude(run__scope=AssessmentRun.Scope.DRAFT).order_by("-year", "-run_id")):
+        latest.setdefault(result.year, result)
+    return list(latest.values())

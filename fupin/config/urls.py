@@ -12,6 +12,8 @@ urlpatterns = [
     # One "registry" namespace from two apps: the registry's lists and the household file (dossier),
     # so registry:household-detail names the household file, whichever app draws it.
     path("registry/", include((registry_urls.urlpatterns + dossier_urls.urlpatterns, "registry"))),
+    path("notices/", include("fupin.notices.urls")),
+    path("workflow/", include("fupin.workflow.urls")),
     path("assessment/", include("fupin.assessment.urls")),
     path("system/", include("fupin.core.urls")),
     path("api/v1/", api.urls),

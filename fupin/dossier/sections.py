@@ -21,6 +21,8 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template import Context
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -63,6 +65,10 @@ class Section:
     in_pdf: bool = True
     capability: str = ""  # only users holding it see the section
     planned: str | Promise = ""  # placeholders: what the section will show once its module lands
+    # On the page, a framed section is drawn in a card under its title; an unframed one draws its own
+    # (a module's existing panel). The PDF always frames, so an unframed section needs a
+    # ``pdf_template`` of its own or ``in_pdf=False``.
+    framed: bool = True
 
     @property
     def is_placeholder(self) -> bool:
@@ -75,14 +81,12 @@ class RenderedSection:
     title: str | Promise
     html: SafeString
     is_placeholder: bool
+    framed: bool = True
 
 
 # Sections the household file must have, in their places, before their modules exist.
 PLANNED: dict[str, Section] = {
     s.key: s for s in (
-        Section("assessment", _("退出评估"), 40, planned=_("历年退出评估结论，逐项指标及判定理由。")),
-        Section("timeline", _("状态变更记录"), 50, planned=_("识别、评议、审核、退出、返贫的每一步：时间、经办人、意见。")),
-        Section("helpers", _("帮扶责任人"), 60, planned=_("结对帮扶的干部及其单位、联系方式、帮扶起止时间。")),
         Section("measures", _("帮扶措施"), 70, planned=_("产业、就业、教育、健康、住房、金融等帮扶措施及落实情况。")),
         Section("monitoring", _("防返贫监测"), 80, planned=_("监测预警信号、风险类型、监测帮扶及风险消除情况。")),
     )
@@ -101,6 +105,15 @@ def sections() -> list[Section]:
     """Every section in page order: registered ones, and placeholders for planned keys still unclaimed."""
     merged = {**PLANNED, **_REGISTRY}
     return sorted(merged.values(), key=lambda s: (s.order, s.key))
+
+
+def panel_context(ctx: SectionContext) -> Context:
+    """What a module's inclusion tag expects of the page's template context: the request and the
+    CSRF token (passed explicitly, so the panel's forms post with a valid token)."""
+    values: dict[str, Any] = {"request": ctx.request}
+    if ctx.request is not None:
+        values["csrf_token"] = get_token(ctx.request)
+    return Context(values)
 
 
 def discover_providers() -> None:
@@ -125,5 +138,6 @@ def render_sections(ctx: SectionContext) -> list[RenderedSection]:
         if section.context is not None:
             values.update(section.context(ctx))
         html = render_to_string(template, values, request=ctx.request)
-        rendered.append(RenderedSection(section.key, section.title, SafeString(html), section.is_placeholder))
+        rendered.append(RenderedSection(section.key, section.title, SafeString(html), section.is_placeholder,
+                                        section.framed or ctx.for_pdf))
     return rendered

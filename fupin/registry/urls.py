@@ -1,10 +1,12 @@
 from django.urls import path
 
-from fupin.registry import views
+from fupin.registry import helper_views, views
 
 # The household page itself (registry:household-detail) is the household file, drawn by fupin.dossier;
 # fupin/config/urls.py puts both apps' routes in the "registry" namespace.
 app_name = "registry"
 urlpatterns = [
     path("households/", views.household_list, name="household-list"),
+    path("households/<int:pk>/helpers/", helper_views.helper_assign_view, name="helper-assign"),
+    path("work-teams/", helper_views.work_team_list, name="work-team-list"),
 ]

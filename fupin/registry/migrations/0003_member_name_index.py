@@ -31,7 +31,7 @@ def drop_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ('registry', '0002_helpers_and_work_teams'),
     ]
 
     operations = [

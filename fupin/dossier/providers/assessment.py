@@ -1,0 +1,30 @@
+"""The exit assessment section: this work year's verdict with each indicator's reason, the earlier
+years' verdicts, and (on the page, for users who may) a button to assess the household now."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from fupin.accounts.access import can
+from fupin.accounts.roles import Cap
+from fupin.assessment import selectors, services
+from fupin.assessment.models import Outcome
+from fupin.dossier.sections import Section, SectionContext, register
+
+
+def assessment(ctx: SectionContext) -> Mapping[str, Any]:
+    year = services.work_year()
+    history = selectors.household_assessment_history(ctx.household.pk)
+    latest = next((a for a in history if a.year == year), None)
+    indicators = [{**i, "outcome_label": Outcome(i["outcome"]).label} for i in latest.indicators] if latest else []
+    return {
+        "year": year, "latest": latest, "indicators": indicators,
+        "earlier": [a for a in history if a is not latest],
+        "can_assess": not ctx.for_pdf and can(ctx.user, Cap.REGISTRY_EDIT) and bool(ctx.members),
+    }
+
+
+register(Section("assessment", _("退出评估"), 40, "dossier/sections/assessment.html", assessment))
