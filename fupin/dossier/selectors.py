@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -31,16 +32,26 @@ class IncomePoint:
     net_income: Decimal
     per_capita: Decimal | None
     record: IncomeRecord
+    poverty_line: Decimal | None = None
+
+    @property
+    def above_line(self) -> bool | None:
+        """Strictly above the poverty line (RULES section 2, INCOME); None when either is unknown."""
+        if self.per_capita is None or self.poverty_line is None:
+            return None
+        return self.per_capita > self.poverty_line
 
 
-def income_series(incomes: list[IncomeRecord], member_count: int) -> list[IncomePoint]:
+def income_series(incomes: list[IncomeRecord], member_count: int,
+                  poverty_lines: Mapping[int, Decimal | None] | None = None) -> list[IncomePoint]:
     """Per year, by year: net income and per-capita net income (RULES section 2, half-up to 0.01).
 
     The registry keeps today's members only, so every year is divided by today's member count; the
     assessment, which knows the roster on its ``as_of`` date, states its own figure with its verdict.
     """
     return [
-        IncomePoint(r.year, r.net_income, r.per_capita(member_count) if member_count else None, r)
+        IncomePoint(r.year, r.net_income, r.per_capita(member_count) if member_count else None, r,
+                    (poverty_lines or {}).get(r.year))
         for r in sorted(incomes, key=lambda r: r.year)
     ]
 
@@ -51,5 +62,6 @@ def income_chart_data(points: list[IncomePoint], labels: dict[str, str]) -> dict
         "years": [str(p.year) for p in points],
         "perCapita": [None if p.per_capita is None else str(p.per_capita) for p in points],
         "net": [str(p.net_income) for p in points],
+        "line": [None if p.poverty_line is None else str(p.poverty_line) for p in points],
         "labels": labels,
     }

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from fupin.assessment.services import poverty_lines
 from fupin.dossier.charts import bar_chart_svg
 from fupin.dossier.sections import Section, SectionContext, register
 from fupin.dossier.selectors import income_chart_data, income_series
@@ -35,15 +36,18 @@ def members(ctx: SectionContext) -> Mapping[str, Any]:
 
 
 def incomes(ctx: SectionContext) -> Mapping[str, Any]:
-    points = income_series(ctx.incomes, len(ctx.members))
-    years = [str(p.year) for p in points]
-    per_capita = [p.per_capita for p in points]
-    values: dict[str, Any] = {"points": points, "member_count": len(ctx.members)}
+    lines = poverty_lines(ctx.household.village, [r.year for r in ctx.incomes]) if ctx.incomes else {}
+    points = income_series(ctx.incomes, len(ctx.members), lines)
+    values: dict[str, Any] = {"points": points, "member_count": len(ctx.members),
+                              "has_lines": any(p.poverty_line is not None for p in points)}
     if ctx.for_pdf:
-        values["svg"] = bar_chart_svg(years, per_capita, unit=_t("人均纯收入(元)")) if points else ""
+        values["svg"] = bar_chart_svg(
+            [str(p.year) for p in points], [p.per_capita for p in points], unit=_t("人均纯收入(元)"),
+            line=[p.poverty_line for p in points], line_label=_t("扶贫标准"),
+        ) if points else ""
     else:
         values["chart"] = income_chart_data(points, {
-            "perCapita": _t("人均纯收入(元)"), "net": _t("家庭纯收入(元)"), "year": _t("年度"),
+            "perCapita": _t("人均纯收入(元)"), "net": _t("家庭纯收入(元)"), "line": _t("扶贫标准(元)"),
         })
     return values
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,10 +13,12 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 from pypdf import PdfReader
 
+from fupin.assessment.services import household_assess, policy_seed_defaults
 from fupin.core.testing import make_household
+from fupin.registry.helper_services import helper_assign
 from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.pinyin import pinyin_keys
-from fupin.site.tests.conftest import PHONE, screenshot, sign_in
+from fupin.site.tests.conftest import PHONE, SCREENSHOTS, screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -25,7 +28,8 @@ MASKED = re.compile(r"4111\*{10}[0-9X]{4}")
 
 @pytest.fixture
 def file_world(e2e_personas):
-    """Household a1 as a real file: a head named 王秀英 (wxy), four members, five years of incomes."""
+    """A household with a real file: a head named 王秀英 (wxy), four members, six years of incomes, an
+    exit assessment of 2020 and a helper."""
     areas = e2e_personas.areas
     household = make_household(areas.village_a1, "H-A1-0002", members=4, main_cause="illness",
                                other_causes=["no_skills"], identified_year=2014, food_secure=True,
@@ -38,8 +42,12 @@ def file_world(e2e_personas):
     IncomeRecord.objects.bulk_create([
         IncomeRecord(household=household, year=year, wage_income=Decimal(wage), business_income=Decimal(800),
                      property_income=Decimal(0), transfer_income=Decimal(600), business_expense=Decimal(200))
-        for year, wage in ((2015, 4000), (2016, 6000), (2017, 9000), (2018, 11000), (2019, 15000))
+        for year, wage in ((2015, 4000), (2016, 6000), (2017, 9000), (2018, 11000), (2019, 15000), (2020, 16000))
     ])
+    policy_seed_defaults()
+    Member.objects.filter(household=household).update(medical_insurance=True)
+    household_assess(household, 2020)
+    helper_assign(household, name="赵帮扶", unit="区农林局", phone="13900000000", actor=None, starts_on=date(2019, 3, 1))
     return household
 
 
@@ -87,6 +95,8 @@ def test_it_finds_a_household_by_pinyin_initials_and_opens_its_file(page, live_s
     box = chart.locator("canvas").bounding_box()
     assert box is not None and box["width"] > 600 and box["height"] > 200
     expect(page.get_by_test_id("placeholder-monitoring")).to_contain_text("本模块建设中")
+    expect(page.get_by_test_id("assessment-verdict")).to_contain_text("2020 年度评估结论")
+    expect(page.get_by_test_id("helper-current")).to_contain_text("赵帮扶")
     screenshot(page, "household-file-desktop")
 
     with page.expect_download() as download_info:
@@ -94,6 +104,7 @@ def test_it_finds_a_household_by_pinyin_initials_and_opens_its_file(page, live_s
     download = download_info.value
     assert download.suggested_filename == "一户一档-H-A1-0002.pdf"
     content = Path(download.path()).read_bytes()
+    (SCREENSHOTS.parent / "household-file-e2e.pdf").write_bytes(content)  # kept beside the screenshots
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     assert "H-A1-0002" in text and "王秀英" in text and "李二" in text
     assert errors == []
