@@ -52,7 +52,9 @@ class TestPovertyLine:
         policy_version_create(year=2019, values={"poverty_line": "3000"}, reason="县定标准",
                               actor=personas.admin, region=personas.areas.town_a, publish=True)
         html = admin.get(url(rich_household)).content.decode()
-        data = json.loads(re.search(r'id="income-chart-data" type="application/json">(.*?)</script>', html, re.S)[1])
+        match = re.search(r'id="income-chart-data" type="application/json">(.*?)</script>', html, re.S)
+        assert match is not None
+        data = json.loads(match[1])
         assert data["line"][-1] == "3000"
         table = html.split('data-testid="income-table"')[1].split("</table>")[0]
         assert table.count("未超过") == 5  # 2019: 3,300.13 > 3,000
