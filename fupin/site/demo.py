@@ -205,7 +205,7 @@ def _demo_villages(rng: random.Random, villages: list[Area]) -> None:
     """Poor villages (every twelfth demo village; two exit in 2018, the rest by 2020) and the
     village exit facts of 2018-2020 for every village. Existing rows are left alone."""
     poor = villages[::12]
-    exit_years = [2018, 2018] + [rng.choice((2019, 2020)) for _ in poor[2:]]
+    exit_years = ([2018, 2018] + [rng.choice((2019, 2020)) for _ in poor[2:]])[:len(poor)]
     PoorVillage.objects.bulk_create([PoorVillage(village=v, designated_year=2014, exit_year=y)
                                      for v, y in zip(poor, exit_years, strict=True)], ignore_conflicts=True)
     facts = []
