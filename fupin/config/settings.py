@@ -54,8 +54,10 @@ INSTALLED_APPS = [
     "fupin.core",
     "fupin.areas",
     "fupin.accounts",
+    "fupin.notices",
     "fupin.registry",
     "fupin.assessment",
+    "fupin.workflow",
     "fupin.site",
 ]
 
@@ -208,6 +210,10 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Evidence attached to workflow transitions (under MEDIA_ROOT/evidence/): scans, photos, office files.
+FUPIN_EVIDENCE_MAX_BYTES = env.int("FUPIN_EVIDENCE_MAX_MB", default=10) * 1024 * 1024
+FUPIN_EVIDENCE_MAX_FILES = 10
+FUPIN_EVIDENCE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # --- Background tasks -----------------------------------------------------------------------------
@@ -218,6 +224,11 @@ TASKS = {
     }
 }
 JOB_HEARTBEAT_STALE_SECONDS = env.int("JOB_HEARTBEAT_STALE_SECONDS", default=120)
+
+# The default minimum length of an identification or exit notice (公示), in days (RULES §1
+# notice_days). Read only through fupin.notices.services.notice_days until it is wired to the
+# yearly policy parameters.
+FUPIN_NOTICE_DAYS_DEFAULT = 7
 
 LOGGING = {
     "version": 1,

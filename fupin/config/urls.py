@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/", include("fupin.accounts.urls")),
     path("areas/", include("fupin.areas.urls")),
     path("registry/", include("fupin.registry.urls")),
+    path("notices/", include("fupin.notices.urls")),
+    path("workflow/", include("fupin.workflow.urls")),
     path("assessment/", include("fupin.assessment.urls")),
     path("system/", include("fupin.core.urls")),
     path("api/v1/", api.urls),

@@ -28,6 +28,7 @@ from fupin.core.audit import Action, audit_record
 from fupin.registry import codes
 from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.pinyin import pinyin_keys
+from fupin.workflow.demo import seed_demo_workflow
 
 DEMO_PASSWORD = "Fupin#Demo2018"  # noqa: S105 (the published password of the demo accounts)
 DEMO_PREFIX = "DEMO"
@@ -192,6 +193,7 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
             progress(i + 1)
     Member.objects.bulk_create(members, batch_size=2000)
     IncomeRecord.objects.bulk_create(incomes, batch_size=2000)
+    seed_demo_workflow(house_rows, seed=seed)
     users = _demo_users(villages, house_rows)
     policy_seed_defaults()
     _demo_villages(rng, villages)
