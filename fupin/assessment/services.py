@@ -108,6 +108,12 @@ def params_for_villages(year: int, village_ids: Iterable[int], *, draft: PolicyV
     return result, record
 
 
+def param_for_area(year: int, area: Area, name: str) -> Any:
+    """One parameter of ``year`` in force for ``area`` (regional versions on its path included)."""
+    params, _record = params_for_villages(year, [area.pk])
+    return params[area.pk].values[name]
+
+
 def work_year() -> int:
     """The current work year: the latest year, not after this one, with a published poverty line."""
     this_year = timezone.localdate().year
