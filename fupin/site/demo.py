@@ -193,9 +193,9 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
             progress(i + 1)
     Member.objects.bulk_create(members, batch_size=2000)
     IncomeRecord.objects.bulk_create(incomes, batch_size=2000)
+    policy_seed_defaults()
     seed_demo_workflow(house_rows, seed=seed)
     users = _demo_users(villages, house_rows)
-    policy_seed_defaults()
     _demo_villages(rng, villages)
     assess_county(work_year())
     audit_record(actor=None, action=Action.CREATE, object_type="registry.household", object_label="seed-demo",
