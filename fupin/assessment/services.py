@@ -132,6 +132,12 @@ def poverty_lines(village: Area, years: Iterable[int]) -> dict[int, Decimal | No
     return lines
 
 
+def param_for_area(year: int, area: Area, name: str) -> Any:
+    """One parameter of ``year`` in force for ``area`` (regional versions on its path included)."""
+    params, _record = params_for_villages(year, [area.pk])
+    return params[area.pk].values[name]
+
+
 def work_year() -> int:
     """The current work year: the latest year, not after this one, with a published poverty line."""
     this_year = timezone.localdate().year

@@ -226,11 +226,6 @@ TASKS = {
 }
 JOB_HEARTBEAT_STALE_SECONDS = env.int("JOB_HEARTBEAT_STALE_SECONDS", default=120)
 
-# The default minimum length of an identification or exit notice (公示), in days (RULES §1
-# notice_days). Read only through fupin.notices.services.notice_days until it is wired to the
-# yearly policy parameters.
-FUPIN_NOTICE_DAYS_DEFAULT = 7
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,15 +36,6 @@ RESOLUTION_REQUIRED = "须填写处理意见 / a resolution note is required"
 BAD_OUTCOME = "处理结果须为「异议成立」或「异议不成立」 / the outcome must be upheld or dismissed"
 BAD_DAYS = "公示天数须至少为 1 天 / a notice lasts at least one day"
 IN_FUTURE = "时间不能晚于现在 / the time cannot be in the future"
-
-
-def notice_days(year: int) -> int:
-    """The minimum length in days of an identification or exit notice (RULES §1 ``notice_days``).
-
-    Reads ``settings.FUPIN_NOTICE_DAYS_DEFAULT`` for now; to be wired to the yearly policy
-    parameters when ``fupin.assessment`` lands (its callers already pass the policy year).
-    """
-    return int(settings.FUPIN_NOTICE_DAYS_DEFAULT)
 
 
 def notice_period(starts_on: date, days: int) -> tuple[date, date]:

@@ -193,9 +193,9 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
             progress(i + 1)
     Member.objects.bulk_create(members, batch_size=2000)
     IncomeRecord.objects.bulk_create(incomes, batch_size=2000)
+    policy_seed_defaults()
     seed_demo_workflow(house_rows, seed=seed)
     users = _demo_users(villages, house_rows)
-    policy_seed_defaults()
     _demo_villages(rng, villages)
     assess_county(work_year())
     audit_record(actor=None, action=Action.CREATE, object_type="registry.household", object_label="seed-demo",
@@ -207,7 +207,7 @@ def _demo_villages(rng: random.Random, villages: list[Area]) -> None:
     """Poor villages (every twelfth demo village; two exit in 2018, the rest by 2020) and the
     village exit facts of 2018-2020 for every village. Existing rows are left alone."""
     poor = villages[::12]
-    exit_years = [2018, 2018] + [rng.choice((2019, 2020)) for _ in poor[2:]]
+    exit_years = ([2018, 2018] + [rng.choice((2019, 2020)) for _ in poor[2:]])[:len(poor)]
     PoorVillage.objects.bulk_create([PoorVillage(village=v, designated_year=2014, exit_year=y)
                                      for v, y in zip(poor, exit_years, strict=True)], ignore_conflicts=True)
     facts = []

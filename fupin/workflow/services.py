@@ -37,7 +37,7 @@ from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, ConcurrentChange, TransitionRefused
 from fupin.notices.models import Notice
 from fupin.notices.selectors import objections_blocking
-from fupin.notices.services import notice_close, notice_days, notice_publish
+from fupin.notices.services import notice_close, notice_publish
 from fupin.registry import codes
 from fupin.registry.models import Household, Member
 from fupin.workflow.models import HouseholdTransition, TransitionAttachment
@@ -358,7 +358,7 @@ def _apply(household: Household, spec: Transition, *, actor: Any, note: str, rea
         notice_close(notice_now, actor=actor, note=spec.label, when=moment)
     published = None
     if spec.publishes and year is not None:
-        days = notice_days(year)
+        days = int(assessment.param_for_area(year, locked.village, "notice_days"))
         starts, ends = day, day + timedelta(days=days - 1)
         title, body = _notice_text(spec, locked, starts, ends)
         published = notice_publish(kind=spec.publishes, area=locked.village, title=title, body=body, starts_on=starts,

@@ -12,7 +12,7 @@ from fupin.core.errors import BadInput, DomainError
 from fupin.core.models import AuditEntry
 from fupin.notices.models import Notice, Objection
 from fupin.notices.selectors import notices_on_display, objections_blocking, objections_open_of_subject
-from fupin.notices.services import notice_close, notice_days, notice_publish, objection_raise, objection_resolve
+from fupin.notices.services import notice_close, notice_publish, objection_raise, objection_resolve
 
 
 @pytest.fixture
@@ -31,12 +31,6 @@ def test_a_notice_of_seven_days_covers_seven_calendar_days(notice):
     assert not notice.has_run_full_length(date(2020, 5, 7)) and notice.has_run_full_length(date(2020, 5, 8))
     assert (notice.days_left(date(2020, 5, 1)), notice.days_left(date(2020, 5, 7)), notice.days_left(date(2020, 5, 8))) == (7, 1, 0)
     assert AuditEntry.objects.filter(object_type="notices.notice", object_id=str(notice.pk)).count() == 1
-
-
-def test_notice_days_reads_the_default_until_policy_parameters_land(settings):
-    assert notice_days(2020) == 7
-    settings.FUPIN_NOTICE_DAYS_DEFAULT = 10
-    assert notice_days(2020) == 10
 
 
 def test_it_refuses_a_notice_of_no_days(areas, personas):

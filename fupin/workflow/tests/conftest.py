@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from fupin.accounts.models import Assignment
+from fupin.assessment.services import policy_seed_defaults
 from fupin.core.testing import make_household
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -48,6 +49,12 @@ def personas(personas):
     """The personas, with assignments valid since 2000: the tests travel back to 2020."""
     Assignment.objects.update(valid_from=date(2000, 1, 1))
     return personas
+
+
+@pytest.fixture(autouse=True)
+def policy(db):
+    """The shipped policy parameters (notice length, poverty line), as seed-reference loads them."""
+    policy_seed_defaults()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from fupin.assessment.services import work_year
+from fupin.assessment.services import policy_version_create, work_year
 from fupin.core.errors import BadInput, ConcurrentChange, TransitionRefused
 from fupin.core.models import AuditEntry
 from fupin.notices.models import Notice, Objection
@@ -224,8 +224,9 @@ def test_a_step_done_on_paper_counts_its_notice_from_that_day(candidate, persona
     assert candidate.status == Household.Status.TOWNSHIP_REVIEWED
 
 
-def test_it_uses_the_notice_length_of_the_policy(candidate, personas, clock, settings):
-    settings.FUPIN_NOTICE_DAYS_DEFAULT = 5
+def test_it_uses_the_notice_length_of_the_policy(candidate, personas, clock):
+    policy_version_create(year=2020, region=personas.areas.town_a, values={"notice_days": 5}, reason="乡镇规定",
+                          actor=None, publish=True)
     clock("2020-05-01")
     household_transition(candidate, "apply", actor=personas.cadre_a1)
     household_transition(candidate, "village_review", actor=personas.cadre_a1)
