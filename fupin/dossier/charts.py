@@ -65,8 +65,10 @@ def bar_chart_svg(categories: list[str], values: list[Decimal | None], *, unit: 
         y = top + plot_h - bar_h
         parts.append(f'<rect class="bar" x="{cx - bar_w / 2:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
                      f'height="{bar_h:.1f}" fill="{BAR}"/>')
-        parts.append(f'<text x="{cx:.1f}" y="{y - 4:.1f}" text-anchor="middle" fill="{INK}">'
-                     f'{escape(_amount(float(value)))}</text>')
+        # The value sits inside the top of its bar (clear of a reference line), above a bar too short for it.
+        inside = bar_h >= 18
+        parts.append(f'<text x="{cx:.1f}" y="{y + 13 if inside else y - 4:.1f}" text-anchor="middle" '
+                     f'fill="{"#fff" if inside else INK}">{escape(_amount(float(value)))}</text>')
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="{MUTED}"/>')
     points = [(left + slot * (i + 0.5), top + plot_h - plot_h * float(v) / top_value) if v is not None else None
               for i, v in enumerate(line)]

@@ -26,8 +26,9 @@
     xAxis: { type: "category", data: data.years },
     yAxis: { type: "value", axisLabel: { formatter: function (v) { return money(v); } } },
     series: [
-      { name: data.labels.perCapita, type: "bar", barMaxWidth: 42, data: data.perCapita.map(toNumber),
-        label: { show: true, position: "top", formatter: function (p) { return money(p.value); } } },
+      { name: data.labels.perCapita, type: "bar", barMaxWidth: 56, data: data.perCapita.map(toNumber),
+        // Whole yuan on the bar (the tooltip and the table give the cents).
+        label: { show: true, position: "insideTop", color: "#fff", formatter: function (p) { return money(Math.round(p.value)); } } },
       { name: data.labels.net, type: "line", data: data.net.map(toNumber), symbolSize: 6 }
     ].concat(hasLine ? [{ name: data.labels.line, type: "line", data: data.line.map(toNumber), symbolSize: 5,
                           connectNulls: false, lineStyle: { type: "dashed", width: 1.5 } }] : [])
