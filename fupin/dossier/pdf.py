@@ -6,6 +6,7 @@ from this package and the income chart is inline SVG. ID numbers are always mask
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,10 @@ from fupin.dossier.sections import SectionContext, render_sections
 from fupin.dossier.selectors import HouseholdFile
 
 PRINT_CSS = Path(__file__).resolve().parent / "print.css"
+# Pango and fontconfig under WeasyPrint have crashed in threaded servers (Kozea/WeasyPrint #1402,
+# #684); gunicorn runs gthread workers, so one PDF is drawn at a time per process. A household's
+# file takes a second or two, and printing is rare next to reading.
+_RENDER_LOCK = threading.Lock()
 
 
 def household_pdf_html(file: HouseholdFile, *, user: Any, request: HttpRequest | None = None) -> str:
@@ -33,8 +38,10 @@ def household_pdf_render(file: HouseholdFile, *, user: Any, request: HttpRequest
     from weasyprint import CSS, HTML  # imported here: loading Pango costs time every other page does not need
     from weasyprint.urls import URLFetcher
 
-    fetcher = URLFetcher(allowed_protocols=["data"])
-    html = HTML(string=household_pdf_html(file, user=user, request=request), url_fetcher=fetcher)
-    stylesheet = CSS(string=PRINT_CSS.read_text(encoding="utf-8"), url_fetcher=fetcher)
-    pdf: bytes = html.write_pdf(stylesheets=[stylesheet])
+    source = household_pdf_html(file, user=user, request=request)
+    with _RENDER_LOCK:
+        fetcher = URLFetcher(allowed_protocols=["data"])
+        html = HTML(string=source, url_fetcher=fetcher)
+        stylesheet = CSS(string=PRINT_CSS.read_text(encoding="utf-8"), url_fetcher=fetcher)
+        pdf: bytes = html.write_pdf(stylesheets=[stylesheet])
     return pdf
