@@ -13,7 +13,15 @@ from fupin.registry.models import Household, IncomeRecord, Member
 
 def household_list(user: Any, *, q: str = "", township: int | None = None, village: int | None = None,
                    status: str = "", attribute: str = "") -> QuerySet[Household]:
-    qs = Household.objects.visible_to(user).select_related("village", "village__parent")
+    qs = household_filter(user, q=q, township=township, village=village, status=status, attribute=attribute)
+    return qs.select_related("village", "village__parent").annotate(member_count=Count("members"))
+
+
+def household_filter(user: Any, *, q: str = "", township: int | None = None, village: int | None = None,
+                     status: str = "", attribute: str = "") -> QuerySet[Household]:
+    """The households the user may see, narrowed by the list's filters; no joins, no annotations
+    (the export streams from it)."""
+    qs: QuerySet[Household] = Household.objects.visible_to(user)
     if village:
         qs = qs.filter(village_id=village)
     elif township:
@@ -26,7 +34,7 @@ def household_list(user: Any, *, q: str = "", township: int | None = None, villa
         qs = qs.filter(attribute=attribute)
     if q:
         qs = qs.filter(household_search_filter(q))
-    return qs.annotate(member_count=Count("members")).order_by("household_no")
+    return qs.order_by("household_no")
 
 
 def household_search_filter(q: str) -> Q:
