@@ -6,4 +6,11 @@ app_name = "registry"
 urlpatterns = [
     path("households/", views.household_list, name="household-list"),
     path("households/<int:pk>/", views.household_detail, name="household-detail"),
+    path("households/export/", views.household_export, name="household-export"),
+    path("export/<int:pk>/", views.export_detail, name="export-detail"),
+    path("export/<int:pk>/file/", views.export_file, name="export-file"),
+    path("template/", views.template_download, name="template"),
+    path("import/", views.registry_import, name="import"),
+    path("import/<int:pk>/", views.import_detail, name="import-detail"),
+    path("import/<int:pk>/report/", views.import_report, name="import-report"),
 ]

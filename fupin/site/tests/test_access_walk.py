@@ -23,6 +23,8 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,7 +44,9 @@ OBJECT, LIST, SUMMARY, CAPABILITY, PERSONAL, PUBLIC, ADMIN = (
     "object", "list", "summary", "capability", "personal", "public", "admin")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_PK = 987654321
-OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-A1"}
+OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-A1", "import_job": "导入-A1",
+               "export_job": "导出-A1"}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,13 @@ PAGES: dict[str, Route] = {
     "areas/": Route(LIST, shows=("甲村民委员会",)),
     "registry/households/": Route(LIST, shows=("H-A1-0001",)),
     "registry/households/<int:pk>/": Route(OBJECT, target="household"),
+    "registry/households/export/": Route(CAPABILITY, "POST", allowed="township_a", note="导出本辖区（按筛选）"),
+    "registry/export/<int:pk>/": Route(OBJECT, target="export_job", note="本人发起的大批量导出"),
+    "registry/export/<int:pk>/file/": Route(OBJECT, target="export_job", note="导出文件（xlsx，读出单元格比对）"),
+    "registry/template/": Route(PUBLIC, note="空白导入模板，不含数据"),
+    "registry/import/": Route(CAPABILITY, allowed="officer"),
+    "registry/import/<int:pk>/": Route(OBJECT, target="import_job", note="发起人或同辖区有导入权限者"),
+    "registry/import/<int:pk>/report/": Route(OBJECT, target="import_job", note="问题报告（xlsx）"),
     "system/audit/": Route(CAPABILITY, allowed="auditor"),
     "system/audit/verify/": Route(CAPABILITY, "POST", 302, allowed="auditor"),
     "system/jobs/": Route(LIST, shows=("任务-A1",), note="本人发起的任务"),
@@ -86,6 +97,8 @@ API: dict[str, Route] = {
     "api/v1/audit/jobs/<job_id>": Route(OBJECT, target="job"),
     "api/v1/registry/households": Route(LIST, shows=("H-A1-0001",)),
     "api/v1/registry/households/<household_id>": Route(OBJECT, target="household"),
+    "api/v1/registry/export": Route(CAPABILITY, allowed="township_a"),
+    "api/v1/registry/template": Route(PUBLIC, note="空白导入模板"),
 }
 
 # Every operation of the NinjaAPI (from its OpenAPI schema) and the URL route that serves it.
@@ -97,6 +110,8 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/audit/jobs/{job_id}"): "api/v1/audit/jobs/<job_id>",
     ("GET", "/api/v1/registry/households"): "api/v1/registry/households",
     ("GET", "/api/v1/registry/households/{household_id}"): "api/v1/registry/households/<household_id>",
+    ("GET", "/api/v1/registry/export"): "api/v1/registry/export",
+    ("GET", "/api/v1/registry/template"): "api/v1/registry/template",
 }
 
 # The models registered in the Django admin. None holds village data (households, members,
@@ -157,6 +172,8 @@ class World:
     personas: Any
     households: dict[str, Household]
     jobs: dict[str, JobRun]
+    import_jobs: dict[str, JobRun]
+    export_jobs: dict[str, JobRun]
     tokens: dict[str, tuple[ApiToken, str]]
     foreign_markers: list[str]
 
@@ -169,6 +186,10 @@ class World:
             return a.village_a1.pk, [a.village_a2.pk, a.village_b1.pk, a.town_b.pk]
         if target == "job":
             return self.jobs["a1"].pk, [self.jobs["a2"].pk, self.jobs["b1"].pk]
+        if target == "import_job":
+            return self.import_jobs["a1"].pk, [self.import_jobs["a2"].pk, self.import_jobs["b1"].pk]
+        if target == "export_job":
+            return self.export_jobs["a1"].pk, [self.export_jobs["a2"].pk, self.export_jobs["b1"].pk]
         if target == "token":
             return self.tokens["a1"][0].pk, [self.tokens["a2"][0].pk, self.tokens["b1"][0].pk]
         raise AssertionError(f"unknown target {target}")
@@ -179,17 +200,42 @@ def _job(user: Any, title: str) -> JobRun:
                                  status=JobRun.Status.FAILED, retryable=True, message="测试")
 
 
+def _file_job(media: Path, user: Any, kind: str, marker: str) -> JobRun:
+    """A finished import or export job of ``user`` whose file (an xlsx) holds ``marker``."""
+    from openpyxl import Workbook
+
+    folder = media / kind / marker
+    folder.mkdir(parents=True)
+    book = Workbook()
+    book.active.append([marker])
+    book.save(folder / "file.xlsx")
+    relative = f"{kind}/{marker}/file.xlsx"
+    if kind == "registry.import":
+        params = {"paths": [], "names": [f"{marker}.xlsx"], "dry_run": False, "valid_only": False,
+                  "scope": {"everything": False, "paths": [a.area.path for a in user.active_assignments]}}
+        result = {"counts": {}, "problems": 1, "problem_list": [], "report": relative, "written": False}
+    else:
+        params, result = {"filters": {}}, {"file": relative, "households": 1, "members": 2, "incomes": 1}
+    return JobRun.objects.create(kind=kind, title=marker, created_by=user, status=JobRun.Status.SUCCEEDED,
+                                 params=params, result=result)
+
+
 @pytest.fixture
-def world(personas, households) -> World:
+def world(personas, households, settings, tmp_path) -> World:
     p = personas
+    settings.MEDIA_ROOT = tmp_path
     jobs = {"a1": _job(p.cadre_a1, "任务-A1"), "a2": _job(p.cadre_a2, "任务-A2"), "b1": _job(p.cadre_b1, "任务-B1")}
+    people = {"a1": p.cadre_a1, "a2": p.cadre_a2, "b1": p.cadre_b1}
+    import_jobs = {k: _file_job(tmp_path, u, "registry.import", f"导入-{k.upper()}") for k, u in people.items()}
+    export_jobs = {k: _file_job(tmp_path, u, "registry.export", f"导出-{k.upper()}") for k, u in people.items()}
     tokens = {k: api_token_create(user=u, name=f"令牌-{k.upper()}")
               for k, u in (("a1", p.cadre_a1), ("a2", p.cadre_a2), ("b1", p.cadre_b1))}
     foreign_ids = list(Member.objects.exclude(household=households["a1"]).values_list("id_number", flat=True))
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
-               "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1",
+               "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
+               "导出-A2", "导出-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids]
-    return World(p, households, jobs, tokens, markers)
+    return World(p, households, jobs, import_jobs, export_jobs, tokens, markers)
 
 
 def snapshot() -> dict[str, Any]:
@@ -233,11 +279,25 @@ def call(client: Client, method: str, path: str, data: dict[str, Any] | None = N
 
 
 def text_of(response: Any) -> str:
-    """The body as text; JSON is re-encoded without \\u escapes so Chinese markers are found too."""
-    body: str = response.content.decode("utf-8", errors="replace")
-    if response.get("Content-Type", "").startswith("application/json"):
-        body = json.dumps(json.loads(body), ensure_ascii=False)
-    return body + str(response.get("Location") or "")
+    """The body as text; JSON is re-encoded without \\u escapes so Chinese markers are found too, and a
+    workbook (exports, reports) is read cell by cell. Streamed bodies are read once and kept."""
+    if not hasattr(response, "_walk_text"):
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
+        body: str = raw.decode("utf-8", errors="replace")
+        if response.get("Content-Type", "").startswith("application/json"):
+            body = json.dumps(json.loads(body), ensure_ascii=False)
+        elif response.get("Content-Type", "") == XLSX_TYPE:
+            body = workbook_text(raw)
+        response._walk_text = body + str(response.get("Location") or "")
+    return str(response._walk_text)
+
+
+def workbook_text(raw: bytes) -> str:
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(raw), read_only=True)
+    return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row
+                     if v is not None)
 
 
 def assert_no_foreign_data(world: World, response: Any, where: str) -> None:
