@@ -146,34 +146,48 @@ def _import_form(request: HttpRequest) -> HttpResponse:
 
 COUNT_LABELS = {
     "households": _("户信息"), "members": _("家庭成员"), "incomes": _("收支情况"),
-    "created": _("新增"), "updated": _("更新"), "unchanged": _("未变"), "skipped": _("跳过"),
+    "created": _("新增"), "updated": _("更新"), "unchanged": _("未变"), "skipped": _("跳过"), "kept": _("保留"),
     "rows": _("行数"), "valid": _("有效"), "invalid": _("有问题"), "deleted": _("删除"),
 }
+LISTED_ROWS = 50
+
+
+def _label(key: str) -> str:
+    return str(COUNT_LABELS.get(key, key))
 
 
 def _counts(counts: Any) -> list[tuple[str, list[tuple[str, Any]]]]:
-    """The import's counts as rows of (what, [(label, number)]), whatever their nesting."""
+    """The import's counts as rows of (what, [(label, number)]): nested ({"households": {"created": 3}}) or
+    flat with the noun first ({"households_created": 3})."""
     if not isinstance(counts, dict):
         return []
-    rows = []
+    rows: dict[str, list[tuple[str, Any]]] = {}
     for key, value in counts.items():
-        label = str(COUNT_LABELS.get(key, key))
         if isinstance(value, dict):
-            rows.append((label, [(str(COUNT_LABELS.get(k, k)), v) for k, v in value.items()]))
-        else:
-            rows.append((label, [("", value)]))
-    return rows
+            rows.setdefault(_label(key), []).extend((_label(k), v) for k, v in value.items())
+            continue
+        noun, _sep, verb = str(key).partition("_")
+        rows.setdefault(_label(noun), []).append((_label(verb), value))
+    return list(rows.items())
+
+
+def _rows_text(rows: Any) -> str:
+    if not isinstance(rows, list | tuple):
+        return str(rows)
+    shown = "、".join(map(str, rows[:LISTED_ROWS]))
+    return shown if len(rows) <= LISTED_ROWS else f"{shown}…（{len(rows)}）"
 
 
 def _listing(value: Any) -> list[str]:
-    """Ignored columns or skipped rows as short lines, whether the engine gives a list, a mapping or a number."""
+    """Ignored columns ([sheet, column] pairs) or skipped rows ({sheet: [row, ...]}) as short lines; a list,
+    a mapping or a number, whichever the engine gives."""
     if not value:
         return []
     if isinstance(value, dict):
-        return [f"{key}：{'、'.join(map(str, v)) if isinstance(v, list | tuple) else v}" for key, v in value.items()]
+        return [f"{key}：{_rows_text(rows)}" for key, rows in value.items()]
     if isinstance(value, list | tuple):
-        return ["：".join(map(str, v.values())) if isinstance(v, dict) else
-                "：".join(map(str, v)) if isinstance(v, list | tuple) else str(v) for v in value]
+        return ["：".join(map(str, v.values() if isinstance(v, dict) else v)) if isinstance(v, dict | list | tuple)
+                else str(v) for v in value]
     return [str(value)]
 
 
