@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -29,7 +30,7 @@ def listed_values(book, formula: str) -> list[str]:
     return [ws.cell(r, min_col).value for r in range(min_row, max_row + 1)]
 
 
-def validations_by_column(ws) -> dict[str, object]:
+def validations_by_column(ws) -> dict[str, Any]:
     found = {}
     for dv in ws.data_validations.dataValidation:
         for cells in dv.sqref.ranges:

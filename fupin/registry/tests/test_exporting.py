@@ -6,6 +6,7 @@ import csv
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -23,12 +24,12 @@ from fupin.registry.pinyin import pinyin_keys
 TEXT_HEADERS = {"户编号", "行政区划代码", "户主身份证号", "身份证号", "联系电话"}
 
 
-def sheet_rows(path: Path, name: str) -> list[tuple]:
+def sheet_rows(path: Path, name: str) -> list[tuple[Any, ...]]:
     book = load_workbook(path)
     return [tuple(c.value for c in row) for row in book[name].iter_rows()]
 
 
-def by_header(rows: list[tuple]) -> list[dict]:
+def by_header(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
@@ -141,7 +142,7 @@ class TestWorkbook:
     def test_it_records_the_export_in_the_audit_log(self, tmp_path, personas, households):
         exporting.registry_export(Household.objects.all(), tmp_path / "x.xlsx", actor=personas.admin,
                                   filters={"village": 5, "q": ""})
-        entry = AuditEntry.objects.order_by("-seq").first()
+        entry = AuditEntry.objects.order_by("-seq")[0]
         assert (entry.action, entry.actor, entry.changes["households"]) == ("export", personas.admin, 3)
         assert entry.changes["filters"] == {"village": 5}
 

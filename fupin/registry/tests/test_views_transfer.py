@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -52,7 +53,7 @@ def xlsx_bytes(rows: dict[str, list[list[object]]]) -> bytes:
     return buffer.getvalue()
 
 
-def registry_state() -> tuple:
+def registry_state() -> tuple[list[Any], ...]:
     return (list(Household.objects.order_by("pk").values()), list(Member.objects.order_by("pk").values()),
             list(IncomeRecord.objects.order_by("pk").values()))
 
@@ -133,7 +134,7 @@ class TestExport:
         client = signed_in(client, personas.officer)
         before = AuditEntry.objects.count()
         client.post(EXPORT, {"status": "registered"})
-        entry = AuditEntry.objects.order_by("-seq").first()
+        entry = AuditEntry.objects.order_by("-seq")[0]
         assert AuditEntry.objects.count() == before + 1
         assert (entry.action, entry.actor, entry.changes["filters"]) == ("export", personas.officer,
                                                                          {"status": "registered"})
