@@ -24,13 +24,13 @@ def registry_import_job(job: JobRun, reporter: JobReporter) -> dict[str, Any]:
     names = params.get("names") or [p.name for p in paths]
 
     def progress(done: int, total: int, stage: str) -> None:
+        changed = stage != reporter.job.message or total != reporter.job.total
         reporter.job.message = stage
-        if total != reporter.job.total:
-            reporter.job.done = min(done, total)
-            reporter.set_total(total)
-            return
         reporter.job.done = min(done, total)
-        reporter.beat()
+        if changed:
+            reporter.set_total(total)  # written at once: a new stage shows even between heartbeats
+        else:
+            reporter.beat()
 
     result = registry_import(paths, actor=job.created_by, dry_run=bool(params.get("dry_run")),
                              valid_only=bool(params.get("valid_only")), progress=progress, names=names)
