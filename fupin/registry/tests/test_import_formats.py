@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ from fupin.registry.tests.import_files import (
 pytestmark = pytest.mark.django_db
 
 
-def snapshot() -> dict[str, list[tuple]]:
+def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     return {
         "households": list(Household.objects.order_by("household_no").values_list(
             "household_no", "village__code", "attribute", "main_cause", "other_causes", "identified_year", "status",

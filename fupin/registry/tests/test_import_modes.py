@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -17,7 +18,7 @@ from fupin.registry.tests.import_files import Registry, make_id, member, write_c
 pytestmark = pytest.mark.django_db
 
 
-def rows() -> dict[str, list[tuple]]:
+def rows() -> dict[str, list[tuple[Any, ...]]]:
     """Every stored row with its primary key (updated_at aside)."""
     return {
         "households": list(Household.objects.order_by("pk").values_list(

@@ -4,6 +4,7 @@ and English; a file with any problem is refused whole."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -28,7 +29,7 @@ from fupin.registry.tests.import_files import (
 pytestmark = pytest.mark.django_db
 
 
-def located(result) -> set[tuple]:
+def located(result) -> set[tuple[Any, ...]]:
     return {(p.sheet, p.row, p.column, p.code) for p in result.problems}
 
 
@@ -129,7 +130,7 @@ class TestRefusedWhole:
         result = registry_import([planted(tmp_path)], actor=None)
         order = [("户信息", "家庭成员", "收支情况").index(p.sheet) for p in result.problems]
         assert order == sorted(order)
-        rows = [p.row for p in result.problems if p.sheet == "家庭成员"]
+        rows = [p.row or 0 for p in result.problems if p.sheet == "家庭成员"]
         assert rows == sorted(rows)
 
     def test_it_refuses_an_existing_household_import_and_changes_nothing(self, areas, tmp_path):
@@ -143,7 +144,7 @@ class TestRefusedWhole:
         assert list(Member.objects.order_by("pk").values_list("name", "relation")) == before
 
 
-def only(tmp_path, reg: Registry, **kwargs) -> list:
+def only(tmp_path, reg: Registry, **kwargs) -> list[Any]:
     return registry_import(write_csv_set(tmp_path, reg), actor=None, **kwargs).problems
 
 
