@@ -7,4 +7,4 @@ class RegistryConfig(AppConfig):
     verbose_name = "建档立卡 / Registry"
 
     def ready(self) -> None:
-        from fupin.registry import exporting  # noqa: F401  (registers the registry.export job)
+        from fupin.registry import exporting, job_handlers  # noqa: F401  (register registry.export, registry.import)

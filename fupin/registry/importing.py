@@ -130,6 +130,13 @@ def registry_import(paths: Sequence[Path], *, actor: Any, dry_run: bool = False,
     result = ImportResult([], read.ignored_columns, {}, dict.fromkeys(COUNT_KEYS, 0), False, dry_run, valid_only,
                           read.ignored_sheets)
     order = [checked.labels[k] for k in ("households", "members", "incomes") if k in checked.labels]
+    if read.problems:
+        # The file itself is wrong (a required column missing...): the rules across rows and against the
+        # registry would only repeat that problem row by row.
+        result.problems = read.problems + problems_from_frame(checked.found.frame(), order)
+        tracker.done = tracker.total
+        tracker.report(STAGE_DONE)
+        return result
     try:
         with transaction.atomic():
             _lock()
@@ -137,8 +144,8 @@ def registry_import(paths: Sequence[Path], *, actor: Any, dry_run: bool = False,
             state = load_state(actor)
             check_links(checked, state)
             found = checked.found.frame()
-            result.problems = read.problems + problems_from_frame(found, order)
-            if read.problems or (result.problems and not valid_only):
+            result.problems = problems_from_frame(found, order)
+            if result.problems and not valid_only:
                 tracker.done = tracker.total
                 tracker.report(STAGE_DONE)
                 return result
