@@ -202,6 +202,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "job": job, "result": result, "counts": _counts(result.get("counts")), "problems": problems,
         "problem_list": listed, "more_problems": max(0, int(problems) - len(listed)),
+        # refused whole (or, in a dry run, would be): its counts are no news
+        "refused": result.get("refused", bool(problems) and not result.get("written")),
         "has_report": bool(result.get("report")), "names": job.params.get("names", []),
         "ignored_columns": _listing(result.get("ignored_columns")), "skipped_rows": _listing(result.get("skipped_rows")),
         "dry_run": job.params.get("dry_run", False), "valid_only": job.params.get("valid_only", False),

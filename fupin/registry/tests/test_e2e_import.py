@@ -36,6 +36,8 @@ def registry_state() -> tuple[list[object], ...]:
 
 
 def exported(tmp_path: Path, name: str = "名册.xlsx") -> Path:
+    """The registry as exported; the helper's registered households get the fields the template requires."""
+    Household.objects.update(identified_year=2016, main_cause="illness")
     out = tmp_path / name
     registry_export(Household.objects.all(), out)
     return out

@@ -307,3 +307,67 @@ class TestImportResultPage:
         job = import_job(personas.officer, result={"problems": 1, "report": report})
         assert signed_in(client, personas.officer).get(f"/registry/import/{job.pk}/report/").status_code == 404
 
+
+
+class TestUploadThroughTheEngine:
+    """The upload page with the real import job (ImmediateBackend: the job runs when the upload commits)."""
+
+    @pytest.fixture
+    def exported(self, tmp_path, households):
+        from fupin.registry.exporting import registry_export
+
+        Household.objects.update(identified_year=2016, main_cause="illness")
+        registry_export(Household.objects.all(), tmp_path / "名册.xlsx")
+        registry_export(Household.objects.all(), tmp_path / "csv")
+        return tmp_path
+
+    def post(self, client, files, django_capture_on_commit_callbacks, **options):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(IMPORT, {"upload": files, **options})
+        assert response.status_code == 302, response.content[:500]
+        return JobRun.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+
+    def test_a_bad_workbook_shows_the_located_problems_and_changes_nothing(
+            self, client, personas, exported, media, django_capture_on_commit_callbacks):
+        book = load_workbook(exported / "名册.xlsx")
+        book["收支情况"]["C3"] = -5  # 工资性收入 of the second income row
+        buffer = BytesIO()
+        book.save(buffer)
+        before = registry_state()
+        client = signed_in(client, personas.officer)
+        job = self.post(client, [SimpleUploadedFile("有错.xlsx", buffer.getvalue())], django_capture_on_commit_callbacks)
+
+        assert job.status == "succeeded" and job.params["names"] == ["有错.xlsx"]
+        assert Path(job.params["paths"][0]).is_relative_to(media / "uploads")
+        page = client.get(f"/registry/import/{job.pk}/").content.decode()
+        assert "发现 1 个问题，未写入任何数据" in page
+        assert "<td data-label=\"工作表\">收支情况</td><td data-label=\"行\">3</td><td data-label=\"列\">工资性收入</td>" in page
+        assert registry_state() == before
+        report = client.get(f"/registry/import/{job.pk}/report/")
+        assert report.status_code == 200 and "收支情况" in workbook(report).sheetnames
+
+    def test_the_three_csv_files_import_as_an_update(self, client, personas, exported,
+                                                     django_capture_on_commit_callbacks):
+        files = [SimpleUploadedFile(p.name, p.read_bytes()) for p in sorted((exported / "csv").iterdir())]
+        before = registry_state()
+        job = self.post(signed_in(client, personas.officer), files, django_capture_on_commit_callbacks)
+        assert job.result["problems"] == 0 and job.result["written"] is True
+        assert job.result["counts"]["households_updated"] == 3 and job.result["counts"]["households_created"] == 0
+        page = client.get(f"/registry/import/{job.pk}/").content.decode()
+        assert "导入完成，未发现问题" in page and "更新 <strong>3</strong>" in page
+        after = registry_state()
+        assert [{k: v for k, v in h.items() if k != "updated_at"} for h in after[0]] == [
+            {k: v for k, v in h.items() if k != "updated_at"} for h in before[0]]
+        assert after[1:] == before[1:]
+
+    def test_a_dry_run_changes_nothing_and_says_what_an_import_would_do(self, client, personas, exported,
+                                                                       django_capture_on_commit_callbacks):
+        before = registry_state()
+        upload = SimpleUploadedFile("名册.xlsx", (exported / "名册.xlsx").read_bytes())
+        job = self.post(signed_in(client, personas.officer), [upload], django_capture_on_commit_callbacks,
+                        dry_run="on")
+        assert job.params["dry_run"] is True and job.result["written"] is False
+        assert registry_state() == before
+        page = client.get(f"/registry/import/{job.pk}/").content.decode()
+        assert "校验通过，未发现问题（仅校验，未写入数据）" in page
+        assert "正式导入时将" in page and "更新 <strong>3</strong>" in page
