@@ -30,6 +30,9 @@ from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, V
 from django.http import FileResponse, Http404
 from django.utils import timezone
 
+from fupin.accounts.access import can
+from fupin.accounts.roles import Cap
+from fupin.core import idnumber
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.jobs import JobReporter, job_create, register_job
@@ -75,8 +78,11 @@ def _labels(column: Column) -> dict[Any, str]:
     return {value: str(label) for value, label in column.choices.choices}
 
 
-def _converter(column: Column, *, csv_text: bool = False) -> Callable[[Any], Cell]:
-    """How a stored value becomes the cell the import reads back (``csv_text``: amounts as "12.30")."""
+def _converter(column: Column, *, csv_text: bool = False, mask_ids: bool = False) -> Callable[[Any], Cell]:
+    """How a stored value becomes the cell the import reads back (``csv_text``: amounts as "12.30";
+    ``mask_ids``: ID numbers as 4111**********1234, for a reader who may not see them whole)."""
+    if column.kind == "id_number" and mask_ids:
+        return lambda v: idnumber.mask(v) if v else ""
     if column.key == "poverty_status":
         return poverty_status_of
     if column.kind == "code" and column.choices is not None:
@@ -94,10 +100,10 @@ def _converter(column: Column, *, csv_text: bool = False) -> Callable[[Any], Cel
     return lambda v: v  # year, int, money: numbers, None for blank
 
 
-def _rows(queryset: QuerySet[Any], sheet: Sheet, sources: dict[str, str], *, csv_text: bool = False
-          ) -> Iterator[list[Cell]]:
+def _rows(queryset: QuerySet[Any], sheet: Sheet, sources: dict[str, str], *, csv_text: bool = False,
+          mask_ids: bool = False) -> Iterator[list[Cell]]:
     fields = [sources.get(c.key, c.key) for c in sheet.columns]
-    converters = list(enumerate(_converter(c, csv_text=csv_text) for c in sheet.columns))
+    converters = list(enumerate(_converter(c, csv_text=csv_text, mask_ids=mask_ids) for c in sheet.columns))
     for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK):
         yield [convert(row[i]) for i, convert in converters]
 
@@ -182,7 +188,7 @@ class _XlsxSheet:
 
 
 def _write_xlsx(out: Path, sheets: list[tuple[Sheet, QuerySet[Any], dict[str, str]]], counts: Sequence[int],
-                counter: _Counter) -> None:
+                counter: _Counter, mask_ids: bool) -> None:
     for (sheet, _, _), rows in zip(sheets, counts, strict=True):
         if rows + 1 > XLSX_MAX_ROWS:
             raise BadInput(TOO_MANY_ROWS.format(sheet=sheet.name, rows=rows, limit=XLSX_MAX_ROWS - 1),
@@ -198,21 +204,22 @@ def _write_xlsx(out: Path, sheets: list[tuple[Sheet, QuerySet[Any], dict[str, st
         }
         for sheet, queryset, sources in sheets:
             ws = _XlsxSheet(book, sheet, formats)
-            for r, row in enumerate(_rows(queryset, sheet, sources), start=1):
+            for r, row in enumerate(_rows(queryset, sheet, sources, mask_ids=mask_ids), start=1):
                 ws.write(r, row)
                 counter.tick()
     finally:
         book.close()
 
 
-def _write_csv(folder: Path, sheets: list[tuple[Sheet, QuerySet[Any], dict[str, str]]], counter: _Counter) -> None:
+def _write_csv(folder: Path, sheets: list[tuple[Sheet, QuerySet[Any], dict[str, str]]], counter: _Counter,
+               mask_ids: bool) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for sheet, queryset, sources in sheets:
         # UTF-8 with a byte-order mark, so Excel opens the Chinese correctly (RULES.md §7).
         with (folder / CSV_NAMES[sheet.key]).open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(sheet.headers)
-            for row in _rows(queryset, sheet, sources, csv_text=True):
+            for row in _rows(queryset, sheet, sources, csv_text=True, mask_ids=mask_ids):
                 writer.writerow(row)
                 counter.tick()
 
@@ -227,12 +234,13 @@ def export_format(out: Path) -> str:
 
 
 def registry_export(scope: Any, out: Path, progress: Progress | None = None, *, actor: Any = None,
-                    filters: dict[str, Any] | None = None) -> ExportResult:
+                    filters: dict[str, Any] | None = None, mask_ids: bool = False) -> ExportResult:
     """Write the households of ``scope`` (a Household queryset, or a user: all they may see) with their
     members and incomes to ``out``: an .xlsx workbook, or a folder of three CSV files.
 
     Raises ValueError for a target that is neither (wrong usage) and BadInput for a sheet too long
-    for Excel; an audit entry records who exported what.
+    for Excel; an audit entry records who exported what. With ``mask_ids`` the ID numbers are masked
+    (for a reader without registry.view_full_id); such a file cannot be imported back.
     """
     fmt = export_format(out)
     households = _scope(scope)
@@ -240,12 +248,12 @@ def registry_export(scope: Any, out: Path, progress: Progress | None = None, *, 
     counts = [households.count(), _members(households).count(), _incomes(households).count()]
     counter = _Counter(sum(counts), progress)
     if fmt == "xlsx":
-        _write_xlsx(out, sheets, counts, counter)
+        _write_xlsx(out, sheets, counts, counter, mask_ids)
     else:
-        _write_csv(out, sheets, counter)
+        _write_csv(out, sheets, counter, mask_ids)
     counter.finish()
     audit_record(actor=actor, action=Action.EXPORT, object_type="registry.household", object_label="export-registry",
-                 changes={"format": fmt, "households": counts[0], "members": counts[1], "incomes": counts[2],
+                 changes={"format": fmt, "masked_id_numbers": mask_ids, "households": counts[0], "members": counts[1], "incomes": counts[2],
                           "filters": {k: v for k, v in (filters or {}).items() if v}})
     return ExportResult(out, fmt, *counts)
 
@@ -301,7 +309,7 @@ def export_job(job: JobRun, reporter: JobReporter) -> dict[str, Any]:
         reporter.beat()
 
     result = registry_export(export_households(user, filters), folder / EXPORT_FILE, progress, actor=user,
-                             filters=filters)
+                             filters=filters, mask_ids=not can(user, Cap.REGISTRY_FULL_ID))
     return {"file": str((folder / EXPORT_FILE).relative_to(settings.MEDIA_ROOT)), "households": result.households,
             "members": result.members, "incomes": result.incomes}
 
@@ -336,7 +344,8 @@ def export_response(households: QuerySet[Household], *, actor: Any, filters: dic
     """The export as an .xlsx download, written to a temporary file first (deleted once sent)."""
     folder = Path(tempfile.mkdtemp(prefix="fupin-export-"))
     try:
-        registry_export(households, folder / EXPORT_FILE, actor=actor, filters=filters)
+        registry_export(households, folder / EXPORT_FILE, actor=actor, filters=filters,
+                        mask_ids=not can(actor, Cap.REGISTRY_FULL_ID))
         handle = (folder / EXPORT_FILE).open("rb")
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # the open handle still reads the unlinked file (POSIX)

@@ -46,6 +46,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "page": page, "params": params, "townships": townships, "villages": villages.order_by("code"),
         "statuses": Household.Status.choices, "attributes": codes.Attribute.choices,
         "can_export": can(request.user, Cap.REGISTRY_EXPORT), "can_import": can(request.user, Cap.REGISTRY_IMPORT),
+        "full_ids": can(request.user, Cap.REGISTRY_FULL_ID),
     }
     return render(request, "registry/household_list.html", context)
 

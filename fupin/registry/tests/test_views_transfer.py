@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from io import BytesIO
 from pathlib import Path
@@ -19,6 +20,7 @@ LIST = "/registry/households/"
 EXPORT = "/registry/households/export/"
 IMPORT = "/registry/import/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MASKED = re.compile(r"4111\*{10}[0-9X]{4}")
 
 
 @pytest.fixture(autouse=True)
@@ -91,6 +93,15 @@ class TestExport:
         assert household_numbers(workbook(client.post(EXPORT))) == ["H-A1-0001", "H-A2-0001"]
         assert household_numbers(workbook(client.post(EXPORT, {"village": areas.village_b1.pk}))) == []
         assert household_numbers(workbook(client.post(EXPORT, {"township": areas.town_b.pk}))) == []
+
+    def test_it_masks_id_numbers_for_a_reader_who_may_not_see_them_whole(self, client, personas, households):
+        member_ids = set(Member.objects.values_list("id_number", flat=True))
+        audited = workbook(signed_in(client, personas.auditor).post(EXPORT))  # auditors export, without full IDs
+        shown = {r[2] for r in audited["家庭成员"].iter_rows(min_row=2, values_only=True)}
+        assert len(shown) == 6 and all(MASKED.fullmatch(v) for v in shown) and not shown & member_ids
+        assert AuditEntry.objects.order_by("-seq")[0].changes["masked_id_numbers"] is True
+        full = workbook(signed_in(type(client)(), personas.officer).post(EXPORT))
+        assert {r[2] for r in full["家庭成员"].iter_rows(min_row=2, values_only=True)} == member_ids
 
     def test_it_refuses_a_village_cadre_and_get_requests(self, client, personas, households):
         assert signed_in(client, personas.cadre_a1).post(EXPORT).status_code == 403
