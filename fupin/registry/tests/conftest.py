@@ -1,4 +1,4 @@
-"""Registry test fixtures; the browser fixtures come from the site's conftest."""
+"""Registry test fixtures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 from fupin.core.testing import make_household, make_id_number
 from fupin.registry.models import IncomeRecord, Member
 from fupin.registry.pinyin import pinyin_keys
-from fupin.site.tests.conftest import browser, e2e_personas, page  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
