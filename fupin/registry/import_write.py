@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from fupin.areas.scoping import scope_of
@@ -25,8 +25,10 @@ from fupin.registry.pinyin import pinyin_keys_many
 
 CHUNK = 20_000
 BULK_MIN_ROWS = 50_000
-"""SQLite: an insert of more rows than this (and than the table holds) rebuilds the indexes afterwards."""
+"""An insert of more rows than this, and than the table holds, is a bulk load (see :class:`BulkWriter`)."""
 SQLITE_CACHE_KIB = 256 * 1024
+PG_LOCK_TIMEOUT = "5s"
+PG_MAINTENANCE_WORK_MEM = "256MB"
 HOUSEHOLD_TABLE = Household._meta.db_table
 MEMBER_TABLE = Member._meta.db_table
 INCOME_TABLE = IncomeRecord._meta.db_table
@@ -150,10 +152,13 @@ def update_columns(sheet_key: str, present: set[str]) -> list[str]:
 class BulkWriter:
     """Inserts and updates whole frames in chunks, reporting rows written.
 
-    On SQLite a big insert (more rows than the table holds) drops the table's secondary indexes and
-    builds them again afterwards, with a larger page cache: building an index from sorted data is
-    several times faster than growing it one random key at a time. All of it happens inside the
-    caller's transaction; a unique index that no longer holds fails the import as a whole.
+    A first load (more new rows than the table holds) runs in bulk-load mode, as both engines' manuals
+    advise: the table's secondary indexes (and on PostgreSQL its unique and foreign-key constraints) are
+    dropped, the rows go in, and the indexes and constraints are built again from the loaded data, which
+    is several times faster than growing them one random key at a time. All of it happens inside the
+    caller's transaction: a crash restores them untouched, and a rebuilt unique index or foreign key
+    that no longer holds fails the import as a whole. On PostgreSQL the table is locked for the rest of
+    the transaction; if that lock cannot be had within a few seconds, the rows go in the ordinary way.
     """
 
     def __init__(self, advance: Callable[[int], None]) -> None:
@@ -164,12 +169,12 @@ class BulkWriter:
         if frame.is_empty():
             return
         columns = ", ".join(f'"{c}"' for c in frame.columns)
-        if self.postgres:
-            self._copy(f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')', frame)
-            return
-        sql = f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join(["%s"] * frame.width)})'  # noqa: S608
-        with self._sqlite_bulk(table, frame.height):
-            self._executemany(sql, frame)
+        with self._bulk_load(table, frame.height):
+            if self.postgres:
+                self._copy(f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')', frame)
+            else:
+                self._executemany(f'INSERT INTO "{table}" ({columns}) '  # noqa: S608
+                                  f'VALUES ({", ".join(["%s"] * frame.width)})', frame)
 
     def update(self, table: str, frame: pl.DataFrame) -> None:
         """Update rows by ``id`` with the values of the other columns."""
@@ -207,28 +212,60 @@ class BulkWriter:
                 self.advance(chunk.height)
 
     @contextmanager
-    def _sqlite_bulk(self, table: str, rows: int) -> Iterator[None]:
+    def _bulk_load(self, table: str, rows: int) -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute(f'SELECT COUNT(*) FROM "{table}"')  # noqa: S608
             existing = int(cursor.fetchone()[0])
-            cursor.execute("PRAGMA cache_size")
-            cache = int(cursor.fetchone()[0])
-            indexes: list[tuple[str, str]] = []
-            if rows > max(existing, BULK_MIN_ROWS):
-                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                               "AND sql IS NOT NULL", [table])
-                indexes = [(str(n), str(q)) for n, q in cursor.fetchall()]
-            cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        if rows <= max(existing, BULK_MIN_ROWS):
+            yield
+            return
+        rebuild = _postgres_drop(table) if self.postgres else _sqlite_drop(table)
+        yield
+        with connection.cursor() as cursor:
+            for statement in rebuild:
+                cursor.execute(statement)
+
+
+def _sqlite_drop(table: str) -> list[str]:
+    """Drop the table's own indexes (unique column constraints stay) and use a larger page cache meanwhile;
+    return the statements that restore both."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                       "AND sql IS NOT NULL", [table])
+        indexes = [(str(name), str(sql)) for name, sql in cursor.fetchall()]
+        cursor.execute("PRAGMA cache_size")
+        cache = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    return [*[sql for _, sql in indexes], f"PRAGMA cache_size = {cache}"]
+
+
+def _postgres_drop(table: str) -> list[str]:
+    """Drop the table's secondary indexes and its unique and foreign-key constraints; return the statements
+    that build them again. Nothing is dropped when the table cannot be locked within a few seconds."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'")
+            cursor.execute("SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
+                           "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC, conname",
+                           [table])
+            constraints = [(str(n), str(d)) for n, d, _ in cursor.fetchall()]
+            cursor.execute("SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i "
+                           "ON i.oid = x.indexrelid WHERE x.indrelid = %s::regclass AND NOT x.indisprimary "
+                           "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
+                           "ORDER BY i.relname", [table])
+            indexes = [(str(n), str(d)) for n, d in cursor.fetchall()]
+            for name, _ in reversed(constraints):
+                cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
             for name, _ in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
-        try:
-            yield
-            with connection.cursor() as cursor:
-                for _, sql in indexes:
-                    cursor.execute(sql)
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA cache_size = {cache}")
+            cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+    except OperationalError:
+        return []
+    return [f"SET LOCAL maintenance_work_mem = '{PG_MAINTENANCE_WORK_MEM}'",
+            *[definition for _, definition in indexes],
+            *[f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints]]
 
 
 def _rows(frame: pl.DataFrame) -> Iterator[tuple[Any, ...]]:

@@ -8,9 +8,11 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from fupin.core.jobs import job_create
 from fupin.core.models import AuditEntry, JobRun
+from fupin.registry import import_write
 from fupin.registry.importing import problems_workbook, registry_import
 from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.tests.import_files import Registry, make_id, member, write_csv, write_csv_set, write_xlsx
@@ -223,3 +225,35 @@ class TestJob:
         job.refresh_from_db()
         assert job.status == JobRun.Status.FAILED and "registry.import" in job.message
         assert not Household.objects.exists()
+
+
+def schema() -> list[tuple[Any, ...]]:
+    """The registry tables' indexes and constraints as the database describes them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'registry_%%' "
+                           "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                           "WHERE conrelid::regclass::text LIKE 'registry_%%' ORDER BY 1")
+        else:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE tbl_name LIKE 'registry_%' ORDER BY 1")
+        return list(cursor.fetchall())
+
+
+class TestBulkLoad:
+    def test_a_first_load_rebuilds_every_index_and_constraint_as_it_was(self, areas, tmp_path, monkeypatch):
+        monkeypatch.setattr(import_write, "BULK_MIN_ROWS", 0)
+        before = schema()
+        assert any("name_pinyin" in str(row) for row in before)
+        result = registry_import(write_csv_set(tmp_path, Registry(5)), actor=None)
+        assert result.written
+        assert schema() == before
+        # The rebuilt indexes hold: one head per household, one member per ID number.
+        head = Member.objects.filter(relation="head").first()
+        assert head is not None
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Member.objects.create(household=head.household, name="重复", id_number=head.id_number, sex="M",
+                                  birth_date=date(1990, 1, 1), relation="son")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Member.objects.create(household=head.household, name="二户主", id_number=make_id(date(1991, 1, 1), 77),
+                                  sex="M", birth_date=date(1991, 1, 1), relation="head")
+        assert Member.objects.filter(name_pinyin="zhanger").exists()
