@@ -34,18 +34,36 @@ class Cap:
     JOBS_VIEW = "jobs.view"
     DEPARTMENT_UPLOAD = "department.upload"
     AREAS_MANAGE = "areas.manage"
+    ASSESSMENT_RUN = "assessment.run"
+    POLICY_MANAGE = "policy.manage"
+    # Public notices (公示/公告): read them; record an objection for a resident; resolve objections
+    # and take notices down.
+    NOTICES_VIEW = "notices.view"
+    NOTICES_OBJECT = "notices.object"
+    NOTICES_MANAGE = "notices.manage"
+    # The household workflow (RULES §3), by the level that acts: the village (application, village
+    # review and its notice, exit proposal with the household's consent), the township (township
+    # review), the county (approval and its announcement, exit approval, return, removal).
+    WORKFLOW_VILLAGE = "workflow.village_review"
+    WORKFLOW_TOWNSHIP = "workflow.township_review"
+    WORKFLOW_COUNTY = "workflow.county_approve"
+    # Assigning and replacing a household's helper (帮扶责任人).
+    REGISTRY_HELPERS = "registry.helpers"
 
 
-_READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW}
-_WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID}
+_READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW}
+_WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID, Cap.NOTICES_OBJECT, Cap.REGISTRY_HELPERS}
+_COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.DISTRICT_ADMIN: frozenset(_WORK | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
-                                            Cap.USERS_MANAGE, Cap.AREAS_MANAGE}),
-    Role.DISTRICT_OFFICER: frozenset(_WORK | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT}),
-    Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.REGISTRY_EXPORT}),
-    Role.VILLAGE_CADRE: frozenset(_WORK),
-    Role.WORK_TEAM: frozenset(_WORK),
+    Role.DISTRICT_ADMIN: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
+                                                      Cap.USERS_MANAGE, Cap.AREAS_MANAGE, Cap.ASSESSMENT_RUN,
+                                                      Cap.POLICY_MANAGE}),
+    Role.DISTRICT_OFFICER: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.ASSESSMENT_RUN}),
+    Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.REGISTRY_EXPORT, Cap.WORKFLOW_TOWNSHIP, Cap.NOTICES_MANAGE}),
+    # The village's 两委 and the resident work team run the village steps (民主评议, 核实, 户认可).
+    Role.VILLAGE_CADRE: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE}),
+    Role.WORK_TEAM: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE}),
     Role.DEPARTMENT_OFFICER: frozenset(_READ | {Cap.DEPARTMENT_UPLOAD}),
     # Auditors read everything in their scope, including the audit log, and change nothing.
     Role.AUDITOR: frozenset(_READ | {Cap.AUDIT_VIEW, Cap.REGISTRY_EXPORT}),

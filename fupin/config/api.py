@@ -8,9 +8,13 @@ from ninja.renderers import JSONRenderer
 from fupin.accounts.api import router as accounts_router
 from fupin.accounts.api_auth import API_AUTH
 from fupin.areas.api import router as areas_router
+from fupin.assessment.api import router as assessment_router
 from fupin.core.api import router as core_router
 from fupin.core.api_errors import install_error_handlers
+from fupin.notices.api import router as notices_router
 from fupin.registry.api import router as registry_router
+from fupin.registry.helper_api import router as helpers_router
+from fupin.workflow.api import router as workflow_router
 
 
 class ReadableJSONRenderer(JSONRenderer):
@@ -35,3 +39,7 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/areas", areas_router)
 api.add_router("/audit", core_router)
 api.add_router("/registry", registry_router)
+api.add_router("/registry", helpers_router)
+api.add_router("/notices", notices_router)
+api.add_router("/workflow", workflow_router)
+api.add_router("/assessment", assessment_router)

@@ -54,7 +54,10 @@ INSTALLED_APPS = [
     "fupin.core",
     "fupin.areas",
     "fupin.accounts",
+    "fupin.notices",
     "fupin.registry",
+    "fupin.assessment",
+    "fupin.workflow",
     "fupin.site",
 ]
 
@@ -207,6 +210,10 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Evidence attached to workflow transitions (under MEDIA_ROOT/evidence/): scans, photos, office files.
+FUPIN_EVIDENCE_MAX_BYTES = env.int("FUPIN_EVIDENCE_MAX_MB", default=10) * 1024 * 1024
+FUPIN_EVIDENCE_MAX_FILES = 10
+FUPIN_EVIDENCE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Registry uploads (one workbook or three CSV files) are stored under MEDIA_ROOT/uploads/<uuid>/ for the
 # import job; a county's million-row CSV set is about 150 MB.

@@ -6,13 +6,12 @@ from typing import Any
 
 from fupin.core.audit import audit_verify
 from fupin.core.jobs import JobReporter, register_job
-from fupin.core.models import AuditChainHead, JobRun
+from fupin.core.models import AuditEntry, JobRun
 
 
 @register_job("audit.verify")
 def verify_audit_job(job: JobRun, reporter: JobReporter) -> dict[str, Any]:
-    head = AuditChainHead.objects.filter(id=1).first()
-    reporter.set_total(head.seq if head else 0)
+    reporter.set_total(AuditEntry.objects.count())
 
     def progress(checked: int) -> None:
         reporter.job.done = checked

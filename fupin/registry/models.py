@@ -189,3 +189,121 @@ class IncomeRecord(models.Model):
 
     def per_capita(self, members: int) -> Decimal:
         return (self.net_income / members).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class HelperAssignment(models.Model):
+    """A household's helper (帮扶责任人), with history.
+
+    Invariants held by the database: at most one current helper per household (the one with no
+    ``ends_on``); an ended assignment ends on or after the day it started. A replacement ends the
+    previous assignment on the day the new one starts (the handover day).
+    """
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="helper_assignments",
+                                  verbose_name=_("贫困户"))
+    name = models.CharField(_("帮扶责任人"), max_length=30)
+    department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("所在部门"))
+    unit = models.CharField(_("工作单位"), max_length=100, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("系统账号"))
+    starts_on = models.DateField(_("帮扶开始"))
+    ends_on = models.DateField(_("帮扶结束"), null=True, blank=True)
+    end_note = models.CharField(_("结束说明"), max_length=200, blank=True)
+
+    area_scope = "household__village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["household_id", "-starts_on", "-pk"]
+        verbose_name = _("帮扶责任人")
+        verbose_name_plural = _("帮扶责任人")
+        constraints = [
+            models.UniqueConstraint(fields=["household"], condition=models.Q(ends_on__isnull=True),
+                                    name="helper_one_current_per_household"),
+            models.CheckConstraint(condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                                   name="helper_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_current(self) -> bool:
+        return self.ends_on is None
+
+    @property
+    def unit_label(self) -> str:
+        return self.unit or (self.department.name if self.department_id and self.department else "")
+
+
+class WorkTeam(models.Model):
+    """A resident work team (驻村工作队) dispatched to a village by a unit, for a period."""
+
+    village = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="work_teams", verbose_name=_("行政村"))
+    dispatching_unit = models.CharField(_("派驻单位"), max_length=100)
+    department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("派驻部门"))
+    starts_on = models.DateField(_("派驻开始"))
+    ends_on = models.DateField(_("派驻结束"), null=True, blank=True)
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+
+    area_scope = "village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["village_id", "-starts_on", "-pk"]
+        verbose_name = _("驻村工作队")
+        verbose_name_plural = _("驻村工作队")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                                   name="workteam_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} · {self.dispatching_unit}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ends_on is None
+
+
+class WorkTeamMember(models.Model):
+    """A member of a work team. At most one current (no ``ends_on``) 第一书记 per team, held by the database."""
+
+    class Role(models.TextChoices):
+        FIRST_SECRETARY = "first_secretary", _("第一书记")
+        LEADER = "leader", _("队长")
+        MEMBER = "member", _("队员")
+
+    team = models.ForeignKey(WorkTeam, on_delete=models.CASCADE, related_name="members", verbose_name=_("工作队"))
+    name = models.CharField(_("姓名"), max_length=30)
+    unit = models.CharField(_("工作单位"), max_length=100, blank=True)
+    role = models.CharField(_("职务"), max_length=20, choices=Role.choices)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("系统账号"))
+    starts_on = models.DateField(_("驻村开始"))
+    ends_on = models.DateField(_("驻村结束"), null=True, blank=True)
+
+    area_scope = "team__village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team_id", "role", "-starts_on", "pk"]  # role codes sort 第一书记, 队长, 队员
+        verbose_name = _("工作队员")
+        verbose_name_plural = _("工作队员")
+        constraints = [
+            models.UniqueConstraint(fields=["team"], condition=models.Q(role="first_secretary", ends_on__isnull=True),
+                                    name="workteam_one_current_first_secretary"),
+            models.CheckConstraint(condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                                   name="workteam_member_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_role_display()}）"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ends_on is None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fupin.registry import views
+from fupin.registry import helper_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -13,4 +13,6 @@ urlpatterns = [
     path("import/", views.registry_import, name="import"),
     path("import/<int:pk>/", views.import_detail, name="import-detail"),
     path("import/<int:pk>/report/", views.import_report, name="import-report"),
+    path("households/<int:pk>/helpers/", helper_views.helper_assign_view, name="helper-assign"),
+    path("work-teams/", helper_views.work_team_list, name="work-team-list"),
 ]

@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 MODULES: list[tuple[Any, str | None, str | None]] = [
     (_("首页"), "site:home", None),
     (_("建档立卡"), "registry:household-list", "registry.view"),
-    (_("退出评估"), None, None),
+    (_("公示公告"), "notices:notice-list", "notices.view"),
+    (_("驻村工作队"), "registry:work-team-list", "registry.view"),
+    (_("退出评估"), "assessment:overview", "registry.view"),
     (_("防返贫监测"), None, None),
     (_("数据比对"), None, None),
     (_("帮扶措施"), None, None),

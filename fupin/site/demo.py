@@ -21,11 +21,14 @@ from fupin.accounts.models import Department, User
 from fupin.accounts.roles import Role
 from fupin.accounts.services import assignment_create, user_create
 from fupin.areas.models import Area
+from fupin.assessment.models import PoorVillage, VillageFacts
+from fupin.assessment.services import assess_county, policy_seed_defaults, work_year
 from fupin.core import idnumber
 from fupin.core.audit import Action, audit_record
 from fupin.registry import codes
 from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.pinyin import pinyin_keys
+from fupin.workflow.demo import seed_demo_workflow
 
 DEMO_PASSWORD = "Fupin#Demo2018"  # noqa: S105 (the published password of the demo accounts)
 DEMO_PREFIX = "DEMO"
@@ -184,16 +187,40 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
             member.household = house
             members.append(member)
         poor = house.status in ("registered", "returned", "exit_proposed")
-        for year in (2017, 2018):
+        for year in range(2017, 2021):
             incomes.append(IncomeRecord(household=house, year=year, **_income(rng, year, len(family), poor)))
         if progress and (i + 1) % 500 == 0:
             progress(i + 1)
     Member.objects.bulk_create(members, batch_size=2000)
     IncomeRecord.objects.bulk_create(incomes, batch_size=2000)
+    policy_seed_defaults()
+    seed_demo_workflow(house_rows, seed=seed)
     users = _demo_users(villages, house_rows)
+    _demo_villages(rng, villages)
+    assess_county(work_year())
     audit_record(actor=None, action=Action.CREATE, object_type="registry.household", object_label="seed-demo",
                  changes={"demo_households": len(house_rows), "members": len(members), "seed": seed})
     return DemoResult(len(house_rows), len(members), len(incomes), users)
+
+
+def _demo_villages(rng: random.Random, villages: list[Area]) -> None:
+    """Poor villages (every twelfth demo village; two exit in 2018, the rest by 2020) and the
+    village exit facts of 2018-2020 for every village. Existing rows are left alone."""
+    poor = villages[::12]
+    exit_years = ([2018, 2018] + [rng.choice((2019, 2020)) for _ in poor[2:]])[:len(poor)]
+    PoorVillage.objects.bulk_create([PoorVillage(village=v, designated_year=2014, exit_year=y)
+                                     for v, y in zip(poor, exit_years, strict=True)], ignore_conflicts=True)
+    facts = []
+    for village in villages:
+        population = rng.randint(1200, 3600)
+        for year in (2018, 2019, 2020):
+            done = year >= 2019 or rng.random() < 0.8
+            facts.append(VillageFacts(
+                village=village, year=year, population=population + (year - 2018) * rng.randint(-20, 20),
+                hardened_road=True, bus_service=done or rng.random() < 0.5, safe_water=done, power=True,
+                broadband=done, television=True, cultural_centre=done, clinic=True, qualified_doctor=True,
+                collective_income=Decimal(rng.randint(20, 120) * 1000)))
+    VillageFacts.objects.bulk_create(facts, batch_size=2000, ignore_conflicts=True)
 
 
 def _demo_users(villages: list[Area], households: list[Household]) -> list[tuple[str, str, str]]:

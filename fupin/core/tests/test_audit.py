@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from fupin.core.audit import GENESIS_HASH, Action, audit_record, audit_verify
-from fupin.core.models import AuditEntry
+from fupin.core.models import AuditChainHead, AuditEntry
 
 FULL_ID = re.compile(r"\b\d{17}[\dX]\b")
 
@@ -47,9 +47,23 @@ class TestChain:
         assert result.broken_seq == 3
         assert result.checked == 2
 
-    def test_it_detects_the_last_entry_deleted_in_sql(self, db):
-        _record_five()
+    def test_it_detects_the_last_entry_deleted_in_sql(self, db, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            _record_five()
+        assert len(callbacks) == 1  # one head checkpoint per transaction, not one per entry
+        assert AuditChainHead.objects.get(id=1).seq == 5
         _sql("DELETE FROM core_auditentry WHERE seq = %s", [5])
+        result = audit_verify()
+        assert not result.ok and result.broken_seq == 5
+
+    def test_a_head_checkpoint_behind_the_tail_is_fine_but_a_forged_one_is_not(self, db,
+                                                                                 django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            _record_five()
+        _record_five()  # committed by the test transaction's end only: the checkpoint stays at 5
+        assert AuditChainHead.objects.get(id=1).seq == 5
+        assert audit_verify().ok
+        _sql("UPDATE core_auditchainhead SET entry_hash = %s WHERE id = 1", ["f" * 64])
         result = audit_verify()
         assert not result.ok and result.broken_seq == 5
 

@@ -1,0 +1,159 @@
+"""The exit assessment over the API: results of the latest county run, one household's verdict
+with its reasons, re-assessing one household, starting a county run, the policy parameters."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+
+from fupin.accounts.access import ensure_can
+from fupin.accounts.roles import Cap
+from fupin.assessment import selectors, services
+from fupin.assessment.models import AssessmentRun, HouseholdAssessment, PolicyVersion
+from fupin.core.errors import BadInput
+from fupin.core.jobs import job_create
+from fupin.registry.selectors import household_get
+
+router = Router(tags=["assessment"])
+
+
+class IndicatorOut(Schema):
+    code: str
+    label: str
+    outcome: str
+    reason: str
+
+
+class AssessmentOut(Schema):
+    household_id: int
+    household_no: str
+    year: int
+    run_id: int
+    verdict: str
+    failed: list[str]
+    unknown: list[str]
+    members: int
+    per_capita_income: Decimal | None
+    poverty_line: Decimal | None
+    indicators: list[IndicatorOut]
+
+
+class ResultFilter(Schema):
+    year: int | None = None
+    verdict: str = ""
+    township: int | None = None
+    village: int | None = None
+    failed: str = ""
+    q: str = ""
+    offset: int = 0
+    limit: int = 50
+
+
+class ResultPage(Schema):
+    year: int
+    run_id: int | None
+    count: int
+    items: list[AssessmentOut]
+
+
+class RunOut(Schema):
+    id: int
+    year: int
+    scope: str
+    ruleset_version: str
+    started_at: str
+    finished_at: str | None
+
+
+class JobOut(Schema):
+    job_id: int
+    status: str
+
+
+class PolicyOut(Schema):
+    year: int
+    region: str | None
+    number: int
+    status: str
+    reason: str
+    values: dict[str, Any]
+
+
+def _out(a: HouseholdAssessment) -> AssessmentOut:
+    return AssessmentOut(household_id=a.household_id, household_no=a.household.household_no, year=a.year,
+                         run_id=a.run_id, verdict=a.verdict, failed=a.failed, unknown=a.unknown, members=a.members,
+                         per_capita_income=a.per_capita_income, poverty_line=a.poverty_line,
+                         indicators=[IndicatorOut(**i) for i in a.indicators])
+
+
+@router.get("/results", response=ResultPage)
+def result_list(request: HttpRequest, filters: Query[ResultFilter]) -> ResultPage:
+    """Households of the latest county run of the year (default: the work year), within your area."""
+    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    year = filters.year or services.work_year()
+    run = selectors.runs_for_year(year).order_by("-pk").first()
+    if run is None:
+        return ResultPage(year=year, run_id=None, count=0, items=[])
+    qs = selectors.result_list(request.user, run, verdict=filters.verdict,  # type: ignore[arg-type]
+                               township=filters.township, village=filters.village, failed=filters.failed,
+                               q=filters.q)
+    limit = max(1, min(filters.limit, 500))
+    return ResultPage(year=year, run_id=run.pk, count=qs.count(),
+                      items=[_out(a) for a in qs[filters.offset: filters.offset + limit]])
+
+
+@router.get("/households/{household_id}", response=AssessmentOut)
+def household_latest(request: HttpRequest, household_id: int, year: int | None = None) -> AssessmentOut:
+    """The household's current assessment of the year, with every indicator's reason."""
+    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    household = household_get(request.user, household_id)
+    result = services.household_latest_assessment(household.pk, year or services.work_year())
+    if result is None:
+        raise BadInput("该户本年度尚未评估 / not assessed for that year", code="NOT_ASSESSED")
+    return _out(result)
+
+
+@router.post("/households/{household_id}/assess", response=AssessmentOut)
+def household_assess(request: HttpRequest, household_id: int, year: int | None = None) -> AssessmentOut:
+    """Assess the household now (the same rules as the county run) and store the result."""
+    ensure_can(request.user, Cap.REGISTRY_EDIT)
+    household = household_get(request.user, household_id)
+    return _out(services.household_assess(household, year or services.work_year(), actor=request.user))  # type: ignore[arg-type]
+
+
+@router.get("/runs", response=list[RunOut])
+def run_list(request: HttpRequest, year: int | None = None) -> list[RunOut]:
+    """County runs (newest first): when and under which rule-set version."""
+    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    runs = selectors.runs_for_year(year) if year else AssessmentRun.objects.filter(scope=AssessmentRun.Scope.COUNTY)
+    return [RunOut(id=r.pk, year=r.year, scope=r.scope, ruleset_version=r.ruleset_version,
+                   started_at=r.started_at.isoformat(),
+                   finished_at=r.finished_at.isoformat() if r.finished_at else None)
+            for r in runs.order_by("-pk")[:100]]
+
+
+@router.post("/runs/start", response={202: JobOut})
+def run_start(request: HttpRequest, year: int | None = None) -> Status[JobOut]:
+    """Start a whole-county run as a background job; poll /api/v1/audit/jobs/{job_id}."""
+    ensure_can(request.user, Cap.ASSESSMENT_RUN)
+    the_year = year or services.work_year()
+    services.policy_values(the_year)  # refuse a year without parameters now, not in the job
+    job = job_create(kind="assessment.run", title=f"{the_year} 年全区退出评估", actor=request.user,
+                     params={"year": the_year})
+    job.refresh_from_db()
+    return Status(202, JobOut(job_id=job.pk, status=job.status))
+
+
+@router.get("/policy", response=list[PolicyOut])
+def policy_list(request: HttpRequest, year: int | None = None) -> list[PolicyOut]:
+    """Every version of the policy parameters (newest first)."""
+    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    versions = PolicyVersion.objects.select_related("region").order_by("-year", "region__code", "-number")
+    if year:
+        versions = versions.filter(year=year)
+    return [PolicyOut(year=v.year, region=v.region.code if v.region else None, number=v.number, status=v.status,
+                      reason=v.reason, values=v.values) for v in versions]

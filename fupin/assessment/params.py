@@ -1,0 +1,136 @@
+"""Policy parameters (RULES.md §1): their definitions, shipped defaults, and how a value is resolved.
+
+A parameter set is stored per year, optionally per region (a province, city, county or township
+that sets its own). The values in force for a village are those of the most specific published
+version on the village's path, falling back to the platform-wide version (no region). Amounts are
+kept as strings of yuan ("3747" or "3747.00") and read as ``Decimal``: never floats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from fupin.core.errors import BadInput
+
+
+@dataclass(frozen=True)
+class ParamDef:
+    name: str
+    label: str
+    kind: str  # "money" | "int" | "ratio" | "date"
+    help: str = ""
+
+
+PARAMS: tuple[ParamDef, ...] = (
+    ParamDef("poverty_line", "扶贫标准(元/人·年)", "money", "used to certify exits"),
+    ParamDef("monitoring_line", "防返贫监测线(元/人·年)", "money", "1.5 × poverty line, rounded to the yuan"),
+    ParamDef("as_of", "基准日", "date", "reference date for ages and memberships"),
+    ParamDef("school_age_min", "义务教育最小年龄", "int"),
+    ParamDef("school_age_max", "义务教育最大年龄", "int"),
+    ParamDef("income_drop_ratio", "收入大幅缩减比例", "ratio"),
+    ParamDef("large_medical_expense_registered", "大额医疗自付(建档立卡户,元)", "money"),
+    ParamDef("large_medical_expense_candidate", "大额医疗自付(一般农户,元)", "money"),
+    ParamDef("vehicle_value_limit", "车辆价值上限(元)", "money"),
+    ParamDef("notice_days", "公示天数(识别、退出)", "int"),
+    ParamDef("project_notice_days", "项目公示天数", "int"),
+    ParamDef("village_incidence_max", "贫困村退出：贫困发生率低于", "ratio", "Henan: 0.02"),
+    ParamDef("county_incidence_max", "贫困县退出：贫困发生率低于", "ratio", "central region: 0.02"),
+    ParamDef("village_collective_income_min", "贫困村退出：村集体经济收入不低于(元，0 为不考核)", "money"),
+)
+PARAM_NAMES = tuple(p.name for p in PARAMS)
+_DEFS = {p.name: p for p in PARAMS}
+
+POVERTY_LINES = {2014: 2800, 2015: 2855, 2016: 2952, 2017: 3335, 2018: 3535, 2019: 3747, 2020: 4000}
+MONITORING_LINE_OVERRIDES = {2021: 6000}
+DEFAULT_YEARS = tuple(range(2014, 2022))
+
+
+def default_values(year: int) -> dict[str, Any]:
+    """The shipped defaults of RULES.md §1 for one year (``poverty_line`` is absent after 2020)."""
+    values: dict[str, Any] = {
+        "as_of": date(year, 12, 31).isoformat(),
+        "school_age_min": 6,
+        "school_age_max": 15,
+        "income_drop_ratio": "0.5",
+        "large_medical_expense_registered": "5000",
+        "large_medical_expense_candidate": "20000",
+        "vehicle_value_limit": "30000",
+        "notice_days": 7,
+        "project_notice_days": 10,
+        "village_incidence_max": "0.02",
+        "county_incidence_max": "0.02",
+        "village_collective_income_min": "0",
+    }
+    if year in POVERTY_LINES:
+        values["poverty_line"] = str(POVERTY_LINES[year])
+        monitoring = (Decimal(POVERTY_LINES[year]) * Decimal("1.5")).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        values["monitoring_line"] = str(monitoring)
+    if year in MONITORING_LINE_OVERRIDES:
+        values["monitoring_line"] = str(MONITORING_LINE_OVERRIDES[year])
+    return values
+
+
+def clean_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Check and normalise a parameter mapping; unknown names and bad values are refused, named."""
+    unknown = sorted(set(values) - set(PARAM_NAMES))
+    if unknown:
+        raise BadInput(f"未知的政策参数：{'、'.join(unknown)} / unknown policy parameters: {', '.join(unknown)}",
+                       code="POLICY_UNKNOWN_PARAMETER")
+    cleaned: dict[str, Any] = {}
+    for name, raw in values.items():
+        kind = _DEFS[name].kind
+        try:
+            if raw is None or raw == "":
+                continue
+            if kind == "money":
+                amount = Decimal(str(raw))
+                if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+                    raise ValueError
+                cleaned[name] = str(amount)
+            elif kind == "ratio":
+                ratio = Decimal(str(raw))
+                if not Decimal(0) < ratio <= Decimal(1):
+                    raise ValueError
+                cleaned[name] = str(ratio)
+            elif kind == "int":
+                number = int(str(raw))
+                if number < 0 or str(number) != str(raw).strip():
+                    raise ValueError
+                cleaned[name] = number
+            else:
+                cleaned[name] = date.fromisoformat(str(raw)).isoformat()
+        except (ArithmeticError, ValueError):
+            raise BadInput(
+                f"政策参数 {name}（{_DEFS[name].label}）的值 “{raw}” 无效 / policy parameter {name}: invalid value {raw!r}",
+                code="POLICY_BAD_VALUE", fields={name: ["invalid"]},
+            ) from None
+    if "school_age_min" in cleaned and "school_age_max" in cleaned and cleaned["school_age_min"] > cleaned["school_age_max"]:
+        raise BadInput("义务教育最小年龄不能大于最大年龄 / school_age_min must not exceed school_age_max",
+                       code="POLICY_BAD_VALUE", fields={"school_age_min": ["invalid"]})
+    return cleaned
+
+
+@dataclass(frozen=True)
+class Params:
+    """The parameter values in force for one year and place, typed."""
+
+    year: int
+    values: dict[str, Any]
+
+    def money(self, name: str) -> Decimal | None:
+        raw = self.values.get(name)
+        return Decimal(str(raw)) if raw not in (None, "") else None
+
+    def integer(self, name: str) -> int:
+        return int(self.values[name])
+
+    @property
+    def as_of(self) -> date:
+        return date.fromisoformat(self.values["as_of"])
+
+    @property
+    def poverty_line(self) -> Decimal | None:
+        return self.money("poverty_line")

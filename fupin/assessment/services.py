@@ -1,0 +1,284 @@
+"""Exit assessment services: policy versions, county and single-household runs, and lookups.
+
+The same rule code (``fupin.assessment.rules.evaluate``) serves one household and the whole
+county; only the set of facts loaded differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from django.db import transaction
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from fupin.accounts.models import User
+from fupin.areas.models import Area
+from fupin.assessment import rules
+from fupin.assessment.models import AssessmentRun, HouseholdAssessment, PolicyVersion
+from fupin.assessment.params import DEFAULT_YEARS, Params, clean_values, default_values
+from fupin.core.audit import Action, audit_record
+from fupin.core.bulk import fetch_rows, insert_rows
+from fupin.core.errors import BadInput
+from fupin.registry.models import Household, IncomeRecord, Member
+
+REGISTER_STATES = ("registered", "exit_proposed", "exited", "returned")
+"""Households in the register are assessed; candidates (一般农户) and removed households are not."""
+
+
+# --- policy parameters -------------------------------------------------------------------------
+
+def policy_seed_defaults() -> int:
+    """Publish the shipped defaults as version 1 of every default year that has no version yet."""
+    created = 0
+    for year in DEFAULT_YEARS:
+        if not PolicyVersion.objects.filter(year=year, region__isnull=True).exists():
+            PolicyVersion.objects.create(year=year, number=1, status=PolicyVersion.Status.PUBLISHED,
+                                         values=default_values(year), reason="RULES.md §1 默认值 / shipped defaults",
+                                         published_at=timezone.now())
+            created += 1
+    return created
+
+
+@transaction.atomic
+def policy_version_create(*, year: int, values: dict[str, Any], reason: str, actor: User | None,
+                          region: Area | None = None, publish: bool = False) -> PolicyVersion:
+    """A new version of a year's parameters: the last version's values overlaid with ``values``."""
+    if not reason.strip():
+        raise BadInput("请填写修订说明 / a reason is required", code="POLICY_REASON_REQUIRED",
+                       fields={"reason": ["required"]})
+    cleaned = clean_values(values)
+    versions = PolicyVersion.objects.select_for_update().filter(year=year, region=region)
+    previous = versions.order_by("-number").first()
+    base = dict(previous.values) if previous else ({} if region is not None else default_values(year))
+    number = (versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = PolicyVersion.objects.create(
+        year=year, region=region, number=number, values=base | cleaned, reason=reason.strip(), created_by=actor,
+        status=PolicyVersion.Status.PUBLISHED if publish else PolicyVersion.Status.DRAFT,
+        published_at=timezone.now() if publish else None,
+    )
+    audit_record(actor=actor, action=Action.CREATE, obj=version,
+                 changes={"year": year, "region": region.code if region else "", "values": version.values,
+                          "published": publish, "reason": version.reason})
+    return version
+
+
+def _published(year: int) -> QuerySet[PolicyVersion]:
+    return PolicyVersion.objects.filter(year=year, status=PolicyVersion.Status.PUBLISHED)
+
+
+def policy_values(year: int, *, draft: PolicyVersion | None = None) -> tuple[dict[str, Any], dict[int, dict[str, Any]], list[int]]:
+    """(platform-wide values, {region area id: values}, version ids used) of the latest published
+    versions of ``year``; ``draft`` replaces the published version of its own region."""
+    latest: dict[int | None, PolicyVersion] = {}
+    for version in _published(year).order_by("region_id", "-number"):
+        latest.setdefault(version.region_id, version)
+    if draft is not None:
+        latest[draft.region_id] = draft
+    default = latest.pop(None, None)
+    if default is None:
+        raise BadInput(f"{year} 年没有已发布的政策参数 / no published policy parameters for {year}",
+                       code="POLICY_MISSING")
+    used = [default.pk] + [v.pk for v in latest.values()]
+    # A version stored before a parameter existed gets that parameter's shipped default.
+    return default_values(year) | dict(default.values), {rid: dict(v.values) for rid, v in latest.items() if rid is not None}, used
+
+
+def params_for_villages(year: int, village_ids: Iterable[int], *, draft: PolicyVersion | None = None,
+                        as_of: date | None = None) -> tuple[dict[int, Params], dict[str, Any]]:
+    """The parameters in force for each village: platform-wide values overlaid by each region on
+    the village's path, shallow to deep. Also returns the record stored with a run."""
+    default, regional, used = policy_values(year, draft=draft)
+    if as_of is not None:  # an explicit reference date (``fupin assess --as-of``) wins everywhere
+        default["as_of"] = as_of.isoformat()
+        regional = {rid: {k: v for k, v in values.items() if k != "as_of"} for rid, values in regional.items()}
+    villages = Area.objects.filter(pk__in=set(village_ids)).values_list("pk", "path")
+    result: dict[int, Params] = {}
+    for pk, path in villages:
+        values = dict(default)
+        for ancestor in (int(p) for p in path.strip("/").split("/") if p):
+            values |= regional.get(ancestor, {})
+        result[pk] = Params(year, values)
+    codes = dict(Area.objects.filter(pk__in=regional).values_list("pk", "code"))
+    record = {"default": default, "regions": {codes[rid]: v for rid, v in regional.items()}, "versions": used}
+    return result, record
+
+
+def param_for_area(year: int, area: Area, name: str) -> Any:
+    """One parameter of ``year`` in force for ``area`` (regional versions on its path included)."""
+    params, _record = params_for_villages(year, [area.pk])
+    return params[area.pk].values[name]
+
+
+def work_year() -> int:
+    """The current work year: the latest year, not after this one, with a published poverty line."""
+    this_year = timezone.localdate().year
+    years = sorted({v.year for v in _published_platform() if v.values.get("poverty_line")}, reverse=True)
+    for year in years:
+        if year <= this_year:
+            return year
+    return this_year
+
+
+def _published_platform() -> QuerySet[PolicyVersion]:
+    return PolicyVersion.objects.filter(region__isnull=True, status=PolicyVersion.Status.PUBLISHED)
+
+
+# --- facts -------------------------------------------------------------------------------------
+
+def load_facts(year: int, households: QuerySet[Household]) -> rules.Facts:
+    """The facts of the rules for ``households`` (already filtered to the register), as frames."""
+    hh_fields = ["id", "household_no", "village_id", "food_secure", "clothing_secure", "housing_grade",
+                 "housing_renovated", "relocated", "safe_water"]
+    hh = pl.DataFrame(fetch_rows(households, hh_fields), schema=hh_fields, orient="row", infer_schema_length=None)
+    hh = hh.with_columns(
+        pl.col("id").cast(pl.Int64), pl.col("village_id").cast(pl.Int64), pl.col("household_no").cast(pl.String),
+        pl.col("housing_grade").cast(pl.String).replace("", None),
+        *[pl.col(c).cast(pl.Boolean) for c in ("food_secure", "clothing_secure", "housing_renovated", "relocated",
+                                               "safe_water")],
+    )
+    m_fields = ["household_id", "name", "birth_date", "schooling", "home_schooling", "medical_insurance"]
+    members = Member.objects.filter(household__in=households)
+    mem = pl.DataFrame(fetch_rows(members, m_fields), schema=m_fields, orient="row", infer_schema_length=None)
+    birth = pl.col("birth_date")
+    mem = mem.with_columns(
+        pl.col("household_id").cast(pl.Int64), pl.col("name").cast(pl.String),
+        (birth.cast(pl.String).str.to_date("%Y-%m-%d") if mem["birth_date"].dtype in (pl.String, pl.Null)
+         else birth.cast(pl.Date)),
+        pl.col("schooling").cast(pl.String),
+        pl.col("home_schooling").cast(pl.Boolean), pl.col("medical_insurance").cast(pl.Boolean),
+    )
+    i_fields = ["household_id", "wage_income", "business_income", "property_income", "transfer_income",
+                "business_expense"]
+    incomes = IncomeRecord.objects.filter(household__in=households, year=year)
+    rows = [(r[0], *(int(Decimal(str(v)) * 100) for v in r[1:])) for r in fetch_rows(incomes, i_fields)]
+    inc = pl.DataFrame(rows, schema={"household_id": pl.Int64, "wage": pl.Int64, "business": pl.Int64,
+                                     "property": pl.Int64, "transfer": pl.Int64, "expense": pl.Int64}, orient="row")
+    return rules.Facts(hh, mem, inc)
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+RESULT_COLUMNS = ("run_id", "household_id", "year", "verdict", "failed_codes", "unknown_codes", "members",
+                  "per_capita_income", "poverty_line", "income", "food_clothing", "education", "medical",
+                  "housing", "water", "reasons", "facts")
+
+
+def _evaluate(year: int, households: QuerySet[Household], draft: PolicyVersion | None = None,
+              as_of: date | None = None) -> tuple[pl.DataFrame, dict[str, Any]]:
+    facts = load_facts(year, households)
+    params, record = params_for_villages(year, facts.households["village_id"].unique().to_list(), draft=draft,
+                                         as_of=as_of)
+    if not params:
+        return pl.DataFrame(), record
+    return rules.evaluate(facts, year, params), record
+
+
+def _cents_to_decimal(value: int | None) -> Decimal | None:
+    return None if value is None else Decimal(value) / 100
+
+
+def _store(run: AssessmentRun, df: pl.DataFrame) -> None:
+    if df.is_empty():
+        return
+    out = df.select(
+        pl.lit(run.pk).alias("run_id"), pl.col("id").alias("household_id"), pl.lit(run.year).alias("year"),
+        "verdict", "failed_codes", "unknown_codes", "members", "per_capita_cents", "line_cents",
+        "income", "food_clothing", "education", "medical", "housing", "water", "reasons", "facts",
+    )
+    rows = ((*r[:7], _cents_to_decimal(r[7]), _cents_to_decimal(r[8]), *r[9:]) for r in out.iter_rows())
+    insert_rows(HouseholdAssessment, RESULT_COLUMNS, rows)
+
+
+def _totals(df: pl.DataFrame) -> dict[str, int]:
+    if df.is_empty():
+        return {}
+    return {row[0]: int(row[1]) for row in df.group_by("verdict").len().iter_rows()}
+
+
+@transaction.atomic
+def assess_county(year: int, *, actor: User | None = None, draft: PolicyVersion | None = None,
+                  households: QuerySet[Household] | None = None, as_of: date | None = None) -> AssessmentRun:
+    """Assess every household in the register (or ``households``) for ``year`` and store the results.
+    With ``draft``, the run uses that unpublished version and is stored as a draft run (it never
+    counts as a household's current assessment)."""
+    qs = (households if households is not None else Household.objects.all()).filter(status__in=REGISTER_STATES)
+    df, record = _evaluate(year, qs, draft=draft, as_of=as_of)
+    run = AssessmentRun.objects.create(
+        year=year, scope=AssessmentRun.Scope.DRAFT if draft else AssessmentRun.Scope.COUNTY,
+        params=record, policy_versions=record["versions"], ruleset_version=rules.RULESET_VERSION, actor=actor,
+        draft=draft,
+    )
+    _store(run, df)
+    run.households = df.height
+    run.totals = _totals(df)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["households", "totals", "finished_at"])
+    audit_record(actor=actor, action=Action.CREATE, obj=run,
+                 changes={"year": year, "scope": run.scope, "households": run.households, "totals": run.totals})
+    return run
+
+
+@transaction.atomic
+def household_assess(household: Household, year: int, *, actor: User | None = None) -> HouseholdAssessment:
+    """Run the rules for one household now, store the result and return it."""
+    qs = Household.objects.filter(pk=household.pk)
+    df, record = _evaluate(year, qs)
+    if df.is_empty():
+        raise BadInput(f"户 {household.household_no} 在 {year} 年基准日没有家庭成员，无法评估 / household "
+                       f"{household.household_no} has no members on the reference date of {year}",
+                       code="ASSESSMENT_NO_MEMBERS")
+    run = AssessmentRun.objects.create(
+        year=year, scope=AssessmentRun.Scope.HOUSEHOLD, params=record, policy_versions=record["versions"],
+        ruleset_version=rules.RULESET_VERSION, actor=actor, households=1, totals=_totals(df),
+        finished_at=timezone.now(),
+    )
+    _store(run, df)
+    result = HouseholdAssessment.objects.select_related("run").get(run=run)
+    audit_record(actor=actor, action=Action.CREATE, obj=household,
+                 changes={"assessment": result.verdict, "year": year, "run": run.pk})
+    return result
+
+
+def household_latest_assessment(household_id: int, year: int) -> HouseholdAssessment | None:
+    """The most recent stored assessment of a household for ``year`` (draft runs never count)."""
+    return (HouseholdAssessment.objects.select_related("run")
+            .filter(household_id=household_id, year=year)
+            .exclude(run__scope=AssessmentRun.Scope.DRAFT)
+            .order_by("-run_id").first())
+
+
+def latest_run(year: int | None = None) -> AssessmentRun | None:
+    runs = AssessmentRun.objects.filter(scope=AssessmentRun.Scope.COUNTY, finished_at__isnull=False)
+    if year is not None:
+        runs = runs.filter(year=year)
+    return runs.order_by("-pk").first()
+
+
+def as_of_for(year: int) -> date:
+    default, _regional, _used = policy_values(year)
+    return Params(year, default).as_of
+
+
+
+
+
+@transaction.atomic
+def policy_version_publish(version: PolicyVersion, *, actor: User | None) -> PolicyVersion:
+    version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status == PolicyVersion.Status.PUBLISHED:
+        raise BadInput("该版本已发布 / this version is already published", code="POLICY_ALREADY_PUBLISHED")
+    newer = PolicyVersion.objects.filter(year=version.year, region=version.region, number__gt=version.number,
+                                         status=PolicyVersion.Status.PUBLISHED).exists()
+    if newer:
+        raise BadInput("已有更新的已发布版本，请在其基础上新建 / a newer version is already published",
+                       code="POLICY_STALE_DRAFT")
+    version.status = PolicyVersion.Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.save(update_fields=["status", "published_at"])
+    audit_record(actor=actor, action=Action.UPDATE, obj=version, changes={"status": ["draft", "published"]})
+    return version

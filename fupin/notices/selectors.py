@@ -1,0 +1,73 @@
+"""Reads of notices and objections, scoped to the user's areas first."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from fupin.areas.models import Area
+from fupin.areas.scoping import get_visible_or_404
+from fupin.notices.models import Notice, Objection
+
+PENDING = Q(objections__status=Objection.Status.OPEN)
+
+
+def _with_counts(qs: QuerySet[Notice]) -> QuerySet[Notice]:
+    return qs.select_related("area", "area__parent").annotate(
+        objection_count=Count("objections", distinct=True),
+        open_objection_count=Count("objections", filter=PENDING, distinct=True),
+    )
+
+
+def on_display_filter(on: date) -> Q:
+    return Q(status=Notice.Status.OPEN, starts_on__lte=on, ends_on__gte=on)
+
+
+def notice_list(user: Any, *, on: date | None = None, village: int | None = None, township: int | None = None,
+                kind: str = "", subject_type: str = "", subject_id: int | None = None) -> QuerySet[Notice]:
+    """Notices the user may see; with ``on``, only those on display that day (ending soonest first),
+    otherwise all of them (newest first)."""
+    qs = Notice.objects.visible_to(user)
+    if village:
+        qs = qs.filter(area_id=village)
+    elif township:
+        qs = qs.filter(Q(area_id=township) | Q(area__parent_id=township))
+    if on is not None:
+        qs = qs.filter(on_display_filter(on))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if subject_type:
+        qs = qs.filter(subject_type=subject_type, subject_id=subject_id)
+    counted = _with_counts(qs)
+    return counted.order_by("ends_on", "area__code", "pk") if on is not None else counted.order_by("-starts_on", "-pk")
+
+
+def notices_on_display(village: Area, on: date) -> QuerySet[Notice]:
+    """What hangs on the village's 公开栏 on a date: notices of the village and of its township."""
+    areas = [village.pk] + ([village.parent_id] if village.parent_id else [])
+    return _with_counts(Notice.objects.filter(on_display_filter(on), area_id__in=areas)).order_by("ends_on", "pk")
+
+
+def notice_get(user: Any, pk: int) -> Notice:
+    qs = _with_counts(Notice.objects.all()).prefetch_related(
+        Prefetch("objections", queryset=Objection.objects.select_related("recorded_by", "resolved_by")))
+    return get_visible_or_404(qs, user, pk=pk)  # type: ignore[arg-type]
+
+
+def objection_get(user: Any, pk: int) -> Objection:
+    return get_visible_or_404(Objection.objects.select_related("notice", "notice__area"), user, pk=pk)
+
+
+def objections_open_of_subject(subject_type: str, subject_id: int) -> QuerySet[Objection]:
+    """Objections still waiting for a resolution, on any notice about this subject."""
+    return (Objection.objects.filter(notice__subject_type=subject_type, notice__subject_id=subject_id,
+                                     status=Objection.Status.OPEN)
+            .select_related("notice").order_by("raised_at", "pk"))
+
+
+def objections_blocking(notice: Notice) -> list[Objection]:
+    """Objections that halt the subject's next step: still open, or upheld (the notice was wrong)."""
+    return list(notice.objections.filter(
+        Q(status=Objection.Status.OPEN) | Q(outcome=Objection.Outcome.UPHELD)).order_by("raised_at", "pk"))

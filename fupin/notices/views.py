@@ -1,0 +1,108 @@
+"""The notice board: what is on public display where and until when, objections recorded and resolved."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fupin.accounts.access import can, ensure_can, require_capability
+from fupin.accounts.roles import Cap
+from fupin.areas.models import Area
+from fupin.core.errors import DomainError
+from fupin.notices import selectors, services
+from fupin.notices.forms import CloseForm, ObjectionForm, ResolveForm
+from fupin.notices.models import Notice
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _form_errors(form: ObjectionForm | ResolveForm | CloseForm) -> str:
+    return "；".join(f"{form.fields[k].label}：{e}" if k in form.fields else str(e)
+                    for k, errors in form.errors.items() for e in errors)
+
+
+@require_capability(Cap.NOTICES_VIEW)
+def notice_list(request: HttpRequest) -> HttpResponse:
+    p = request.GET
+    everything = p.get("show") == "all"
+    on = parse_date(p.get("on", "") or "") or timezone.localdate()
+    notices = selectors.notice_list(request.user, on=None if everything else on, village=_int(p.get("village")),
+                                    township=_int(p.get("township")), kind=p.get("kind", ""))
+    villages = Area.objects.visible_to(request.user).filter(level="village", valid_to__isnull=True)
+    if _int(p.get("township")):
+        villages = villages.filter(parent_id=_int(p.get("township")))
+    return render(request, "notices/notice_list.html", {
+        "page": Paginator(notices, 25).get_page(p.get("page")), "params": p, "on": on, "everything": everything,
+        "today": timezone.localdate(), "kinds": Notice.Kind.choices, "villages": villages.order_by("code"),
+        "townships": Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True),
+    })
+
+
+@require_capability(Cap.NOTICES_VIEW)
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = selectors.notice_get(request.user, pk)
+    today = timezone.localdate()
+    manager = can(request.user, Cap.NOTICES_MANAGE)
+    return render(request, "notices/notice_detail.html", {
+        "notice": notice, "objections": list(notice.objections.all()), "today": today,
+        "on_display": notice.is_on_display(today), "days_left": notice.days_left(today),
+        "can_object": can(request.user, Cap.NOTICES_OBJECT) and notice.is_on_display(today),
+        "can_manage": manager, "objection_form": ObjectionForm(), "resolve_form": ResolveForm(),
+    })
+
+
+@require_POST
+def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = selectors.notice_get(request.user, pk)
+    ensure_can(request.user, Cap.NOTICES_OBJECT)
+    form = ObjectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("notices:notice-detail", pk=notice.pk)
+    try:
+        services.objection_raise(notice, actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("异议已登记；处理前，该户的下一步流程暂停。"))
+    return redirect("notices:notice-detail", pk=notice.pk)
+
+
+@require_POST
+def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = selectors.objection_get(request.user, pk)
+    ensure_can(request.user, Cap.NOTICES_MANAGE)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("notices:notice-detail", pk=objection.notice_id)
+    try:
+        services.objection_resolve(objection, actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("异议处理结果已记录。"))
+    return redirect("notices:notice-detail", pk=objection.notice_id)
+
+
+@require_POST
+def notice_close(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = selectors.notice_get(request.user, pk)
+    ensure_can(request.user, Cap.NOTICES_MANAGE)
+    form = CloseForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.notice_close(notice, actor=request.user, note=note)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("公示已撤下。"))
+    return redirect("notices:notice-detail", pk=notice.pk)

@@ -1,0 +1,121 @@
+"""The household workflow's ledger: one insert-only row per step, with its evidence.
+
+``HouseholdTransition`` is written only by :func:`fupin.workflow.services.household_transition`,
+together with the household's new state, the notice the step publishes and an audit entry. The
+rows are the timeline on the household page and the source of workflow statistics; they are never
+updated (the queryset refuses ``update()``).
+
+Invariants held by the database: a removal carries a reason (自然减少 or 错评剔除) and no other step
+does; an exit proposal names who signed the household's consent (户认可).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fupin.areas.scoping import ScopedQuerySet
+from fupin.assessment.models import HouseholdAssessment
+from fupin.notices.models import Notice
+from fupin.registry.models import Household
+
+
+class TransitionQuerySet(ScopedQuerySet["HouseholdTransition"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("household transitions are insert-only")
+
+
+class HouseholdTransition(models.Model):
+    class Action(models.TextChoices):
+        APPLY = "apply", _("农户申请")
+        VILLAGE_REVIEW = "village_review", _("村级评议并公示")
+        TOWNSHIP_REVIEW = "township_review", _("乡镇审核并公示")
+        COUNTY_APPROVE = "county_approve", _("县级审定并公告")
+        EXIT_PROPOSE = "exit_propose", _("拟退出并公示")
+        EXIT_APPROVE = "exit_approve", _("批准退出并公告")
+        RETURN = "return", _("返贫")
+        REMOVE = "remove", _("剔除")
+        WITHDRAW_APPLICATION = "withdraw_application", _("撤回识别申请")
+        WITHDRAW_EXIT = "withdraw_exit", _("撤回拟退出")
+
+    class Reason(models.TextChoices):
+        NATURAL = "NATURAL", _("自然减少")
+        WRONGLY_IDENTIFIED = "WRONGLY_IDENTIFIED", _("错评剔除")
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="transitions",
+                                  verbose_name=_("贫困户"))
+    action = models.CharField(_("操作"), max_length=30, choices=Action.choices)
+    # NULL: a monitored candidate (一般农户) outside the register, as on Household.status.
+    from_state = models.CharField(_("原状态"), max_length=20, choices=Household.Status.choices,  # noqa: DJ001
+                                  null=True, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=20, choices=Household.Status.choices,  # noqa: DJ001
+                                null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    note = models.TextField(_("说明"), blank=True)
+    reason = models.CharField(_("剔除原因"), max_length=30, choices=Reason.choices, blank=True)
+    consent_by = models.CharField(_("户认可签字人"), max_length=30, blank=True)
+    work_year = models.PositiveSmallIntegerField(_("工作年度"), null=True, blank=True)
+    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("本步发布的公示"))
+    # The assessment the step relied on (the stored one for an exit proposal, the re-run for an exit
+    # approval). RESTRICT: it cannot be deleted while a step cites it, except with its household.
+    assessment = models.ForeignKey(HouseholdAssessment, null=True, blank=True, on_delete=models.RESTRICT,
+                                   related_name="+", verbose_name=_("所依据的退出评估"))
+
+    area_scope = "household__village"
+    objects = TransitionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["household_id", "at", "pk"]
+        get_latest_by = ["at", "pk"]
+        verbose_name = _("流程记录")
+        verbose_name_plural = _("流程记录")
+        indexes = [models.Index(fields=["household", "at"]), models.Index(fields=["action", "at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(action="remove") & models.Q(reason__in=["NATURAL", "WRONGLY_IDENTIFIED"]))
+                | (~models.Q(action="remove") & models.Q(reason="")),
+                name="transition_reason_only_and_always_on_removal",
+            ),
+            models.CheckConstraint(condition=~models.Q(action="exit_propose") | ~models.Q(consent_by=""),
+                                   name="transition_exit_proposal_has_consent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}:{self.action}"
+
+
+def evidence_path(instance: TransitionAttachment, filename: str) -> str:
+    """A random name under evidence/<year>/<month>/: the clerk's file name is kept in the row only."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    now = timezone.localdate()
+    return f"evidence/{now:%Y}/{now:%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class TransitionAttachment(models.Model):
+    """Evidence for a step (signed forms, meeting minutes, photos of the posted notice)."""
+
+    transition = models.ForeignKey(HouseholdTransition, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=evidence_path, max_length=255)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+
+    area_scope = "transition__household__village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["transition_id", "pk"]
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+
+    def __str__(self) -> str:
+        return self.original_name

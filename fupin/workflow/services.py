@@ -1,0 +1,381 @@
+"""The one transition service of the household workflow (CONVENTIONS §3, RULES §3).
+
+:func:`household_transition` applies the table in :mod:`fupin.workflow.transitions`. Every step,
+in one transaction: lock the household row (``SELECT … FOR UPDATE``) and compare its state with
+the state the caller saw (``ConcurrentChange`` otherwise); check the table, the actor's
+capability, the input, the notice of the current state (run its full length, no objection
+pending or upheld) and the assessment; then write the household's new state with a conditional
+update, take the current notice down, publish the step's notice, insert the transition row and its
+evidence files, and append an audit entry.
+
+A refusal raises (``TransitionRefused``, ``BadInput``, ``PermissionDenied``) before anything is
+written or, for the re-run of the exit assessment, inside the transaction, which is rolled back;
+evidence files already written to storage are deleted again, so a refused step leaves no
+transition row, notice, audit entry, assessment row or file behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from fupin.accounts.access import can
+from fupin.areas.scoping import scope_of
+from fupin.assessment import services as assessment
+from fupin.core.audit import Action, audit_record
+from fupin.core.errors import BadInput, ConcurrentChange, TransitionRefused
+from fupin.notices.models import Notice
+from fupin.notices.selectors import objections_blocking
+from fupin.notices.services import notice_close, notice_publish
+from fupin.registry import codes
+from fupin.registry.models import Household, Member
+from fupin.workflow.models import HouseholdTransition, TransitionAttachment
+from fupin.workflow.transitions import PREVIOUS, TRANSITIONS, Transition
+
+ELIGIBLE = "EXIT_ELIGIBLE"
+VERDICT_LABELS = {"EXIT_ELIGIBLE": "可退出", "NOT_ELIGIBLE": "不可退出", "INSUFFICIENT_DATA": "数据不全"}
+SUBJECT_TYPE = "registry.household"
+
+UNKNOWN_ACTION = "未知的操作「{action}」 / unknown action {action}"
+WRONG_STATE = ("「{label}」只适用于状态为{allowed}的户，该户当前为「{state}」 / "
+               "{action} applies to households in {allowed_codes}; this one is {state_code}")
+NOTE_REQUIRED = "「{label}」须填写说明 / {action} needs a note"
+REASON_REQUIRED = ("剔除须选择原因：自然减少或错评剔除 / "
+                   "a removal needs a reason: NATURAL (自然减少) or WRONGLY_IDENTIFIED (错评剔除)")
+REASON_NOT_ALLOWED = "只有剔除需要选择原因 / only a removal takes a reason"
+CONSENT_REQUIRED = ("拟退出须先登记户认可：填写签字认可的家庭成员姓名 / "
+                    "an exit proposal needs the household's recorded consent (户认可): who signed it")
+ATTRIBUTE_REQUIRED = ("县级审定须确定户属性（一般贫困户、低保贫困户、特困供养贫困户……），不能为一般农户 / "
+                      "approval needs a registered household attribute, not ordinary (一般农户)")
+NO_NOTICE = ("找不到该户当前环节的公示，无法确认公示期已满 / "
+             "no notice of the household's current step is on record, so its period cannot be confirmed")
+NOTICE_RUNNING = ("「{title}」尚在公示期内（{starts} 至 {ends}），{next} 起方可办理「{label}」 / "
+                  "the notice runs until {ends}; {action} is possible from {next}")
+NOTICE_CLOSED_EARLY = ("「{title}」在公示期满前已撤下（{closed}），未满 {days} 天，不能办理「{label}」 / "
+                       "the notice was taken down on {closed}, before its {days} days had run: {action} is refused")
+OBJECTION_PENDING = ("「{title}」有 {n} 条异议尚未处理，处理完毕前不能办理「{label}」 / "
+                     "the notice has {n} unresolved objection(s): {action} waits until they are resolved")
+OBJECTION_UPHELD = ("「{title}」的异议已认定成立，不能办理「{label}」；请撤回后重新办理 / "
+                    "an objection to the notice was upheld: {action} is refused; withdraw and start again")
+NO_ASSESSMENT = ("该户没有 {year} 年度的退出评估结果，请先进行退出评估 / "
+                 "no exit assessment of {year} is stored for this household: assess it first")
+NOT_ELIGIBLE = ("该户 {year} 年度退出评估结论为「{verdict}」（未通过：{failed}；数据不全：{unknown}），不能拟退出 / "
+                "the {year} exit assessment says {verdict_code} (failed: {failed_en}; unknown: {unknown_en}): "
+                "no exit proposal")
+RERUN_NOT_ELIGIBLE = ("重新评估结论为「{verdict}」（未通过：{failed}；数据不全：{unknown}），该户已不符合退出条件，"
+                      "不能批准退出（不搞数字脱贫） / re-assessed for {year}: {verdict_code} (failed: {failed_en}; "
+                      "unknown: {unknown_en}); the household no longer qualifies, exit refused")
+BEFORE_LAST = "办理时间早于该户上一步（{last}） / the time is before the household's previous step ({last})"
+IN_FUTURE = "办理时间不能晚于现在 / the time cannot be in the future"
+YEAR_ORDER = ("脱贫年度 {year} 早于识别年度 {identified}，不能批准退出 / "
+              "exit year {year} would precede the identification year {identified}")
+CONCURRENT = ("该户状态已被他人更改（现为「{state}」），请刷新后重试 / "
+              "someone else changed this household (now {state_code}): reload and try again")
+TOO_MANY_FILES = "佐证材料最多 {n} 个文件 / at most {n} evidence files"
+FILE_TOO_LARGE = "文件「{name}」超过 {mb} MB / {name} is larger than {mb} MB"
+FILE_EMPTY = "文件「{name}」是空文件 / {name} is empty"
+BAD_EXTENSION = "文件「{name}」的类型不允许，可上传：{allowed} / {name}: file type not allowed; allowed: {allowed}"
+BAD_CONTENT = "文件「{name}」的内容与扩展名不符 / {name}: the content does not match its extension"
+
+# The first bytes each allowed extension must start with: a renamed HTML page is not a scan.
+MAGIC: dict[str, tuple[bytes, ...]] = {
+    "pdf": (b"%PDF",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+    "xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An uploaded file, read and checked before anything is written."""
+
+    name: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def state_label(state: str | None) -> str:
+    return str(Household.Status(state).label) if state else "非贫困户(一般农户)"
+
+
+def state_code(state: str | None) -> str:
+    return state.upper() if state else "CANDIDATE"
+
+
+def refuse(template: str, spec: Transition | None = None, *, code: str = "TRANSITION_REFUSED",
+           **values: Any) -> TransitionRefused:
+    if spec is not None:
+        values.setdefault("label", spec.label)
+        values.setdefault("action", spec.action)
+    return TransitionRefused(template.format(**values), code=code)
+
+
+def evidence_read(files: Iterable[Any]) -> list[Evidence]:
+    """Read and check uploaded files (count, size, extension, first bytes); raise BadInput."""
+    files = list(files)
+    limit = settings.FUPIN_EVIDENCE_MAX_FILES
+    if len(files) > limit:
+        raise BadInput(TOO_MANY_FILES.format(n=limit), fields={"files": [TOO_MANY_FILES.format(n=limit)]})
+    allowed = settings.FUPIN_EVIDENCE_EXTENSIONS
+    max_bytes = settings.FUPIN_EVIDENCE_MAX_BYTES
+    result = []
+    for upload in files:
+        name = PurePath(str(getattr(upload, "name", "") or "file")).name[:200]
+        ext = PurePath(name).suffix.lower().lstrip(".")
+        problem = ""
+        if ext not in allowed:
+            problem = BAD_EXTENSION.format(name=name, allowed=", ".join(allowed))
+        elif (getattr(upload, "size", None) or 0) > max_bytes:
+            problem = FILE_TOO_LARGE.format(name=name, mb=max_bytes // (1024 * 1024))
+        if problem:
+            raise BadInput(problem, fields={"files": [problem]})
+        upload.seek(0)
+        content = upload.read(max_bytes + 1)
+        if len(content) > max_bytes:
+            problem = FILE_TOO_LARGE.format(name=name, mb=max_bytes // (1024 * 1024))
+        elif not content:
+            problem = FILE_EMPTY.format(name=name)
+        elif not content.startswith(MAGIC[ext]):
+            problem = BAD_CONTENT.format(name=name)
+        if problem:
+            raise BadInput(problem, fields={"files": [problem]})
+        result.append(Evidence(name, content))
+    return result
+
+
+def current_notice(household: Household, last: HouseholdTransition | None = None) -> Notice | None:
+    """The notice published by the step that brought the household into its current state."""
+    last = last if last is not None else last_transition(household)
+    if last is None or last.to_state != household.status or last.notice_id is None:
+        return None
+    return last.notice
+
+
+def last_transition(household: Household) -> HouseholdTransition | None:
+    return (HouseholdTransition.objects.filter(household_id=household.pk).select_related("notice")
+            .order_by("-at", "-pk").first())
+
+
+def notice_check(spec: Transition, notice: Notice | None, day: date) -> TransitionRefused | None:
+    """Why the current notice stops this step on ``day``, or None."""
+    if spec.waits_for_notice:
+        if notice is None:
+            return refuse(NO_NOTICE, spec, code="NO_NOTICE")
+        if notice.closed_early():
+            closed = timezone.localdate(notice.closed_at) if notice.closed_at else notice.ends_on
+            return refuse(NOTICE_CLOSED_EARLY, spec, code="NOTICE_CLOSED_EARLY", title=notice.title,
+                          closed=closed, days=notice.days)
+        if not notice.has_run_full_length(day):
+            return refuse(NOTICE_RUNNING, spec, code="NOTICE_RUNNING", title=notice.title, starts=notice.starts_on,
+                          ends=notice.ends_on, next=notice.ends_on + timedelta(days=1))
+    if spec.halted_by_objection and notice is not None:
+        blocking = objections_blocking(notice)
+        pending = [o for o in blocking if o.is_pending]
+        if pending:
+            return refuse(OBJECTION_PENDING, spec, code="OBJECTION_PENDING", title=notice.title, n=len(pending))
+        if blocking:
+            return refuse(OBJECTION_UPHELD, spec, code="OBJECTION_UPHELD", title=notice.title)
+    return None
+
+
+def input_check(spec: Transition, household: Household, *, note: str, reason: str, consent_by: str,
+                attribute: str) -> TransitionRefused | None:
+    if spec.requires_note and not note:
+        return refuse(NOTE_REQUIRED, spec, code="NOTE_REQUIRED")
+    if spec.requires_reason and reason not in HouseholdTransition.Reason.values:
+        return refuse(REASON_REQUIRED, spec, code="REASON_REQUIRED")
+    if reason and not spec.requires_reason:
+        return refuse(REASON_NOT_ALLOWED, spec, code="REASON_NOT_ALLOWED")
+    if spec.requires_consent and not consent_by:
+        return refuse(CONSENT_REQUIRED, spec, code="CONSENT_REQUIRED")
+    if spec.requires_attribute:
+        final = attribute or household.attribute
+        if final not in codes.Attribute.values or final == codes.Attribute.ORDINARY:
+            return refuse(ATTRIBUTE_REQUIRED, spec, code="ATTRIBUTE_REQUIRED")
+    return None
+
+
+def verdict_values(result: Any, year: int) -> dict[str, Any]:
+    return {"year": year, "verdict": VERDICT_LABELS.get(result.verdict, result.verdict), "verdict_code": result.verdict,
+            "failed": "、".join(result.failed) or "无", "unknown": "、".join(result.unknown) or "无",
+            "failed_en": ", ".join(result.failed) or "none", "unknown_en": ", ".join(result.unknown) or "none"}
+
+
+def _moment(when: datetime | None, last: HouseholdTransition | None) -> datetime:
+    now = timezone.now()
+    moment = now if when is None else when
+    if moment > now + timedelta(minutes=1):
+        raise BadInput(IN_FUTURE, fields={"when": [IN_FUTURE]})
+    if last is not None and moment < last.at:
+        message = BEFORE_LAST.format(last=timezone.localtime(last.at).strftime("%Y-%m-%d %H:%M"))
+        raise BadInput(message, fields={"when": [message]})
+    return moment
+
+
+def _previous_state(household: Household) -> str | None:
+    """The state before the household's latest step into its current state (for withdrawals)."""
+    step = (HouseholdTransition.objects.filter(household_id=household.pk, to_state=household.status)
+            .order_by("-at", "-pk").first())
+    if step is not None:
+        return step.from_state
+    return Household.Status.REGISTERED  # entered EXIT_PROPOSED outside the workflow (an import): back to 未脱贫
+
+
+def _notice_text(spec: Transition, household: Household, starts: date, ends: date) -> tuple[str, str]:
+    head = Member.objects.filter(household_id=household.pk, relation="head").values_list("name", flat=True).first()
+    size = Member.objects.filter(household_id=household.pk).count()
+    what = str(Notice.Kind(spec.publishes).label) if spec.publishes else ""
+    title = f"{household.village.name} {head or household.household_no} 户 {what}"
+    lines = [
+        f"户编号：{household.household_no}",
+        f"户主：{head or '—'}；家庭人口：{size} 人",
+        f"事项：{what}",
+        f"公示期：{starts:%Y-%m-%d} 至 {ends:%Y-%m-%d}",
+        "如有异议，请在公示期内向村委会、乡镇人民政府反映，或拨打监督电话 12317。",
+    ]
+    return title[:200], "\n".join(lines)
+
+
+def _store_evidence(transition: HouseholdTransition, evidence: Sequence[Evidence], saved: list[str]) -> None:
+    for item in evidence:
+        attachment = TransitionAttachment(transition=transition, original_name=item.name, size=len(item.content),
+                                          sha256=item.sha256)
+        attachment.file.save(item.name, ContentFile(item.content), save=False)
+        saved.append(str(attachment.file.name))
+        attachment.save()
+
+
+def ensure_can_transition(actor: Any, spec: Transition) -> None:
+    if actor is not None and not any(can(actor, cap) for cap in spec.capabilities):
+        raise PermissionDenied(spec.capabilities[0])
+
+
+def household_transition(household: Household, action: str, *, actor: Any, note: str = "", reason: str = "",
+                         files: Iterable[Any] = (), when: datetime | None = None, consent_by: str = "",
+                         attribute: str = "") -> HouseholdTransition:
+    """Move ``household`` by ``action`` (a code of the transition table), or refuse and change nothing.
+
+    ``household.status`` is the state the caller saw: if the row holds another one now, the step
+    raises ``ConcurrentChange``. ``when`` records a step done earlier on paper (never in the future,
+    never before the household's previous step); notice periods count from its date. ``consent_by``
+    (who signed the household's 户认可) is required by the exit proposal; ``attribute`` may set the
+    户属性 at county approval. ``actor=None`` is the system (imports, scripts) and skips the
+    capability check. Input is validated here too (note, reason, files), since the API and the
+    pages share this service.
+    """
+    spec = TRANSITIONS.get(action)
+    if spec is None:
+        raise TransitionRefused(UNKNOWN_ACTION.format(action=action), code="UNKNOWN_ACTION")
+    ensure_can_transition(actor, spec)
+    note, consent_by, attribute = note.strip(), consent_by.strip()[:30], attribute.strip()
+    evidence = evidence_read(files)
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            transition = _apply(household, spec, actor=actor, note=note, reason=reason, evidence=evidence,
+                                when=when, consent_by=consent_by, attribute=attribute, saved=saved)
+    except BaseException:
+        for name in saved:  # the rows are rolled back; the files are not, so remove them
+            default_storage.delete(name)
+        raise
+    household.refresh_from_db()
+    return transition
+
+
+def _apply(household: Household, spec: Transition, *, actor: Any, note: str, reason: str,
+           evidence: Sequence[Evidence], when: datetime | None, consent_by: str, attribute: str,
+           saved: list[str]) -> HouseholdTransition:
+    locked = Household.objects.select_for_update(of=("self",)).select_related("village").get(pk=household.pk)
+    if actor is not None and not scope_of(actor).covers(locked.village):
+        raise PermissionDenied("household outside the actor's areas")
+    if locked.status != household.status:
+        raise ConcurrentChange(CONCURRENT.format(state=state_label(locked.status),
+                                                 state_code=state_code(locked.status)))
+    source = locked.status
+    if source not in spec.sources:
+        raise refuse(WRONG_STATE, spec, code="WRONG_STATE", state=state_label(source), state_code=state_code(source),
+                     allowed="、".join(f"「{state_label(s)}」" for s in spec.sources),
+                     allowed_codes="/".join(state_code(s) for s in spec.sources))
+    problem = input_check(spec, locked, note=note, reason=reason, consent_by=consent_by, attribute=attribute)
+    if problem:
+        raise problem
+    last = last_transition(locked)
+    moment = _moment(when, last)
+    day = timezone.localdate(moment)
+    notice_now = current_notice(locked, last)
+    problem = notice_check(spec, notice_now, day)
+    if problem:
+        raise problem
+
+    year = assessment.work_year() if (spec.publishes or spec.requires_assessment or spec.reruns_assessment) else None
+    result = None
+    if spec.requires_assessment and year is not None:
+        result = assessment.household_latest_assessment(locked.pk, year)
+        if result is None:
+            raise refuse(NO_ASSESSMENT, spec, code="NO_ASSESSMENT", year=year)
+        if result.verdict != ELIGIBLE:
+            raise refuse(NOT_ELIGIBLE, spec, code="NOT_ELIGIBLE", **verdict_values(result, year))
+    if spec.reruns_assessment and year is not None:
+        if locked.identified_year and locked.identified_year > year:
+            raise refuse(YEAR_ORDER, spec, code="YEAR_ORDER", year=year, identified=locked.identified_year)
+        result = assessment.household_assess(locked, year, actor=actor)  # rolled back with a refusal
+        if result.verdict != ELIGIBLE:
+            raise refuse(RERUN_NOT_ELIGIBLE, spec, code="RERUN_NOT_ELIGIBLE", **verdict_values(result, year))
+
+    target = _previous_state(locked) if spec.target == PREVIOUS else spec.target
+    changes: dict[str, Any] = {"status": target, "updated_at": timezone.now()}
+    if spec.requires_attribute and attribute:
+        changes["attribute"] = attribute
+    if spec.sets_identified_year:
+        changes["identified_year"] = year
+        changes["exit_year"] = None  # a newly registered household has not exited
+    if spec.sets_exit_year:
+        changes["exit_year"] = year
+    before = {k: getattr(locked, k) for k in changes if k != "updated_at"}
+    if Household.objects.filter(pk=locked.pk, status=source).update(**changes) != 1:
+        raise ConcurrentChange(CONCURRENT.format(state="?", state_code="?"))
+
+    if notice_now is not None and notice_now.status == Notice.Status.OPEN:
+        notice_close(notice_now, actor=actor, note=spec.label, when=moment)
+    published = None
+    if spec.publishes and year is not None:
+        days = int(assessment.param_for_area(year, locked.village, "notice_days"))
+        starts, ends = day, day + timedelta(days=days - 1)
+        title, body = _notice_text(spec, locked, starts, ends)
+        published = notice_publish(kind=spec.publishes, area=locked.village, title=title, body=body, starts_on=starts,
+                                   days=days, actor=actor, subject_type=SUBJECT_TYPE, subject_id=locked.pk,
+                                   subject_label=locked.household_no)
+    transition = HouseholdTransition.objects.create(
+        household=locked, action=spec.action, from_state=source, to_state=target,
+        actor=actor if getattr(actor, "is_authenticated", False) else None, at=moment, note=note, reason=reason,
+        consent_by=consent_by, work_year=year, notice=published, assessment=result,
+    )
+    _store_evidence(transition, evidence, saved)
+    audit_record(actor=actor, action=Action.TRANSITION, obj=locked, changes={
+        "action": spec.action, "transition": transition.pk, "reason": reason, "note": note,
+        "consent_by": consent_by, "notice": published.pk if published else None,
+        "closed_notice": notice_now.pk if notice_now is not None else None,
+        "assessment": getattr(result, "pk", None), "work_year": year,
+        "attachments": [f"{e.name} sha256:{e.sha256}" for e in evidence],
+        **{k: [v, changes[k]] for k, v in before.items() if v != changes[k]},
+    })
+    return transition
