@@ -71,8 +71,12 @@ def page(browser: Browser) -> Iterator[Page]:
 
 @pytest.fixture
 def e2e_personas(transactional_db) -> Personas:
-    """Areas, personas and one household per village, committed so the live server sees them."""
+    """Areas, personas and one household per village, committed so the live server sees them, with
+    the shipped policy parameters (as seed-reference loads them)."""
+    from fupin.assessment.services import policy_seed_defaults
+
     areas = build_areas()
+    policy_seed_defaults()
     make_household(areas.village_a1, "H-A1-0001")
     make_household(areas.village_a2, "H-A2-0001")
     make_household(areas.village_b1, "H-B1-0001")
