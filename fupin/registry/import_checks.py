@@ -171,11 +171,13 @@ def typed_frame(data: SheetData) -> pl.DataFrame:
     return frame.with_columns(pl.col("household_no").alias(HH))
 
 
-def _labels_text(column: Column) -> str:
+def _labels_text(column: Column) -> dict[str, Any]:
+    """The allowed values for a CODE_UNKNOWN message (the 56 nationalities are summarised)."""
     labels = column.labels
     if len(labels) > 12:
-        return "、".join(labels[:5]) + f" 等 {len(labels)} 项"
-    return "、".join(labels)
+        return {"labels_zh": "、".join(labels[:5]) + f" 等 {len(labels)} 项",
+                "labels_en": ", ".join(labels[:5]) + f" … ({len(labels)} values)"}
+    return {"labels_zh": "、".join(labels), "labels_en": ", ".join(labels)}
 
 
 def check_column(df: pl.DataFrame, column: Column, label: str, found: Findings, today: date, *,
@@ -195,7 +197,7 @@ def check_column(df: pl.DataFrame, column: Column, label: str, found: Findings, 
         mapping = _code_mapping(column)
         df = df.with_columns(v.replace_strict(mapping, default=None, return_dtype=pl.String).alias(f"_{key}"))
         found.flag(df, v.is_not_null() & pl.col(f"_{key}").is_null(), code="CODE_UNKNOWN",
-                   labels=_labels_text(column), **flag)
+                   **_labels_text(column), **flag)
         return df
     if column.kind == "codes":
         return _check_codes(df, column, found, flag)
@@ -238,7 +240,7 @@ def _check_codes(df: pl.DataFrame, column: Column, found: Findings, flag: dict[s
     mapped = items.list.eval(pl.element().replace_strict(mapping, default=None, return_dtype=pl.String))
     df = df.with_columns(mapped.alias(f"_{key}_list"))
     bad = v.is_not_null() & (pl.col(f"_{key}_list").list.eval(pl.element().is_null()).list.any())
-    found.flag(df, bad, code="CODE_UNKNOWN", labels=_labels_text(column), **flag)
+    found.flag(df, bad, code="CODE_UNKNOWN", **_labels_text(column), **flag)
     as_json = ("[" + pl.col(f"_{key}_list").list.eval(pl.format('"{}"', pl.element())).list.join(",") + "]")
     return df.with_columns(pl.when(pl.col(f"_{key}_list").is_null()).then(_lit_str("[]")).otherwise(as_json)
                            .alias(f"_{key}")).drop(f"_{key}_list")
