@@ -260,24 +260,37 @@ def _check_int(df: pl.DataFrame, column: Column, found: Findings, flag: dict[str
     return df.with_columns(pl.when((parsed >= lo) & (parsed <= hi)).then(parsed).alias(f"_{key}"))
 
 
+_PLAIN_MONEY = r"^[0-9]{1,10}(?:\.[0-9]{1,2})?$"
+
+
 def _check_money(df: pl.DataFrame, column: Column, found: Findings, flag: dict[str, Any]) -> pl.DataFrame:
+    """Plain amounts (``1234.5``) pass on one regular expression; only the others (thousands separators,
+    trailing zeros, and every bad value) are looked at closely, on the few rows that have them."""
     key, v = column.key, pl.col(column.key)
-    plain = pl.when(v.str.contains(r"^-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$")).then(v.str.replace_all(",", "")) \
-        .otherwise(v)
-    df = df.with_columns(plain.alias("_plain"))
+    plain = v.str.contains(_PLAIN_MONEY)
+    df = df.with_columns(pl.when(plain).then(v).alias(f"_{key}"))
+    odd = df.select(ROW, HH, key).filter(v.is_not_null() & ~v.str.contains(_PLAIN_MONEY))
+    if odd.is_empty():
+        return df
+    separated = v.str.contains(r"^-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$")
+    odd = odd.with_columns(pl.when(separated).then(v.str.replace_all(",", "")).otherwise(v).alias("_plain"))
     t = pl.col("_plain")
     numeric = t.str.contains(r"^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)$")
     negative = numeric & t.str.starts_with("-") & t.str.contains(r"[1-9]")
     decimals = t.str.extract(r"\.([0-9]*)$").str.strip_chars_end("0").str.len_chars().fill_null(0)
     integer_digits = t.str.extract(r"^-?0*([0-9]*)").str.len_chars().fill_null(0)
-    found.flag(df, v.is_not_null() & ~numeric, code="MONEY_NOT_NUMBER", **flag)
-    found.flag(df, negative, code="MONEY_NEGATIVE", **flag)
-    found.flag(df, numeric & ~negative & (decimals > 2), code="MONEY_DECIMALS", **flag)
-    found.flag(df, numeric & ~negative & (decimals <= 2) & (integer_digits > MONEY_MAX_INTEGER_DIGITS),
+    found.flag(odd, ~numeric, code="MONEY_NOT_NUMBER", **flag)
+    found.flag(odd, negative, code="MONEY_NEGATIVE", **flag)
+    found.flag(odd, numeric & ~negative & (decimals > 2), code="MONEY_DECIMALS", **flag)
+    found.flag(odd, numeric & ~negative & (decimals <= 2) & (integer_digits > MONEY_MAX_INTEGER_DIGITS),
                code="MONEY_TOO_LARGE", **flag)
     good = numeric & ~negative & (decimals <= 2) & (integer_digits <= MONEY_MAX_INTEGER_DIGITS)
     value = t.str.strip_chars_start("-").cast(pl.Decimal(12, 2), strict=False).cast(pl.String)
-    return df.with_columns(pl.when(good).then(value).alias(f"_{key}")).drop("_plain")
+    rescued = odd.filter(good).select(ROW, value.alias("value"))
+    if rescued.is_empty():
+        return df
+    return df.with_columns(pl.coalesce(pl.col(f"_{key}"), pl.col(ROW).replace_strict(
+        rescued.get_column(ROW), rescued.get_column("value"), default=None, return_dtype=pl.String)).alias(f"_{key}"))
 
 
 def check_phone(df: pl.DataFrame, label: str, found: Findings) -> pl.DataFrame:
