@@ -79,7 +79,8 @@ def registry_generate(out_dir: Path, *, households: int, seed: int = 2018,
                       villages: list[str] | None = None) -> GenerateResult:
     villages = villages or demo_village_codes()
     if not villages:
-        raise RuntimeError("no villages: run seed-reference first")
+        raise RuntimeError("平台中还没有村级行政区划，请先运行 fupin seed-reference / no villages: run "
+                           "fupin seed-reference first")
     rnd = _Random(seed)
     house = _households(households, villages, rnd)
     members = _members(house, rnd)

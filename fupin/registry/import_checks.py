@@ -171,11 +171,13 @@ def typed_frame(data: SheetData) -> pl.DataFrame:
     return frame.with_columns(pl.col("household_no").alias(HH))
 
 
-def _labels_text(column: Column) -> str:
+def _labels_text(column: Column) -> dict[str, Any]:
+    """The allowed values for a CODE_UNKNOWN message (the 56 nationalities are summarised)."""
     labels = column.labels
     if len(labels) > 12:
-        return "、".join(labels[:5]) + f" 等 {len(labels)} 项"
-    return "、".join(labels)
+        return {"labels_zh": "、".join(labels[:5]) + f" 等 {len(labels)} 项",
+                "labels_en": ", ".join(labels[:5]) + f" … ({len(labels)} values)"}
+    return {"labels_zh": "、".join(labels), "labels_en": ", ".join(labels)}
 
 
 def check_column(df: pl.DataFrame, column: Column, label: str, found: Findings, today: date, *,
@@ -195,7 +197,7 @@ def check_column(df: pl.DataFrame, column: Column, label: str, found: Findings, 
         mapping = _code_mapping(column)
         df = df.with_columns(v.replace_strict(mapping, default=None, return_dtype=pl.String).alias(f"_{key}"))
         found.flag(df, v.is_not_null() & pl.col(f"_{key}").is_null(), code="CODE_UNKNOWN",
-                   labels=_labels_text(column), **flag)
+                   **_labels_text(column), **flag)
         return df
     if column.kind == "codes":
         return _check_codes(df, column, found, flag)
@@ -238,7 +240,7 @@ def _check_codes(df: pl.DataFrame, column: Column, found: Findings, flag: dict[s
     mapped = items.list.eval(pl.element().replace_strict(mapping, default=None, return_dtype=pl.String))
     df = df.with_columns(mapped.alias(f"_{key}_list"))
     bad = v.is_not_null() & (pl.col(f"_{key}_list").list.eval(pl.element().is_null()).list.any())
-    found.flag(df, bad, code="CODE_UNKNOWN", labels=_labels_text(column), **flag)
+    found.flag(df, bad, code="CODE_UNKNOWN", **_labels_text(column), **flag)
     as_json = ("[" + pl.col(f"_{key}_list").list.eval(pl.format('"{}"', pl.element())).list.join(",") + "]")
     return df.with_columns(pl.when(pl.col(f"_{key}_list").is_null()).then(_lit_str("[]")).otherwise(as_json)
                            .alias(f"_{key}")).drop(f"_{key}_list")
@@ -258,24 +260,37 @@ def _check_int(df: pl.DataFrame, column: Column, found: Findings, flag: dict[str
     return df.with_columns(pl.when((parsed >= lo) & (parsed <= hi)).then(parsed).alias(f"_{key}"))
 
 
+_PLAIN_MONEY = r"^[0-9]{1,10}(?:\.[0-9]{1,2})?$"
+
+
 def _check_money(df: pl.DataFrame, column: Column, found: Findings, flag: dict[str, Any]) -> pl.DataFrame:
+    """Plain amounts (``1234.5``) pass on one regular expression; only the others (thousands separators,
+    trailing zeros, and every bad value) are looked at closely, on the few rows that have them."""
     key, v = column.key, pl.col(column.key)
-    plain = pl.when(v.str.contains(r"^-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$")).then(v.str.replace_all(",", "")) \
-        .otherwise(v)
-    df = df.with_columns(plain.alias("_plain"))
+    plain = v.str.contains(_PLAIN_MONEY)
+    df = df.with_columns(pl.when(plain).then(v).alias(f"_{key}"))
+    odd = df.select(ROW, HH, key).filter(v.is_not_null() & ~v.str.contains(_PLAIN_MONEY))
+    if odd.is_empty():
+        return df
+    separated = v.str.contains(r"^-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$")
+    odd = odd.with_columns(pl.when(separated).then(v.str.replace_all(",", "")).otherwise(v).alias("_plain"))
     t = pl.col("_plain")
     numeric = t.str.contains(r"^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)$")
     negative = numeric & t.str.starts_with("-") & t.str.contains(r"[1-9]")
     decimals = t.str.extract(r"\.([0-9]*)$").str.strip_chars_end("0").str.len_chars().fill_null(0)
     integer_digits = t.str.extract(r"^-?0*([0-9]*)").str.len_chars().fill_null(0)
-    found.flag(df, v.is_not_null() & ~numeric, code="MONEY_NOT_NUMBER", **flag)
-    found.flag(df, negative, code="MONEY_NEGATIVE", **flag)
-    found.flag(df, numeric & ~negative & (decimals > 2), code="MONEY_DECIMALS", **flag)
-    found.flag(df, numeric & ~negative & (decimals <= 2) & (integer_digits > MONEY_MAX_INTEGER_DIGITS),
+    found.flag(odd, ~numeric, code="MONEY_NOT_NUMBER", **flag)
+    found.flag(odd, negative, code="MONEY_NEGATIVE", **flag)
+    found.flag(odd, numeric & ~negative & (decimals > 2), code="MONEY_DECIMALS", **flag)
+    found.flag(odd, numeric & ~negative & (decimals <= 2) & (integer_digits > MONEY_MAX_INTEGER_DIGITS),
                code="MONEY_TOO_LARGE", **flag)
     good = numeric & ~negative & (decimals <= 2) & (integer_digits <= MONEY_MAX_INTEGER_DIGITS)
     value = t.str.strip_chars_start("-").cast(pl.Decimal(12, 2), strict=False).cast(pl.String)
-    return df.with_columns(pl.when(good).then(value).alias(f"_{key}")).drop("_plain")
+    rescued = odd.filter(good).select(ROW, value.alias("value"))
+    if rescued.is_empty():
+        return df
+    return df.with_columns(pl.coalesce(pl.col(f"_{key}"), pl.col(ROW).replace_strict(
+        rescued.get_column(ROW), rescued.get_column("value"), default=None, return_dtype=pl.String)).alias(f"_{key}"))
 
 
 def check_phone(df: pl.DataFrame, label: str, found: Findings) -> pl.DataFrame:

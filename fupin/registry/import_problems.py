@@ -29,7 +29,7 @@ RULES: dict[str, tuple[str, str]] = {
     # One cell.
     "REQUIRED": ("必填，不能为空", "required: must not be blank"),
     "TEXT_TOO_LONG": ("最多 {max_length} 个字符", "at most {max_length} characters"),
-    "CODE_UNKNOWN": ("应为以下之一：{labels}", "must be one of: {labels}"),
+    "CODE_UNKNOWN": ("应为以下之一：{labels_zh}", "must be one of: {labels_en}"),
     "BOOL_INVALID": ("应为“是”或“否”（也可填 Y/N、1/0）", "must be 是 or 否 (Y/N and 1/0 are accepted too)"),
     "NUMBER_INVALID": ("应为整数", "must be a whole number"),
     "NUMBER_RANGE": ("应在 {min_value} 至 {max_value} 之间", "must be between {min_value} and {max_value}"),

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import codecs
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
 HEADER_SEARCH_ROWS = 20
 """A header may sit below a title row or two; it is looked for in the first rows."""
+READ_BATCH = 50_000
 ROW = "__row"
 
 
@@ -96,22 +98,37 @@ def _check_duplicates(result: ReadResult) -> None:
 def _read_workbook(path: Path, name: str, result: ReadResult) -> None:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        sheets = [(sheet_name, workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False))
-                  for sheet_name in workbook.sheet_names]
+        sheet_names = list(workbook.sheet_names)
+        for sheet_name in sheet_names:
+            _read_worksheet(iter(workbook.get_sheet_by_name(sheet_name).iter_rows()), sheet_name, name, result)
     except Exception as exc:  # calamine raises its own error types for every kind of broken file
         result.problems.append(make_problem(name, None, "", "", "FILE_UNREADABLE", detail=_short(exc)))
+
+
+def _read_worksheet(rows: Iterator[list[Any]], sheet_name: str, name: str, result: ReadResult) -> None:
+    """Rows come one at a time (row i is Excel row i + 1) and become text columns a batch at a time, so a
+    million-row sheet never exists as a million Python lists."""
+    by_name = next((s for s in template.SHEETS if s.name == sheet_name.strip()), None)
+    head = list(islice(rows, HEADER_SEARCH_ROWS))
+    found = _find_header(head, by_name)
+    if found is None:
+        result.ignored_sheets.append(sheet_name)
         return
-    for sheet_name, rows in sheets:
-        by_name = next((s for s in template.SHEETS if s.name == sheet_name.strip()), None)
-        found = _find_header(rows, by_name)
-        if found is None:
-            result.ignored_sheets.append(sheet_name)
-            continue
-        index, sheet = found
-        headers = [_header_text(v) for v in rows[index]]
-        kinds = _column_kinds(sheet, headers)
-        frame = _frame_from_rows(rows[index + 1:], len(headers), kinds, first_row=index + 2)
-        _add_sheet(result, SheetData(sheet, sheet_name, name, headers, index + 1, frame))
+    index, sheet = found
+    headers = [_header_text(v) for v in head[index]]
+    id_columns = _column_kinds(sheet, headers)
+    batches: list[pl.DataFrame] = []
+    batch: list[Sequence[Any]] = []
+    first_row = index + 2
+    for row in chain(head[index + 1:], rows):
+        batch.append(row)
+        if len(batch) == READ_BATCH:
+            batches.append(_frame_from_rows(batch, len(headers), id_columns, first_row=first_row))
+            first_row += len(batch)
+            batch = []
+    batches.append(_frame_from_rows(batch, len(headers), id_columns, first_row=first_row))
+    frame = pl.concat(batches).rechunk()
+    _add_sheet(result, SheetData(sheet, sheet_name, name, headers, index + 1, frame))
 
 
 def _find_header(rows: Sequence[Sequence[Any]], by_name: Sheet | None) -> tuple[int, Sheet] | None:

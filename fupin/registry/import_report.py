@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
 import xlsxwriter
 
 from fupin.registry.import_read import ROW, SheetData, read_inputs
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 
 PROBLEMS_SHEET = "问题清单"
 SKIPPED_SHEET = "未导入的行"
+FULL_COPY_MAX_ROWS = 50_000
+"""A sheet longer than this is copied with only its rows that have problems (at their own row numbers):
+a full copy of a county register would take minutes to write and open."""
 MAX_COMMENTS = 50_000
 """Beyond this many commented cells the cells are still filled red, without a comment (Excel slows down)."""
 PROBLEM_HEADERS = ("工作表 / Sheet", "行号 / Row", "列 / Column", "值 / Value", "中文规则", "English rule",
@@ -52,19 +56,21 @@ def write_problems_workbook(result: ImportResult, paths: Sequence[Path], out: Pa
             "text": workbook.add_format({"num_format": "@"}),
         }
         used = {PROBLEMS_SHEET, SKIPPED_SHEET}
-        _problem_list(workbook, result, formats)
+        sheets = read_inputs(list(paths), shown).sheets
+        partial = [d for d in sheets if d.height > FULL_COPY_MAX_ROWS]
+        _problem_list(workbook, result, formats, partial)
         if any(result.skipped_rows.values()):
             _skipped_list(workbook, result, formats)
         marks = _marks(result)
         comments = 0
-        for data in read_inputs(list(paths), shown).sheets:
+        for data in sheets:
             comments = _copy_sheet(workbook, data, marks.get(data.label, {}), formats, _title(data.label, used),
-                                   comments)
+                                   comments, only_marked=data in partial)
     finally:
         workbook.close()
 
 
-def _problem_list(workbook: Any, result: ImportResult, formats: dict[str, Any]) -> None:
+def _problem_list(workbook: Any, result: ImportResult, formats: dict[str, Any], partial: list[SheetData]) -> None:
     sheet = workbook.add_worksheet(PROBLEMS_SHEET)
     for col, header in enumerate(PROBLEM_HEADERS):
         sheet.write_string(0, col, header, formats["head"])
@@ -80,6 +86,10 @@ def _problem_list(workbook: Any, result: ImportResult, formats: dict[str, Any]) 
         sheet.write_string(row, 4, problem.rule_zh)
         sheet.write_string(row, 5, problem.rule_en)
         sheet.write_string(row, 6, problem.code)
+    for offset, data in enumerate(partial, start=len(result.problems) + 2):
+        sheet.write_string(offset, 0, f"注：「{data.label}」共 {data.height} 行，副本只包含有问题的行（行号与原表一致） / "
+                                      f"note: {data.label} has {data.height} rows; its copy holds only the rows "
+                                      "with problems, at their own row numbers")
     sheet.freeze_panes(1, 0)
 
 
@@ -105,7 +115,7 @@ def _marks(result: ImportResult) -> dict[str, dict[tuple[int, str], list[str]]]:
 
 
 def _copy_sheet(workbook: Any, data: SheetData, marks: dict[tuple[int, str], list[str]], formats: dict[str, Any],
-                title: str, comments: int) -> int:
+                title: str, comments: int, *, only_marked: bool = False) -> int:
     sheet = workbook.add_worksheet(title)
     position: dict[str, int] = {}
     for index, header in enumerate(data.headers):
@@ -131,7 +141,10 @@ def _copy_sheet(workbook: Any, data: SheetData, marks: dict[tuple[int, str], lis
 
     write(data.header_row, data.headers, is_header=True)
     columns = [f"c{i}" for i in range(len(data.headers))]
-    for record in data.frame.select([ROW, *columns]).iter_rows():
+    frame = data.frame.select([ROW, *columns])
+    if only_marked:
+        frame = frame.filter(pl.col(ROW).is_in(sorted(by_row)))
+    for record in frame.iter_rows():
         write(int(record[0]), record[1:])
     sheet.freeze_panes(data.header_row, 0)
     sheet.set_column(0, max(len(columns) - 1, 0), 16)

@@ -50,8 +50,8 @@ STAGE_DONE = "完成 / done"
 IMPORT_LOCK = 0x46555049  # "FUPI": serialises imports on PostgreSQL (SQLite serialises writers itself)
 COUNT_KEYS = ("households_created", "households_updated", "members_created", "members_updated",
               "incomes_created", "incomes_updated", "members_kept")
-IMPORT_RACE = ("导入期间其他人修改了相同的数据，请重新导入 / someone changed the same records during the import; "
-               "import the file again")
+IMPORT_RACE = ("数据库拒绝写入（可能有人同时修改了相同的数据），未写入任何数据，请重新导入 / the database refused the "
+               "rows (perhaps someone changed the same records meanwhile); nothing was written, import the file again")
 
 
 @dataclass

@@ -329,3 +329,18 @@ def _importer(area):
     from fupin.accounts.models import User
 
     return User.objects.get(pk=user.pk)
+
+
+def test_amounts_in_every_accepted_spelling(areas, tmp_path):
+    reg = Registry(1)
+    reg.incomes[0].update({"工资性收入": "8000.", "生产经营性收入": "0012.5", "财产性收入": "1,000", "转移性收入": ".5",
+                           "生产经营性支出": "9999999999.99", "医疗自付支出": "10000000000", "教育支出": "1.5e3"})
+    problems = only(tmp_path, reg)
+    assert [(p.column, p.code) for p in problems] == [("医疗自付支出", "MONEY_TOO_LARGE"),
+                                                      ("教育支出", "MONEY_NOT_NUMBER")]
+    reg.incomes[0].update({"医疗自付支出": "", "教育支出": ""})
+    assert only(tmp_path / "again", reg) == []
+    record = IncomeRecord.objects.get()
+    assert [str(getattr(record, f)) for f in ("wage_income", "business_income", "property_income",
+                                               "transfer_income", "business_expense")] == [
+        "8000.00", "12.50", "1000.00", "0.50", "9999999999.99"]
