@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from fupin.core.testing import Areas, Personas, build_areas, build_personas, make_household
 
@@ -35,3 +37,49 @@ def households(areas):
         "a2": make_household(areas.village_a2, "H-A2-0001"),
         "b1": make_household(areas.village_b1, "H-B1-0001"),
     }
+
+
+# --- browser tests: Debian's Chromium driven by Playwright against pytest-django's live server ------
+# One session-wide browser for every app's browser tests (Playwright's sync API allows one per thread).
+# Nothing is skipped: if /usr/bin/chromium is missing, launching fails and so do the tests.
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    from fupin.site.tests.conftest import DESKTOP
+
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")  # type: ignore[arg-type]
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def e2e_personas(transactional_db) -> Personas:
+    """Areas, personas and one household per village, committed so the live server sees them, with
+    the shipped policy parameters (as seed-reference loads them)."""
+    from fupin.assessment.services import policy_seed_defaults
+
+    areas = build_areas()
+    policy_seed_defaults()
+    make_household(areas.village_a1, "H-A1-0001")
+    make_household(areas.village_a2, "H-A2-0001")
+    make_household(areas.village_b1, "H-B1-0001")
+    return build_personas(areas)
+
+

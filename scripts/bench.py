@@ -45,7 +45,8 @@ def run_cases(engine: str, env: dict[str, str]) -> list[dict[str, object]]:
     subprocess.run([FUPIN, "migrate", "-v0"], env=env, check=True)
     subprocess.run([FUPIN, "seed-reference"], env=env, check=True, stdout=subprocess.DEVNULL)
     results = []
-    for case in ("seed-demo", "audit-append", "verify-audit", "registry-search"):
+    for case in ("seed-demo", "audit-append", "verify-audit", "registry-search", "import-registry", "assess",
+                 "assess-one"):
         out = subprocess.run([FUPIN, "bench-case", case], env=env, check=True, capture_output=True, text=True)
         figure = json.loads(out.stdout.strip().splitlines()[-1])
         figure["engine"] = engine

@@ -216,6 +216,12 @@ FUPIN_EVIDENCE_MAX_BYTES = env.int("FUPIN_EVIDENCE_MAX_MB", default=10) * 1024 *
 FUPIN_EVIDENCE_MAX_FILES = 10
 FUPIN_EVIDENCE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Registry uploads (one workbook or three CSV files) are stored under MEDIA_ROOT/uploads/<uuid>/ for the
+# import job; a county's million-row CSV set is about 150 MB.
+REGISTRY_UPLOAD_MAX_BYTES = env.int("REGISTRY_UPLOAD_MAX_MB", default=200) * 1024 * 1024
+# Exports of at most this many households are answered at once; larger ones run as a background job
+# (a county's million members take minutes to write as .xlsx).
+REGISTRY_EXPORT_DIRECT_MAX = env.int("REGISTRY_EXPORT_DIRECT_MAX", default=10000)
 
 # --- Background tasks -----------------------------------------------------------------------------
 # The database backend needs no broker and works on SQLite; tests run tasks immediately.

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.http import content_disposition_header
 from ninja import Query, Router, Schema
 
 from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
 from fupin.core.audit import Action, audit_record
-from fupin.registry import selectors
+from fupin.registry import exporting, selectors
+from fupin.registry.blank_template import TEMPLATE_FILENAME, registry_template_bytes
 from fupin.registry.models import Household, IncomeRecord, Member
 
 router = Router(tags=["registry"])
@@ -105,3 +107,37 @@ def household_detail(request: HttpRequest, household_id: int, full_id: bool = Fa
     return HouseholdDetailOut(**_household_out(household, len(members)).dict(),
                               members=[_member_out(m, full) for m in members],
                               incomes=[_income_out(i) for i in household.incomes.all()])
+
+
+class ExportFilter(Schema):
+    q: str = ""
+    township: int | None = None
+    village: int | None = None
+    status: str = ""
+    attribute: str = ""
+
+
+def _xlsx_doc(description: str) -> dict[str, object]:
+    return {"responses": {200: {"description": description, "content": {
+        exporting.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+@router.get("/export", openapi_extra=_xlsx_doc(
+    "标准导入模板格式的 .xlsx（户信息、家庭成员、收支情况），导回即无变化 / the registry in the import template"),
+    summary="导出名册 / export the registry")
+def registry_export(request: HttpRequest, filters: Query[ExportFilter]) -> HttpResponseBase:
+    """本人可见范围内、按筛选条件的户及其成员和收支（需 registry.export）。超过
+    REGISTRY_EXPORT_DIRECT_MAX 户时拒绝（413），请用页面导出或 `fupin export-registry`。/ What the caller may
+    see, filtered as the household list; larger exports are refused with 413 (use the page or the CLI)."""
+    ensure_can(request.user, Cap.REGISTRY_EXPORT)
+    households = exporting.export_households(request.user, filters.dict())
+    exporting.ensure_direct_export(households)
+    return exporting.export_response(households, actor=request.user, filters=filters.dict())
+
+
+@router.get("/template", openapi_extra=_xlsx_doc("空白导入模板（含下拉列表与填写说明）/ the blank import template"),
+            summary="空白导入模板 / blank import template")
+def registry_template(request: HttpRequest) -> HttpResponseBase:
+    response = HttpResponse(registry_template_bytes(), content_type=exporting.XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, TEMPLATE_FILENAME)
+    return response

@@ -81,13 +81,18 @@ class Household(models.Model):
     @property
     def poverty_status_label(self) -> str:
         """The template's 脱贫状态, derived from the workflow state."""
-        if self.status in (self.Status.EXITED,):
-            return "已脱贫"
-        if self.status == self.Status.RETURNED:
-            return "返贫"
-        if self.status in (self.Status.REGISTERED, self.Status.EXIT_PROPOSED):
-            return "未脱贫"
-        return "非贫困户"
+        return poverty_status_of(self.status)
+
+
+def poverty_status_of(status: str | None) -> str:
+    """The template's 脱贫状态 for a workflow state (a plain value, so exports need no instances)."""
+    if status == Household.Status.EXITED:
+        return "已脱贫"
+    if status == Household.Status.RETURNED:
+        return "返贫"
+    if status in (Household.Status.REGISTERED, Household.Status.EXIT_PROPOSED):
+        return "未脱贫"
+    return "非贫困户"
 
 
 class Member(models.Model):

@@ -24,7 +24,15 @@ def household_list(user: Any, *, q: str = "", township: int | None = None, villa
     the paginator's count stays a count of households. Member counts and head names for the page
     being shown come from ``household_rows``.
     """
-    qs = Household.objects.visible_to(user).select_related("village", "village__parent")
+    qs = household_filter(user, q=q, township=township, village=village, status=status, attribute=attribute)
+    return qs.select_related("village", "village__parent")
+
+
+def household_filter(user: Any, *, q: str = "", township: int | None = None, village: int | None = None,
+                     status: str = "", attribute: str = "") -> QuerySet[Household]:
+    """The households the user may see, narrowed by the list's filters; no joins, no annotations
+    (the export streams from it)."""
+    qs: QuerySet[Household] = Household.objects.visible_to(user)
     if village:
         qs = qs.filter(village_id=village)
     elif township:

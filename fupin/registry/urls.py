@@ -7,6 +7,13 @@ from fupin.registry import helper_views, views
 app_name = "registry"
 urlpatterns = [
     path("households/", views.household_list, name="household-list"),
+    path("households/export/", views.household_export, name="household-export"),
+    path("export/<int:pk>/", views.export_detail, name="export-detail"),
+    path("export/<int:pk>/file/", views.export_file, name="export-file"),
+    path("template/", views.template_download, name="template"),
+    path("import/", views.registry_import, name="import"),
+    path("import/<int:pk>/", views.import_detail, name="import-detail"),
+    path("import/<int:pk>/report/", views.import_report, name="import-report"),
     path("households/<int:pk>/helpers/", helper_views.helper_assign_view, name="helper-assign"),
     path("work-teams/", helper_views.work_team_list, name="work-team-list"),
 ]

@@ -28,6 +28,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,7 +59,8 @@ OBJECT, LIST, SUMMARY, CAPABILITY, PERSONAL, PUBLIC, ADMIN = (
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_PK = 987654321
 OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-A1", "notice": "公示-A1",
-               "attachment": "EVIDENCE-A1"}
+               "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1"}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,13 @@ PAGES: dict[str, Route] = {
     "registry/households/": Route(LIST, shows=("H-A1-0001",)),
     "registry/households/<int:pk>/": Route(OBJECT, target="household", note="一户一档"),
     "registry/households/<int:pk>/pdf/": Route(OBJECT, target="household", note="一户一档 PDF"),
+    "registry/households/export/": Route(CAPABILITY, "POST", allowed="township_a", note="导出本辖区（按筛选）"),
+    "registry/export/<int:pk>/": Route(OBJECT, target="export_job", note="本人发起的大批量导出"),
+    "registry/export/<int:pk>/file/": Route(OBJECT, target="export_job", note="导出文件（xlsx，读出单元格比对）"),
+    "registry/template/": Route(PUBLIC, note="空白导入模板，不含数据"),
+    "registry/import/": Route(CAPABILITY, allowed="officer"),
+    "registry/import/<int:pk>/": Route(OBJECT, target="import_job", note="发起人或同辖区有导入权限者"),
+    "registry/import/<int:pk>/report/": Route(OBJECT, target="import_job", note="问题报告（xlsx）"),
     "registry/households/<int:pk>/helpers/": Route(OBJECT, "POST", 302, target="household", data={"name": "帮扶人"}),
     "registry/work-teams/": Route(LIST, shows=("派驻单位-A1",)),
     "notices/": Route(LIST, shows=("公示-A1",), note="今天张贴中的公示"),
@@ -134,6 +144,8 @@ API: dict[str, Route] = {
     "api/v1/audit/jobs/<job_id>": Route(OBJECT, target="job"),
     "api/v1/registry/households": Route(LIST, shows=("H-A1-0001",)),
     "api/v1/registry/households/<household_id>": Route(OBJECT, target="household"),
+    "api/v1/registry/export": Route(CAPABILITY, allowed="township_a"),
+    "api/v1/registry/template": Route(PUBLIC, note="空白导入模板"),
     "api/v1/assessment/results": Route(LIST, shows=("H-A1-0001",)),
     "api/v1/assessment/households/<household_id>": Route(OBJECT, target="household"),
     "api/v1/assessment/households/<household_id>/assess": Route(OBJECT, "POST", target="household"),
@@ -165,6 +177,8 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/audit/jobs/{job_id}"): "api/v1/audit/jobs/<job_id>",
     ("GET", "/api/v1/registry/households"): "api/v1/registry/households",
     ("GET", "/api/v1/registry/households/{household_id}"): "api/v1/registry/households/<household_id>",
+    ("GET", "/api/v1/registry/export"): "api/v1/registry/export",
+    ("GET", "/api/v1/registry/template"): "api/v1/registry/template",
     ("GET", "/api/v1/assessment/results"): "api/v1/assessment/results",
     ("GET", "/api/v1/assessment/households/{household_id}"): "api/v1/assessment/households/<household_id>",
     ("POST", "/api/v1/assessment/households/{household_id}/assess"):
@@ -247,6 +261,8 @@ class World:
     notices: dict[str, Notice]
     objections: dict[str, Objection]
     attachments: dict[str, TransitionAttachment]
+    import_jobs: dict[str, JobRun]
+    export_jobs: dict[str, JobRun]
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -260,7 +276,8 @@ class World:
         if target == "token":
             return self.tokens["a1"][0].pk, [self.tokens["a2"][0].pk, self.tokens["b1"][0].pk]
         tables: dict[str, dict[str, Any]] = {"notice": self.notices, "objection": self.objections,
-                                             "attachment": self.attachments}
+                                             "attachment": self.attachments, "import_job": self.import_jobs,
+                                             "export_job": self.export_jobs}
         rows = tables.get(target)
         if rows:
             return rows["a1"].pk, [rows["a2"].pk, rows["b1"].pk]
@@ -270,6 +287,26 @@ class World:
 def _job(user: Any, title: str) -> JobRun:
     return JobRun.objects.create(kind="audit.verify", title=title, created_by=user,
                                  status=JobRun.Status.FAILED, retryable=True, message="测试")
+
+
+def _file_job(media: Path, user: Any, kind: str, marker: str) -> JobRun:
+    """A finished import or export job of ``user`` whose file (an xlsx) holds ``marker``."""
+    from openpyxl import Workbook
+
+    folder = media / kind / marker
+    folder.mkdir(parents=True)
+    book = Workbook()
+    book.active.append([marker])
+    book.save(folder / "file.xlsx")
+    relative = f"{kind}/{marker}/file.xlsx"
+    if kind == "registry.import":
+        params = {"paths": [], "names": [f"{marker}.xlsx"], "dry_run": False, "valid_only": False,
+                  "scope": {"everything": False, "paths": [a.area.path for a in user.active_assignments]}}
+        result = {"counts": {}, "problems": 1, "problem_list": [], "report": relative, "written": False}
+    else:
+        params, result = {"filters": {}}, {"file": relative, "households": 1, "members": 2, "incomes": 1}
+    return JobRun.objects.create(kind=kind, title=marker, created_by=user, status=JobRun.Status.SUCCEEDED,
+                                 params=params, result=result)
 
 
 def _village_rows(households: dict[str, Household]) -> tuple[dict[str, Notice], dict[str, Objection],
@@ -300,16 +337,21 @@ def world(personas, households, settings, tmp_path) -> World:
     p = personas
     policy_seed_defaults()
     assess_county(work_year())  # so every route of the assessment has results to show
+    settings.MEDIA_ROOT = tmp_path
     jobs = {"a1": _job(p.cadre_a1, "任务-A1"), "a2": _job(p.cadre_a2, "任务-A2"), "b1": _job(p.cadre_b1, "任务-B1")}
+    people = {"a1": p.cadre_a1, "a2": p.cadre_a2, "b1": p.cadre_b1}
+    import_jobs = {k: _file_job(tmp_path, u, "registry.import", f"导入-{k.upper()}") for k, u in people.items()}
+    export_jobs = {k: _file_job(tmp_path, u, "registry.export", f"导出-{k.upper()}") for k, u in people.items()}
     tokens = {k: api_token_create(user=u, name=f"令牌-{k.upper()}")
               for k, u in (("a1", p.cadre_a1), ("a2", p.cadre_a2), ("b1", p.cadre_b1))}
     foreign_ids = list(Member.objects.exclude(household=households["a1"]).values_list("id_number", flat=True))
     notices, objections, attachments = _village_rows(households)
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
-               "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1",
+               "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
+               "导出-A2", "导出-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids,
                *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE") for tag in ("A2", "B1")]]
-    return World(p, households, jobs, tokens, markers, notices, objections, attachments)
+    return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs)
 
 
 def snapshot() -> dict[str, Any]:
@@ -372,8 +414,9 @@ def call_route(client: Client, route: str, method: str, pk: int | str) -> Any:
 
 
 def text_of(response: Any) -> str:
-    """The body as text; JSON is re-encoded without \\u escapes so Chinese markers are found too, and
-    a PDF's text is extracted (its content streams are compressed)."""
+    """The body as text; JSON is re-encoded without \\u escapes so Chinese markers are found too, a
+    PDF's text is extracted (its content streams are compressed), and a workbook (exports, reports)
+    is read cell by cell."""
     raw = getattr(response, "walk_body", None)
     if raw is None:  # a file download streams, and its stream can be read only once
         raw = response.walk_body = b"".join(response.streaming_content) if response.streaming else response.content
@@ -384,7 +427,17 @@ def text_of(response: Any) -> str:
         # An uploaded attachment need not be a well-formed PDF: then its bytes are searched as they are.
         with contextlib.suppress(PyPdfError):
             body = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(raw)).pages)
+    elif response.get("Content-Type", "") == XLSX_TYPE:
+        body = workbook_text(raw)
     return body + str(response.get("Location") or "")
+
+
+def workbook_text(raw: bytes) -> str:
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(raw), read_only=True)
+    return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row
+                     if v is not None)
 
 
 def assert_no_foreign_data(world: World, response: Any, where: str) -> None:

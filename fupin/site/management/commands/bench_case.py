@@ -1,31 +1,48 @@
-"""One benchmark case, timed in this process; prints a JSON line (used by `make bench`)."""
+"""One benchmark case, timed in this process; prints a JSON line (used by `make bench`).
+
+A case may prepare untimed work first (generating input files, loading a registry); work whose
+memory must not count runs in a child process, since the peak reported is this process's own.
+"""
 
 from __future__ import annotations
 
 import json
 import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, models, transaction
 
+from fupin.assessment.services import assess_county, household_assess, policy_seed_defaults
 from fupin.core.audit import Action, audit_record, audit_verify
 from fupin.core.models import AuditEntry
+from fupin.registry.generate import INCOME_YEAR
+from fupin.registry.importing import registry_import
+from fupin.registry.models import Household
 from fupin.site.bench_registry import registry_bulk_generate, registry_search_timings
 from fupin.site.demo import seed_demo
 
 DEMO_HOUSEHOLDS = 20_000
 AUDIT_APPENDS = 5_000
 SEARCH_MEMBERS = 1_000_000
+IMPORT_HOUSEHOLDS = 300_000
+SINGLE_ASSESSMENTS = 50
 
 
-def _seed_demo() -> int:
+def _seed_demo(_: Any) -> int:
     return seed_demo(households=DEMO_HOUSEHOLDS, seed=7).members
 
 
-def _audit_append() -> int:
+def _audit_append(_: Any) -> int:
     with transaction.atomic():
         for i in range(AUDIT_APPENDS):
             audit_record(actor=None, action=Action.UPDATE, object_type="bench.row", object_id=str(i),
@@ -33,14 +50,14 @@ def _audit_append() -> int:
     return AUDIT_APPENDS
 
 
-def _verify_audit() -> int:
+def _verify_audit(_: Any) -> int:
     result = audit_verify()
     if not result.ok:
         raise CommandError(result.reason)
     return AuditEntry.objects.count()
 
 
-def _registry_search() -> dict[str, Any]:
+def _registry_search(_: Any) -> dict[str, Any]:
     """The household list at county size: seconds = the searches only (not the generation)."""
     data = registry_bulk_generate(members=SEARCH_MEMBERS)
     timings = registry_search_timings(data)
@@ -48,11 +65,87 @@ def _registry_search() -> dict[str, Any]:
             "searches": [{"label": t.label, "found": t.found, "ms": round(t.seconds * 1000, 1)} for t in timings]}
 
 
-CASES: dict[str, Callable[[], int | dict[str, Any]]] = {
-    "seed-demo": _seed_demo,
-    "audit-append": _audit_append,
-    "verify-audit": _verify_audit,
-    "registry-search": _registry_search,
+def _empty_registry() -> None:
+    """Remove every household and what hangs on it (demo workflow, assessments, helpers)."""
+    order: list[type[models.Model]] = []
+
+    def visit(model: type[models.Model]) -> None:
+        for rel in model._meta.related_objects:
+            if rel.related_model is not model:
+                visit(rel.related_model)  # type: ignore[arg-type]
+        if model not in order:
+            order.append(model)
+
+    visit(Household)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in order:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
+
+
+def _prepare_import() -> Path:
+    """Generate the template files in a child process (not timed, its memory not counted) and empty the
+    registry, so the import measured is a first load of a county."""
+    out = Path(tempfile.mkdtemp(prefix="fupin-bench-import-"))
+    subprocess.run([sys.executable, "-c", "import sys; from fupin.cli import main; sys.exit(main())",  # noqa: S603
+                    "registry-generate", str(out), "--households", str(IMPORT_HOUSEHOLDS), "--seed", "7"],
+                   check=True, stdout=subprocess.DEVNULL)
+    _empty_registry()
+    return out
+
+
+def _import_registry(directory: Path) -> int:
+    """Rows = members imported (with their households and income rows)."""
+    try:
+        result = registry_import(sorted(directory.glob("*.csv")), actor=None)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    if not result.written:
+        raise CommandError(f"import refused: {len(result.problems)} problems")
+    return result.counts["members_created"]
+
+
+def _prepare_assess() -> None:
+    """The registry the import case left behind (300,000 households, 1,000,000 members)."""
+    policy_seed_defaults()
+    if Household.objects.count() < IMPORT_HOUSEHOLDS:
+        _import_registry(_prepare_import())
+
+
+def _assess(_: Any) -> dict[str, Any]:
+    """The whole county assessed and stored (rows = members assessed)."""
+    started = time.perf_counter()
+    run = assess_county(INCOME_YEAR)
+    seconds = time.perf_counter() - started
+    members = sum(run.results.values_list("members", flat=True).iterator(chunk_size=50_000))
+    return {"rows": members, "seconds": round(seconds, 3), "households": run.households}
+
+
+def _assess_one(_: Any) -> dict[str, Any]:
+    """One household's verdict, computed and stored, as the workflow does: median of 50 (in ms)."""
+    households = list(Household.objects.filter(status="registered").order_by("pk")[:SINGLE_ASSESSMENTS])
+    times = []
+    for household in households:
+        started = time.perf_counter()
+        household_assess(household, INCOME_YEAR)
+        times.append(time.perf_counter() - started)
+    median = statistics.median(times)
+    return {"rows": len(times), "seconds": round(sum(times), 3), "median_ms": round(median * 1000, 1)}
+
+
+@dataclass(frozen=True)
+class Case:
+    run: Callable[[Any], int | dict[str, Any]]
+    prepare: Callable[[], Any] | None = None
+
+
+CASES: dict[str, Case] = {
+    "seed-demo": Case(_seed_demo),
+    "audit-append": Case(_audit_append),
+    "verify-audit": Case(_verify_audit),
+    "registry-search": Case(_registry_search),
+    "import-registry": Case(_import_registry, _prepare_import),
+    "assess": Case(_assess, _prepare_assess),
+    "assess-one": Case(_assess_one, _prepare_assess),
 }
 
 
@@ -63,8 +156,10 @@ class Command(BaseCommand):
         parser.add_argument("case", choices=sorted(CASES))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        case = CASES[options["case"]]
+        prepared = case.prepare() if case.prepare is not None else None
         started = time.perf_counter()
-        result = CASES[options["case"]]()
+        result = case.run(prepared)
         seconds = time.perf_counter() - started
         figure = result if isinstance(result, dict) else {"rows": result, "seconds": round(seconds, 3)}
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,0 +1,280 @@
+"""Reading an import: workbooks (python-calamine: .xlsx, .xls, .ods) and CSV files (polars), to text columns.
+
+Every sheet becomes a polars frame of text cells (stripped; blank cells are null) with the row
+number Excel shows for each row, whatever its header position or column order. Numbers in a
+workbook are rendered as Excel shows them (15 significant digits); a number in an identity-number
+column is rendered in Excel's scientific form (``4.11103E+17``) so the rules recognise it as a
+cell whose digits are already lost.
+"""
+
+from __future__ import annotations
+
+import codecs
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from python_calamine import CalamineWorkbook
+
+from fupin.registry import template
+from fupin.registry.import_problems import Problem, make_problem
+from fupin.registry.template import Sheet
+
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+CSV_SUFFIXES = frozenset({".csv", ".txt"})
+HEADER_SEARCH_ROWS = 20
+"""A header may sit below a title row or two; it is looked for in the first rows."""
+ROW = "__row"
+
+
+@dataclass
+class SheetData:
+    """One recognised sheet: its template sheet, where it came from, and its cells as text."""
+
+    sheet: Sheet
+    label: str
+    """Where problems are located: the sheet name in a workbook, the file name for a CSV file."""
+    source: str
+    """The display name of the file."""
+    headers: list[str]
+    """The header cells as read, in column order (column i of ``frame`` is ``c{i}``)."""
+    header_row: int
+    frame: pl.DataFrame
+    """``__row`` (the Excel row number) and one text column ``c{i}`` per header cell."""
+    columns: dict[str, str] = field(default_factory=dict)
+    """Template key -> frame column (``c{i}``) for the template columns present."""
+
+    @property
+    def height(self) -> int:
+        return self.frame.height
+
+
+@dataclass
+class ReadResult:
+    sheets: list[SheetData] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    ignored_columns: list[tuple[str, str]] = field(default_factory=list)
+    ignored_sheets: list[str] = field(default_factory=list)
+
+
+def read_inputs(paths: Sequence[Path], names: Sequence[str]) -> ReadResult:
+    """Read every file; file-level problems (unreadable, unrecognised, duplicated) are collected, not raised."""
+    result = ReadResult()
+    for path, name in zip(paths, names, strict=True):
+        suffix = Path(name).suffix.lower() or path.suffix.lower()
+        if suffix in WORKBOOK_SUFFIXES:
+            _read_workbook(path, name, result)
+        elif suffix in CSV_SUFFIXES:
+            _read_csv(path, name, result)
+        else:
+            result.problems.append(make_problem(name, None, "", "", "FILE_TYPE"))
+    _check_duplicates(result)
+    return result
+
+
+def _check_duplicates(result: ReadResult) -> None:
+    seen: dict[str, SheetData] = {}
+    kept: list[SheetData] = []
+    for data in result.sheets:
+        first = seen.get(data.sheet.key)
+        if first is not None:
+            result.problems.append(make_problem(data.label, None, "", "", "SHEET_DUPLICATE", other=first.label))
+            continue
+        seen[data.sheet.key] = data
+        kept.append(data)
+    result.sheets = kept
+    if not kept and not result.problems:
+        result.problems.append(make_problem("", None, "", "", "NO_SHEETS"))
+
+
+# --- workbooks ---------------------------------------------------------------------------------
+
+def _read_workbook(path: Path, name: str, result: ReadResult) -> None:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = [(sheet_name, workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False))
+                  for sheet_name in workbook.sheet_names]
+    except Exception as exc:  # calamine raises its own error types for every kind of broken file
+        result.problems.append(make_problem(name, None, "", "", "FILE_UNREADABLE", detail=_short(exc)))
+        return
+    for sheet_name, rows in sheets:
+        by_name = next((s for s in template.SHEETS if s.name == sheet_name.strip()), None)
+        found = _find_header(rows, by_name)
+        if found is None:
+            result.ignored_sheets.append(sheet_name)
+            continue
+        index, sheet = found
+        headers = [_header_text(v) for v in rows[index]]
+        kinds = _column_kinds(sheet, headers)
+        frame = _frame_from_rows(rows[index + 1:], len(headers), kinds, first_row=index + 2)
+        _add_sheet(result, SheetData(sheet, sheet_name, name, headers, index + 1, frame))
+
+
+def _find_header(rows: Sequence[Sequence[Any]], by_name: Sheet | None) -> tuple[int, Sheet] | None:
+    """The first row that is a template header row: the named sheet's required headers, or any sheet's."""
+    first_filled: int | None = None
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        headers = [_header_text(v) for v in row]
+        if first_filled is None and any(headers):
+            first_filled = index
+        if by_name is not None:
+            required = {c.header for c in by_name.columns if c.required}
+            if required <= set(headers):
+                return index, by_name
+        else:
+            sheet = template.sheet_for_headers(headers)
+            if sheet is not None:
+                return index, sheet
+    if by_name is not None and first_filled is not None:
+        return first_filled, by_name  # named like a template sheet: its missing columns are reported
+    return None
+
+
+def _header_text(value: object) -> str:
+    return _render(value, id_column=False) or ""
+
+
+def _column_kinds(sheet: Sheet, headers: list[str]) -> list[bool]:
+    """For each column: is it an identity-number column (numbers there are refused, not rendered)?"""
+    id_headers = {c.header for c in sheet.columns if c.kind == "id_number"}
+    return [h in id_headers for h in headers]
+
+
+def _frame_from_rows(rows: Sequence[Sequence[Any]], width: int, id_columns: list[bool], *, first_row: int) -> pl.DataFrame:
+    columns: dict[str, list[str | None]] = {f"c{i}": [] for i in range(width)}
+    numbers: list[int] = []
+    renders = [(f"c{i}", id_columns[i]) for i in range(width)]
+    for offset, row in enumerate(rows):
+        cells = [_render(row[i], id_column=is_id) if i < len(row) else None for i, (_, is_id) in enumerate(renders)]
+        if all(c is None for c in cells):
+            continue
+        numbers.append(first_row + offset)
+        for (key, _), cell in zip(renders, cells, strict=True):
+            columns[key].append(cell)
+    data: dict[str, pl.Series] = {ROW: pl.Series(ROW, numbers, dtype=pl.Int64)}
+    for key, values in columns.items():
+        data[key] = pl.Series(key, values, dtype=pl.String)
+    return pl.DataFrame(data)
+
+
+def _render(value: object, *, id_column: bool) -> str | None:
+    """A cell as the text a clerk sees in Excel."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        return text or None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        number = float(value)
+        if id_column:
+            return f"{number:.5E}"  # Excel's own display of a long number: 4.11103E+17
+        if math.isfinite(number) and number == int(number) and abs(number) < 1e15:
+            return str(int(number))
+        return format(number, ".15g")
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value).strip() or None
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+def is_utf8(path: Path) -> bool:
+    """Is the file valid UTF-8 (with or without BOM)? Decoded in chunks: a county file is hundreds of MB."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def csv_source(path: Path) -> Path | bytes:
+    """UTF-8 files are read as they are (polars drops a BOM); anything else is GB18030 (a superset of GBK)."""
+    if is_utf8(path):
+        return path
+    return path.read_bytes().decode("gb18030", errors="replace").encode("utf-8")
+
+
+def _read_csv(path: Path, name: str, result: ReadResult) -> None:
+    try:
+        source = csv_source(path)
+        empty = path.stat().st_size == 0 if isinstance(source, Path) else not source.strip()
+    except OSError as exc:
+        result.problems.append(make_problem(name, None, "", "", "FILE_UNREADABLE", detail=_short(exc)))
+        return
+    try:
+        raw = pl.read_csv(source, has_header=False, infer_schema=False, row_index_name=ROW, row_index_offset=1,
+                          truncate_ragged_lines=False, raise_if_empty=False)
+    except pl.exceptions.ComputeError as exc:
+        code = "CSV_RAGGED" if "more fields" in str(exc) else "FILE_UNREADABLE"
+        result.problems.append(make_problem(name, None, "", "", code, detail=_short(exc)))
+        return
+    if empty or raw.height == 0:
+        result.problems.append(make_problem(name, None, "", "", "FILE_EMPTY"))
+        return
+    header_cells = raw.row(0)[1:]
+    headers = [str(h).strip() if h is not None else "" for h in header_cells]
+    sheet = template.sheet_for_headers(headers)
+    if sheet is None:
+        by_stem = next((s for s in template.SHEETS if Path(name).stem in (s.name, s.key)), None)
+        if by_stem is None:
+            result.problems.append(make_problem(name, 1, "", "", "SHEET_UNRECOGNISED"))
+            return
+        sheet = by_stem
+    names = [c for c in raw.columns if c != ROW]
+    body = raw.slice(1)
+    # Only columns with padded cells are stripped: stripping copies a column, and most have none.
+    padded = body.select(pl.col(c).str.contains(r"^\s|\s$").any() for c in names).row(0) if names else ()
+    frame = body.select(
+        pl.col(ROW).cast(pl.Int64),
+        *[(pl.col(c).str.strip_chars().replace("", None) if pad else pl.col(c)).alias(f"c{i}")
+          for i, (c, pad) in enumerate(zip(names, padded, strict=True))],
+    )
+    del raw, body
+    cells = [f"c{i}" for i in range(len(names))]
+    blank = pl.all_horizontal(pl.col(c).is_null() for c in cells)
+    if cells and frame.select(blank.any()).item():
+        frame = frame.filter(~blank)
+    # One contiguous chunk per column: later selections of mixed chunk layouts would otherwise copy every
+    # column again and again.
+    frame = frame.rechunk()
+    _add_sheet(result, SheetData(sheet, name, name, headers, 1, frame))
+
+
+def _add_sheet(result: ReadResult, data: SheetData) -> None:
+    """Map template headers to columns; note unknown and duplicated headers."""
+    known = {c.header: c.key for c in data.sheet.columns}
+    for index, header in enumerate(data.headers):
+        key = known.get(header)
+        if key is None:
+            if header or data.frame.get_column(f"c{index}").null_count() < data.height:
+                result.ignored_columns.append((data.label, header or f"(第 {index + 1} 列 / column {index + 1})"))
+            continue
+        if key in data.columns:
+            result.problems.append(make_problem(data.label, data.header_row, header, "", "COLUMN_DUPLICATE",
+                                                header=header))
+            continue
+        data.columns[key] = f"c{index}"
+    for column in data.sheet.columns:
+        if column.required and column.key not in data.columns:
+            result.problems.append(make_problem(data.label, data.header_row, column.header, "", "COLUMN_MISSING",
+                                                header=column.header))
+    result.sheets.append(data)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]

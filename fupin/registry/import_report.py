@@ -1,0 +1,138 @@
+"""The problems workbook: the list of problems, and the submitted sheets with the offending cells marked.
+
+Written with xlsxwriter in constant-memory mode (rows stream to disk), so a county-size file
+with a few bad cells costs seconds and little memory. Every copied row keeps the row number it
+has in the submitted file, so 「第 12 行」 in the list is row 12 in the copy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import xlsxwriter
+
+from fupin.registry.import_read import ROW, SheetData, read_inputs
+
+if TYPE_CHECKING:
+    from fupin.registry.importing import ImportResult
+
+PROBLEMS_SHEET = "问题清单"
+SKIPPED_SHEET = "未导入的行"
+MAX_COMMENTS = 50_000
+"""Beyond this many commented cells the cells are still filled red, without a comment (Excel slows down)."""
+PROBLEM_HEADERS = ("工作表 / Sheet", "行号 / Row", "列 / Column", "值 / Value", "中文规则", "English rule",
+                   "代码 / Code")
+_BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
+
+
+def _title(label: str, used: set[str]) -> str:
+    base = _BAD_TITLE.sub("_", label)[:31] or "Sheet"
+    title, n = base, 2
+    while title in used:
+        suffix = f"({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(title)
+    return title
+
+
+def write_problems_workbook(result: ImportResult, paths: Sequence[Path], out: Path,
+                            names: Sequence[str] | None = None) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shown = list(names) if names is not None else [p.name for p in paths]
+    workbook = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_numbers": False,
+                                              "strings_to_formulas": False, "strings_to_urls": False})
+    try:
+        formats = {
+            "bad": workbook.add_format({"bg_color": "#FF0000", "font_color": "#FFFFFF"}),
+            "head": workbook.add_format({"bold": True, "bg_color": "#DDDDDD"}),
+            "text": workbook.add_format({"num_format": "@"}),
+        }
+        used = {PROBLEMS_SHEET, SKIPPED_SHEET}
+        _problem_list(workbook, result, formats)
+        if any(result.skipped_rows.values()):
+            _skipped_list(workbook, result, formats)
+        marks = _marks(result)
+        comments = 0
+        for data in read_inputs(list(paths), shown).sheets:
+            comments = _copy_sheet(workbook, data, marks.get(data.label, {}), formats, _title(data.label, used),
+                                   comments)
+    finally:
+        workbook.close()
+
+
+def _problem_list(workbook: Any, result: ImportResult, formats: dict[str, Any]) -> None:
+    sheet = workbook.add_worksheet(PROBLEMS_SHEET)
+    for col, header in enumerate(PROBLEM_HEADERS):
+        sheet.write_string(0, col, header, formats["head"])
+    sheet.set_column(0, 0, 14)
+    sheet.set_column(2, 3, 18)
+    sheet.set_column(4, 5, 50)
+    for row, problem in enumerate(result.problems, start=1):
+        sheet.write_string(row, 0, problem.sheet)
+        if problem.row is not None:
+            sheet.write_number(row, 1, problem.row)
+        sheet.write_string(row, 2, problem.column)
+        sheet.write_string(row, 3, problem.value, formats["text"])
+        sheet.write_string(row, 4, problem.rule_zh)
+        sheet.write_string(row, 5, problem.rule_en)
+        sheet.write_string(row, 6, problem.code)
+    sheet.freeze_panes(1, 0)
+
+
+def _skipped_list(workbook: Any, result: ImportResult, formats: dict[str, Any]) -> None:
+    sheet = workbook.add_worksheet(SKIPPED_SHEET)
+    sheet.write_string(0, 0, "工作表 / Sheet", formats["head"])
+    sheet.write_string(0, 1, "未导入的行 / Row left out", formats["head"])
+    row = 1
+    for label, rows in result.skipped_rows.items():
+        for number in rows:
+            sheet.write_string(row, 0, label)
+            sheet.write_number(row, 1, number)
+            row += 1
+
+
+def _marks(result: ImportResult) -> dict[str, dict[tuple[int, str], list[str]]]:
+    """sheet label -> (row, column header) -> the rules broken there."""
+    marks: dict[str, dict[tuple[int, str], list[str]]] = defaultdict(lambda: defaultdict(list))
+    for problem in result.problems:
+        if problem.row is not None and problem.column:
+            marks[problem.sheet][(problem.row, problem.column)].append(f"{problem.rule_zh} / {problem.rule_en}")
+    return marks
+
+
+def _copy_sheet(workbook: Any, data: SheetData, marks: dict[tuple[int, str], list[str]], formats: dict[str, Any],
+                title: str, comments: int) -> int:
+    sheet = workbook.add_worksheet(title)
+    position: dict[str, int] = {}
+    for index, header in enumerate(data.headers):
+        position.setdefault(header, index)
+    by_row: dict[int, dict[int, str]] = defaultdict(dict)
+    for (row, header), rules in marks.items():
+        if header in position:
+            by_row[row][position[header]] = "\n".join(rules)
+
+    def write(row: int, cells: Sequence[str | None], is_header: bool = False) -> None:
+        nonlocal comments
+        bad = by_row.get(row, {})
+        for col, value in enumerate(cells):
+            fmt = formats["bad"] if col in bad else (formats["head"] if is_header else formats["text"])
+            if value is None:
+                if col in bad:
+                    sheet.write_blank(row - 1, col, None, fmt)
+            else:
+                sheet.write_string(row - 1, col, value, fmt)
+            if col in bad and comments < MAX_COMMENTS:
+                sheet.write_comment(row - 1, col, bad[col], {"x_scale": 2, "y_scale": 1.5})
+                comments += 1
+
+    write(data.header_row, data.headers, is_header=True)
+    columns = [f"c{i}" for i in range(len(data.headers))]
+    for record in data.frame.select([ROW, *columns]).iter_rows():
+        write(int(record[0]), record[1:])
+    sheet.freeze_panes(data.header_row, 0)
+    sheet.set_column(0, max(len(columns) - 1, 0), 16)
+    return comments

@@ -1,0 +1,321 @@
+"""The registry side of an import: its current state as frames, and bulk writes.
+
+Reads are one query per table. Writes go in chunks: ``executemany`` on SQLite, ``COPY`` on
+PostgreSQL (straight into the table for new rows; into a temporary table, then one
+``UPDATE ... FROM``, for existing rows). The caller holds the transaction: a crash anywhere
+leaves the registry as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import polars as pl
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from fupin.areas.scoping import scope_of
+from fupin.registry import template
+from fupin.registry.import_checks import HH
+from fupin.registry.import_links import RegistryState, lookup
+from fupin.registry.models import Household, IncomeRecord, Member
+from fupin.registry.pinyin import pinyin_keys_many
+
+CHUNK = 20_000
+BULK_MIN_ROWS = 50_000
+"""An insert of more rows than this, and than the table holds, is a bulk load (see :class:`BulkWriter`)."""
+SQLITE_CACHE_KIB = 256 * 1024
+PG_LOCK_TIMEOUT = "5s"
+PG_MAINTENANCE_WORK_MEM = "256MB"
+HOUSEHOLD_TABLE = Household._meta.db_table
+MEMBER_TABLE = Member._meta.db_table
+INCOME_TABLE = IncomeRecord._meta.db_table
+HEAD = "head"
+LABEL_OF_STATUS = {"registered": "未脱贫", "exit_proposed": "未脱贫", "exited": "已脱贫", "returned": "返贫"}
+"""The 脱贫状态 a workflow state shows (every other state, and none, shows 非贫困户)."""
+
+
+# --- reading the registry ----------------------------------------------------------------------
+
+def _frame(sql: str, schema: dict[str, Any], params: Sequence[Any] = ()) -> pl.DataFrame:
+    frames = [pl.DataFrame(schema=schema)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(100_000):
+            frames.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    return pl.concat(frames)
+
+
+def _visible(paths: pl.Expr, actor: Any) -> pl.Expr:
+    scope = scope_of(actor) if actor is not None else None
+    if scope is None or scope.everything:
+        return pl.lit(True)
+    if not scope.paths:
+        return pl.lit(False)
+    return pl.any_horizontal(paths.str.starts_with(p) for p in scope.paths)
+
+
+def load_state(actor: Any) -> RegistryState:
+    """The registry as frames: villages, households (with visibility for ``actor``), members, incomes.
+
+    ``actor`` None is the command line's superuser context: everything is visible.
+    """
+    villages = _frame('SELECT code, id, path FROM areas_area WHERE level = %s AND valid_to IS NULL',
+                      {"code": pl.String, "village_id": pl.Int64, "path": pl.String}, ["village"])
+    villages = villages.with_columns(_visible(pl.col("path"), actor).alias("visible")).drop("path")
+    households = _frame(
+        f'SELECT h.id, h.household_no, h.status, a.path FROM "{HOUSEHOLD_TABLE}" h JOIN areas_area a '  # noqa: S608
+        'ON a.id = h.village_id',
+        {"hh_id": pl.Int64, "household_no": pl.String, "db_status": pl.String, "path": pl.String})
+    households = households.with_columns(_visible(pl.col("path"), actor).alias("hh_visible")).drop("path")
+    members = _frame(f'SELECT id, id_number, household_id, relation FROM "{MEMBER_TABLE}"',  # noqa: S608
+                     {"member_id": pl.Int64, "id_number": pl.String, "member_hh_id": pl.Int64,
+                      "db_relation": pl.String})
+    incomes = _frame(f'SELECT id, household_id, year FROM "{INCOME_TABLE}"',  # noqa: S608
+                     {"income_id": pl.Int64, "income_hh_id": pl.Int64, "income_year": pl.Int64})
+    return RegistryState(villages, households, members, incomes)
+
+
+# --- rows as the tables hold them ------------------------------------------------------------------
+
+def _text(key: str) -> pl.Expr:
+    """A blank-able CharField: NOT NULL in the table, so a blank cell is stored as ''."""
+    return pl.col(f"_{key}").fill_null("").alias(key)
+
+
+def household_rows(df: pl.DataFrame, now: str) -> pl.DataFrame:
+    """Sheet 1 rows as registry_household rows. An existing household keeps its workflow state while the
+    file's 脱贫状态 is the one that state shows (拟退出 stays 拟退出 under 未脱贫)."""
+    shown = pl.col("db_status").replace_strict(LABEL_OF_STATUS, default="非贫困户", return_dtype=pl.String)
+    keep = pl.col("hh_id").is_not_null() & (shown == pl.col("_poverty_status"))
+    return df.select(
+        pl.col("hh_id").alias("id"), pl.col("_household_no").alias("household_no"), pl.col("village_id"),
+        pl.col("_attribute").alias("attribute"), _text("main_cause"),
+        pl.col("_other_causes").alias("other_causes"), pl.col("_identified_year").alias("identified_year"),
+        pl.when(keep).then(pl.col("db_status")).otherwise(pl.col("_status")).alias("status"),
+        pl.col("_exit_year").alias("exit_year"),
+        *[pl.col(f"_{k}").alias(k) for k in ("food_secure", "clothing_secure")], _text("housing_grade"),
+        *[pl.col(f"_{k}").alias(k) for k in ("housing_renovated", "relocated", "safe_water")], _text("phone"),
+        pl.lit(False).alias("is_demo"), pl.lit(now).alias("updated_at"),
+    )
+
+
+MEMBER_TEXT = ("ethnicity", "education", "schooling", "health", "disability_level", "labour", "work_location")
+MEMBER_FLAGS = ("home_schooling", "medical_insurance", "serious_illness_insurance", "pension_insurance", "dibao",
+                "extreme_poverty_support")
+
+
+def member_rows(df: pl.DataFrame) -> pl.DataFrame:
+    """Sheet 2 rows as registry_member rows: sex and birth date from the ID, pinyin per distinct name."""
+    names = df.get_column("_name").drop_nulls().unique().to_list()
+    keys = pinyin_keys_many(names)
+    table = pl.DataFrame({"name": list(keys), "name_pinyin": [k[0] for k in keys.values()],
+                          "name_initials": [k[1] for k in keys.values()]},
+                         schema={"name": pl.String, "name_pinyin": pl.String, "name_initials": pl.String})
+    return df.select(
+        pl.col("member_id").alias("id"), pl.col("hh_id").alias("household_id"), pl.col("_name").alias("name"),
+        lookup(pl.col("_name"), table, "name", "name_pinyin").fill_null(""),
+        lookup(pl.col("_name"), table, "name", "name_initials").fill_null(""),
+        pl.col("_id_number").alias("id_number"), pl.col("_id_number_sex").alias("sex"),
+        pl.col("_id_number_birth").dt.strftime("%Y-%m-%d").alias("birth_date"), pl.col("_relation").alias("relation"),
+        *[_text(k) for k in MEMBER_TEXT[:3]], pl.col("_home_schooling").alias("home_schooling"),
+        *[_text(k) for k in MEMBER_TEXT[3:]], pl.col("_work_months").alias("work_months"),
+        *[pl.col(f"_{k}").alias(k) for k in MEMBER_FLAGS[1:]],
+    )
+
+
+def income_rows(df: pl.DataFrame) -> pl.DataFrame:
+    return df.select(pl.col("income_id").alias("id"), pl.col("hh_id").alias("household_id"),
+                     pl.col("_year").alias("year"), *[pl.col(f"_{k}").alias(k) for k in IncomeRecord.AMOUNT_FIELDS])
+
+
+def update_columns(sheet_key: str, present: set[str]) -> list[str]:
+    """The table columns an update may overwrite: those whose template column is in the file (a column the
+    file leaves out is not blanked), plus what they imply (name -> pinyin, 脱贫状态 -> status)."""
+    implied = {"village_code": ["village_id"], "poverty_status": ["status"], "name": ["name", "name_pinyin",
+               "name_initials"], "id_number": ["sex", "birth_date"], "household_no": [], "head_id_number": [],
+               "year": []}
+    sheet = next(s for s in template.SHEETS if s.key == sheet_key)
+    columns: list[str] = []
+    for column in sheet.columns:
+        if column.key in present:
+            columns.extend(implied.get(column.key, [column.key]))
+    if sheet_key == "households":
+        columns.append("updated_at")
+    return columns
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+class BulkWriter:
+    """Inserts and updates whole frames in chunks, reporting rows written.
+
+    A first load (more new rows than the table holds) runs in bulk-load mode, as both engines' manuals
+    advise: the table's secondary indexes (and on PostgreSQL its unique and foreign-key constraints) are
+    dropped, the rows go in, and the indexes and constraints are built again from the loaded data, which
+    is several times faster than growing them one random key at a time. All of it happens inside the
+    caller's transaction: a crash restores them untouched, and a rebuilt unique index or foreign key
+    that no longer holds fails the import as a whole. On PostgreSQL the table is locked for the rest of
+    the transaction; if that lock cannot be had within a few seconds, the rows go in the ordinary way.
+    """
+
+    def __init__(self, advance: Callable[[int], None]) -> None:
+        self.advance = advance
+        self.postgres = connection.vendor == "postgresql"
+
+    def insert(self, table: str, frame: pl.DataFrame) -> None:
+        if frame.is_empty():
+            return
+        columns = ", ".join(f'"{c}"' for c in frame.columns)
+        with self._bulk_load(table, frame.height):
+            if self.postgres:
+                self._copy(f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')', frame)
+            else:
+                self._executemany(f'INSERT INTO "{table}" ({columns}) '  # noqa: S608
+                                  f'VALUES ({", ".join(["%s"] * frame.width)})', frame)
+
+    def update(self, table: str, frame: pl.DataFrame) -> None:
+        """Update rows by ``id`` with the values of the other columns."""
+        if frame.is_empty():
+            return
+        names = [c for c in frame.columns if c != "id"]
+        if self.postgres:
+            staging = f"_import_{table}"
+            listed = ", ".join(f'"{c}"' for c in ["id", *names])
+            with connection.cursor() as cursor:
+                cursor.execute(f'CREATE TEMPORARY TABLE "{staging}" ON COMMIT DROP AS SELECT {listed} '  # noqa: S608
+                               f'FROM "{table}" WITH NO DATA')
+            self._copy(f'COPY "{staging}" ({listed}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')',
+                       frame.select(["id", *names]))
+            assignments = ", ".join(f'"{c}" = s."{c}"' for c in names)
+            with connection.cursor() as cursor:
+                cursor.execute(f'UPDATE "{table}" AS t SET {assignments} FROM "{staging}" AS s '  # noqa: S608
+                               'WHERE t.id = s.id')
+                cursor.execute(f'DROP TABLE "{staging}"')
+            return
+        assignments = ", ".join(f'"{c}" = %s' for c in names)
+        self._executemany(f'UPDATE "{table}" SET {assignments} WHERE id = %s',  # noqa: S608
+                          frame.select([*names, "id"]))
+
+    def _executemany(self, sql: str, frame: pl.DataFrame) -> None:
+        with connection.cursor() as cursor:
+            for chunk in frame.iter_slices(CHUNK):
+                cursor.executemany(sql, list(_rows(chunk)))
+                self.advance(chunk.height)
+
+    def _copy(self, sql: str, frame: pl.DataFrame) -> None:
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for chunk in frame.iter_slices(CHUNK):
+                copy.write(chunk.write_csv(include_header=False, null_value="\\N").encode("utf-8"))
+                self.advance(chunk.height)
+
+    @contextmanager
+    def _bulk_load(self, table: str, rows: int) -> Iterator[None]:
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT COUNT(*) FROM "{table}"')  # noqa: S608
+            existing = int(cursor.fetchone()[0])
+        if rows <= max(existing, BULK_MIN_ROWS):
+            yield
+            return
+        rebuild = _postgres_drop(table) if self.postgres else _sqlite_drop(table)
+        yield
+        with connection.cursor() as cursor:
+            for statement in rebuild:
+                cursor.execute(statement)
+
+
+def _sqlite_drop(table: str) -> list[str]:
+    """Drop the table's own indexes (unique column constraints stay) and use a larger page cache meanwhile;
+    return the statements that restore both."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                       "AND sql IS NOT NULL", [table])
+        indexes = [(str(name), str(sql)) for name, sql in cursor.fetchall()]
+        cursor.execute("PRAGMA cache_size")
+        cache = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    return [*[sql for _, sql in indexes], f"PRAGMA cache_size = {cache}"]
+
+
+def _postgres_drop(table: str) -> list[str]:
+    """Drop the table's secondary indexes and its unique and foreign-key constraints; return the statements
+    that build them again. Nothing is dropped when the table cannot be locked within a few seconds."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'")
+            cursor.execute("SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
+                           "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC, conname",
+                           [table])
+            constraints = [(str(n), str(d)) for n, d, _ in cursor.fetchall()]
+            cursor.execute("SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i "
+                           "ON i.oid = x.indexrelid WHERE x.indrelid = %s::regclass AND NOT x.indisprimary "
+                           "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
+                           "ORDER BY i.relname", [table])
+            indexes = [(str(n), str(d)) for n, d in cursor.fetchall()]
+            for name, _ in reversed(constraints):
+                cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            for name, _ in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+            cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+    except OperationalError:
+        return []
+    return [f"SET LOCAL maintenance_work_mem = '{PG_MAINTENANCE_WORK_MEM}'",
+            *[definition for _, definition in indexes],
+            *[f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints]]
+
+
+def _rows(frame: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
+    return zip(*(s.to_list() for s in frame.iter_columns()), strict=True)
+
+
+def _split(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(new rows without ``id``, existing rows); no copy when all rows are of one kind."""
+    existing = int(rows.get_column("id").is_not_null().sum())
+    if existing == 0:
+        return rows.drop("id"), rows.clear()
+    if existing == rows.height:
+        return rows.clear().drop("id"), rows
+    return rows.filter(pl.col("id").is_null()).drop("id"), rows.filter(pl.col("id").is_not_null())
+
+
+def write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], writer: BulkWriter) -> None:
+    """Write the checked rows of the three sheets (the frames are consumed). New rows go in sorted by their
+    unique key, so the unique indexes grow at their end."""
+    now = str(connection.ops.adapt_datetimefield_value(timezone.now()))
+    ids = pl.DataFrame(schema={"household_no": pl.String, "new_hh_id": pl.Int64})
+    if "households" in frames:
+        new, old = _split(household_rows(frames.pop("households"), now))
+        writer.update(HOUSEHOLD_TABLE, old.select(["id", *update_columns("households", present["households"])]))
+        before = _max_id(HOUSEHOLD_TABLE)
+        writer.insert(HOUSEHOLD_TABLE, new.sort("household_no"))
+        ids = _frame(f'SELECT household_no, id FROM "{HOUSEHOLD_TABLE}" WHERE id > %s',  # noqa: S608
+                     {"household_no": pl.String, "new_hh_id": pl.Int64}, [before])
+    for key in ("members", "incomes"):
+        if key in frames:
+            frames[key] = frames[key].with_columns(
+                pl.coalesce("hh_id", lookup(pl.col(HH), ids, "household_no", "new_hh_id")).alias("hh_id"))
+    if "members" in frames:
+        new, old = _split(member_rows(frames.pop("members")))
+        old = old.select(["id", *update_columns("members", present["members"])])
+        # Heads last: one head per household holds after every statement, also when a head changes.
+        if "relation" in old.columns:
+            writer.update(MEMBER_TABLE, old.filter(pl.col("relation") != HEAD))
+            writer.update(MEMBER_TABLE, old.filter(pl.col("relation") == HEAD))
+        else:
+            writer.update(MEMBER_TABLE, old)
+        writer.insert(MEMBER_TABLE, new.sort("id_number"))
+    if "incomes" in frames:
+        new, old = _split(income_rows(frames.pop("incomes")))
+        writer.update(INCOME_TABLE, old.select(["id", *update_columns("incomes", present["incomes"])]))
+        writer.insert(INCOME_TABLE, new.sort("household_id", "year"))
+
+
+def _max_id(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,210 @@
+"""The registry import (建档立卡标准模板导入, IMPORT-TEMPLATE.md): read, check every rule, write in bulk.
+
+The pipeline, for one workbook or the three CSV files:
+
+1. read every sheet into text columns (:mod:`import_read`), noting unknown columns;
+2. check each column's own rules and each sheet's cross-column rules over whole columns
+   (:mod:`import_checks`);
+3. inside ONE transaction: load the registry's state (one query per table), check the rules that
+   need it (:mod:`import_links`), then either refuse (any problem; nothing is written), or write
+   in bulk (:mod:`import_write`) and append one audit entry.
+
+With ``valid_only``, the households with any bad row are left out with all their rows, and the
+result names every row left out; problems about the file itself (unreadable, a required column
+missing) still refuse the whole import. ``dry_run`` checks and counts but writes nothing.
+Re-importing the same file updates the same rows (households by 户编号, members by ID number,
+incomes by household and year) and never duplicates them; members of an imported household that
+the file leaves out are kept, and counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from fupin.accounts.access import ensure_can
+from fupin.accounts.roles import Cap
+from fupin.core.audit import Action, audit_record
+from fupin.core.errors import ConcurrentChange
+from fupin.registry.import_checks import HH, Checked, check_sheet, problems_from_frame
+from fupin.registry.import_links import check_links, kept_members
+from fupin.registry.import_problems import RULES, Problem
+from fupin.registry.import_read import ROW, read_inputs
+from fupin.registry.import_report import write_problems_workbook
+from fupin.registry.import_write import BulkWriter, load_state, write_all
+
+__all__ = ["RULES", "ImportResult", "Problem", "problems_workbook", "registry_import"]
+
+Progress = Callable[[int, int, str], None]
+STAGE_READ = "读取文件 / reading"
+STAGE_CHECK = "校验 / checking"
+STAGE_LINKS = "与平台数据比对 / checking against the registry"
+STAGE_WRITE = "写入 / writing"
+STAGE_DONE = "完成 / done"
+IMPORT_LOCK = 0x46555049  # "FUPI": serialises imports on PostgreSQL (SQLite serialises writers itself)
+COUNT_KEYS = ("households_created", "households_updated", "members_created", "members_updated",
+              "incomes_created", "incomes_updated", "members_kept")
+IMPORT_RACE = ("导入期间其他人修改了相同的数据，请重新导入 / someone changed the same records during the import; "
+               "import the file again")
+
+
+@dataclass
+class ImportResult:
+    problems: list[Problem]
+    ignored_columns: list[tuple[str, str]]
+    """(sheet, header) of every column the template does not know: read past, not imported."""
+    skipped_rows: dict[str, list[int]]
+    """Sheet -> Excel rows left out (only with ``valid_only``)."""
+    counts: dict[str, int]
+    written: bool
+    dry_run: bool
+    valid_only: bool
+    ignored_sheets: list[str] = field(default_factory=list)
+    """Workbook sheets that are none of the template's (an instructions sheet, drop-down lists)."""
+
+    @property
+    def fatal(self) -> bool:
+        """A problem with the file itself (unreadable, a required column missing): refuses even with
+        ``valid_only``."""
+        return any(p.code in FILE_LEVEL for p in self.problems)
+
+    @property
+    def refused(self) -> bool:
+        """The import was (in a dry run: would be) refused whole because of problems."""
+        return bool(self.problems) and (not self.valid_only or self.fatal)
+
+    @property
+    def counts_total(self) -> int:
+        return sum(v for k, v in self.counts.items() if k != "members_kept")
+
+
+FILE_LEVEL = frozenset({"FILE_TYPE", "FILE_UNREADABLE", "FILE_EMPTY", "CSV_RAGGED", "SHEET_UNRECOGNISED",
+                        "SHEET_DUPLICATE", "NO_SHEETS", "COLUMN_MISSING", "COLUMN_DUPLICATE"})
+
+
+class _Tracker:
+    def __init__(self, callback: Progress | None) -> None:
+        self.callback = callback
+        self.done = 0
+        self.total = 0
+        self.stage = STAGE_READ
+
+    def report(self, stage: str | None = None) -> None:
+        if stage is not None:
+            self.stage = stage
+        if self.callback is not None:
+            self.callback(min(self.done, self.total), self.total, self.stage)
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        self.report()
+
+
+def registry_import(paths: Sequence[Path], *, actor: Any, dry_run: bool = False, valid_only: bool = False,
+                    progress: Progress | None = None, names: Sequence[str] | None = None) -> ImportResult:
+    """Import the standard template. ``actor`` None is the command line (superuser context); a user must hold
+    ``registry.import`` and may import only into villages they see. ``names`` are the files' names as the
+    user knows them (an upload is stored under another name); they locate problems in CSV files."""
+    if actor is not None:
+        ensure_can(actor, Cap.REGISTRY_IMPORT)
+    paths = [Path(p) for p in paths]
+    shown = list(names) if names is not None else [p.name for p in paths]
+    tracker = _Tracker(progress)
+    tracker.report(STAGE_READ)
+    read = read_inputs(paths, shown)
+    rows = sum(d.height for d in read.sheets)
+    tracker.total = 2 * rows
+    tracker.report(STAGE_CHECK)
+    checked = Checked()
+    today = timezone.localdate()
+    for data in read.sheets:
+        check_sheet(data, checked, today)
+        tracker.advance(data.height)
+        data.frame = data.frame.clear()  # the text cells are not needed any more: free them early
+    result = ImportResult([], read.ignored_columns, {}, dict.fromkeys(COUNT_KEYS, 0), False, dry_run, valid_only,
+                          read.ignored_sheets)
+    order = [checked.labels[k] for k in ("households", "members", "incomes") if k in checked.labels]
+    if read.problems:
+        # The file itself is wrong (a required column missing...): the rules across rows and against the
+        # registry would only repeat that problem row by row.
+        result.problems = read.problems + problems_from_frame(checked.found.frame(), order)
+        tracker.done = tracker.total
+        tracker.report(STAGE_DONE)
+        return result
+    try:
+        with transaction.atomic():
+            _lock()
+            tracker.report(STAGE_LINKS)
+            state = load_state(actor)
+            check_links(checked, state)
+            found = checked.found.frame()
+            result.problems = problems_from_frame(found, order)
+            if result.problems and not valid_only:
+                tracker.done = tracker.total
+                tracker.report(STAGE_DONE)
+                return result
+            if result.problems:
+                result.skipped_rows = _leave_out(checked, found)
+            result.counts = _counts(checked, state)
+            if not dry_run and result.counts_total:
+                tracker.report(STAGE_WRITE)
+                writer = BulkWriter(tracker.advance)
+                write_all(checked.frames, checked.present, writer)
+                audit_record(actor=actor, action=Action.IMPORT, object_type="registry.household",
+                             object_label="import-registry", changes={
+                                 "files": shown, "counts": result.counts, "valid_only": valid_only,
+                                 "rows_left_out": sum(len(r) for r in result.skipped_rows.values())})
+                result.written = True
+    except IntegrityError as exc:
+        raise ConcurrentChange(IMPORT_RACE) from exc
+    tracker.done = tracker.total
+    tracker.report(STAGE_DONE)
+    return result
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
+def _leave_out(checked: Checked, found: pl.DataFrame) -> dict[str, list[int]]:
+    """Drop every row of a household with any bad row (and each bad row without a household)."""
+    bad_households = found.get_column("household").drop_nulls().unique()
+    skipped: dict[str, list[int]] = {}
+    for key, df in list(checked.frames.items()):
+        label = checked.labels[key]
+        bad_rows = found.filter(pl.col("sheet") == label).get_column("row").drop_nulls().unique()
+        bad = pl.col(HH).is_in(bad_households.implode()).fill_null(False) | pl.col(ROW).is_in(bad_rows.implode())
+        left_out = df.filter(bad).get_column(ROW).sort().to_list()
+        if left_out:
+            skipped[label] = left_out
+        checked.frames[key] = df.filter(~bad)
+    return skipped
+
+
+def _counts(checked: Checked, state: Any) -> dict[str, int]:
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    for key, id_column, noun in (("households", "hh_id", "households"), ("members", "member_id", "members"),
+                                 ("incomes", "income_id", "incomes")):
+        df = checked.frames.get(key)
+        if df is None:
+            continue
+        existing = int(df.get_column(id_column).is_not_null().sum())
+        counts[f"{noun}_created"] = df.height - existing
+        counts[f"{noun}_updated"] = existing
+    counts["members_kept"] = kept_members(checked, state).height
+    return counts
+
+
+def problems_workbook(result: ImportResult, paths: Sequence[Path], out: Path,
+                      names: Sequence[str] | None = None) -> None:
+    """An .xlsx with the sheet 问题清单 (sheet, row, column, value, 中文规则, English rule) and copies of the
+    submitted sheets, each offending cell filled red with a comment carrying the rule."""
+    write_problems_workbook(result, [Path(p) for p in paths], Path(out), names)
