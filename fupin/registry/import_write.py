@@ -199,6 +199,21 @@ class BulkWriter:
         self._executemany(f'UPDATE "{table}" SET {assignments} WHERE id = %s',  # noqa: S608
                           frame.select([*names, "id"]))
 
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """SQLite: a page cache big enough for a county's tables and indexes while writing (the default 2 MB
+        makes every random index update a disk read); restored afterwards."""
+        if self.postgres:
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            cache = int(cursor.fetchone()[0])
+            cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {cache}")
+
     def _executemany(self, sql: str, frame: pl.DataFrame) -> None:
         with connection.cursor() as cursor:
             for chunk in frame.iter_slices(CHUNK):
@@ -227,18 +242,14 @@ class BulkWriter:
 
 
 def _sqlite_drop(table: str) -> list[str]:
-    """Drop the table's own indexes (unique column constraints stay) and use a larger page cache meanwhile;
-    return the statements that restore both."""
+    """Drop the table's own indexes (unique column constraints stay); return the statements that restore them."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
                        "AND sql IS NOT NULL", [table])
         indexes = [(str(name), str(sql)) for name, sql in cursor.fetchall()]
-        cursor.execute("PRAGMA cache_size")
-        cache = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
-    return [*[sql for _, sql in indexes], f"PRAGMA cache_size = {cache}"]
+    return [sql for _, sql in indexes]
 
 
 def _postgres_drop(table: str) -> list[str]:
@@ -278,13 +289,18 @@ def _split(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     if existing == 0:
         return rows.drop("id"), rows.clear()
     if existing == rows.height:
-        return rows.clear().drop("id"), rows
-    return rows.filter(pl.col("id").is_null()).drop("id"), rows.filter(pl.col("id").is_not_null())
+        return rows.clear().drop("id"), rows.sort("id")
+    return rows.filter(pl.col("id").is_null()).drop("id"), rows.filter(pl.col("id").is_not_null()).sort("id")
 
 
 def write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], writer: BulkWriter) -> None:
     """Write the checked rows of the three sheets (the frames are consumed). New rows go in sorted by their
-    unique key, so the unique indexes grow at their end."""
+    unique key, so the unique indexes grow at their end; updates go in the order of the rows' ids."""
+    with writer.session():
+        _write_all(frames, present, writer)
+
+
+def _write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], writer: BulkWriter) -> None:
     now = str(connection.ops.adapt_datetimefield_value(timezone.now()))
     ids = pl.DataFrame(schema={"household_no": pl.String, "new_hh_id": pl.Int64})
     if "households" in frames:

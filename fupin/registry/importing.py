@@ -137,10 +137,12 @@ def registry_import(paths: Sequence[Path], *, actor: Any, dry_run: bool = False,
         tracker.done = tracker.total
         tracker.report(STAGE_DONE)
         return result
+    # Reported before the transaction: a page polling the job row sees this stage; what is reported
+    # inside the transaction (the rows written) becomes visible to it only at the commit.
+    tracker.report(STAGE_LINKS)
     try:
         with transaction.atomic():
             _lock()
-            tracker.report(STAGE_LINKS)
             state = load_state(actor)
             check_links(checked, state)
             found = checked.found.frame()
