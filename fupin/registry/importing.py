@@ -29,6 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from fupin.accounts.access import ensure_can
+from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import ConcurrentChange
@@ -106,7 +107,7 @@ class _Tracker:
         self.report()
 
 
-def registry_import(paths: Sequence[Path], *, actor: Any, dry_run: bool = False, valid_only: bool = False,
+def registry_import(paths: Sequence[Path], *, actor: User | None, dry_run: bool = False, valid_only: bool = False,
                     progress: Progress | None = None, names: Sequence[str] | None = None) -> ImportResult:
     """Import the standard template. ``actor`` None is the command line (superuser context); a user must hold
     ``registry.import`` and may import only into villages they see. ``names`` are the files' names as the
