@@ -276,16 +276,6 @@ def household_latest_assessment(household_id: int, year: int) -> HouseholdAssess
             .order_by("-run_id").first())
 
 
-def latest_run(year: int | None = None) -> AssessmentRun | None:
-    runs = AssessmentRun.objects.filter(scope=AssessmentRun.Scope.COUNTY, finished_at__isnull=False)
-    if year is not None:
-        runs = runs.filter(year=year)
-    return runs.order_by("-pk").first()
-
-
-def as_of_for(year: int) -> date:
-    default, _regional, _used = policy_values(year)
-    return Params(year, default).as_of
 
 
 

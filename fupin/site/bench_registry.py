@@ -24,6 +24,7 @@ from django.db import connection, models, transaction
 from fupin.accounts.roles import Role
 from fupin.areas.models import Area
 from fupin.core import idnumber
+from fupin.core.bulk import insert_rows
 from fupin.registry import selectors
 from fupin.registry.models import Household, Member
 from fupin.registry.pinyin import pinyin_keys
@@ -55,29 +56,9 @@ def _defaults(model: type[models.Model], given: Sequence[str]) -> tuple[list[str
 
 
 def _write(model: type[models.Model], columns: list[str], rows: Iterator[tuple[Any, ...]]) -> int:
+    """Bulk insert with every other column at its field default."""
     extra_columns, extra_values = _defaults(model, columns)
-    names = [*columns, *extra_columns]
-    table = model._meta.db_table
-    count = 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-                for row in rows:
-                    copy.write_row((*row, *extra_values))
-                    count += 1
-        else:
-            placeholders = ", ".join(["%s"] * len(names))
-            batch: list[tuple[Any, ...]] = []
-            sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders})"  # noqa: S608 (names from the model)
-            for row in rows:
-                batch.append((*row, *extra_values))
-                if len(batch) == 10_000:
-                    cursor.executemany(sql, batch)
-                    count += len(batch)
-                    batch = []
-            cursor.executemany(sql, batch)
-            count += len(batch)
-    return count
+    return insert_rows(model, [*columns, *extra_columns], ((*row, *extra_values) for row in rows), batch_size=10_000)
 
 
 def _reset_sequence(model: type[models.Model]) -> None:
