@@ -47,7 +47,7 @@ def test_an_officer_reads_every_assessment_page_on_desktop_and_phone(page: Page,
     errors = watch_console(page)
     sign_in(page, live_server.url, "officer")
     for width_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        page.set_viewport_size(viewport)
+        page.set_viewport_size(viewport)  # type: ignore[arg-type]
         for name, path, text in PAGES:
             page.goto(live_server.url + path)
             expect(page.get_by_text(text, exact=False).first).to_be_visible()
