@@ -46,7 +46,7 @@ lint: install
 	$(BIN)/lint-imports
 
 bench: install
-	scripts/bench.sh
+	scripts/bench.sh $(ARGS)
 
 clean:
 	rm -rf var/fupin.sqlite3* var/static var/media

@@ -7,9 +7,11 @@ markers is rewritten with the figures of this run.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -21,6 +23,12 @@ FUPIN = str(ROOT / ".venv" / "bin" / "fupin")
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgres://postgres@127.0.0.1:5432/fupin_bench"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+# Every case, in the order of the table. `make bench` runs them all; `make bench ARGS="--only assess"`
+# runs some (the table keeps the other rows of earlier runs, each with the date it was measured).
+CASES = ("seed-demo", "audit-append", "verify-audit", "registry-search", "import-registry", "assess",
+         "assess-one")
+ROW = re.compile(r"^\| (?P<case>[a-z-]+) \| (?P<engine>SQLite|PostgreSQL) \| (?P<rows>[\d,]+) \| "
+                 r"(?P<seconds>[\d.,]+) \| [\d,]+ \| (?P<peak>[\d,]+) \|(?: (?P<when>[\d-]+ [\d:]+) \|)?$")
 
 
 def pg_reachable() -> bool:
@@ -41,15 +49,15 @@ def fresh_pg() -> None:
         conn.execute("CREATE DATABASE fupin_bench")
 
 
-def run_cases(engine: str, env: dict[str, str]) -> list[dict[str, object]]:
+def run_cases(engine: str, env: dict[str, str], cases: list[str]) -> list[dict[str, object]]:
     subprocess.run([FUPIN, "migrate", "-v0"], env=env, check=True)
     subprocess.run([FUPIN, "seed-reference"], env=env, check=True, stdout=subprocess.DEVNULL)
     results = []
-    for case in ("seed-demo", "audit-append", "verify-audit", "registry-search", "import-registry", "assess",
-                 "assess-one"):
+    for case in cases:
         out = subprocess.run([FUPIN, "bench-case", case], env=env, check=True, capture_output=True, text=True)
         figure = json.loads(out.stdout.strip().splitlines()[-1])
         figure["engine"] = engine
+        figure["when"] = f"{datetime.now():%Y-%m-%d %H:%M}"
         print(f"{engine:10} {figure['case']:14} {figure['rows']:>9} rows {figure['seconds']:8.2f} s "
               f"{figure['peak_mib']:7.0f} MiB", file=sys.stderr)
         results.append(figure)
@@ -57,15 +65,26 @@ def run_cases(engine: str, env: dict[str, str]) -> list[dict[str, object]]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", default="", help="comma-separated cases (default: all); "
+                        "a case that needs another's database runs after it, so list both")
+    parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
+    args = parser.parse_args()
+    cases = [c for c in CASES if c in args.only.split(",")] if args.only else list(CASES)
+    unknown = set(filter(None, args.only.split(","))) - set(CASES)
+    if unknown:
+        parser.error(f"unknown case(s): {', '.join(sorted(unknown))}; known: {', '.join(CASES)}")
     base_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     results: list[dict[str, object]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        results += run_cases("SQLite", {**base_env, "FUPIN_VAR_DIR": tmp})
-    if pg_reachable():
-        fresh_pg()
-        results += run_cases("PostgreSQL", {**base_env, "DATABASE_URL": PG_BENCH})
-    else:
-        print("PostgreSQL not reachable: SQLite figures only", file=sys.stderr)
+    if args.engine in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            results += run_cases("SQLite", {**base_env, "FUPIN_VAR_DIR": tmp}, cases)
+    if args.engine in ("postgresql", "both"):
+        if pg_reachable():
+            fresh_pg()
+            results += run_cases("PostgreSQL", {**base_env, "DATABASE_URL": PG_BENCH}, cases)
+        else:
+            print("PostgreSQL not reachable: SQLite figures only", file=sys.stderr)
     write_table(results)
     return 0
 
@@ -86,23 +105,47 @@ def search_table(results: list[dict[str, object]]) -> list[str]:
     return lines
 
 
+def earlier_rows(block: str, when: str) -> dict[tuple[str, str], dict[str, object]]:
+    """The rows of the table as it stands, so a partial run keeps the cases it did not run."""
+    rows: dict[tuple[str, str], dict[str, object]] = {}
+    for line in block.splitlines():
+        m = ROW.match(line.strip())
+        if m and m["case"] in CASES:
+            rows[(m["case"], m["engine"])] = {
+                "case": m["case"], "engine": m["engine"], "rows": int(m["rows"].replace(",", "")),
+                "seconds": float(m["seconds"].replace(",", "")), "peak_mib": float(m["peak"].replace(",", "")),
+                "when": m["when"] or when}
+    return rows
+
+
 def write_table(results: list[dict[str, object]]) -> None:
     path = ROOT / "BENCHMARKS.md"
     text = path.read_text(encoding="utf-8") if path.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
-    lines = [
-        f"Run {datetime.now():%Y-%m-%d %H:%M} on {platform.node()} ({os.cpu_count()} cores, Python "
-        f"{platform.python_version()}).",
-        "",
-        "| case | engine | rows | seconds | rows/s | peak memory (MiB) |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        rate = float(r["rows"]) / float(r["seconds"]) if float(r["seconds"]) else 0.0  # type: ignore[arg-type]
-        lines.append(f"| {r['case']} | {r['engine']} | {r['rows']:,} | {float(r['seconds']):.2f} | "  # type: ignore[arg-type]
-                     f"{rate:,.0f} | {float(r['peak_mib']):.0f} |")  # type: ignore[arg-type]
-    lines += search_table(results)
     head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
+    block, _, tail = rest.partition(END)
+    stamp = re.search(r"^Run ([\d-]+ [\d:]+)", block.strip())
+    merged = earlier_rows(block, stamp[1] if stamp else "")
+    merged.update({(str(r["case"]), str(r["engine"])): r for r in results})
+    lines = [
+        f"Last run {datetime.now():%Y-%m-%d %H:%M} on {platform.node()} ({os.cpu_count()} cores, Python "
+        f"{platform.python_version()}); each row gives when it was measured.",
+        "",
+        "| case | engine | rows | seconds | rows/s | peak memory (MiB) | measured |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for engine in ("SQLite", "PostgreSQL"):
+        for case in CASES:
+            r = merged.get((case, engine))
+            if r is None:
+                continue
+            rate = float(r["rows"]) / float(r["seconds"]) if float(r["seconds"]) else 0.0  # type: ignore[arg-type]
+            lines.append(f"| {r['case']} | {r['engine']} | {r['rows']:,} | {float(r['seconds']):.2f} | "  # type: ignore[arg-type]
+                         f"{rate:,.0f} | {float(r['peak_mib']):.0f} | {r['when']} |")  # type: ignore[arg-type]
+    searches = search_table(results)
+    if not searches:  # keep the earlier per-search table when this run did not search
+        kept = block.partition("\nregistry-search, ")
+        searches = ["", "registry-search, " + kept[2].strip()] if kept[1] else []
+    lines += searches
     path.write_text(f"{head}{START}\n" + "\n".join(lines) + f"\n{END}{tail}", encoding="utf-8")
 
 
