@@ -21,7 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FUPIN = str(ROOT / ".venv" / "bin" / "fupin")
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_BENCH = "postgres://postgres@127.0.0.1:5432/fupin_bench"
+# FUPIN_BENCH_DB names the scratch database (so two people can run benchmarks side by side).
+BENCH_DB = os.environ.get("FUPIN_BENCH_DB", "fupin_bench")
+PG_BENCH = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 # Every case, in the order of the table. `make bench` runs them all; `make bench ARGS="--only assess"`
 # runs some (the table keeps the other rows of earlier runs, each with the date it was measured).
@@ -45,8 +47,8 @@ def fresh_pg() -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS fupin_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE fupin_bench")
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 def run_cases(engine: str, env: dict[str, str], cases: list[str]) -> list[dict[str, object]]:
