@@ -75,3 +75,8 @@ class Env:
         url = self.str(name, default=default)
         config: dict[builtins.str, Any] = dict(self._env.db_url_config(url))
         return config
+
+    def cache(self, name: builtins.str, *, default: builtins.str) -> dict[builtins.str, Any]:
+        url = self.str(name, default=default)
+        config: dict[builtins.str, Any] = dict(self._env.cache_url_config(url))
+        return config

@@ -117,6 +117,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": env.str("FUPIN_TEST_SQLITE", default="") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache ----------------------------------------------------------------------------------------
+# Shared by the web server and the job worker (progress a job publishes from inside a long transaction,
+# see fupin.core.jobs): files under var/ by default; CACHE_URL (django-environ syntax) selects another.
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+
 # --- Accounts and sign-in -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -5,17 +5,24 @@ handler registered for the job's kind. Handlers report progress through a :class
 which also beats the heartbeat; pages poll the row, so they show progress without a live
 connection to the worker. A worker killed mid-job leaves its row "running" with an old heartbeat:
 :func:`job_sweep_stale` marks such rows failed and retryable.
+
+A handler that works inside one long transaction (the registry import writes everything in one) cannot
+make its progress visible through the row: other connections see the row only at the commit, and on
+SQLite a second connection could not write it at all. Inside a transaction the reporter therefore
+publishes progress and heartbeat to the cache (a file cache under ``var/``, or Redis when configured),
+and :func:`job_live` lays that over the row for the pages and the sweeper.
 """
 
 from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -46,6 +53,8 @@ class JobReporter:
         self.job = job
         self.min_interval = min_interval
         self._last = timezone.now() - timedelta(seconds=min_interval)
+        # Transactions already open when the job started (a test's) are not the handler's own.
+        self._depth = len(connection.atomic_blocks)
 
     def set_total(self, total: int) -> None:
         self.job.total = total
@@ -65,9 +74,36 @@ class JobReporter:
         if not force and (now - self._last).total_seconds() < self.min_interval:
             return
         self._last = now
+        if len(connection.atomic_blocks) > self._depth:
+            cache.set(_live_key(self.job.pk), {"total": self.job.total, "done": self.job.done,
+                                               "message": self.job.message, "at": now.timestamp()},
+                      timeout=LIVE_PROGRESS_TTL)
+            return
         JobRun.objects.filter(pk=self.job.pk).update(
             total=self.job.total, done=self.job.done, message=self.job.message, heartbeat_at=now
         )
+
+
+# How long published progress is kept: well past the heartbeat limit, so the sweeper can read it.
+LIVE_PROGRESS_TTL = 24 * 3600
+
+
+def _live_key(job_id: int) -> str:
+    # The database's name is part of the key: installations (and test databases) may share one cache.
+    return f"fupin:job:{connection.settings_dict['NAME']}:{job_id}:progress"
+
+
+def job_live(job: JobRun) -> JobRun:
+    """``job`` with the progress its handler published from inside a transaction, when that is newer than
+    the row's (in memory only)."""
+    if job.status != JobRun.Status.RUNNING:
+        return job
+    live = cache.get(_live_key(job.pk))
+    if live and (job.heartbeat_at is None or live["at"] > job.heartbeat_at.timestamp()):
+        job.total, job.message = live["total"], live["message"]
+        job.done = min(live["done"], live["total"]) if live["total"] else live["done"]
+        job.heartbeat_at = datetime.fromtimestamp(live["at"], tz=UTC)
+    return job
 
 
 def job_create(*, kind: str, title: str, actor: Any = None, params: dict[str, Any] | None = None) -> JobRun:
@@ -116,7 +152,10 @@ def job_sweep_stale(*, now: Any = None) -> int:
     """Mark running jobs whose worker stopped beating as failed and retryable."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.JOB_HEARTBEAT_STALE_SECONDS)
-    return JobRun.objects.filter(status=JobRun.Status.RUNNING, heartbeat_at__lt=cutoff).update(
+    quiet = JobRun.objects.filter(status=JobRun.Status.RUNNING, heartbeat_at__lt=cutoff)
+    # A job beating from inside a long transaction beats through the cache (few rows: jobs, not data).
+    stale = [job.pk for job in quiet if job_live(job).heartbeat_at is None or job.heartbeat_at < cutoff]
+    return JobRun.objects.filter(pk__in=stale, status=JobRun.Status.RUNNING, heartbeat_at__lt=cutoff).update(
         status=JobRun.Status.FAILED, finished_at=now, retryable=True,
         message="任务进程已停止响应，可重试 / the worker stopped responding; the job can be retried",
     )

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from fupin.core.jobs import job_live
 from fupin.core.models import AuditEntry, JobRun
 
 AUDIT_VIEW = "audit.view"
@@ -50,4 +51,4 @@ def job_get(user: Any, job_id: int) -> JobRun:
     job = job_list(user).filter(pk=job_id).first()
     if job is None:
         raise Http404("not found")
-    return job
+    return job_live(job)

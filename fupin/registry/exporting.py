@@ -35,7 +35,7 @@ from fupin.accounts.roles import Cap
 from fupin.core import idnumber
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, DomainError
-from fupin.core.jobs import JobReporter, job_create, register_job
+from fupin.core.jobs import JobReporter, job_create, job_live, register_job
 from fupin.core.models import JobRun
 from fupin.registry import selectors, template
 from fupin.registry.models import Household, IncomeRecord, Member, poverty_status_of
@@ -319,7 +319,7 @@ def export_job_get(user: Any, pk: int) -> JobRun:
     job = JobRun.objects.filter(pk=pk, kind=EXPORT_KIND).first()
     if job is None or not getattr(user, "is_authenticated", False) or job.created_by_id != user.pk:
         raise Http404("not found")
-    return job
+    return job_live(job)
 
 
 def export_file_path(job: JobRun) -> Path:

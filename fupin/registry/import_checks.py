@@ -32,7 +32,7 @@ PROBLEM_SCHEMA = {"sheet": pl.String, "row": pl.Int64, "column": pl.String, "val
 STATUS_OF = {"未脱贫": "registered", "已脱贫": "exited", "返贫": "returned", "非贫困户": None}
 """脱贫状态 -> workflow state (RULES.md §3); 非贫困户 has none."""
 REGISTERED_LABELS = ("未脱贫", "已脱贫", "返贫")
-LINKED_CELLS = frozenset({"household_no", "village_code", "head_id_number", "id_number", "relation"})
+LINKED_CELLS = frozenset({"household_no", "village_code", "head_id_number", "id_number", "relation", "attribute"})
 """Text cells kept after a sheet's own checks: the registry rules show them as the problem's value."""
 MONEY_MAX_INTEGER_DIGITS = 10
 _SIMPLE_ID = r"^(?:[0-9]{17}[0-9X]|[0-9]{15})$"
@@ -363,11 +363,11 @@ def _household_rules(df: pl.DataFrame, label: str, found: Findings) -> pl.DataFr
     found.flag(df, before, label=label, header="脱贫年度", value="exit_year", code="EXIT_BEFORE_IDENTIFIED",
                zh=pl.format(zh, pl.col("_identified_year")), en=pl.format(en, pl.col("_identified_year")))
     ordinary = pl.col("_attribute") == codes.Attribute.ORDINARY.value
+    # Judged against the registry (import_links): a household under identification or removed is a poor
+    # 户属性 shown as 非贫困户, which is no mismatch for that household.
     mismatch = pl.col("_attribute").is_not_null() & status.is_not_null() & (ordinary != (status == "非贫困户"))
-    zh, en = rule_text("ATTRIBUTE_STATUS_MISMATCH", status="{}")
-    found.flag(df, mismatch, label=label, header="户属性", value="attribute", code="ATTRIBUTE_STATUS_MISMATCH",
-               zh=pl.format(zh, status), en=pl.format(en, status))
-    return df.with_columns(status.replace_strict(STATUS_OF, default=None, return_dtype=pl.String).alias("_status"))
+    return df.with_columns(status.replace_strict(STATUS_OF, default=None, return_dtype=pl.String).alias("_status"),
+                           mismatch.alias("_attribute_mismatch"))
 
 
 def _member_rules(df: pl.DataFrame, label: str, found: Findings) -> pl.DataFrame:

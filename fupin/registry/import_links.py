@@ -16,8 +16,12 @@ from fupin.registry import codes
 from fupin.registry.import_checks import HH, Checked, Findings
 from fupin.registry.import_problems import rule_text
 from fupin.registry.import_read import ROW
+from fupin.registry.models import Household
 
 HEAD = codes.Relation.HEAD.value
+# Workflow states the template shows as 脱贫状态 非贫困户 although the 户属性 may be a poor one.
+UNLISTED_STATES = [Household.Status.APPLIED.value, Household.Status.VILLAGE_REVIEWED.value,
+                   Household.Status.TOWNSHIP_REVIEWED.value, Household.Status.REMOVED.value]
 
 
 @dataclass
@@ -84,6 +88,15 @@ def _households(df: pl.DataFrame, label: str, state: RegistryState, found: Findi
                            for c in ("hh_id", "hh_visible", "db_status")])
     found.flag(df, pl.col("hh_id").is_not_null() & ~pl.col("hh_visible"), label=label, header="户编号",
                value="household_no", code="HOUSEHOLD_OUT_OF_SCOPE")
+    # A poor 户属性 with 脱贫状态 非贫困户 is what the export writes for a household still under identification
+    # or removed from the register: allowed for such a household already in the registry, refused otherwise.
+    unlisted = (pl.col("hh_id").is_not_null() & pl.col("hh_visible").fill_null(False)
+                & pl.col("db_status").is_in(UNLISTED_STATES).fill_null(False)
+                & (pl.col("_poverty_status") == "非贫困户"))
+    status = pl.col("_poverty_status")
+    zh, en = rule_text("ATTRIBUTE_STATUS_MISMATCH", status="{}")
+    found.flag(df, pl.col("_attribute_mismatch") & ~unlisted, label=label, header="户属性", value="attribute",
+               code="ATTRIBUTE_STATUS_MISMATCH", zh=pl.format(zh, status), en=pl.format(en, status))
     return df
 
 

@@ -7,12 +7,26 @@ from typing import Any
 
 from django.conf import settings
 
+from fupin.core import idnumber
 from fupin.core.jobs import JobReporter, register_job
 from fupin.core.models import JobRun
+from fupin.registry.import_problems import Problem
 from fupin.registry.importing import problems_workbook, registry_import
 
 PROBLEM_LIST_LIMIT = 500
 REPORT_DIR = "imports"
+
+
+# Columns whose values are ID numbers: kept in the job's result (and so on the page) masked. The cell is
+# located by sheet, row and column; the problems workbook, the user's own file marked up, keeps it whole.
+ID_COLUMNS = frozenset({"身份证号", "户主身份证号"})
+
+
+def _shown(problem: Problem) -> dict[str, Any]:
+    shown = problem.as_dict()
+    if problem.column in ID_COLUMNS and problem.value:
+        shown["value"] = idnumber.mask(str(problem.value))
+    return shown
 
 
 @register_job("registry.import")
@@ -42,7 +56,7 @@ def registry_import_job(job: JobRun, reporter: JobReporter) -> dict[str, Any]:
     return {
         "counts": result.counts,
         "problems": len(result.problems),
-        "problem_list": [p.as_dict() for p in result.problems[:PROBLEM_LIST_LIMIT]],
+        "problem_list": [_shown(p) for p in result.problems[:PROBLEM_LIST_LIMIT]],
         "ignored_columns": [list(c) for c in result.ignored_columns],
         "ignored_sheets": result.ignored_sheets,
         "skipped_rows": result.skipped_rows,

@@ -28,7 +28,7 @@ from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
 from fupin.areas.scoping import AreaScope, scope_of
 from fupin.core.errors import BadInput
-from fupin.core.jobs import job_create
+from fupin.core.jobs import job_create, job_live
 from fupin.core.models import JobRun
 
 Upload = UploadedFile[bytes]
@@ -152,9 +152,9 @@ def import_job_get(user: Any, pk: int) -> JobRun:
     if job is None or not getattr(user, "is_authenticated", False):
         raise Http404("not found")
     if job.created_by_id == user.pk:
-        return job
+        return job_live(job)
     if can(user, Cap.REGISTRY_IMPORT) and _covers(scope_of(user), job.params.get("scope") or {}):
-        return job
+        return job_live(job)
     raise Http404("not found")
 
 

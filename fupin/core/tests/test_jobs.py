@@ -6,12 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import DomainError
-from fupin.core.jobs import job_create, job_retry, job_sweep_stale, register_job
+from fupin.core.jobs import JobReporter, job_create, job_retry, job_sweep_stale, register_job
 from fupin.core.models import JobRun
+from fupin.core.selectors import job_get
 
 
 @register_job("test.explode")
@@ -186,3 +188,48 @@ class TestJobApi:
         client.force_login(personas.cadre_a1)
         response = client.get(f"/api/v1/audit/jobs/{job.pk}")
         assert response.status_code == 404 and response.json()["code"] == "NOT_FOUND"
+
+
+class TestProgressFromInsideATransaction:
+    """A handler writing in one long transaction (the registry import) reports through the cache: the row's
+    update would be seen by other connections only at the commit."""
+
+    def test_progress_inside_the_handlers_transaction_reaches_the_pages_not_the_row(self, db, personas, client):
+        job = _running(30, created_by=personas.admin)
+        reporter = JobReporter(job, min_interval=0)
+        with transaction.atomic():
+            reporter.set_total(200)
+            reporter.advance(50, message="写入数据库 / writing")
+            row = JobRun.objects.values("total", "done", "message").get(pk=job.pk)
+            assert row == {"total": 0, "done": 0, "message": ""}  # nothing written to the row itself
+            seen = job_get(personas.admin, job.pk)
+            assert (seen.total, seen.done, seen.percent, seen.message) == (200, 50, 25, "写入数据库 / writing")
+            client.force_login(personas.admin)
+            page = client.get(f"/system/jobs/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
+            assert "50 / 200" in page and "写入数据库 / writing" in page
+
+    def test_outside_a_transaction_progress_goes_to_the_row(self, db):
+        job = _running(30)
+        reporter = JobReporter(job, min_interval=0)
+        reporter.set_total(10)
+        reporter.advance(4)
+        assert JobRun.objects.values_list("total", "done").get(pk=job.pk) == (10, 4)
+
+    def test_a_job_beating_from_inside_its_transaction_is_not_swept(self, db):
+        beating = _running(settings.JOB_HEARTBEAT_STALE_SECONDS + 5)
+        silent = _running(settings.JOB_HEARTBEAT_STALE_SECONDS + 5)
+        reporter = JobReporter(beating, min_interval=0)
+        with transaction.atomic():
+            reporter.beat()
+        assert job_sweep_stale() == 1
+        assert JobRun.objects.get(pk=beating.pk).status == JobRun.Status.RUNNING
+        assert JobRun.objects.get(pk=silent.pk).status == JobRun.Status.FAILED
+
+    def test_a_finished_job_shows_its_row_not_stale_live_progress(self, db, personas):
+        job = _running(30, created_by=personas.admin)
+        reporter = JobReporter(job, min_interval=0)
+        with transaction.atomic():
+            reporter.set_total(9)
+            reporter.advance(3)
+        JobRun.objects.filter(pk=job.pk).update(status=JobRun.Status.SUCCEEDED, total=7, done=7)
+        assert job_get(personas.admin, job.pk).done == 7

@@ -215,6 +215,22 @@ class TestJob:
         assert openpyxl.load_workbook(report).sheetnames[0] == "问题清单"
         assert not Household.objects.exists()
 
+    def test_the_page_gets_id_numbers_masked_and_the_problems_workbook_keeps_them(
+            self, personas, tmp_path, settings, django_capture_on_commit_callbacks):
+        settings.MEDIA_ROOT = tmp_path / "media"
+        reg = Registry(2)
+        bad = reg.members[1]["身份证号"][:17] + ("0" if reg.members[1]["身份证号"][17] != "0" else "1")
+        reg.members[1]["身份证号"] = bad
+        paths = write_csv_set(tmp_path, reg)
+        params = {"paths": [str(p) for p in paths], "names": ["户.csv", "人.csv", "钱.csv"]}
+        with django_capture_on_commit_callbacks(execute=True):
+            job = job_create(kind="registry.import", title="导入", actor=personas.admin, params=params)
+        job.refresh_from_db()
+        [shown] = [p for p in job.result["problem_list"] if p["column"] == "身份证号"]
+        assert shown["value"] == bad[:4] + "*" * 10 + bad[-4:] and bad not in str(job.result)
+        book = openpyxl.load_workbook(Path(settings.MEDIA_ROOT) / job.result["report"])
+        assert bad in [c.value for row in book["问题清单"].iter_rows() for c in row]
+
     def test_the_job_scopes_the_import_to_the_user(self, personas, tmp_path, settings,
                                                   django_capture_on_commit_callbacks):
         settings.MEDIA_ROOT = tmp_path / "media"

@@ -70,9 +70,6 @@ def test_importing_the_export_changes_nothing(county, tmp_path, form):
             result.counts["incomes_updated"]) == (households, members, incomes)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the import's ATTRIBUTE_STATUS_MISMATCH rule refuses 户属性 一般贫困户 with 脱贫状态 非贫困户 even for an "
-    "existing household whose state (申请, 已剔除...) shows exactly that; import_write would keep the state"))
 @pytest.mark.parametrize("form", ["xlsx", "csv"])
 def test_households_under_identification_or_removed_survive_the_round_trip(county, unregistered_states, tmp_path,
                                                                          form):
@@ -133,3 +130,37 @@ def test_the_round_trip_county_covers_the_values_that_could_go_wrong(county, unr
     assert Household.objects.get(household_no="H-A1-0007").other_causes == ["schooling", "no_capital"]
     assert Member.objects.filter(health="disabled").exclude(disability_level="").exists()
     assert IncomeRecord.objects.filter(medical_out_of_pocket__isnull=True).exists()
+
+
+def _mark_not_poor(tmp_path: Path, numbers: set[str]) -> list[Path]:
+    """The CSV export with 脱贫状态 set to 非贫困户 on the rows of ``numbers`` (户属性 left as it is)."""
+    paths = export_paths(tmp_path, "csv")
+    households = next(p for p in paths if "户信息" in p.name)
+    lines = households.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    number, status = header.index("户编号"), header.index("脱贫状态")
+    for i, line in enumerate(lines[1:], start=1):
+        cells = line.split(",")
+        if cells[number] in numbers:
+            cells[status] = "非贫困户"
+            lines[i] = ",".join(cells)
+    households.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return paths
+
+
+def test_a_poor_attribute_shown_as_not_poor_is_refused_for_a_registered_or_new_household(
+        county, unregistered_states, tmp_path):
+    """The exemption above covers only households in the registry under identification or removed: the same
+    row for a household in the register, or for a household the registry does not hold, is refused."""
+    registered = Household.objects.filter(status="registered").exclude(attribute="ordinary").first()
+    assert registered is not None
+    paths = _mark_not_poor(tmp_path, {registered.household_no, "H-A2-0008"})
+    Household.objects.filter(household_no="H-A2-0008").delete()
+    before = registry_rows()
+
+    result = registry_import(paths, actor=county.admin)
+
+    assert [(p.code, p.column, p.rule_en.endswith("非贫困户)")) for p in result.problems] == \
+        [("ATTRIBUTE_STATUS_MISMATCH", "户属性", True)] * 2
+    assert {p.value for p in result.problems} == {registered.get_attribute_display(), "一般贫困户"}
+    assert not result.written and registry_rows() == before
