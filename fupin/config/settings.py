@@ -236,6 +236,9 @@ TASKS = {
     }
 }
 JOB_HEARTBEAT_STALE_SECONDS = env.int("JOB_HEARTBEAT_STALE_SECONDS", default=120)
+# Uploaded files and the files jobs wrote (exports, problem reports) hold personal data: `fupin sweep-jobs`
+# deletes them this many days after the job finished.
+JOB_FILES_KEEP_DAYS = env.int("JOB_FILES_KEEP_DAYS", default=14)
 
 LOGGING = {
     "version": 1,

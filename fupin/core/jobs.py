@@ -18,6 +18,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -171,3 +172,38 @@ def job_retry(job: JobRun) -> JobRun:
     job.refresh_from_db()
     _enqueue_on_commit(job)
     return job
+
+
+def _media_file(name: Any) -> Path | None:
+    """``name`` (absolute, or relative to MEDIA_ROOT) as a path inside MEDIA_ROOT; None for anything else."""
+    if not isinstance(name, str) or not name:
+        return None
+    root = Path(settings.MEDIA_ROOT).resolve()
+    path = (root / name).resolve()
+    return path if path.is_relative_to(root) and path != root else None
+
+
+def job_files_purge(*, now: Any = None, keep_days: int | None = None) -> int:
+    """Delete the files of jobs finished more than ``keep_days`` (JOB_FILES_KEEP_DAYS) ago: the uploads the job
+    read (``params.paths``) and the files it wrote (``result.report``, ``result.file``), all under MEDIA_ROOT;
+    folders left empty go too. The job rows stay, marked ``files_purged``. Returns the number of files deleted."""
+    now = now or timezone.now()
+    keep = settings.JOB_FILES_KEEP_DAYS if keep_days is None else keep_days
+    finished = JobRun.objects.filter(status__in=(JobRun.Status.SUCCEEDED, JobRun.Status.FAILED),
+                                     finished_at__lt=now - timedelta(days=keep))
+    deleted = 0
+    for job in finished.exclude(result__has_key="files_purged"):
+        names = [*(job.params or {}).get("paths", []), (job.result or {}).get("report"), (job.result or {}).get("file")]
+        for path in filter(None, map(_media_file, names)):
+            if path.is_file():
+                path.unlink()
+                deleted += 1
+            folder = path.parent
+            root = Path(settings.MEDIA_ROOT).resolve()
+            while folder != root and folder.is_relative_to(root) and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+        result = dict(job.result) if isinstance(job.result, dict) else {"value": job.result}
+        result["files_purged"] = now.isoformat()
+        JobRun.objects.filter(pk=job.pk).update(result=result)
+    return deleted

@@ -30,6 +30,10 @@ FIRST_SECRETARY_TAKEN = ("该工作队已有在任第一书记（{name}），请
                          "the team already has a serving first secretary ({name}): end that first")
 TEAM_NOT_VILLAGE = "驻村工作队须派驻到行政村 / a work team is dispatched to a village"
 ALREADY_ENDED = "已结束，不能再次结束 / already ended"
+UNIT_REQUIRED = "须填写派驻单位 / the dispatching unit is required"
+TEAM_IN_VILLAGE = ("{village}已有在驻工作队（{unit}，{starts} 起），请先撤回 / "
+                   "{village} already has a serving work team ({unit}, since {starts}): recall it first")
+TEAM_ENDED = "该工作队已撤回 / the team has been recalled"
 
 
 def _user(actor: Any) -> Any:
@@ -83,6 +87,13 @@ def work_team_create(village: Area, *, dispatching_unit: str, actor: Any, starts
                      department: Department | None = None) -> WorkTeam:
     if village.level != Area.Level.VILLAGE:
         raise BadInput(TEAM_NOT_VILLAGE)
+    if not dispatching_unit.strip():
+        raise BadInput(UNIT_REQUIRED, fields={"dispatching_unit": [UNIT_REQUIRED]})
+    Area.objects.select_for_update().filter(pk=village.pk).first()  # one dispatch per village at a time
+    serving = WorkTeam.objects.filter(village=village, ends_on__isnull=True).first()
+    if serving is not None:
+        raise DomainError(TEAM_IN_VILLAGE.format(village=village.name, unit=serving.dispatching_unit,
+                                                 starts=serving.starts_on), code="TEAM_IN_VILLAGE")
     team = WorkTeam(village=village, dispatching_unit=dispatching_unit.strip(), department=department,
                     starts_on=starts_on or timezone.localdate())
     team.full_clean()
@@ -98,7 +109,9 @@ def work_team_member_add(team: WorkTeam, *, name: str, role: str, actor: Any, un
     name = name.strip()
     if not name:
         raise BadInput(MEMBER_NAME_REQUIRED, fields={"name": [MEMBER_NAME_REQUIRED]})
-    WorkTeam.objects.select_for_update(of=("self",)).filter(pk=team.pk).first()
+    locked = WorkTeam.objects.select_for_update(of=("self",)).filter(pk=team.pk).first()
+    if locked is None or locked.ends_on is not None:
+        raise DomainError(TEAM_ENDED, code="TEAM_ENDED")
     if role == WorkTeamMember.Role.FIRST_SECRETARY:
         serving = team.members.filter(role=role, ends_on__isnull=True).first()
         if serving is not None:
@@ -122,3 +135,22 @@ def work_team_member_end(member: WorkTeamMember, *, actor: Any, ends_on: date | 
     member.refresh_from_db()
     audit_record(actor=actor, action=Action.UPDATE, obj=member, changes={"ends_on": [None, ends]})
     return member
+
+
+@transaction.atomic
+def work_team_end(team: WorkTeam, *, actor: Any, ends_on: date | None = None, note: str = "") -> WorkTeam:
+    """Recall the team on ``ends_on`` (today): its serving members leave the village the same day."""
+    ends = ends_on or timezone.localdate()
+    locked = WorkTeam.objects.select_for_update().filter(pk=team.pk).first()
+    if locked is None or locked.ends_on is not None:
+        raise DomainError(ALREADY_ENDED, code="ALREADY_ENDED")
+    serving = WorkTeamMember.objects.filter(team=locked, ends_on__isnull=True)
+    if ends < locked.starts_on or serving.filter(starts_on__gt=ends).exists():
+        raise BadInput(ENDS_BEFORE_START, fields={"ends_on": [ENDS_BEFORE_START]})
+    left = list(serving.values_list("pk", flat=True))
+    serving.update(ends_on=ends)
+    WorkTeam.objects.filter(pk=locked.pk).update(ends_on=ends)
+    locked.refresh_from_db()
+    audit_record(actor=actor, action=Action.UPDATE, obj=locked,
+                 changes={"ends_on": [None, ends], "members_left": left, "note": note.strip()[:200]})
+    return locked

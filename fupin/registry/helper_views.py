@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -10,15 +12,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fupin.accounts.access import ensure_can, require_capability
+from fupin.accounts.access import can, ensure_can, require_capability
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.errors import DomainError
 from fupin.registry import helper_selectors
-from fupin.registry.helper_forms import HelperForm
-from fupin.registry.helper_services import helper_assign
-from fupin.registry.models import Household
+from fupin.registry.helper_forms import EndForm, HelperForm, WorkTeamForm, WorkTeamMemberForm
+from fupin.registry.helper_services import (
+    helper_assign,
+    work_team_create,
+    work_team_end,
+    work_team_member_add,
+    work_team_member_end,
+)
+from fupin.registry.models import Household, WorkTeam, WorkTeamMember
 
 
 def _int(value: str | None) -> int | None:
@@ -56,4 +64,93 @@ def work_team_list(request: HttpRequest) -> HttpResponse:
         "page": Paginator(teams, 25).get_page(p.get("page")), "params": p, "current": current,
         "villages": villages.order_by("code"),
         "townships": Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True),
+        "perms_work_teams": can(request.user, Cap.WORK_TEAMS_MANAGE),
     })
+
+
+def _form_errors(form: Any) -> str:
+    return "；".join(f"{form.fields[k].label}：{e}" if k in form.fields else str(e)
+                    for k, errs in form.errors.items() for e in errs)
+
+
+def _villages(user: Any) -> Any:
+    return (Area.objects.visible_to(user).filter(level=Area.Level.VILLAGE, valid_to__isnull=True)
+            .select_related("parent").order_by("code"))
+
+
+@require_capability(Cap.WORK_TEAMS_MANAGE)
+def work_team_create_view(request: HttpRequest) -> HttpResponse:
+    form = WorkTeamForm(request.POST or None, villages=_villages(request.user),
+                        initial={"village": _int(request.GET.get("village"))})
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = work_team_create(form.cleaned_data["village"], actor=request.user,
+                                    dispatching_unit=form.cleaned_data["dispatching_unit"],
+                                    starts_on=form.cleaned_data["starts_on"])
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已派驻工作队，请登记第一书记和队员。"))
+            return redirect("registry:work-team-detail", pk=team.pk)
+    return render(request, "registry/work_team_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_capability(Cap.REGISTRY_VIEW)
+def work_team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    team = get_visible_or_404(WorkTeam.objects.select_related("village", "village__parent"), request.user, pk=pk)
+    return render(request, "registry/work_team_detail.html", {
+        "team": team, "members": team.members.order_by("ends_on", "role", "-starts_on", "pk"),
+        "member_form": WorkTeamMemberForm(), "end_form": EndForm(),
+        "can_manage": can(request.user, Cap.WORK_TEAMS_MANAGE),
+    })
+
+
+@require_POST
+def work_team_member_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    team = get_visible_or_404(WorkTeam.objects.all(), request.user, pk=pk)
+    ensure_can(request.user, Cap.WORK_TEAMS_MANAGE)
+    form = WorkTeamMemberForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            work_team_member_add(team, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已登记队员 %(name)s。") % {"name": form.cleaned_data["name"]})
+    return redirect("registry:work-team-detail", pk=team.pk)
+
+
+@require_POST
+def work_team_member_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_visible_or_404(WorkTeamMember.objects.all(), request.user, pk=pk)
+    ensure_can(request.user, Cap.WORK_TEAMS_MANAGE)
+    form = EndForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            work_team_member_end(member, actor=request.user, ends_on=form.cleaned_data["ends_on"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已登记 %(name)s 离任。") % {"name": member.name})
+    return redirect("registry:work-team-detail", pk=member.team_id)
+
+
+@require_POST
+def work_team_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    team = get_visible_or_404(WorkTeam.objects.all(), request.user, pk=pk)
+    ensure_can(request.user, Cap.WORK_TEAMS_MANAGE)
+    form = EndForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            work_team_end(team, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("工作队已撤回，在任队员同日离任。"))
+    return redirect("registry:work-team-detail", pk=team.pk)

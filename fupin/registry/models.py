@@ -259,6 +259,8 @@ class WorkTeam(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
                                    name="workteam_ends_after_start"),
+            models.UniqueConstraint(fields=["village"], condition=models.Q(ends_on__isnull=True),
+                                    name="workteam_one_current_per_village"),
         ]
 
     def __str__(self) -> str:

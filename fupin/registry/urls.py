@@ -16,4 +16,9 @@ urlpatterns = [
     path("import/<int:pk>/report/", views.import_report, name="import-report"),
     path("households/<int:pk>/helpers/", helper_views.helper_assign_view, name="helper-assign"),
     path("work-teams/", helper_views.work_team_list, name="work-team-list"),
+    path("work-teams/new/", helper_views.work_team_create_view, name="work-team-create"),
+    path("work-teams/<int:pk>/", helper_views.work_team_detail, name="work-team-detail"),
+    path("work-teams/<int:pk>/members/", helper_views.work_team_member_add_view, name="work-team-member-add"),
+    path("work-teams/<int:pk>/end/", helper_views.work_team_end_view, name="work-team-end"),
+    path("work-teams/members/<int:pk>/end/", helper_views.work_team_member_end_view, name="work-team-member-end"),
 ]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import DomainError
-from fupin.core.jobs import JobReporter, job_create, job_retry, job_sweep_stale, register_job
+from fupin.core.jobs import JobReporter, job_create, job_files_purge, job_retry, job_sweep_stale, register_job
 from fupin.core.models import JobRun
 from fupin.core.selectors import job_get
 
@@ -233,3 +236,41 @@ class TestProgressFromInsideATransaction:
             reporter.advance(3)
         JobRun.objects.filter(pk=job.pk).update(status=JobRun.Status.SUCCEEDED, total=7, done=7)
         assert job_get(personas.admin, job.pk).done == 7
+
+
+class TestFilesPurge:
+    def _finished(self, media, name: str, days_ago: int) -> tuple[JobRun, list[Path]]:
+        upload = media / "uploads" / name / "1-户.csv"
+        report = media / "imports" / f"{name}-problems.xlsx"
+        for path in (upload, report):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"personal data")
+        job = JobRun.objects.create(kind="registry.import", title=name, status=JobRun.Status.SUCCEEDED,
+                                    finished_at=timezone.now() - timedelta(days=days_ago),
+                                    params={"paths": [str(upload)]},
+                                    result={"report": str(report.relative_to(media)), "problems": 1})
+        return job, [upload, report]
+
+    def test_it_deletes_the_files_of_old_jobs_only_and_keeps_the_rows(self, db, settings, tmp_path):
+        media = tmp_path / "media"
+        settings.MEDIA_ROOT = media
+        settings.JOB_FILES_KEEP_DAYS = 14
+        outside = tmp_path / "elsewhere.csv"
+        outside.write_bytes(b"not ours")
+        old, old_files = self._finished(media, "old", 15)
+        JobRun.objects.filter(pk=old.pk).update(params={"paths": [str(old_files[0]), str(outside), "../etc"]})
+        _, recent_files = self._finished(media, "recent", 13)
+
+        assert job_files_purge() == 2
+        assert not any(p.exists() for p in old_files) and not (media / "uploads" / "old").exists()
+        assert all(p.exists() for p in recent_files) and outside.exists()
+        old.refresh_from_db()
+        assert old.result["problems"] == 1 and "files_purged" in old.result
+        assert job_files_purge() == 0  # done once
+
+    def test_the_sweep_command_reports_both_sweeps(self, db, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+        self._finished(tmp_path, "old", 30)
+        out = StringIO()
+        call_command("sweep_jobs", stdout=out)
+        assert "marked 0 stale jobs" in out.getvalue() and "deleted 2 job files older than 14 days" in out.getvalue()

@@ -14,10 +14,11 @@ from fupin.registry.helper_services import (
     helper_assign,
     helper_end,
     work_team_create,
+    work_team_end,
     work_team_member_add,
     work_team_member_end,
 )
-from fupin.registry.models import HelperAssignment, WorkTeamMember
+from fupin.registry.models import HelperAssignment, WorkTeam, WorkTeamMember
 
 
 def test_a_replacement_ends_the_current_helper_on_the_handover_day(households, personas):
@@ -91,3 +92,29 @@ def test_teams_are_listed_only_in_the_user_s_areas(areas, personas):
     assert [t.village for t in work_team_list(personas.cadre_a1)] == [areas.village_a1]
     assert [t.village for t in work_team_list(personas.township_a)] == [areas.village_a1, areas.village_a2]
     assert [t.village for t in work_team_list(personas.cadre_a1, village=areas.village_b1.pk)] == []
+
+
+def test_a_village_has_one_serving_team_until_it_is_recalled(areas):
+    team = work_team_create(areas.village_a1, dispatching_unit="区财政局", starts_on=date(2017, 3, 1), actor=None)
+    serving = work_team_member_add(team, name="张书记", role="first_secretary", starts_on=date(2017, 3, 1), actor=None)
+    work_team_member_add(team, name="刘队长", role="leader", starts_on=date(2018, 6, 1), actor=None)
+    with pytest.raises(DomainError) as excinfo:
+        work_team_create(areas.village_a1, dispatching_unit="区水利局", actor=None)
+    assert excinfo.value.code == "TEAM_IN_VILLAGE" and "区财政局" in excinfo.value.message
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WorkTeam.objects.create(village=areas.village_a1, dispatching_unit="区水利局", starts_on=date(2018, 1, 1))
+
+    with pytest.raises(BadInput):  # a member started after that day
+        work_team_end(team, ends_on=date(2018, 5, 1), actor=None)
+    assert WorkTeamMember.objects.filter(ends_on__isnull=False).count() == 0
+    work_team_end(team, ends_on=date(2019, 12, 31), note="轮换", actor=None)
+    assert set(WorkTeamMember.objects.values_list("ends_on", flat=True)) == {date(2019, 12, 31)}
+    entry = AuditEntry.objects.filter(object_type="registry.workteam", action="update").latest("seq")
+    assert entry.changes["note"] == "轮换" and serving.pk in entry.changes["members_left"]
+    with pytest.raises(DomainError):
+        work_team_end(team, actor=None)
+    with pytest.raises(DomainError) as excinfo:
+        work_team_member_add(team, name="赵队员", role="member", actor=None)
+    assert excinfo.value.code == "TEAM_ENDED"
+    successor = work_team_create(areas.village_a1, dispatching_unit="区水利局", starts_on=date(2020, 1, 1), actor=None)
+    assert successor.is_current and not WorkTeam.objects.get(pk=team.pk).is_current

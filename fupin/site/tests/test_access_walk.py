@@ -59,7 +59,8 @@ OBJECT, LIST, SUMMARY, CAPABILITY, PERSONAL, PUBLIC, ADMIN = (
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_PK = 987654321
 OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-A1", "notice": "公示-A1",
-               "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1"}
+               "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1",
+               "work_team": "书记-A1"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -98,6 +99,14 @@ PAGES: dict[str, Route] = {
     "registry/import/<int:pk>/report/": Route(OBJECT, target="import_job", note="问题报告（xlsx）"),
     "registry/households/<int:pk>/helpers/": Route(OBJECT, "POST", 302, target="household", data={"name": "帮扶人"}),
     "registry/work-teams/": Route(LIST, shows=("派驻单位-A1",)),
+    "registry/work-teams/new/": Route(CAPABILITY, allowed="township_a", note="派驻工作队（县、乡镇）"),
+    "registry/work-teams/<int:pk>/": Route(OBJECT, target="work_team"),
+    "registry/work-teams/<int:pk>/members/": Route(OBJECT, "POST", 302, target="work_team", actor="township_a",
+                                                   data={"name": "新队员", "role": "member"}),
+    "registry/work-teams/<int:pk>/end/": Route(OBJECT, "POST", 302, target="work_team", actor="township_a",
+                                               data={"note": "撤回"}),
+    "registry/work-teams/members/<int:pk>/end/": Route(OBJECT, "POST", 302, target="work_team_member",
+                                                       actor="township_a"),
     "notices/": Route(LIST, shows=("公示-A1",), note="今天张贴中的公示"),
     "notices/<int:pk>/": Route(OBJECT, target="notice"),
     "notices/<int:pk>/objections/": Route(OBJECT, "POST", 302, target="notice", data={"text": "新异议"}),
@@ -263,6 +272,8 @@ class World:
     attachments: dict[str, TransitionAttachment]
     import_jobs: dict[str, JobRun]
     export_jobs: dict[str, JobRun]
+    work_teams: dict[str, WorkTeam]
+    work_team_members: dict[str, WorkTeamMember]
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -277,7 +288,8 @@ class World:
             return self.tokens["a1"][0].pk, [self.tokens["a2"][0].pk, self.tokens["b1"][0].pk]
         tables: dict[str, dict[str, Any]] = {"notice": self.notices, "objection": self.objections,
                                              "attachment": self.attachments, "import_job": self.import_jobs,
-                                             "export_job": self.export_jobs}
+                                             "export_job": self.export_jobs, "work_team": self.work_teams,
+                                             "work_team_member": self.work_team_members}
         rows = tables.get(target)
         if rows:
             return rows["a1"].pk, [rows["a2"].pk, rows["b1"].pk]
@@ -310,24 +322,25 @@ def _file_job(media: Path, user: Any, kind: str, marker: str) -> JobRun:
 
 
 def _village_rows(households: dict[str, Household]) -> tuple[dict[str, Notice], dict[str, Objection],
-                                                               dict[str, TransitionAttachment]]:
+                                                               dict[str, TransitionAttachment], dict[str, WorkTeam],
+                                                               dict[str, WorkTeamMember]]:
     """In each village: a notice on display with an objection, a work team, a step with evidence."""
-    notices, objections, attachments = {}, {}, {}
+    notices, objections, attachments, teams, secretaries = {}, {}, {}, {}, {}
     for key, household in households.items():
         tag = key.upper()
         notices[key] = notice_publish(kind=Notice.Kind.EXIT, area=household.village, title=f"公示-{tag}", actor=None,
                                       starts_on=date.today(), days=7, subject_type="registry.household",
                                       subject_id=household.pk, subject_label=household.household_no)
         objections[key] = objection_raise(notices[key], text=f"异议-{tag}", actor=None)
-        team = work_team_create(household.village, dispatching_unit=f"派驻单位-{tag}", actor=None)
-        work_team_member_add(team, name=f"书记-{tag}", role="first_secretary", actor=None)
+        teams[key] = work_team_create(household.village, dispatching_unit=f"派驻单位-{tag}", actor=None)
+        secretaries[key] = work_team_member_add(teams[key], name=f"书记-{tag}", role="first_secretary", actor=None)
         step = HouseholdTransition.objects.create(household=household, action="county_approve",
                                                   from_state="township_reviewed", to_state="registered")
         attachment = TransitionAttachment(transition=step, original_name=f"证据-{tag}.pdf", size=20, sha256="0" * 64)
         attachment.file.save(f"证据-{tag}.pdf", ContentFile(f"%PDF EVIDENCE-{tag}".encode()), save=False)
         attachment.save()
         attachments[key] = attachment
-    return notices, objections, attachments
+    return notices, objections, attachments, teams, secretaries
 
 
 @pytest.fixture
@@ -345,13 +358,14 @@ def world(personas, households, settings, tmp_path) -> World:
     tokens = {k: api_token_create(user=u, name=f"令牌-{k.upper()}")
               for k, u in (("a1", p.cadre_a1), ("a2", p.cadre_a2), ("b1", p.cadre_b1))}
     foreign_ids = list(Member.objects.exclude(household=households["a1"]).values_list("id_number", flat=True))
-    notices, objections, attachments = _village_rows(households)
+    notices, objections, attachments, teams, secretaries = _village_rows(households)
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
                "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
                "导出-A2", "导出-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids,
                *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE") for tag in ("A2", "B1")]]
-    return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs)
+    return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
+                 teams, secretaries)
 
 
 def snapshot() -> dict[str, Any]:
