@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 LAST_SEEN_KEY = "fupin_last_seen"
 POLL_HEADER = "X-Fupin-Poll"
@@ -32,3 +32,25 @@ class IdleTimeoutMiddleware:
             elif POLL_HEADER not in request.headers:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+
+METHOD_NOT_ALLOWED = "此地址不支持该请求方法 / this address does not accept that method"
+
+
+class ApiMethodNotAllowedMiddleware:
+    """django-ninja answers a wrong method with a bare 405 before any exception handler runs; under /api/ the
+    answer gets the API's error envelope, keeping the ``Allow`` header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or not request.path.startswith("/api/") \
+                or response.get("Content-Type", "").startswith("application/json"):
+            return response
+        enveloped = JsonResponse({"message": METHOD_NOT_ALLOWED, "code": "METHOD_NOT_ALLOWED", "fields": {}},
+                                 status=405, json_dumps_params={"ensure_ascii": False})
+        if response.has_header("Allow"):
+            enveloped["Allow"] = response["Allow"]
+        return enveloped

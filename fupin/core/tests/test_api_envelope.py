@@ -52,6 +52,12 @@ class TestEnvelope:
         assert list(body["fields"]) == ["limit"]
         assert body["fields"]["limit"]
 
+    def test_it_answers_a_wrong_method_in_the_envelope_with_the_allowed_ones(self, cadre, households):
+        response = cadre.delete(f"/api/v1/registry/households/{households['a1'].pk}")
+        body = _envelope(response, 405, "METHOD_NOT_ALLOWED")
+        assert body["fields"] == {} and response["Allow"] == "GET"
+        assert cadre.get(f"/api/v1/registry/households/{households['a1'].pk}").status_code == 200
+
     def test_it_names_an_invalid_path_parameter(self, cadre):
         body = _envelope(cadre.get("/api/v1/registry/households/abc"), 422, "INVALID")
         assert "household_id" in body["fields"]
