@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +17,7 @@ from fupin.accounts.access import can, ensure_can, require_capability
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.core.errors import DomainError
+from fupin.core.forms import submit
 from fupin.notices import selectors, services
 from fupin.notices.forms import CloseForm, ObjectionForm, ResolveForm
 from fupin.notices.models import Notice
@@ -22,11 +25,6 @@ from fupin.notices.models import Notice
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
-
-
-def _form_errors(form: ObjectionForm | ResolveForm | CloseForm) -> str:
-    return "；".join(f"{form.fields[k].label}：{e}" if k in form.fields else str(e)
-                    for k, errors in form.errors.items() for e in errors)
 
 
 @require_capability(Cap.NOTICES_VIEW)
@@ -63,16 +61,12 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
     notice = selectors.notice_get(request.user, pk)
     ensure_can(request.user, Cap.NOTICES_OBJECT)
-    form = ObjectionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("notices:notice-detail", pk=notice.pk)
-    try:
-        services.objection_raise(notice, actor=request.user, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("异议已登记；处理前，该户的下一步流程暂停。"))
+
+    def raise_(data: dict[str, Any]) -> str:
+        services.objection_raise(notice, actor=request.user, **data)
+        return _("异议已登记；处理前，该户的下一步流程暂停。")
+
+    submit(request, ObjectionForm(request.POST), raise_)
     return redirect("notices:notice-detail", pk=notice.pk)
 
 
@@ -80,16 +74,12 @@ def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
 def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     objection = selectors.objection_get(request.user, pk)
     ensure_can(request.user, Cap.NOTICES_MANAGE)
-    form = ResolveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("notices:notice-detail", pk=objection.notice_id)
-    try:
-        services.objection_resolve(objection, actor=request.user, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("异议处理结果已记录。"))
+
+    def resolve(data: dict[str, Any]) -> str:
+        services.objection_resolve(objection, actor=request.user, **data)
+        return _("异议处理结果已记录。")
+
+    submit(request, ResolveForm(request.POST), resolve)
     return redirect("notices:notice-detail", pk=objection.notice_id)
 
 

@@ -17,6 +17,7 @@ from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.errors import DomainError
+from fupin.core.forms import submit
 from fupin.registry import helper_selectors
 from fupin.registry.helper_forms import EndForm, HelperForm, WorkTeamForm, WorkTeamMemberForm
 from fupin.registry.helper_services import (
@@ -37,18 +38,13 @@ def _int(value: str | None) -> int | None:
 def helper_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_visible_or_404(Household.objects.all(), request.user, pk=pk)
     ensure_can(request.user, Cap.REGISTRY_HELPERS)
-    back = reverse("registry:household-detail", args=[household.pk]) + "#helpers"
-    form = HelperForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "；".join(f"{form.fields[k].label}：{e}" for k, errs in form.errors.items() for e in errs))
-        return redirect(back)
-    try:
-        helper_assign(household, actor=request.user, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("帮扶责任人已更新。"))
-    return redirect(back)
+
+    def assign(data: dict[str, Any]) -> str:
+        helper_assign(household, actor=request.user, **data)
+        return _("帮扶责任人已更新。")
+
+    submit(request, HelperForm(request.POST), assign)
+    return redirect(reverse("registry:household-detail", args=[household.pk]) + "#helpers")
 
 
 @require_capability(Cap.REGISTRY_VIEW)
@@ -66,11 +62,6 @@ def work_team_list(request: HttpRequest) -> HttpResponse:
         "townships": Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True),
         "perms_work_teams": can(request.user, Cap.WORK_TEAMS_MANAGE),
     })
-
-
-def _form_errors(form: Any) -> str:
-    return "；".join(f"{form.fields[k].label}：{e}" if k in form.fields else str(e)
-                    for k, errs in form.errors.items() for e in errs)
 
 
 def _villages(user: Any) -> Any:
@@ -109,16 +100,12 @@ def work_team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def work_team_member_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_visible_or_404(WorkTeam.objects.all(), request.user, pk=pk)
     ensure_can(request.user, Cap.WORK_TEAMS_MANAGE)
-    form = WorkTeamMemberForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-    else:
-        try:
-            work_team_member_add(team, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已登记队员 %(name)s。") % {"name": form.cleaned_data["name"]})
+
+    def add(data: dict[str, Any]) -> str:
+        work_team_member_add(team, actor=request.user, **data)
+        return _("已登记队员 %(name)s。") % {"name": data["name"]}
+
+    submit(request, WorkTeamMemberForm(request.POST), add)
     return redirect("registry:work-team-detail", pk=team.pk)
 
 
@@ -126,16 +113,12 @@ def work_team_member_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 def work_team_member_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_visible_or_404(WorkTeamMember.objects.all(), request.user, pk=pk)
     ensure_can(request.user, Cap.WORK_TEAMS_MANAGE)
-    form = EndForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-    else:
-        try:
-            work_team_member_end(member, actor=request.user, ends_on=form.cleaned_data["ends_on"])
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已登记 %(name)s 离任。") % {"name": member.name})
+
+    def end(data: dict[str, Any]) -> str:
+        work_team_member_end(member, actor=request.user, ends_on=data["ends_on"])
+        return _("已登记 %(name)s 离任。") % {"name": member.name}
+
+    submit(request, EndForm(request.POST), end)
     return redirect("registry:work-team-detail", pk=member.team_id)
 
 
@@ -143,14 +126,10 @@ def work_team_member_end_view(request: HttpRequest, pk: int) -> HttpResponse:
 def work_team_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_visible_or_404(WorkTeam.objects.all(), request.user, pk=pk)
     ensure_can(request.user, Cap.WORK_TEAMS_MANAGE)
-    form = EndForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-    else:
-        try:
-            work_team_end(team, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("工作队已撤回，在任队员同日离任。"))
+
+    def end(data: dict[str, Any]) -> str:
+        work_team_end(team, actor=request.user, **data)
+        return _("工作队已撤回，在任队员同日离任。")
+
+    submit(request, EndForm(request.POST), end)
     return redirect("registry:work-team-detail", pk=team.pk)
