@@ -68,6 +68,13 @@ class User(AbstractUser):
         return AreaScope(paths=tuple(sorted({a.area.path for a in self.active_assignments})))
 
     @cached_property
+    def sees_county_wide(self) -> bool:
+        """Holds a role at the county (or above): also reads what belongs to no village or township, such as the
+        audit entries of policy changes, imports and sign-ins."""
+        return self.is_superuser or (self.is_active and any(
+            a.area.level in ("province", "city", "county") for a in self.active_assignments))
+
+    @cached_property
     def capabilities(self) -> frozenset[str]:
         if self.is_superuser:
             return CAPABILITIES[Role.DISTRICT_ADMIN]

@@ -63,6 +63,20 @@ def object_type_of(obj: models.Model) -> str:
     return obj._meta.label_lower
 
 
+def area_path_of(obj: models.Model) -> str:
+    """The path of the area ``obj`` lives in, following its model's ``area_scope`` lookup (the one its scoped
+    queryset filters on; "" for an area itself); "" when the model has none or a link is empty."""
+    lookup = getattr(type(obj), "area_scope", None)
+    if not isinstance(lookup, str):  # no area (a user's ``area_scope`` is what they see, not where they are)
+        return ""
+    target: Any = obj
+    for part in filter(None, lookup.split("__")):
+        target = getattr(target, part, None)
+        if target is None:
+            return ""
+    return str(getattr(target, "path", "") or "")
+
+
 @transaction.atomic
 def audit_record(
     *,
@@ -73,12 +87,15 @@ def audit_record(
     object_id: str = "",
     object_label: str = "",
     changes: Mapping[str, Any] | None = None,
+    area_path: str = "",
 ) -> AuditEntry:
-    """Append one entry. ``actor`` is a user, or None for the system (commands, jobs)."""
+    """Append one entry. ``actor`` is a user, or None for the system (commands, jobs). The entry's area is
+    ``area_path``, or else the area ``obj`` lives in (by its model's ``area_scope``)."""
     if obj is not None:
         object_type = object_type or object_type_of(obj)
         object_id = object_id or str(obj.pk)
         object_label = object_label or str(obj)[:200]
+        area_path = area_path or area_path_of(obj)
     _lock_head()
     tail = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
     tail_seq, tail_hash = tail if tail is not None else (0, GENESIS_HASH)
@@ -94,6 +111,7 @@ def audit_record(
         object_label=object_label,
         changes=_normalise(changes or {}),
         prev_hash=tail_hash,
+        area_path=area_path,
     )
     entry.entry_hash = entry_digest(entry)
     entry.save(force_insert=True)

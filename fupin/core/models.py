@@ -53,6 +53,9 @@ class AuditEntry(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
+    # Where the object lives (its area's path, as fupin.areas keeps it; blank: county-wide or no place), so an
+    # auditor of a township reads that township's entries. Scoping only: not part of the hashed content.
+    area_path = models.CharField(max_length=255, blank=True, default="", db_index=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 

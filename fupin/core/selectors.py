@@ -1,16 +1,19 @@
 """Reads of the audit log and the job table, with their access rules.
 
-Auditors and district administrators read the audit log (capability ``audit.view``); a user sees
-the jobs they started, and holders of ``audit.view`` see every job.
+Auditors and district administrators read the audit log (capability ``audit.view``), at the county all
+of it, below it the entries of objects in their areas; a user sees the jobs they started, and holders of
+``audit.view`` see every job.
 """
 
 from __future__ import annotations
 
+import operator
 from datetime import datetime
+from functools import reduce
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from fupin.core.jobs import job_live
@@ -29,6 +32,15 @@ def audit_entry_list(user: Any, *, actor: str = "", object_type: str = "", objec
     if not _can(user, AUDIT_VIEW):
         raise PermissionDenied(AUDIT_VIEW)
     qs = AuditEntry.objects.order_by("-seq")
+    scope = getattr(user, "area_scope", None)
+    paths = tuple(getattr(scope, "paths", ()))
+    if not getattr(scope, "everything", False):
+        # Below the county an auditor reads the entries of objects in their areas; county-wide entries (policy,
+        # imports, sign-ins: no area) are read at the county.
+        mine = [Q(area_path__startswith=p) for p in paths]
+        if getattr(user, "sees_county_wide", False):
+            mine.append(Q(area_path=""))
+        qs = qs.filter(reduce(operator.or_, mine)) if mine else qs.none()
     if actor:
         qs = qs.filter(actor_label=actor)
     if object_type:

@@ -11,8 +11,10 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from fupin.accounts.roles import Role
 from fupin.core.audit import GENESIS_HASH, Action, audit_record, audit_verify
 from fupin.core.models import AuditChainHead, AuditEntry
+from fupin.core.testing import make_user
 
 FULL_ID = re.compile(r"\b\d{17}[\dX]\b")
 
@@ -195,3 +197,26 @@ class TestAuditLogPage:
         assert self._seqs(client, since="2020-04-01", until="2020-06-30") == {june.seq}
         response = client.get("/system/audit/", {"since": "2020-03-01", "until": "2020-03-31"})
         assert "三月的记录" in response.content.decode() and "六月的记录" not in response.content.decode()
+
+    def test_a_township_auditor_reads_the_entries_of_their_township_only(self, client, personas, households):
+        areas = personas.areas
+        township_auditor = make_user("auditor_a", Role.AUDITOR, areas.town_a)
+        client.force_login(personas.cadre_a1)
+        in_a1 = client.get(f"/registry/households/{households['a1'].pk}/")  # a read, logged with its village
+        assert in_a1.status_code == 200
+        read = AuditEntry.objects.filter(action=Action.READ).latest("seq")
+        assert read.area_path == areas.village_a1.path
+        member = households["a2"].members.first()
+        in_a2 = audit_record(actor=None, action=Action.UPDATE, obj=member)  # through household__village
+        in_b1 = audit_record(actor=None, action=Action.UPDATE, obj=households["b1"])
+        county_wide = audit_record(actor=None, action=Action.UPDATE, object_type="assessment.policyversion")
+        assert in_a2.area_path == areas.village_a2.path and in_b1.area_path == areas.village_b1.path
+        assert county_wide.area_path == ""
+
+        client.force_login(township_auditor)
+        seen = self._seqs(client)
+        assert {read.seq, in_a2.seq} <= seen and not {in_b1.seq, county_wide.seq} & seen
+        assert seen == set(AuditEntry.objects.filter(area_path__startswith=areas.town_a.path).values_list("seq", flat=True))
+        client.force_login(personas.auditor)  # at the county: everything
+        assert {read.seq, in_a2.seq, in_b1.seq, county_wide.seq} <= self._seqs(client)
+        assert audit_verify().ok
