@@ -10,8 +10,8 @@ from fupin.accounts.api_auth import API_AUTH
 from fupin.areas.api import router as areas_router
 from fupin.assessment.api import router as assessment_router
 from fupin.core.api import router as core_router
-from fupin.crosscheck.api import router as crosscheck_router
 from fupin.core.api_errors import install_error_handlers
+from fupin.crosscheck.api import router as crosscheck_router
 from fupin.notices.api import router as notices_router
 from fupin.registry.api import router as registry_router
 from fupin.registry.helper_api import router as helpers_router

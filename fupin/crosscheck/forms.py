@@ -19,7 +19,8 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, datasets: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["dataset"].choices = [(d.value, f"{d.label}（{d.value}）") for d in Dataset if d.value in datasets]
+        choices = [(d.value, f"{d.label}（{d.value}）") for d in Dataset if d.value in datasets]
+        self.fields["dataset"].choices = choices  # type: ignore[attr-defined]
 
 
 class VerifyForm(forms.Form):

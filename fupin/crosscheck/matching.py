@@ -245,7 +245,7 @@ def _disaster(lst: pl.DataFrame, j: pl.DataFrame, mem: pl.DataFrame, registry: R
         "受灾日期 {}，损失 {} 元", pl.col("event_date"), _yuan(pl.col("amount_cents").fill_null(0))))]
 
 
-_RULES = {
+_RULES: dict[str, Any] = {
     Dataset.DEATHS: _deaths, Dataset.PUBLIC_EMPLOYEES: _public, Dataset.VEHICLES: _vehicles,
     Dataset.PROPERTIES: _properties, Dataset.BUSINESSES: _businesses, Dataset.MEDICAL_INSURANCE: _insurance,
     Dataset.STUDENTS: _students, Dataset.DIBAO: _dibao, Dataset.MEDICAL_EXPENSES: _medical,

@@ -118,6 +118,7 @@ def test_a_department_officer_loads_only_the_lists_of_the_department(personas, t
     assert refused.value.code == "DATASET_NOT_ALLOWED"
     students = write_list(tmp_path / "s.csv", "STUDENTS", [[GOOD, "张三", "实验小学", "三年级"]])
     result = list_load("STUDENTS", students, actor=education)
+    assert result.load_id is not None
     load = ListLoad.objects.get(pk=result.load_id)
     assert load.department == Department.objects.get(code="education") and load.uploaded_by == education
     police = make_user("police", Role.DEPARTMENT_OFFICER, personas.areas.county,

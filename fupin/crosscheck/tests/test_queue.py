@@ -3,7 +3,7 @@ audit, area scoping, the monitoring hand-over (signal_households) and the trends
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -59,7 +59,7 @@ def test_verify_then_close_with_a_disposition_each_step_audited(deaths, personas
 
 
 def test_refused_steps_change_nothing(deaths, personas):
-    a1, b1 = deaths
+    a1, _b1 = deaths
     cadre = personas.cadre_a1
     before = AuditEntry.objects.count()
     with pytest.raises(TransitionRefused):
@@ -119,8 +119,8 @@ def test_signal_households_are_the_households_of_open_signal_findings(personas, 
 
 
 def test_trends_per_township_and_month(deaths, personas):
-    a1, b1 = deaths
-    raised = timezone.make_aware(timezone.datetime(2026, 3, 10, 9, 0))
+    a1, _b1 = deaths
+    raised = timezone.make_aware(datetime(2026, 3, 10, 9, 0))
     Finding.objects.update(raised_at=raised)
     finding_verify(a1, actor=personas.officer, note="核实")
     finding_close(a1, actor=personas.officer, disposition="confirmed", note="说明")
