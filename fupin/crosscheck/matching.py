@@ -12,12 +12,15 @@ household has left the registry's active population (docs/adr/0009).
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
+from django.db import connection
+from django.db.models import QuerySet
 
 from fupin.assessment.rules import age_expr, school_age_expr
 from fupin.assessment.services import REGISTER_STATES, params_for_villages
@@ -63,6 +66,33 @@ def params_frame(year: int, village_ids: list[int], as_of: date | None) -> tuple
     }), record
 
 
+def query_frame(queryset: QuerySet[Any], fields: list[str], schema: dict[str, Any]) -> pl.DataFrame:
+    """``queryset.values_list(*fields)`` as typed columns named by ``schema``. On PostgreSQL the rows come
+    through ``COPY ... TO STDOUT`` as CSV read by polars (a million rows in about a second, against several
+    through Python tuples); on SQLite through one cursor."""
+    if connection.vendor != "postgresql":
+        return _frame(fetch_rows(queryset, fields), schema)
+    sql, params = queryset.values_list(*fields).query.sql_with_params()
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor, cursor.cursor.copy(  # type: ignore[attr-defined]
+            f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    names = list(schema)
+    if not buffer.getbuffer().nbytes:
+        return pl.DataFrame(schema=schema)
+    text = pl.read_csv(buffer.getvalue(), has_header=False, new_columns=names, infer_schema=False)
+    exprs = []
+    for column, dtype in schema.items():
+        if dtype == pl.Boolean:
+            exprs.append(pl.col(column).replace_strict({"t": True, "f": False}, default=None, return_dtype=pl.Boolean))
+        elif dtype == pl.Date:
+            exprs.append(pl.col(column).str.to_date("%Y-%m-%d"))
+        else:
+            exprs.append(pl.col(column).cast(dtype))
+    return text.select(exprs)
+
+
 def _frame(rows: list[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
     """Rows of a raw cursor as typed columns; dates may come as date objects or as ISO text (by engine)."""
     frame = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
@@ -83,9 +113,9 @@ def _to_date(frame: pl.DataFrame, column: str) -> pl.DataFrame:
 def load_registry(year: int, as_of: date | None = None) -> tuple[Registry, dict[str, Any]]:
     checked = Household.objects.exclude(status=Household.Status.REMOVED)
     hh_fields = ["id", "household_no", "village_id", "attribute", "status"]
-    hh = pl.DataFrame(fetch_rows(checked.order_by(), hh_fields), schema={
+    hh = query_frame(checked.order_by(), hh_fields, {
         "id": pl.Int64, "household_no": pl.String, "village_id": pl.Int64, "attribute": pl.String,
-        "status": pl.String}, orient="row")
+        "status": pl.String})
     pf, record = params_frame(year, hh.get_column("village_id").unique().to_list(), as_of)
     hh = hh.join(pf, on="village_id", how="left").with_columns(
         in_register=pl.col("status").is_in(REGISTER_STATES).fill_null(False))
@@ -93,7 +123,7 @@ def load_registry(year: int, as_of: date | None = None) -> tuple[Registry, dict[
                          .otherwise(pl.col("med_cand_cents")))
     m_fields = ["id_number", "name", "household_id", "birth_date", "relation", "home_schooling"]
     members = Member.objects.exclude(household__status=Household.Status.REMOVED).order_by()
-    mem = _frame(fetch_rows(members, m_fields), {
+    mem = query_frame(members, m_fields, {
         "id_number": pl.String, "reg_name": pl.String, "household_id": pl.Int64, "birth_date": pl.Date,
         "relation": pl.String, "home_schooling": pl.Boolean})
     mem = (mem.join(hh.select("id", "as_of", "asof_year", "asof_md", "age_min", "age_max", "vehicle_cents",
@@ -105,9 +135,9 @@ def load_registry(year: int, as_of: date | None = None) -> tuple[Registry, dict[
 
 
 def list_frame(load_id: int) -> pl.DataFrame:
-    rows = fetch_rows(ListRow.objects.filter(load_id=load_id).order_by(), LIST_FIELDS)
-    frame = _frame(rows, {"id_number": pl.String, "name": pl.String, "event_date": pl.Date, "amount_cents": pl.Int64,
-                          "year": pl.Int64, "text_a": pl.String, "text_b": pl.String})
+    frame = query_frame(ListRow.objects.filter(load_id=load_id).order_by(), LIST_FIELDS, {
+        "id_number": pl.String, "name": pl.String, "event_date": pl.Date, "amount_cents": pl.Int64,
+        "year": pl.Int64, "text_a": pl.String, "text_b": pl.String})
     return frame
 
 
