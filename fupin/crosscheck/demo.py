@@ -18,10 +18,11 @@ from django.utils import timezone
 
 from fupin.accounts.models import Department, User
 from fupin.core import idnumber
+from fupin.core.audit import Action, audit_record
 from fupin.crosscheck.datasets import SHEETS
 from fupin.crosscheck.loading import list_load
 from fupin.crosscheck.models import Finding, ListLoad
-from fupin.crosscheck.services import crosscheck_run, finding_close, finding_verify
+from fupin.crosscheck.services import crosscheck_run
 from fupin.registry.models import Member
 
 DEMO_FILE_PREFIX = "DEMO-"
@@ -104,19 +105,23 @@ def seed_demo_crosscheck(year: int, *, seed: int, actor: User | None) -> int:
 
 
 def _work_some(run_id: int, rng: random.Random, actor: User | None) -> None:
-    """A queue with history: findings raised over past months, some verified, some closed."""
-    if actor is None:
-        return
+    """A queue with history for the demo: some findings raised months ago, verified on site, some closed
+    (written directly, one update per finding, as the demo's synthetic past; one audit entry says so)."""
     now = timezone.now()
-    findings = list(Finding.objects.filter(run_id=run_id, household__isnull=False).order_by("pk"))
-    for i, finding in enumerate(rng.sample(findings, min(12, len(findings)))):
+    findings = list(Finding.objects.filter(run_id=run_id, household__isnull=False).order_by("pk")
+                    .values_list("pk", flat=True))
+    worked = rng.sample(findings, min(12, len(findings)))
+    for i, pk in enumerate(worked):
         raised = now - timedelta(days=rng.randint(20, 150))
-        Finding.objects.filter(pk=finding.pk).update(raised_at=raised)
-        finding_verify(finding, actor=actor, note="入户核实：情况与部门数据一致" if i % 3 else "入户核实：部门数据有误")
-        if i % 4 == 3:
-            continue  # verified, awaiting the disposition
-        finding_close(finding, actor=actor, disposition="confirmed" if i % 3 else "not_confirmed",
-                      note="已按规定整改" if i % 3 else "经核实不属实，已向部门反馈")
-        Finding.objects.filter(pk=finding.pk).update(
-            verified_at=raised + timedelta(days=rng.randint(1, 5)),
-            closed_at=min(now, raised + timedelta(days=rng.randint(6, 40))))
+        verified = raised + timedelta(days=rng.randint(1, 5))
+        fields: dict[str, Any] = {
+            "raised_at": raised, "status": Finding.Status.VERIFIED, "verified_at": verified, "verified_by": actor,
+            "verification_note": "入户核实：情况与部门数据一致" if i % 3 else "入户核实：部门数据有误"}
+        if i % 4 != 3:  # every fourth stays verified, awaiting its disposition
+            fields |= {"status": Finding.Status.CLOSED, "closed_by": actor,
+                       "closed_at": min(now, raised + timedelta(days=rng.randint(6, 40))),
+                       "disposition": Finding.Disposition.CONFIRMED if i % 3 else Finding.Disposition.NOT_CONFIRMED,
+                       "note": "已按规定整改" if i % 3 else "经核实不属实，已向部门反馈"}
+        Finding.objects.filter(pk=pk).update(**fields)
+    audit_record(actor=None, action=Action.UPDATE, object_type="crosscheck.finding", object_label="seed-demo",
+                 changes={"demo_queue_history": worked})
