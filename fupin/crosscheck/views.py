@@ -152,6 +152,9 @@ def finding_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_capability(Cap.CROSSCHECK_RUN)
 def run_start(request: HttpRequest) -> HttpResponse:
     year = _int(request.POST.get("year")) or work_year()
+    if not services.latest_loads():
+        messages.error(request, services.NO_LISTS)
+        return redirect("crosscheck:overview")
     job = job_create(kind=RUN_KIND, title=_("%(year)s 年部门数据比对") % {"year": year}, actor=_actor(request),
                      params={"year": year})
     return redirect("core:job-detail", pk=job.pk)

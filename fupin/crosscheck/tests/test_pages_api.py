@@ -121,3 +121,26 @@ def test_the_upload_page_loads_a_list_in_a_job_and_shows_the_problems(listed, tm
     refused = education.post("/crosscheck/upload/", {"dataset": "DEATHS", "upload": SimpleUploadedFile(
         "d.csv", bad.read_bytes(), content_type="text/csv")})
     assert refused.status_code == 400
+
+
+def test_trends_page_and_api_agree(listed):
+    personas, _people = listed
+    from fupin.crosscheck.services import crosscheck_run
+    crosscheck_run(YEAR)
+    for who, townships in ((personas.officer, {"孟庙镇", "商桥镇"}), (personas.cadre_a1, {"孟庙镇"})):
+        client = Client()
+        client.force_login(who)
+        api = client.get("/api/v1/crosscheck/trends").json()
+        page = client.get("/crosscheck/trends/").context["rows"]
+        assert api == page and {r["township"] for r in api} == townships
+        assert sum(r["raised"] for r in api) == Finding.objects.visible_to(who).count()
+
+
+def test_a_run_without_lists_is_refused_on_the_page_and_in_the_api(personas, policy):
+    officer = Client()
+    officer.force_login(personas.officer)
+    response = officer.post("/crosscheck/run/", {"year": YEAR}, follow=True)
+    assert "尚未导入任何部门名单" in response.content.decode()
+    api = officer.post("/api/v1/crosscheck/runs/start?year=2018")
+    assert api.status_code == 422 and api.json()["code"] == "NO_LISTS"
+    assert CrosscheckRun.objects.count() == 0
