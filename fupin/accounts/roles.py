@@ -51,17 +51,23 @@ class Cap:
     REGISTRY_HELPERS = "registry.helpers"
     # Dispatching resident work teams (驻村工作队) and their members, recalling them: the county and townships.
     WORK_TEAMS_MANAGE = "registry.work_teams"
+    # Department cross-checks (部门数据比对): run a county cross-check (and load any department list);
+    # work the findings queue of one's area (assign, verify on site, close with a disposition).
+    CROSSCHECK_RUN = "crosscheck.run"
+    CROSSCHECK_WORK = "crosscheck.work"
 
 
 _READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW}
-_WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID, Cap.NOTICES_OBJECT, Cap.REGISTRY_HELPERS}
+_WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID, Cap.NOTICES_OBJECT, Cap.REGISTRY_HELPERS,
+                 Cap.CROSSCHECK_WORK}
 _COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE, Cap.WORK_TEAMS_MANAGE}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
                                                       Cap.USERS_MANAGE, Cap.AREAS_MANAGE, Cap.ASSESSMENT_RUN,
-                                                      Cap.POLICY_MANAGE}),
-    Role.DISTRICT_OFFICER: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.ASSESSMENT_RUN}),
+                                                      Cap.POLICY_MANAGE, Cap.CROSSCHECK_RUN}),
+    Role.DISTRICT_OFFICER: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.ASSESSMENT_RUN,
+                                                        Cap.CROSSCHECK_RUN}),
     Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.REGISTRY_EXPORT, Cap.WORKFLOW_TOWNSHIP, Cap.NOTICES_MANAGE,
                                               Cap.WORK_TEAMS_MANAGE}),
     # The village's 两委 and the resident work team run the village steps (民主评议, 核实, 户认可).

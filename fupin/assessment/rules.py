@@ -74,6 +74,20 @@ def _names(expr: pl.Expr) -> pl.Expr:
     return expr.str.join("、")
 
 
+def age_expr() -> pl.Expr:
+    """Age in full years on the reference date, over columns ``birth_date``, ``asof_year`` and ``asof_md``
+    (month * 100 + day of the reference date; see :func:`params_frame`)."""
+    return (pl.col("asof_year") - pl.col("birth_date").dt.year()
+            - ((pl.col("birth_date").dt.month().cast(pl.Int32) * 100 + pl.col("birth_date").dt.day())
+               > pl.col("asof_md")).cast(pl.Int32))
+
+
+def school_age_expr() -> pl.Expr:
+    """Of compulsory-school age (``school_age_min``..``school_age_max`` inclusive) on the reference date,
+    over columns ``age``, ``age_min`` and ``age_max``. The department cross-check (NOT_ENROLLED) uses it too."""
+    return pl.col("age").is_between(pl.col("age_min"), pl.col("age_max"))
+
+
 def evaluate(facts: Facts, year: int, params_by_village: Mapping[int, Params]) -> pl.DataFrame:
     """One row per household with members on the reference date: outcomes, reasons and verdict."""
     pf = params_frame(params_by_village)
@@ -84,13 +98,9 @@ def evaluate(facts: Facts, year: int, params_by_village: Mapping[int, Params]) -
         facts.members.join(hh.select("id", "asof_year", "asof_md", "age_min", "age_max", "as_of"),
                            left_on="household_id", right_on="id", how="inner")
         .filter(pl.col("birth_date") <= pl.col("as_of"))
-        .with_columns(
-            age=(pl.col("asof_year") - pl.col("birth_date").dt.year()
-                 - ((pl.col("birth_date").dt.month().cast(pl.Int32) * 100 + pl.col("birth_date").dt.day())
-                    > pl.col("asof_md")).cast(pl.Int32)),
-        )
+        .with_columns(age=age_expr())
     )
-    school_age = pl.col("age").is_between(pl.col("age_min"), pl.col("age_max"))
+    school_age = school_age_expr()
     home = pl.col("home_schooling").fill_null(False)
     schooling = pl.col("schooling").fill_null("")
     mem = mem.with_columns(

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "fupin.notices",
     "fupin.registry",
     "fupin.assessment",
+    "fupin.crosscheck",
     "fupin.workflow",
     "fupin.dossier",
     "fupin.site",

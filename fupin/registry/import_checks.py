@@ -82,12 +82,13 @@ class Findings:
         return not self.frames
 
 
-def problems_from_frame(found: pl.DataFrame, order: list[str]) -> list[Problem]:
+def problems_from_frame(found: pl.DataFrame, order: list[str],
+                        sheets: tuple[Sheet, ...] = template.SHEETS) -> list[Problem]:
     """Problems sorted as a clerk reads them: sheet by sheet, row by row, column by column."""
     if found.is_empty():
         return []
     sheet_rank = {label: i for i, label in enumerate(order)}
-    header_rank = {c.header: i for s in template.SHEETS for i, c in enumerate(s.columns)}
+    header_rank = {c.header: i for s in sheets for i, c in enumerate(s.columns)}
     ordered = found.with_columns(
         pl.col("sheet").replace_strict(sheet_rank, default=len(order), return_dtype=pl.Int64).alias("_s"),
         pl.col("column").replace_strict(header_rank, default=99, return_dtype=pl.Int64).alias("_c"),
@@ -219,11 +220,39 @@ def check_column(df: pl.DataFrame, column: Column, label: str, found: Findings, 
         found.flag(df, pl.col("_idcode").is_not_null(), code=pl.col("_idcode"), zh=pl.col("_idzh"),
                    en=pl.col("_iden"), **flag)
         return df.drop("_idcode", "_idzh", "_iden")
+    if column.kind == "date":
+        return _check_date(df, column, found, flag, today)
+    if column.kind == "decimal":
+        ok = v.str.contains(_DECIMAL)
+        df = df.with_columns(pl.when(ok).then(v).alias(f"_{key}"))
+        found.flag(df, v.is_not_null() & ~ok, code="DECIMAL_INVALID", **flag)
+        return df
     if column.kind == "division":
         df = df.with_columns(v.alias(f"_{key}"))
         found.flag(df, v.is_not_null() & ~v.str.contains(r"^[0-9]{12}$"), code="DIVISION_SHAPE", **flag)
         return df
     raise ValueError(f"unknown column kind {column.kind}")
+
+
+_DECIMAL = r"^[0-9]{1,10}(?:\.[0-9]{1,2})?$"
+
+
+def date_expr(v: pl.Expr) -> pl.Expr:
+    """A date as clerks type it (2020-01-05, 2020/1/5, 2020.1.5, 2020年1月5日, 20200105) or as a
+    workbook date cell is read (2020-01-05 00:00:00), parsed; null when it is no real date."""
+    text = (v.str.replace(r"[ T]00:00(?::00(?:\.0+)?)?$", "").str.replace(r"日$", "")
+            .str.replace_all(r"[年月/.]", "-").str.replace(r"^([0-9]{4})([0-9]{2})([0-9]{2})$", "$1-$2-$3"))
+    return pl.when(text.str.contains(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")).then(
+        text.str.to_date("%Y-%m-%d", strict=False))
+
+
+def _check_date(df: pl.DataFrame, column: Column, found: Findings, flag: dict[str, Any], today: date) -> pl.DataFrame:
+    key, v = column.key, pl.col(column.key)
+    df = df.with_columns(date_expr(v).alias(f"_{key}"))
+    parsed = pl.col(f"_{key}")
+    found.flag(df, v.is_not_null() & parsed.is_null(), code="DATE_INVALID", **flag)
+    found.flag(df, parsed > today, code="DATE_FUTURE", **flag)
+    return df.with_columns(pl.when(parsed <= today).then(parsed).alias(f"_{key}"))
 
 
 def _code_mapping(column: Column) -> dict[str, str]:

@@ -63,22 +63,29 @@ class ReadResult:
     ignored_sheets: list[str] = field(default_factory=list)
 
 
-def read_inputs(paths: Sequence[Path], names: Sequence[str]) -> ReadResult:
-    """Read every file; file-level problems (unreadable, unrecognised, duplicated) are collected, not raised."""
+def read_inputs(paths: Sequence[Path], names: Sequence[str], sheets: Sequence[Sheet] = template.SHEETS, *,
+                fallback: Sheet | None = None) -> ReadResult:
+    """Read every file; file-level problems (unreadable, unrecognised, duplicated) are collected, not raised.
+
+    ``sheets`` are the sheet definitions a header row is recognised by (the registry template's by
+    default; a department list passes its own). With ``fallback`` (a one-sheet format such as a
+    department list), a file whose header row matches no definition is read as ``fallback`` anyway:
+    a CSV file by its first row, a workbook by its first non-empty sheet, and each missing required
+    column is reported (COLUMN_MISSING) rather than the file being "unrecognised"."""
     result = ReadResult()
     for path, name in zip(paths, names, strict=True):
         suffix = Path(name).suffix.lower() or path.suffix.lower()
         if suffix in WORKBOOK_SUFFIXES:
-            _read_workbook(path, name, result)
+            _read_workbook(path, name, result, sheets, fallback)
         elif suffix in CSV_SUFFIXES:
-            _read_csv(path, name, result)
+            _read_csv(path, name, result, sheets, fallback)
         else:
             result.problems.append(make_problem(name, None, "", "", "FILE_TYPE"))
-    _check_duplicates(result)
+    _check_duplicates(result, empty_code="FILE_EMPTY" if fallback is not None else "NO_SHEETS")
     return result
 
 
-def _check_duplicates(result: ReadResult) -> None:
+def _check_duplicates(result: ReadResult, empty_code: str = "NO_SHEETS") -> None:
     seen: dict[str, SheetData] = {}
     kept: list[SheetData] = []
     for data in result.sheets:
@@ -90,30 +97,43 @@ def _check_duplicates(result: ReadResult) -> None:
         kept.append(data)
     result.sheets = kept
     if not kept and not result.problems:
-        result.problems.append(make_problem("", None, "", "", "NO_SHEETS"))
+        result.problems.append(make_problem("", None, "", "", empty_code))
 
 
 # --- workbooks ---------------------------------------------------------------------------------
 
-def _read_workbook(path: Path, name: str, result: ReadResult) -> None:
+def _read_workbook(path: Path, name: str, result: ReadResult, sheets: Sequence[Sheet] = template.SHEETS,
+                   fallback: Sheet | None = None) -> None:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet_names = list(workbook.sheet_names)
+        before = len(result.sheets)
         for sheet_name in sheet_names:
-            _read_worksheet(iter(workbook.get_sheet_by_name(sheet_name).iter_rows()), sheet_name, name, result)
+            _read_worksheet(iter(workbook.get_sheet_by_name(sheet_name).iter_rows()), sheet_name, name, result,
+                            sheets)
+        if fallback is not None and len(result.sheets) == before:
+            # Nothing recognised: the first sheet with content is the list, its missing columns reported.
+            for sheet_name in sheet_names:
+                if sheet_name in result.ignored_sheets:
+                    result.ignored_sheets.remove(sheet_name)
+                if _read_worksheet(iter(workbook.get_sheet_by_name(sheet_name).iter_rows()), sheet_name, name,
+                                   result, (fallback,), force=fallback):
+                    break
     except Exception as exc:  # calamine raises its own error types for every kind of broken file
         result.problems.append(make_problem(name, None, "", "", "FILE_UNREADABLE", detail=_short(exc)))
 
 
-def _read_worksheet(rows: Iterator[list[Any]], sheet_name: str, name: str, result: ReadResult) -> None:
+def _read_worksheet(rows: Iterator[list[Any]], sheet_name: str, name: str, result: ReadResult,
+                    sheets: Sequence[Sheet] = template.SHEETS, *, force: Sheet | None = None) -> bool:
     """Rows come one at a time (row i is Excel row i + 1) and become text columns a batch at a time, so a
-    million-row sheet never exists as a million Python lists."""
-    by_name = next((s for s in template.SHEETS if s.name == sheet_name.strip()), None)
+    million-row sheet never exists as a million Python lists. ``force``: read the sheet as that definition
+    whatever its header row (its first filled row is the header). Returns whether the sheet was read."""
+    by_name = force or next((s for s in sheets if s.name == sheet_name.strip()), None)
     head = list(islice(rows, HEADER_SEARCH_ROWS))
-    found = _find_header(head, by_name)
+    found = _find_header(head, by_name, sheets)
     if found is None:
         result.ignored_sheets.append(sheet_name)
-        return
+        return False
     index, sheet = found
     headers = [_header_text(v) for v in head[index]]
     id_columns = _column_kinds(sheet, headers)
@@ -129,9 +149,11 @@ def _read_worksheet(rows: Iterator[list[Any]], sheet_name: str, name: str, resul
     batches.append(_frame_from_rows(batch, len(headers), id_columns, first_row=first_row))
     frame = pl.concat(batches).rechunk()
     _add_sheet(result, SheetData(sheet, sheet_name, name, headers, index + 1, frame))
+    return True
 
 
-def _find_header(rows: Sequence[Sequence[Any]], by_name: Sheet | None) -> tuple[int, Sheet] | None:
+def _find_header(rows: Sequence[Sequence[Any]], by_name: Sheet | None,
+                 sheets: Sequence[Sheet] = template.SHEETS) -> tuple[int, Sheet] | None:
     """The first row that is a template header row: the named sheet's required headers, or any sheet's."""
     first_filled: int | None = None
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -143,7 +165,7 @@ def _find_header(rows: Sequence[Sequence[Any]], by_name: Sheet | None) -> tuple[
             if required <= set(headers):
                 return index, by_name
         else:
-            sheet = template.sheet_for_headers(headers)
+            sheet = template.sheet_for_headers(headers, sheets)
             if sheet is not None:
                 return index, sheet
     if by_name is not None and first_filled is not None:
@@ -225,7 +247,8 @@ def csv_source(path: Path) -> Path | bytes:
     return path.read_bytes().decode("gb18030", errors="replace").encode("utf-8")
 
 
-def _read_csv(path: Path, name: str, result: ReadResult) -> None:
+def _read_csv(path: Path, name: str, result: ReadResult, sheets: Sequence[Sheet] = template.SHEETS,
+              fallback: Sheet | None = None) -> None:
     try:
         source = csv_source(path)
         empty = path.stat().st_size == 0 if isinstance(source, Path) else not source.strip()
@@ -244,9 +267,9 @@ def _read_csv(path: Path, name: str, result: ReadResult) -> None:
         return
     header_cells = raw.row(0)[1:]
     headers = [str(h).strip() if h is not None else "" for h in header_cells]
-    sheet = template.sheet_for_headers(headers)
+    sheet = template.sheet_for_headers(headers, sheets)
     if sheet is None:
-        by_stem = next((s for s in template.SHEETS if Path(name).stem in (s.name, s.key)), None)
+        by_stem = next((s for s in sheets if Path(name).stem in (s.name, s.key)), fallback)
         if by_stem is None:
             result.problems.append(make_problem(name, 1, "", "", "SHEET_UNRECOGNISED"))
             return

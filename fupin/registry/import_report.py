@@ -11,15 +11,22 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import polars as pl
 import xlsxwriter
 
+from fupin.registry import template
+from fupin.registry.import_problems import Problem
 from fupin.registry.import_read import ROW, SheetData, read_inputs
+from fupin.registry.template import Sheet
 
-if TYPE_CHECKING:
-    from fupin.registry.importing import ImportResult
+
+class ImportResult(Protocol):
+    """What the report needs of an import's outcome (the registry import's, or a department list load's)."""
+
+    problems: list[Problem]
+    skipped_rows: dict[str, list[int]]
 
 PROBLEMS_SHEET = "问题清单"
 SKIPPED_SHEET = "未导入的行"
@@ -44,7 +51,8 @@ def _title(label: str, used: set[str]) -> str:
 
 
 def write_problems_workbook(result: ImportResult, paths: Sequence[Path], out: Path,
-                            names: Sequence[str] | None = None) -> None:
+                            names: Sequence[str] | None = None, sheets: Sequence[Sheet] = template.SHEETS,
+                            fallback: Sheet | None = None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     shown = list(names) if names is not None else [p.name for p in paths]
     workbook = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_numbers": False,
@@ -56,14 +64,14 @@ def write_problems_workbook(result: ImportResult, paths: Sequence[Path], out: Pa
             "text": workbook.add_format({"num_format": "@"}),
         }
         used = {PROBLEMS_SHEET, SKIPPED_SHEET}
-        sheets = read_inputs(list(paths), shown).sheets
-        partial = [d for d in sheets if d.height > FULL_COPY_MAX_ROWS]
+        read = read_inputs(list(paths), shown, sheets, fallback=fallback).sheets
+        partial = [d for d in read if d.height > FULL_COPY_MAX_ROWS]
         _problem_list(workbook, result, formats, partial)
         if any(result.skipped_rows.values()):
             _skipped_list(workbook, result, formats)
         marks = _marks(result)
         comments = 0
-        for data in sheets:
+        for data in read:
             comments = _copy_sheet(workbook, data, marks.get(data.label, {}), formats, _title(data.label, used),
                                    comments, only_marked=data in partial)
     finally:

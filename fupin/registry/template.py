@@ -11,11 +11,14 @@ says how a cell is read and written:
 - ``year``, ``int``: whole numbers within ``min_value``..``max_value``;
 - ``money``: yuan, at least 0, at most two decimals;
 - ``id_number``: a resident ID number (GB 11643), kept as text;
-- ``division``: a 12-digit village-level division code.
+- ``division``: a 12-digit village-level division code;
+- ``date``: a calendar date, not in the future (department lists);
+- ``decimal``: a number of at least 0 with at most two decimals (department lists: an area).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -128,12 +131,12 @@ INCOMES = Sheet("收支情况", "incomes", (
 SHEETS = (HOUSEHOLDS, MEMBERS, INCOMES)
 
 
-def sheet_for_headers(headers: list[str]) -> Sheet | None:
-    """Recognise a CSV file (or an oddly named sheet) by its header row: the sheet whose required
-    headers are all present, preferring the one that matches the most headers."""
+def sheet_for_headers(headers: list[str], sheets: Sequence[Sheet] = SHEETS) -> Sheet | None:
+    """Recognise a CSV file (or an oddly named sheet) by its header row: the sheet of ``sheets`` whose
+    required headers are all present, preferring the one that matches the most headers."""
     present = {h.strip() for h in headers if h}
     best: tuple[int, Sheet] | None = None
-    for sheet in SHEETS:
+    for sheet in sheets:
         required = {c.header for c in sheet.columns if c.required}
         if not required <= present:
             continue

@@ -16,7 +16,7 @@ MODULES: list[tuple[Any, str | None, str | None]] = [
     (_("驻村工作队"), "registry:work-team-list", "registry.view"),
     (_("退出评估"), "assessment:overview", "registry.view"),
     (_("防返贫监测"), None, None),
-    (_("数据比对"), None, None),
+    (_("数据比对"), "crosscheck:overview", "registry.view"),
     (_("帮扶措施"), None, None),
     (_("项目资金"), None, None),
     (_("规划任务"), None, None),

@@ -38,6 +38,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -48,6 +49,7 @@ from fupin.assessment.models import HouseholdAssessment, PolicyVersion
 from fupin.assessment.services import assess_county, policy_seed_defaults, work_year
 from fupin.config.api import api
 from fupin.core.models import AuditEntry, JobRun
+from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import notice_publish, objection_raise
 from fupin.registry.helper_services import work_team_create, work_team_member_add
@@ -59,8 +61,8 @@ OBJECT, LIST, SUMMARY, CAPABILITY, PERSONAL, PUBLIC, ADMIN = (
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_PK = 987654321
 OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-A1", "notice": "公示-A1",
-               "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1",
-               "work_team": "书记-A1"}
+               "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1", "finding": "疑点-A1",
+               "load_job": "名单-A1", "work_team": "书记-A1"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -123,6 +125,19 @@ PAGES: dict[str, Route] = {
     "system/jobs/<int:pk>/": Route(OBJECT, target="job"),
     "system/jobs/<int:pk>/retry/": Route(OBJECT, "POST", 302, target="job"),
     "i18n/setlang/": Route(PUBLIC, "POST", 302),
+    # Department cross-checks (fupin.crosscheck): findings are scoped by their village.
+    "crosscheck/": Route(LIST, note="本辖区待办疑点数与名单导入情况"),
+    "crosscheck/findings/": Route(LIST, shows=("疑点-A1",)),
+    "crosscheck/findings/<int:pk>/": Route(OBJECT, target="finding"),
+    "crosscheck/findings/<int:pk>/assign/": Route(OBJECT, "POST", 302, target="finding", data={"assignee": ""}),
+    "crosscheck/findings/<int:pk>/verify/": Route(OBJECT, "POST", 302, target="finding", data={"note": "入户核实"}),
+    "crosscheck/findings/<int:pk>/close/": Route(OBJECT, "POST", 302, target="verified_finding",
+                                                 data={"disposition": "confirmed", "note": "已整改"}),
+    "crosscheck/run/": Route(CAPABILITY, "POST", 302, allowed="officer"),
+    "crosscheck/upload/": Route(CAPABILITY, allowed="department", note="部门工作人员导入本部门名单"),
+    "crosscheck/upload/<int:pk>/": Route(OBJECT, target="load_job", note="发起人或区级比对人员"),
+    "crosscheck/upload/<int:pk>/report/": Route(OBJECT, target="load_job", note="名单问题报告（xlsx）"),
+    "crosscheck/trends/": Route(LIST, shows=("孟庙镇",), note="本辖区各乡镇各月疑点办理"),
     "assessment/": Route(LIST, shows=("甲村民委员会",), note="本辖区分村评估结果"),
     "assessment/results/": Route(LIST, shows=("H-A1-0001",)),
     "assessment/measures/": Route(LIST, shows=("孟庙镇",), note="本辖区的贫困测度"),
@@ -172,6 +187,18 @@ API: dict[str, Route] = {
     "api/v1/notices/objections/<objection_id>/resolve": Route(
         OBJECT, "POST", 200, target="objection", actor="township_a", json=True,
         data={"outcome": "dismissed", "resolution": "经核实不属实"}),
+    "api/v1/crosscheck/findings": Route(LIST, shows=("疑点-A1",)),
+    "api/v1/crosscheck/findings/<finding_id>": Route(OBJECT, target="finding"),
+    "api/v1/crosscheck/findings/<finding_id>/assign": Route(OBJECT, "POST", target="finding", data={"assignee": ""},
+                                                            json=True),
+    "api/v1/crosscheck/findings/<finding_id>/verify": Route(OBJECT, "POST", target="finding", data={"note": "入户核实"},
+                                                            json=True),
+    "api/v1/crosscheck/findings/<finding_id>/close": Route(OBJECT, "POST", target="verified_finding", json=True,
+                                                           data={"disposition": "not_confirmed", "note": "不属实"}),
+    "api/v1/crosscheck/runs": Route(CAPABILITY, allowed="officer", note="全区比对批次"),
+    "api/v1/crosscheck/runs/start": Route(CAPABILITY, "POST", 202, allowed="officer"),
+    "api/v1/crosscheck/loads": Route(CAPABILITY, allowed="department", note="部门名单导入记录"),
+    "api/v1/crosscheck/trends": Route(LIST, shows=("孟庙镇",)),
     "api/v1/workflow/households/<household_id>": Route(OBJECT, target="household"),
     "api/v1/workflow/households/<household_id>/transitions": Route(
         OBJECT, "POST", 201, target="household", actor="officer", data={"action": "remove", "reason": "NATURAL"}),
@@ -202,6 +229,15 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/notices/{notice_id}"): "api/v1/notices/<notice_id>",
     ("POST", "/api/v1/notices/{notice_id}/objections"): "api/v1/notices/<notice_id>/objections",
     ("POST", "/api/v1/notices/objections/{objection_id}/resolve"): "api/v1/notices/objections/<objection_id>/resolve",
+    ("GET", "/api/v1/crosscheck/findings"): "api/v1/crosscheck/findings",
+    ("GET", "/api/v1/crosscheck/findings/{finding_id}"): "api/v1/crosscheck/findings/<finding_id>",
+    ("POST", "/api/v1/crosscheck/findings/{finding_id}/assign"): "api/v1/crosscheck/findings/<finding_id>/assign",
+    ("POST", "/api/v1/crosscheck/findings/{finding_id}/verify"): "api/v1/crosscheck/findings/<finding_id>/verify",
+    ("POST", "/api/v1/crosscheck/findings/{finding_id}/close"): "api/v1/crosscheck/findings/<finding_id>/close",
+    ("GET", "/api/v1/crosscheck/runs"): "api/v1/crosscheck/runs",
+    ("POST", "/api/v1/crosscheck/runs/start"): "api/v1/crosscheck/runs/start",
+    ("GET", "/api/v1/crosscheck/loads"): "api/v1/crosscheck/loads",
+    ("GET", "/api/v1/crosscheck/trends"): "api/v1/crosscheck/trends",
     ("GET", "/api/v1/workflow/households/{household_id}"): "api/v1/workflow/households/<household_id>",
     ("POST", "/api/v1/workflow/households/{household_id}/transitions"):
         "api/v1/workflow/households/<household_id>/transitions",
@@ -274,6 +310,9 @@ class World:
     export_jobs: dict[str, JobRun]
     work_teams: dict[str, WorkTeam]
     work_team_members: dict[str, WorkTeamMember]
+    findings: dict[str, Finding]
+    verified_findings: dict[str, Finding]
+    load_jobs: dict[str, JobRun]
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -289,7 +328,8 @@ class World:
         tables: dict[str, dict[str, Any]] = {"notice": self.notices, "objection": self.objections,
                                              "attachment": self.attachments, "import_job": self.import_jobs,
                                              "export_job": self.export_jobs, "work_team": self.work_teams,
-                                             "work_team_member": self.work_team_members}
+                                             "work_team_member": self.work_team_members, "finding": self.findings,
+                                             "verified_finding": self.verified_findings, "load_job": self.load_jobs}
         rows = tables.get(target)
         if rows:
             return rows["a1"].pk, [rows["a2"].pk, rows["b1"].pk]
@@ -311,7 +351,11 @@ def _file_job(media: Path, user: Any, kind: str, marker: str) -> JobRun:
     book.active.append([marker])
     book.save(folder / "file.xlsx")
     relative = f"{kind}/{marker}/file.xlsx"
-    if kind == "registry.import":
+    if kind == "crosscheck.load":
+        params = {"dataset": "DEATHS", "path": "", "name": f"{marker}.csv", "valid_only": False}
+        result = {"dataset": "DEATHS", "rows": 0, "written": False, "problems": 1, "problem_list": [],
+                  "report": relative}
+    elif kind == "registry.import":
         params = {"paths": [], "names": [f"{marker}.xlsx"], "dry_run": False, "valid_only": False,
                   "scope": {"everything": False, "paths": [a.area.path for a in user.active_assignments]}}
         result = {"counts": {}, "problems": 1, "problem_list": [], "report": relative, "written": False}
@@ -319,6 +363,25 @@ def _file_job(media: Path, user: Any, kind: str, marker: str) -> JobRun:
         params, result = {"filters": {}}, {"file": relative, "households": 1, "members": 2, "incomes": 1}
     return JobRun.objects.create(kind=kind, title=marker, created_by=user, status=JobRun.Status.SUCCEEDED,
                                  params=params, result=result)
+
+
+def _findings(households: dict[str, Household]) -> tuple[dict[str, Finding], dict[str, Finding]]:
+    """In each village: an open cross-check finding and a verified one (a department list is loaded)."""
+    ListLoad.objects.create(dataset="DEATHS", file_name="deaths.csv")
+    run = CrosscheckRun.objects.create(year=work_year(), as_of=date(work_year(), 12, 31))
+    found: dict[str, Finding] = {}
+    verified: dict[str, Finding] = {}
+    for key, household in households.items():
+        tag = key.upper()
+        member = household.members.order_by("pk").first()
+        assert member is not None
+        for table, status, code in ((found, "open", "DECEASED_ACTIVE"), (verified, "verified", "PUBLIC_EMPLOYEE")):
+            table[key] = Finding.objects.create(
+                year=run.year, dataset="DEATHS", code=code, kind="correction", id_number=member.id_number,
+                household=household, area=household.village, detail=f"疑点-{tag}", run=run, last_run=run,
+                open_key=f"{code}-{tag}", status=status, verified_at=timezone.now() if status == "verified" else None,
+                verification_note=f"核实-{tag}" if status == "verified" else "")
+    return found, verified
 
 
 def _village_rows(households: dict[str, Household]) -> tuple[dict[str, Notice], dict[str, Objection],
@@ -359,13 +422,15 @@ def world(personas, households, settings, tmp_path) -> World:
               for k, u in (("a1", p.cadre_a1), ("a2", p.cadre_a2), ("b1", p.cadre_b1))}
     foreign_ids = list(Member.objects.exclude(household=households["a1"]).values_list("id_number", flat=True))
     notices, objections, attachments, teams, secretaries = _village_rows(households)
+    found, verified = _findings(households)
+    load_jobs = {k: _file_job(tmp_path, u, "crosscheck.load", f"名单-{k.upper()}") for k, u in people.items()}
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
                "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
-               "导出-A2", "导出-B1",
+               "导出-A2", "导出-B1", "疑点-A2", "疑点-B1", "核实-A2", "核实-B1", "名单-A2", "名单-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids,
                *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE") for tag in ("A2", "B1")]]
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
-                 teams, secretaries)
+                 teams, secretaries, found, verified, load_jobs)
 
 
 def snapshot() -> dict[str, Any]:
@@ -387,6 +452,8 @@ def snapshot() -> dict[str, Any]:
         "audit": AuditEntry.objects.count(),
         "assessments": list(HouseholdAssessment.objects.order_by("pk").values("pk", "household", "verdict")),
         "policy": list(PolicyVersion.objects.order_by("pk").values()),
+        "findings": list(Finding.objects.order_by("pk").values()),
+        "crosscheck_runs": list(CrosscheckRun.objects.order_by("pk").values("pk")),
     }
 
 

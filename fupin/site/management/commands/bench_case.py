@@ -16,18 +16,24 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 
 from fupin.assessment.services import assess_county, household_assess, policy_seed_defaults
 from fupin.core.audit import Action, audit_record, audit_verify
 from fupin.core.models import AuditEntry
+from fupin.crosscheck.loading import list_load
+from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
+from fupin.crosscheck.services import crosscheck_run
 from fupin.registry.generate import INCOME_YEAR
+from fupin.registry.import_checks import check_character_expr
 from fupin.registry.importing import registry_import
-from fupin.registry.models import Household
+from fupin.registry.models import Household, Member
 from fupin.site.bench_registry import registry_bulk_generate, registry_search_timings
 from fupin.site.demo import seed_demo
 
@@ -36,6 +42,8 @@ AUDIT_APPENDS = 5_000
 SEARCH_MEMBERS = 1_000_000
 IMPORT_HOUSEHOLDS = 300_000
 SINGLE_ASSESSMENTS = 50
+CROSSCHECK_ROWS = 1_000_000
+CROSSCHECK_DATASET = "MEDICAL_INSURANCE"
 
 
 def _seed_demo(_: Any) -> int:
@@ -132,6 +140,67 @@ def _assess_one(_: Any) -> dict[str, Any]:
     return {"rows": len(times), "seconds": round(sum(times), 3), "median_ms": round(median * 1000, 1)}
 
 
+def _crosscheck_list() -> Path:
+    """A 1,000,000-row 医保参保 list of INCOME_YEAR as the department hands it over (CSV): 95 % of the
+    registry's members (one in a hundred of them under a differently written name) and, to fill the
+    million, insured people outside the registry."""
+    from fupin.core.bulk import fetch_rows
+
+    members = pl.DataFrame(fetch_rows(Member.objects.order_by(), ["id_number", "name"]), schema=["id_number", "name"],
+                           orient="row")
+    listed = members.sample(fraction=0.95, seed=7, shuffle=True).with_columns(
+        pl.when(pl.int_range(pl.len()) % 100 == 0).then(pl.col("name") + "某").otherwise(pl.col("name")).alias("name"))
+    n = max(CROSSCHECK_ROWS - listed.height, 0)
+    idx = pl.int_range(n, dtype=pl.Int64)
+    birth = (pl.lit(date(1940, 1, 1)) + pl.duration(days=idx % 25_000)).dt.strftime("%Y%m%d")
+    first17 = pl.lit("411103") + birth + (idx // 25_000 % 1000).cast(pl.String).str.zfill(3)
+    outsiders = pl.select(first17.alias("f")).select(
+        (pl.col("f") + check_character_expr(pl.col("f"))).alias("id_number"), pl.lit("参保人").alias("name"))
+    frame = pl.concat([listed, outsiders]).with_columns(pl.lit(INCOME_YEAR).alias("year"))
+    out = Path(tempfile.mkdtemp(prefix="fupin-bench-crosscheck-")) / "medical-insurance.csv"
+    frame.rename({"id_number": "身份证号", "name": "姓名", "year": "参保年度"}).write_csv(out)
+    return out
+
+
+def _load_list(path: Path) -> int:
+    try:
+        result = list_load(CROSSCHECK_DATASET, path, actor=None)
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+    if not result.written:
+        raise CommandError(f"load refused: {len(result.problems)} problems")
+    return result.rows
+
+
+def _prepare_crosscheck_load() -> Path:
+    """The import case's registry, and the department list generated (not timed)."""
+    _prepare_assess()
+    return _crosscheck_list()
+
+
+def _prepare_crosscheck() -> None:
+    """The 1,000,000-row list loaded (by the crosscheck-load case, or here, not timed) as the only list; no
+    findings yet, so the run measured raises every finding it finds."""
+    _prepare_assess()
+    load = ListLoad.objects.filter(dataset=CROSSCHECK_DATASET, row_count__gte=CROSSCHECK_ROWS).order_by("-pk").first()
+    if load is None:
+        _load_list(_crosscheck_list())
+        load = ListLoad.objects.filter(dataset=CROSSCHECK_DATASET).order_by("-pk").first()
+    assert load is not None
+    with transaction.atomic():
+        Finding.objects.all().delete()
+        CrosscheckRun.objects.all().delete()
+        ListLoad.objects.exclude(pk=load.pk).delete()
+
+
+def _crosscheck(_: Any) -> dict[str, Any]:
+    """The registry (1,000,000 members) matched against the 1,000,000-row list; findings stored."""
+    started = time.perf_counter()
+    run = crosscheck_run(INCOME_YEAR)
+    seconds = time.perf_counter() - started
+    return {"rows": CROSSCHECK_ROWS, "seconds": round(seconds, 3), "found": run.found, "counts": run.counts}
+
+
 @dataclass(frozen=True)
 class Case:
     run: Callable[[Any], int | dict[str, Any]]
@@ -146,6 +215,8 @@ CASES: dict[str, Case] = {
     "import-registry": Case(_import_registry, _prepare_import),
     "assess": Case(_assess, _prepare_assess),
     "assess-one": Case(_assess_one, _prepare_assess),
+    "crosscheck-load": Case(_load_list, _prepare_crosscheck_load),
+    "crosscheck": Case(_crosscheck, _prepare_crosscheck),
 }
 
 
