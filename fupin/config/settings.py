@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "fupin.assessment",
     "fupin.workflow",
     "fupin.dossier",
+    "fupin.plan",
     "fupin.site",
 ]
 
