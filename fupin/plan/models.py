@@ -62,7 +62,7 @@ class Unit(models.Model):
         return self.name
 
     @property
-    def reports(self) -> bool:
+    def files_reports(self) -> bool:
         """Whether the unit itself files reports (a group does not: its members do)."""
         return self.kind != self.Kind.GROUP
 

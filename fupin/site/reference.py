@@ -8,8 +8,8 @@ from fupin.accounts.models import Department
 from fupin.areas.models import Area
 from fupin.areas.services import divisions_import, read_division_csv
 from fupin.assessment.services import policy_seed_defaults
-from fupin.plan.seed import plan_seed
 from fupin.assessment.villages import targets_seed
+from fupin.plan.seed import plan_seed
 
 DIVISIONS_FILE = Path(__file__).resolve().parent.parent / "areas" / "seed" / "divisions-411103.csv"
 COUNTY_CODE = "411103000000"

@@ -1,0 +1,72 @@
+"""The plan's pages: the plan, the units' standing, a unit's page, filing a report, and who sees what."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from fupin.plan.models import ProgressReport
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_plan_page_shows_measures_with_their_units_and_tasks(small_plan):
+    page = _client(small_plan.personas.cadre_a1).get("/plan/").content.decode()
+    assert "小规划" in page and "教育脱贫" in page and "各镇人民政府" in page and "控辍保学" in page
+
+
+def test_a_department_files_its_report_and_finishes_its_task(small_plan):
+    client = _client(small_plan.personas.department)
+    unit_page = client.get(f"/plan/units/{small_plan.education.pk}/").content.decode()
+    assert "逾期未报" in unit_page and f"/plan/units/{small_plan.education.pk}/reports/new/?year=2018&period=Q1" in unit_page
+    task = small_plan.task("控辍保学")
+    response = client.post(f"/plan/units/{small_plan.education.pk}/reports/new/", {
+        "year": 2018, "period": "Q1", "summary": "开展控辍保学专项行动",
+        f"progress-{task.pk}": "劝返 3 人", f"percent-{task.pk}": "100", f"finished-{task.pk}": "on"})
+    report = ProgressReport.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/plan/reports/{report.pk}/"
+    detail = client.get(response["Location"]).content.decode()
+    assert "开展控辍保学专项行动" in detail and "劝返 3 人" in detail and "迟报" in detail  # filed years late
+    task.refresh_from_db()
+    assert task.status == "done"
+
+
+def test_a_refused_report_shows_why_and_writes_nothing(small_plan):
+    client = _client(small_plan.personas.department)
+    url = f"/plan/units/{small_plan.education.pk}/reports/new/"
+    client.post(url, {"year": 2018, "period": "Q1", "summary": "第一次"})
+    again = client.post(url, {"year": 2018, "period": "Q1", "summary": "第二次"})
+    assert again.status_code == 400 and "已报送 2018 年一季度" in again.content.decode()
+    empty = client.post(url, {"year": 2018, "period": "Q2", "summary": ""})
+    assert empty.status_code == 400
+    assert list(ProgressReport.objects.values_list("summary", flat=True)) == ["第一次"]
+
+
+def test_the_district_office_sees_every_late_unit_and_a_township_only_itself(small_plan):
+    office = _client(small_plan.personas.officer).get("/plan/units/")
+    names = [row.unit.name for row in office.context["rows"]]
+    assert set(names) == {"区教体局", "区水利局", "孟庙镇", "商桥镇"}
+    assert office.context["late_units"] == 4  # nobody reported; every period of 2018-2019 has passed
+    township = _client(small_plan.personas.township_a)
+    assert [row.unit.name for row in township.get("/plan/units/").context["rows"]] == ["孟庙镇"]
+    assert township.get(f"/plan/units/{small_plan.town_b.pk}/").status_code == 404
+    assert township.post(f"/plan/units/{small_plan.town_b.pk}/reports/new/",
+                         {"year": 2018, "period": "Q1", "summary": "越权"}).status_code == 404
+    # The water bureau is visible to a department officer of education, who may not report for it.
+    assert _client(small_plan.personas.department).post(
+        f"/plan/units/{small_plan.water.pk}/reports/new/", {"year": 2018, "period": "Q1", "summary": "越权"}
+    ).status_code == 403
+    assert not ProgressReport.objects.exists()
+
+
+def test_the_api_gives_the_plan_and_the_standing(small_plan):
+    client = _client(small_plan.personas.officer)
+    plan = client.get("/api/v1/plan/plan").json()
+    assert [m["code"] for m in plan["measures"]] == ["1", "2"]
+    assert plan["measures"][0]["lead"] == ["区教体局"] and plan["measures"][0]["cooperating"] == ["区水利局", "各镇人民政府"]
+    units = client.get("/api/v1/plan/units").json()
+    assert {u["unit"] for u in units} == {"区教体局", "区水利局", "孟庙镇", "商桥镇"}
+    assert all(u["overdue"] == 8 for u in units)  # 2 years x 4 periods
