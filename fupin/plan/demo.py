@@ -7,7 +7,17 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from fupin.plan.models import PERIOD_END, ProgressReport, ReportLine, Task, Unit
+from fupin.plan.models import (
+    PERIOD_END,
+    Accountability,
+    Finding,
+    FindingStep,
+    Inspection,
+    ProgressReport,
+    ReportLine,
+    Task,
+    Unit,
+)
 from fupin.plan.selectors import plan_current, report_periods, responsible_unit_ids, unit_tasks
 
 SUMMARIES = ["按计划推进各项任务，进度正常。", "已召开专题会议部署，正在组织实施。", "完成阶段性目标，存在资金到位偏慢问题，已协调解决。",
@@ -51,3 +61,49 @@ def seed_demo_plan(*, seed: int = 2018) -> int:
 
 def date_end(year: int, period: str) -> date:
     return date(year, *PERIOD_END[period])
+
+
+INSPECTIONS = [
+    ("一季度脱贫攻坚督查巡查（暗访）", (2018, 3, 20), [("危房改造对象台账与实际不符", 30), ("帮扶手册填写不完整", 20)]),
+    ("二季度脱贫攻坚督查巡查（暗访）", (2018, 6, 12), [("扶贫项目公示牌缺失", 15), ("贫困户政策知晓率偏低", 30)]),
+    ("“脱贫成效回头看”专项督查", (2019, 10, 15), [("部分脱贫户收入核算不准确", 30), ("饮水安全问题整改不彻底", 45)]),
+]
+
+
+def seed_demo_inspections(*, seed: int = 2018) -> int:
+    """Inspections of the current plan with findings in every state: verified, awaiting verification, overdue
+    (one with an accountability record). Returns the number of findings."""
+    plan = plan_current()
+    if plan is None or Inspection.objects.filter(plan=plan, is_demo=True).exists():
+        return 0
+    rng = random.Random(seed + 9)
+    units = list(Unit.objects.filter(kind=Unit.Kind.TOWNSHIP).order_by("code")) or \
+        list(Unit.objects.exclude(kind=Unit.Kind.GROUP).order_by("code"))
+    county = Unit.objects.filter(kind=Unit.Kind.GROUP).values_list("area", flat=True).first()
+    if not units or county is None:
+        return 0
+    findings = 0
+    for n, (title, (y, m, d), problems) in enumerate(INSPECTIONS):
+        held = date(y, m, d)
+        inspection = Inspection.objects.create(plan=plan, area_id=county, title=title, held_on=held, is_demo=True,
+                                               inspectors="区脱贫攻坚督查组", summary="随机抽查贫困户和项目点。")
+        for i, (problem, days) in enumerate(problems):
+            unit = units[(n * 2 + i) % len(units)]
+            deadline = held + timedelta(days=days)
+            finding = Finding.objects.create(inspection=inspection, unit=unit, problem=problem, deadline=deadline)
+            findings += 1
+            fate = (n * 2 + i) % 3 if n < 2 else 2
+            if fate in (0, 1):
+                rectified = deadline - timedelta(days=rng.randint(0, 5))
+                Finding.objects.filter(pk=finding.pk).update(
+                    status=Finding.Status.VERIFIED if fate == 0 else Finding.Status.RECTIFIED,
+                    rectification="已对照问题清单逐项整改到位。", rectified_on=rectified,
+                    verified_on=rectified + timedelta(days=3) if fate == 0 else None,
+                    verification_note="现场核验属实。" if fate == 0 else "")
+                FindingStep.objects.create(finding=finding, action=FindingStep.Action.RECTIFY, note="已整改")
+                if fate == 0:
+                    FindingStep.objects.create(finding=finding, action=FindingStep.Action.ACCEPT, note="现场核验属实")
+            elif n == 2 and i == 1:
+                Accountability.objects.create(unit=unit, kind=Accountability.Kind.TALK, year=y, finding=finding,
+                                              reason="督查发现问题逾期未整改", decided_on=deadline + timedelta(days=10))
+    return findings

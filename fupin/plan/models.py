@@ -264,3 +264,139 @@ class ReportAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Inspection(models.Model):
+    """A 督查巡查 (mostly unannounced, 暗访): who was inspected, when, what was found."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="inspections", verbose_name=_("规划"))
+    # The area inspected: a township, or the county for a district-wide round (seen at the county only).
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="plan_inspections", verbose_name=_("督查范围"))
+    title = models.CharField(_("督查事项"), max_length=200)
+    held_on = models.DateField(_("督查日期"))
+    unannounced = models.BooleanField(_("暗访"), default=True)
+    inspectors = models.CharField(_("督查组"), max_length=200, blank=True)
+    summary = models.TextField(_("督查情况"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    is_demo = models.BooleanField(default=False)
+
+    area_scope = "area"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = _("督查巡查")
+        verbose_name_plural = _("督查巡查")
+
+    def __str__(self) -> str:
+        return f"{self.held_on:%Y-%m-%d} {self.title}"
+
+
+class Finding(models.Model):
+    """A problem an inspection found, for one unit to rectify by a deadline; the district office verifies."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待整改")
+        RECTIFIED = "rectified", _("已整改待核验")
+        VERIFIED = "verified", _("核验通过")
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="findings",
+                                   verbose_name=_("督查巡查"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="findings", verbose_name=_("整改单位"))
+    problem = models.TextField(_("发现问题"))
+    deadline = models.DateField(_("整改时限"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    rectification = models.TextField(_("整改情况"), blank=True)
+    rectified_on = models.DateField(_("整改完成日期"), null=True, blank=True)
+    rectified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    verified_on = models.DateField(_("核验日期"), null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    verification_note = models.TextField(_("核验意见"), blank=True)
+
+    area_scope = "unit__area"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+        verbose_name = _("督查发现问题")
+        verbose_name_plural = _("督查发现问题")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status="open") | models.Q(rectified_on__isnull=False),
+                                   name="plan_finding_rectified_has_date"),
+            models.CheckConstraint(condition=~models.Q(status="verified") | models.Q(verified_on__isnull=False),
+                                   name="plan_finding_verified_has_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.problem[:60]
+
+    def is_overdue(self, day: date | None = None) -> bool:
+        """Not rectified by its deadline (a rectification sent back counts from the deadline too)."""
+        today = day or timezone.localdate()
+        if self.status == self.Status.OPEN:
+            return self.deadline < today
+        return False
+
+    @property
+    def rectified_on_time(self) -> bool | None:
+        if self.rectified_on is None:
+            return None
+        return self.rectified_on <= self.deadline
+
+
+class FindingStep(models.Model):
+    """Every step on a finding: rectification reported, verification passed or sent back."""
+
+    class Action(models.TextChoices):
+        RECTIFY = "rectify", _("报送整改")
+        ACCEPT = "accept", _("核验通过")
+        REJECT = "reject", _("核验退回")
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["finding_id", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.finding_id} {self.action}"
+
+
+class Accountability(models.Model):
+    """An accountability record (问责): for a finding not rectified, or a consequence of the yearly assessment."""
+
+    class Kind(models.TextChoices):
+        TALK = "talk", _("约谈")
+        NO_PROMOTION = "no_promotion", _("主要领导不得提拔重用")
+        ORGANISATIONAL = "organisational", _("组织处理")
+        CRITICISM = "criticism", _("通报批评")
+        COMMENDATION = "commendation", _("表彰奖励")
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="accountabilities", verbose_name=_("单位"))
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    finding = models.ForeignKey(Finding, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="accountabilities", verbose_name=_("督查问题"))
+    reason = models.CharField(_("依据"), max_length=300)
+    decided_on = models.DateField(_("决定日期"), default=timezone.localdate)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    automatic = models.BooleanField(_("按规则自动生成"), default=False)
+
+    area_scope = "unit__area"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "unit_id", "kind"]
+        verbose_name = _("问责记录")
+        verbose_name_plural = _("问责记录")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.unit} {self.get_kind_display()}"

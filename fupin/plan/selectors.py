@@ -17,7 +17,19 @@ from django.utils import timezone
 
 from fupin.accounts.access import can
 from fupin.accounts.roles import Cap
-from fupin.plan.models import PERIOD_END, Measure, MeasureUnit, Period, Plan, ProgressReport, Task, Unit, period_due
+from fupin.plan.models import (
+    PERIOD_END,
+    Finding,
+    Inspection,
+    Measure,
+    MeasureUnit,
+    Period,
+    Plan,
+    ProgressReport,
+    Task,
+    Unit,
+    period_due,
+)
 
 
 def plan_current() -> Plan | None:
@@ -148,12 +160,10 @@ def unit_visible(user: Any, pk: int) -> Unit:
     return unit
 
 
-def may_report_for(user: Any, unit: Unit) -> bool:
-    """The unit's own officers (its department's, or the township's), and the district office for any unit."""
+def is_units_officer(user: Any, unit: Unit) -> bool:
+    """An officer of the unit itself: of its department, or of its township (not the district office)."""
     if not can(user, Cap.PLAN_REPORT) or unit.kind == Unit.Kind.GROUP:
         return False
-    if can(user, Cap.PLAN_MANAGE):
-        return True
     for assignment in getattr(user, "active_assignments", []):
         if unit.department_id is not None and assignment.department_id == unit.department_id:
             return True
@@ -162,9 +172,38 @@ def may_report_for(user: Any, unit: Unit) -> bool:
     return False
 
 
+def may_report_for(user: Any, unit: Unit) -> bool:
+    """The unit's own officers, and the district office for any unit (reports handed in on paper)."""
+    if unit.kind == Unit.Kind.GROUP:
+        return False
+    return is_units_officer(user, unit) or (can(user, Cap.PLAN_REPORT) and can(user, Cap.PLAN_MANAGE))
+
+
 def report_get(user: Any, pk: int) -> ProgressReport:
     report = (ProgressReport.objects.visible_to(user).select_related("unit", "plan", "submitted_by")
               .filter(pk=pk).first())
     if report is None:
         raise Http404("not found")
     return report
+
+
+def findings_overdue(plan: Plan, *, today: date | None = None, user: Any = None) -> list[Finding]:
+    """Findings not rectified by their deadline, oldest deadline first (in ``user``'s areas when given)."""
+    today = today or timezone.localdate()
+    qs = Finding.objects.visible_to(user) if user is not None else Finding.objects.all()
+    return list(qs.filter(inspection__plan=plan, status=Finding.Status.OPEN, deadline__lt=today)
+                .select_related("unit", "inspection").order_by("deadline", "pk"))
+
+
+def inspection_get(user: Any, pk: int) -> Inspection:
+    inspection = Inspection.objects.visible_to(user).select_related("area", "plan").filter(pk=pk).first()
+    if inspection is None:
+        raise Http404("not found")
+    return inspection
+
+
+def finding_get(user: Any, pk: int) -> Finding:
+    finding = Finding.objects.visible_to(user).select_related("unit", "inspection").filter(pk=pk).first()
+    if finding is None:
+        raise Http404("not found")
+    return finding

@@ -10,4 +10,10 @@ urlpatterns = [
     path("units/<int:pk>/reports/new/", views.report_create, name="report-create"),
     path("reports/<int:pk>/", views.report_detail, name="report-detail"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("inspections/", views.inspection_list, name="inspection-list"),
+    path("inspections/new/", views.inspection_create, name="inspection-create"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
+    path("findings/<int:pk>/rectify/", views.finding_rectify_view, name="finding-rectify"),
+    path("findings/<int:pk>/verify/", views.finding_verify_view, name="finding-verify"),
+    path("findings/<int:pk>/accountability/", views.finding_accountability_view, name="finding-accountability"),
 ]

@@ -3,21 +3,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from fupin.accounts.access import require_capability
+from fupin.accounts.access import can, require_capability
 from fupin.accounts.roles import Cap
+from fupin.areas.models import Area
 from fupin.core.errors import DomainError
-from fupin.core.forms import form_errors
+from fupin.core.forms import form_errors, submit
 from fupin.plan import selectors
-from fupin.plan.forms import ReportForm
-from fupin.plan.models import Period, ReportAttachment, Unit
-from fupin.plan.services import LineInput, report_submit
+from fupin.plan.forms import AccountabilityForm, InspectionForm, RectifyForm, ReportForm, VerifyForm
+from fupin.plan.models import Accountability, Finding, Inspection, Period, ReportAttachment, Unit
+from fupin.plan.services import (
+    FindingInput,
+    LineInput,
+    accountability_record,
+    finding_rectify,
+    finding_verify,
+    inspection_record,
+    report_submit,
+)
 
 
 def _int(value: str | None) -> int | None:
@@ -52,6 +66,10 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan, "unit": unit, "standing": standing, "tab": "units",
         "tasks": selectors.unit_tasks(plan, unit), "today": today,
         "can_report": selectors.may_report_for(request.user, unit),
+        "may_rectify": selectors.is_units_officer(request.user, unit),
+        "findings": unit.findings.filter(inspection__plan=plan).select_related("inspection", "unit")
+        .prefetch_related("accountabilities"),
+        "can_manage": can(request.user, Cap.PLAN_MANAGE), "kinds": Accountability.Kind.choices,
         "reports": unit.reports.filter(plan=plan).order_by("-year", "-period")})
 
 
@@ -97,3 +115,103 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     if attachment is None:
         raise Http404("not found")
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+
+
+# --- Inspections -------------------------------------------------------------------------------------------
+
+FINDING_ROWS = 5
+
+
+@require_capability(Cap.PLAN_VIEW)
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    plan = selectors.plan_get(request.GET.get("plan"))
+    return render(request, "plan/inspection_list.html", {
+        "plan": plan, "tab": "inspections", "can_manage": can(request.user, Cap.PLAN_MANAGE),
+        "inspections": Inspection.objects.visible_to(request.user).filter(plan=plan)
+        .select_related("area").annotate(n=Count("findings"), open=Count("findings", filter=Q(findings__status="open"))),
+        "overdue": selectors.findings_overdue(plan, user=request.user)})
+
+
+@require_capability(Cap.PLAN_MANAGE)
+def inspection_create(request: HttpRequest) -> HttpResponse:
+    plan = selectors.plan_get(request.GET.get("plan"))
+    areas = Area.objects.visible_to(request.user).filter(level__in=("county", "township"), valid_to__isnull=True)
+    units = Unit.objects.visible_to(request.user).exclude(kind=Unit.Kind.GROUP).order_by("kind", "code")
+    form = InspectionForm(request.POST or None, areas=areas.order_by("code"))
+    rows = [{"unit": request.POST.get(f"unit-{i}", ""), "problem": request.POST.get(f"problem-{i}", ""),
+             "deadline": request.POST.get(f"deadline-{i}", "")} for i in range(FINDING_ROWS)]
+    if request.method == "POST" and form.is_valid():
+        by_pk = {str(u.pk): u for u in units}
+        findings = []
+        for row in rows:
+            if not (row["unit"] or row["problem"].strip()):
+                continue
+            unit, deadline = by_pk.get(row["unit"]), parse_date(row["deadline"] or "")
+            if unit is None or deadline is None:
+                form.add_error(None, _("每个问题须选择整改单位并填写整改时限。"))
+                break
+            findings.append(FindingInput(unit, row["problem"], deadline))
+        if not form.errors:
+            try:
+                inspection = inspection_record(plan=plan, actor=request.user, findings=findings, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("督查记录已保存，问题已交办整改单位。"))
+                return redirect("plan:inspection-detail", pk=inspection.pk)
+    return render(request, "plan/inspection_form.html", {"plan": plan, "form": form, "rows": rows, "units": units,
+                                                         "tab": "inspections"},
+                  status=400 if form.errors else 200)
+
+
+@require_capability(Cap.PLAN_VIEW)
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = selectors.inspection_get(request.user, pk)
+    findings = inspection.findings.select_related("unit").prefetch_related("steps", "accountabilities")
+    return render(request, "plan/inspection_detail.html", {
+        "inspection": inspection, "plan": inspection.plan, "tab": "inspections", "today": timezone.localdate(),
+        "findings": [(f, selectors.is_units_officer(request.user, f.unit)) for f in findings],
+        "can_manage": can(request.user, Cap.PLAN_MANAGE), "kinds": Accountability.Kind.choices})
+
+
+def _back_to_finding(request: HttpRequest, finding: Finding) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target == "unit":
+        return redirect("plan:unit-detail", pk=finding.unit_id)
+    return redirect("plan:inspection-detail", pk=finding.inspection_id)
+
+
+@require_POST
+def finding_rectify_view(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = selectors.finding_get(request.user, pk)
+
+    def rectify(data: dict[str, Any]) -> str:
+        finding_rectify(finding, actor=request.user, rectification=data["rectification"])
+        return _("整改情况已报送，等待核验。")
+
+    submit(request, RectifyForm(request.POST), rectify)
+    return _back_to_finding(request, finding)
+
+
+@require_POST
+def finding_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = selectors.finding_get(request.user, pk)
+
+    def verify(data: dict[str, Any]) -> str:
+        finding_verify(finding, actor=request.user, accept=data["accept"], note=data["note"])
+        return _("核验通过。") if data["accept"] else _("已退回重新整改。")
+
+    submit(request, VerifyForm(request.POST), verify)
+    return _back_to_finding(request, finding)
+
+
+@require_POST
+def finding_accountability_view(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = selectors.finding_get(request.user, pk)
+
+    def record(data: dict[str, Any]) -> str:
+        accountability_record(unit=finding.unit, finding=finding, actor=request.user, **data)
+        return _("问责记录已登记。")
+
+    submit(request, AccountabilityForm(request.POST), record)
+    return _back_to_finding(request, finding)

@@ -64,3 +64,47 @@ def test_a_unit_files_its_quarterly_report_and_the_office_sees_who_is_late(page:
     screenshot(page, "plan-units-phone")
     assert Unit.objects.filter(kind="township").count() == 2
     assert errors == []
+
+
+def test_an_inspection_finding_is_rectified_and_verified(page: Page, live_server, e2e_personas, plan):
+    errors = watch_console(page)
+    page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+    sign_in(page, live_server.url, "officer")
+    page.goto(f"{live_server.url}/plan/inspections/")
+    page.get_by_test_id("inspection-new").click()
+    form = page.get_by_test_id("inspection-form")
+    form.get_by_label("督查事项").fill("二季度脱贫攻坚暗访")
+    form.get_by_label("督查范围").select_option(label="郾城区")
+    form.get_by_label("督查日期").fill("2018-06-05")
+    row = form.locator("[data-row='0']")
+    row.get_by_label("整改单位").select_option(label="孟庙镇")
+    row.get_by_label("发现问题").fill("危房改造台账不全")
+    row.get_by_label("整改时限").fill("2018-06-30")
+    screenshot(page, "plan-inspection-form-desktop")
+    form.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("finding")).to_contain_text("待整改")
+    inspection_url = page.url
+    page.get_by_role("button", name="退出").click()
+
+    sign_in(page, live_server.url, "township_a")
+    page.goto(f"{live_server.url}/plan/units/")
+    page.get_by_role("link", name="孟庙镇").click()
+    finding = page.get_by_test_id("unit-findings").get_by_test_id("finding")
+    expect(finding).to_contain_text("逾期未整改")  # the deadline passed long ago
+    finding.get_by_label("整改情况").fill("已补齐 12 户危房改造台账")
+    finding.get_by_role("button", name="报送整改").click()
+    expect(page.get_by_test_id("unit-findings")).to_contain_text("已整改待核验")
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    assert horizontal_overflow(page) <= 0
+    screenshot(page, "plan-unit-finding-phone")
+    page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+    page.get_by_role("button", name="退出").click()
+
+    sign_in(page, live_server.url, "officer")
+    page.goto(inspection_url)
+    verify = page.get_by_test_id("verify-form")
+    verify.get_by_label("核验意见").fill("现场核验属实")
+    verify.get_by_role("button", name="提交核验").click()
+    expect(page.get_by_test_id("finding")).to_contain_text("核验通过")
+    screenshot(page, "plan-inspection-verified-desktop")
+    assert errors == []

@@ -50,9 +50,9 @@ from fupin.config.api import api
 from fupin.core.models import AuditEntry, JobRun
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import notice_publish, objection_raise
-from fupin.plan.models import ProgressReport, ReportAttachment, Unit
+from fupin.plan.models import Accountability, Finding, Inspection, ProgressReport, ReportAttachment, Unit
 from fupin.plan.seed import plan_seed
-from fupin.plan.services import report_submit
+from fupin.plan.services import FindingInput, finding_rectify, inspection_record, report_submit
 from fupin.registry.helper_services import work_team_create, work_team_member_add
 from fupin.registry.models import HelperAssignment, Household, IncomeRecord, Member, WorkTeam, WorkTeamMember
 from fupin.workflow.models import HouseholdTransition, TransitionAttachment
@@ -64,7 +64,7 @@ MISSING_PK = 987654321
 OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-A1", "notice": "公示-A1",
                "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1",
                "work_team": "书记-A1", "plan_unit": "孟庙镇", "plan_report": "报告-A",
-               "plan_attachment": "PLAN-EVIDENCE-A"}
+               "plan_attachment": "PLAN-EVIDENCE-A", "plan_inspection": "督查-A"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -118,6 +118,15 @@ PAGES: dict[str, Route] = {
                                               note="报送表单；报送见 fupin/plan/tests"),
     "plan/reports/<int:pk>/": Route(OBJECT, target="plan_report", actor="township_a"),
     "plan/attachments/<int:pk>/": Route(OBJECT, target="plan_attachment", actor="township_a"),
+    "plan/inspections/": Route(LIST, note="督查巡查与逾期问题（辖区内）"),
+    "plan/inspections/new/": Route(CAPABILITY, allowed="officer"),
+    "plan/inspections/<int:pk>/": Route(OBJECT, target="plan_inspection", actor="township_a"),
+    "plan/findings/<int:pk>/rectify/": Route(OBJECT, "POST", 302, target="plan_finding", actor="township_a",
+                                             data={"rectification": "已整改"}),
+    "plan/findings/<int:pk>/verify/": Route(OBJECT, "POST", 302, target="plan_finding_rectified", actor="officer",
+                                            data={"accept": "1", "note": "属实"}),
+    "plan/findings/<int:pk>/accountability/": Route(OBJECT, "POST", 302, target="plan_finding", actor="officer",
+                                                    data={"kind": "talk", "year": 2018, "reason": "逾期未整改"}),
     "notices/": Route(LIST, shows=("公示-A1",), note="今天张贴中的公示"),
     "notices/<int:pk>/": Route(OBJECT, target="notice"),
     "notices/<int:pk>/objections/": Route(OBJECT, "POST", 302, target="notice", data={"text": "新异议"}),
@@ -292,6 +301,9 @@ class World:
     plan_units: dict[str, Unit]
     plan_reports: dict[str, ProgressReport]
     plan_attachments: dict[str, ReportAttachment]
+    plan_inspections: dict[str, Inspection]
+    plan_findings: dict[str, Finding]
+    plan_findings_rectified: dict[str, Finding]
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -308,8 +320,10 @@ class World:
                                              "attachment": self.attachments, "import_job": self.import_jobs,
                                              "export_job": self.export_jobs, "work_team": self.work_teams,
                                              "work_team_member": self.work_team_members}
-        plan_rows: dict[str, dict[str, Any]] = {"plan_unit": self.plan_units, "plan_report": self.plan_reports,
-                                                "plan_attachment": self.plan_attachments}
+        plan_rows: dict[str, dict[str, Any]] = {
+            "plan_unit": self.plan_units, "plan_report": self.plan_reports, "plan_attachment": self.plan_attachments,
+            "plan_inspection": self.plan_inspections, "plan_finding": self.plan_findings,
+            "plan_finding_rectified": self.plan_findings_rectified}
         if target in plan_rows:  # a township's: township_a's own, township b's foreign
             return plan_rows[target]["a"].pk, [plan_rows[target]["b"].pk]
         rows = tables.get(target)
@@ -375,8 +389,10 @@ measures:
 
 
 def _plan_rows(p: Any, tmp_path: Path) -> tuple[dict[str, Unit], dict[str, ProgressReport],
-                                                dict[str, ReportAttachment]]:
-    """A plan whose townships each filed a report with evidence: township_a's (a) and the other's (b)."""
+                                                dict[str, ReportAttachment], dict[str, Inspection],
+                                                dict[str, Finding], dict[str, Finding]]:
+    """A plan whose townships each filed a report with evidence and were each inspected (one finding open, one
+    rectified): township_a's (a) and the other's (b)."""
     source = tmp_path / "walk-plan.yaml"
     source.write_text(WALK_PLAN, encoding="utf-8")
     plan = plan_seed(p.areas.county, source).plan
@@ -389,7 +405,15 @@ def _plan_rows(p: Any, tmp_path: Path) -> tuple[dict[str, Unit], dict[str, Progr
         attachment.file.save(f"材料-{tag}.pdf", ContentFile(f"%PDF PLAN-EVIDENCE-{tag}".encode()), save=False)
         attachment.save()
         files[key] = attachment
-    return units, reports, files
+    inspections, open_findings, rectified = {}, {}, {}
+    for key, unit in units.items():
+        tag = key.upper()
+        inspections[key] = inspection_record(
+            plan=plan, area=unit.area, title=f"督查-{tag}", held_on=date(2018, 6, 5), actor=None,
+            findings=[FindingInput(unit, f"问题-{tag}", date(2018, 6, 30)), FindingInput(unit, f"问题-{tag}2", date(2018, 6, 30))])
+        open_findings[key], rectified[key] = inspections[key].findings.order_by("pk")
+        finding_rectify(rectified[key], rectification=f"整改-{tag}", actor=None)
+    return units, reports, files, inspections, open_findings, rectified
 
 
 @pytest.fixture
@@ -413,10 +437,10 @@ def world(personas, households, settings, tmp_path) -> World:
                "导出-A2", "导出-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids,
                *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE") for tag in ("A2", "B1")]]
-    units, reports, report_files = _plan_rows(p, tmp_path)
-    markers += ["报告-B", "PLAN-EVIDENCE-B"]
+    units, reports, report_files, inspections, findings, rectified = _plan_rows(p, tmp_path)
+    markers += ["报告-B", "PLAN-EVIDENCE-B", "督查-B", "问题-B", "整改-B"]
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
-                 teams, secretaries, units, reports, report_files)
+                 teams, secretaries, units, reports, report_files, inspections, findings, rectified)
 
 
 def snapshot() -> dict[str, Any]:
@@ -433,6 +457,8 @@ def snapshot() -> dict[str, Any]:
         "transitions": list(HouseholdTransition.objects.order_by("pk").values()),
         "attachments": list(TransitionAttachment.objects.order_by("pk").values()),
         "plan_reports": list(ProgressReport.objects.order_by("pk").values()),
+        "plan_findings": list(Finding.objects.order_by("pk").values()),
+        "plan_accountability": list(Accountability.objects.order_by("pk").values()),
         "helpers": list(HelperAssignment.objects.order_by("pk").values()),
         "teams": list(WorkTeam.objects.order_by("pk").values()),
         "team_members": list(WorkTeamMember.objects.order_by("pk").values()),
