@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -400,3 +401,126 @@ class Accountability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.unit} {self.get_kind_display()}"
+
+
+class Grade(models.TextChoices):
+    GOOD = "good", _("好")
+    FAIRLY_GOOD = "fairly_good", _("较好")
+    AVERAGE = "average", _("一般")
+    POOR = "poor", _("差")
+
+
+class Indicator(models.Model):
+    """One indicator of the yearly assessment for one kind of unit (township or department)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators")
+    unit_kind = models.CharField(_("考核对象"), max_length=12,
+                                 choices=[(Unit.Kind.TOWNSHIP, _("乡镇")), (Unit.Kind.DEPARTMENT, _("区直单位"))])
+    code = models.SlugField(_("代码"), max_length=40)
+    name = models.CharField(_("指标"), max_length=100)
+    weight = models.DecimalField(_("权重"), max_digits=5, decimal_places=2)
+    computed = models.BooleanField(_("由平台数据计算"), default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan_id", "unit_kind", "order"]
+        verbose_name = _("考核指标")
+        verbose_name_plural = _("考核指标")
+        constraints = [models.UniqueConstraint(fields=["plan", "unit_kind", "code"], name="plan_indicator_unique"),
+                       models.CheckConstraint(condition=models.Q(weight__gt=0), name="plan_indicator_weight_positive")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Review(models.Model):
+    """The yearly assessment (年度考核) of the plan's townships and departments."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("评分中")
+        FINAL = "final", _("已定等次")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("规划"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    good_min = models.DecimalField(_("“好”最低分"), max_digits=5, decimal_places=2, default=90)
+    fairly_good_min = models.DecimalField(_("“较好”最低分"), max_digits=5, decimal_places=2, default=80)
+    average_min = models.DecimalField(_("“一般”最低分"), max_digits=5, decimal_places=2, default=60)
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    finalised_at = models.DateTimeField(_("定等时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("年度考核")
+        verbose_name_plural = _("年度考核")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "year"], name="plan_review_one_per_year"),
+            models.CheckConstraint(condition=models.Q(good_min__gt=models.F("fairly_good_min"),
+                                                      fairly_good_min__gt=models.F("average_min")),
+                                   name="plan_review_cutoffs_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.plan}"
+
+    def grade_of(self, total: Any) -> str:
+        if total >= self.good_min:
+            return Grade.GOOD
+        if total >= self.fairly_good_min:
+            return Grade.FAIRLY_GOOD
+        if total >= self.average_min:
+            return Grade.AVERAGE
+        return Grade.POOR
+
+
+class Score(models.Model):
+    """One unit's score (0-100) on one indicator; computed ones carry the figures they came from, entered ones
+    their evidence. ``score`` null: the indicator does not apply to the unit this year (no target, nothing due)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="scores")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="scores")
+    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    basis = models.CharField(_("依据"), max_length=300, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    area_scope = "unit__area"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["review_id", "unit_id", "indicator__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "unit", "indicator"], name="plan_score_unique"),
+            models.CheckConstraint(condition=models.Q(score__isnull=True) | models.Q(score__gte=0, score__lte=100),
+                                   name="plan_score_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.indicator} {self.score}"
+
+
+class Result(models.Model):
+    """A unit's total, grade and rank among units of its kind, fixed when the review is finalised."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="results")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="results")
+    total = models.DecimalField(_("总分"), max_digits=5, decimal_places=2)
+    grade = models.CharField(_("等次"), max_length=12, choices=Grade.choices)
+    rank = models.PositiveSmallIntegerField(_("名次"))
+    task_completed = models.BooleanField(_("完成年度脱贫任务"))
+
+    area_scope = "unit__area"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["review_id", "unit__kind", "rank"]
+        constraints = [models.UniqueConstraint(fields=["review", "unit"], name="plan_result_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.get_grade_display()}"
+
+    @property
+    def failed(self) -> bool:
+        """差, or the year's poverty-alleviation tasks not completed: what the seed's consequences hang on."""
+        return self.grade == Grade.POOR or not self.task_completed

@@ -15,7 +15,7 @@ from django.db import transaction
 from fupin.accounts.models import Department
 from fupin.areas.models import Area
 from fupin.core.errors import BadInput
-from fupin.plan.models import Measure, MeasureUnit, Plan, Task, Unit
+from fupin.plan.models import Indicator, Measure, MeasureUnit, Plan, Task, Unit
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 DISTRICT_PLAN = SEED_DIR / "yancheng-2018-2020.yaml"
@@ -99,4 +99,9 @@ def plan_seed(county: Area, path: Path = DISTRICT_PLAN) -> SeedResult:
 
     for item in data["measures"]:
         load(item, None)
+    for kind, indicators in (data.get("review") or {}).get("indicators", {}).items():
+        for order, indicator in enumerate(indicators):
+            Indicator.objects.update_or_create(plan=plan, unit_kind=kind, code=indicator["code"], defaults={
+                "name": indicator["name"], "weight": indicator["weight"], "computed": bool(indicator.get("computed")),
+                "order": order})
     return SeedResult(plan, counter["measures"], counter["tasks"], created)

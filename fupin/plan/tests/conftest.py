@@ -28,6 +28,17 @@ measures:
     cooperating: [各镇人民政府]
     tasks:
       - {title: 解决不安全饮水, deadline: 2019-12-31}
+review:
+  indicators:
+    township:
+      - {code: exits_vs_target, name: 脱贫任务, weight: 40, computed: true}
+      - {code: returned_after_exit, name: 返贫情况, weight: 20, computed: true}
+      - {code: reports_on_time, name: 按时报送, weight: 20, computed: true}
+      - {code: satisfaction, name: 群众满意度, weight: 20}
+    department:
+      - {code: tasks_on_time, name: 任务按期完成, weight: 50, computed: true}
+      - {code: reports_on_time, name: 按时报送, weight: 30, computed: true}
+      - {code: satisfaction, name: 满意度, weight: 20}
 """
 
 
