@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -12,12 +13,16 @@ from fupin.plan.models import (
     Accountability,
     Finding,
     FindingStep,
+    Indicator,
     Inspection,
     ProgressReport,
     ReportLine,
+    Review,
+    Score,
     Task,
     Unit,
 )
+from fupin.plan.review import review_compute, review_create, review_finalise, reviewed_units
 from fupin.plan.selectors import plan_current, report_periods, responsible_unit_ids, unit_tasks
 
 SUMMARIES = ["按计划推进各项任务，进度正常。", "已召开专题会议部署，正在组织实施。", "完成阶段性目标，存在资金到位偏慢问题，已协调解决。",
@@ -107,3 +112,26 @@ def seed_demo_inspections(*, seed: int = 2018) -> int:
                 Accountability.objects.create(unit=unit, kind=Accountability.Kind.TALK, year=y, finding=finding,
                                               reason="督查发现问题逾期未整改", decided_on=deadline + timedelta(days=10))
     return findings
+
+
+def seed_demo_reviews(*, seed: int = 2018) -> int:
+    """The yearly assessments of the current plan: every year but the last finalised (entered scores drawn at
+    random), the last computed and left open for the office. Returns the number of reviews."""
+    plan = plan_current()
+    if plan is None or Review.objects.filter(plan=plan).exists():
+        return 0
+    rng = random.Random(seed + 10)
+    units = reviewed_units(plan)
+    manual = list(Indicator.objects.filter(plan=plan, computed=False))
+    years = [y for y in plan.years if y < timezone.localdate().year]
+    for year in years:
+        review = review_create(plan, year, actor=None)
+        if year == years[-1]:
+            review_compute(review, actor=None)
+            break
+        Score.objects.bulk_create(  # entered scores, in bulk: the demo needs no audit entry for each
+            Score(review=review, unit=unit, indicator=indicator, score=Decimal(rng.randint(55, 99)),
+                  basis="入户满意度问卷（演示）")
+            for unit in units for indicator in manual if indicator.unit_kind == unit.kind)
+        review_finalise(review, actor=None)
+    return len(years)

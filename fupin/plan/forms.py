@@ -47,3 +47,17 @@ class AccountabilityForm(forms.Form):
     kind = forms.ChoiceField(label=_("问责方式"), choices=Accountability.Kind.choices)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     reason = forms.CharField(label=_("依据"), max_length=300)
+
+
+class ReviewForm(forms.Form):
+    year = forms.IntegerField(label=_("考核年度"), min_value=2000, max_value=2100)
+    good_min = forms.DecimalField(label=_("“好”最低分"), initial=90, max_digits=5, decimal_places=2)
+    fairly_good_min = forms.DecimalField(label=_("“较好”最低分"), initial=80, max_digits=5, decimal_places=2)
+    average_min = forms.DecimalField(label=_("“一般”最低分"), initial=60, max_digits=5, decimal_places=2)
+
+
+class ScoreForm(forms.Form):
+    unit = forms.IntegerField(label=_("单位"))
+    indicator = forms.IntegerField(label=_("指标"))
+    score = forms.DecimalField(label=_("得分"), max_digits=5, decimal_places=2)
+    basis = forms.CharField(label=_("依据"), max_length=300)

@@ -16,4 +16,11 @@ urlpatterns = [
     path("findings/<int:pk>/rectify/", views.finding_rectify_view, name="finding-rectify"),
     path("findings/<int:pk>/verify/", views.finding_verify_view, name="finding-verify"),
     path("findings/<int:pk>/accountability/", views.finding_accountability_view, name="finding-accountability"),
+    path("reviews/", views.review_list, name="review-list"),
+    path("reviews/new/", views.review_create_view, name="review-create"),
+    path("reviews/<int:year>/", views.review_detail, name="review-detail"),
+    path("reviews/<int:year>/compute/", views.review_compute_view, name="review-compute"),
+    path("reviews/<int:year>/scores/", views.review_score_view, name="review-score"),
+    path("reviews/<int:year>/finalise/", views.review_finalise_view, name="review-finalise"),
+    path("reviews/<int:year>/export/", views.review_export_view, name="review-export"),
 ]

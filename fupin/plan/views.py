@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,11 +22,39 @@ from django.views.decorators.http import require_POST
 from fupin.accounts.access import can, require_capability
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
-from fupin.core.errors import DomainError
+from fupin.core.errors import BadInput, DomainError
 from fupin.core.forms import form_errors, submit
 from fupin.plan import selectors
-from fupin.plan.forms import AccountabilityForm, InspectionForm, RectifyForm, ReportForm, VerifyForm
-from fupin.plan.models import Accountability, Finding, Inspection, Period, ReportAttachment, Unit
+from fupin.plan.forms import (
+    AccountabilityForm,
+    InspectionForm,
+    RectifyForm,
+    ReportForm,
+    ReviewForm,
+    ScoreForm,
+    VerifyForm,
+)
+from fupin.plan.models import (
+    Accountability,
+    Finding,
+    Indicator,
+    Inspection,
+    Period,
+    Plan,
+    ReportAttachment,
+    Result,
+    Review,
+    Score,
+    Unit,
+)
+from fupin.plan.review import (
+    review_compute,
+    review_create,
+    review_export,
+    review_finalise,
+    reviewed_units,
+    score_enter,
+)
 from fupin.plan.services import (
     FindingInput,
     LineInput,
@@ -215,3 +247,131 @@ def finding_accountability_view(request: HttpRequest, pk: int) -> HttpResponse:
 
     submit(request, AccountabilityForm(request.POST), record)
     return _back_to_finding(request, finding)
+
+
+# --- The yearly assessment (考核) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    unit: Unit
+    scores: list[Score | None]
+    result: Result | None
+    records: list[Accountability]
+
+
+def _review(plan: Plan, year: int) -> Review:
+    review = Review.objects.filter(plan=plan, year=year).first()
+    if review is None:
+        raise Http404("no review")
+    return review
+
+
+@require_capability(Cap.PLAN_VIEW)
+def review_list(request: HttpRequest) -> HttpResponse:
+    plan = selectors.plan_get(request.GET.get("plan"))
+    form = ReviewForm(initial={"year": max((y for y in plan.years if y < timezone.localdate().year),
+                                           default=plan.starts_year)})
+    return render(request, "plan/review_list.html", {
+        "plan": plan, "tab": "reviews", "reviews": plan.reviews.all(), "form": form,
+        "can_manage": can(request.user, Cap.PLAN_MANAGE)})
+
+
+@require_POST
+@require_capability(Cap.PLAN_MANAGE)
+def review_create_view(request: HttpRequest) -> HttpResponse:
+    plan = selectors.plan_get(request.GET.get("plan"))
+    form = ReviewForm(request.POST)
+    created: list[Review] = []
+
+    def create(data: dict[str, Any]) -> str:
+        created.append(review_create(plan, actor=request.user, **data))
+        return _("已建立 %(year)s 年度考核。") % {"year": data["year"]}
+
+    if submit(request, form, create):
+        return redirect("plan:review-detail", year=created[0].year)
+    return redirect("plan:review-list")
+
+
+@require_capability(Cap.PLAN_VIEW)
+def review_detail(request: HttpRequest, year: int) -> HttpResponse:
+    plan = selectors.plan_get(request.GET.get("plan"))
+    review = _review(plan, year)
+    visible = set(Unit.objects.visible_to(request.user).values_list("pk", flat=True))
+    units = [u for u in reviewed_units(plan) if u.pk in visible]
+    indicators = list(Indicator.objects.filter(plan=plan))
+    scores = {(s.unit_id, s.indicator_id): s for s in Score.objects.filter(review=review, unit__in=units)}
+    results = {r.unit_id: r for r in Result.objects.filter(review=review, unit__in=units)}
+    records: dict[int, list[Accountability]] = {}
+    for a in Accountability.objects.filter(year=year, automatic=True, unit__in=units):
+        records.setdefault(a.unit_id, []).append(a)
+    tables = []
+    for kind, label in ((Unit.Kind.TOWNSHIP, _("乡镇")), (Unit.Kind.DEPARTMENT, _("区直单位"))):
+        of_kind = [i for i in indicators if i.unit_kind == kind]
+        rows = [ReviewRow(u, [scores.get((u.pk, i.pk)) for i in of_kind], results.get(u.pk), records.get(u.pk, []))
+                for u in units if u.kind == kind]
+        rows.sort(key=lambda r: (r.result.rank if r.result else 0, r.unit.code))
+        if rows:
+            tables.append({"label": label, "indicators": of_kind, "rows": rows})
+    return render(request, "plan/review_detail.html", {
+        "plan": plan, "review": review, "tab": "reviews", "tables": tables, "units": units,
+        "manual": [i for i in indicators if not i.computed], "can_manage": can(request.user, Cap.PLAN_MANAGE)})
+
+
+def _review_post(request: HttpRequest, year: int, action: Any) -> HttpResponse:
+    plan = selectors.plan_get(request.GET.get("plan"))
+    review = _review(plan, year)
+    try:
+        messages.success(request, action(review))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("plan:review-detail", year=year)
+
+
+@require_POST
+@require_capability(Cap.PLAN_MANAGE)
+def review_compute_view(request: HttpRequest, year: int) -> HttpResponse:
+    return _review_post(request, year, lambda review: _("已按平台数据计算 %(n)s 项得分。") % {
+        "n": review_compute(review, actor=request.user)})
+
+
+@require_POST
+@require_capability(Cap.PLAN_MANAGE)
+def review_finalise_view(request: HttpRequest, year: int) -> HttpResponse:
+    return _review_post(request, year, lambda review: _("已定等次：%(n)s 个单位。") % {
+        "n": len(review_finalise(review, actor=request.user))})
+
+
+@require_POST
+@require_capability(Cap.PLAN_MANAGE)
+def review_score_view(request: HttpRequest, year: int) -> HttpResponse:
+    plan = selectors.plan_get(request.GET.get("plan"))
+    review = _review(plan, year)
+
+    def enter(data: dict[str, Any]) -> str:
+        unit = Unit.objects.filter(pk=data["unit"]).first()
+        indicator = Indicator.objects.filter(pk=data["indicator"], plan=plan).first()
+        if unit is None or indicator is None or indicator.unit_kind != unit.kind:
+            raise BadInput(_("单位与指标不匹配 / the indicator does not apply to that unit"))
+        score_enter(review, unit=unit, indicator=indicator, score=data["score"], basis=data["basis"],
+                    actor=request.user)
+        return _("已录入 %(unit)s 的“%(indicator)s”得分。") % {"unit": unit.name, "indicator": indicator.name}
+
+    submit(request, ScoreForm(request.POST), enter)
+    return redirect("plan:review-detail", year=year)
+
+
+@require_capability(Cap.PLAN_MANAGE)
+def review_export_view(request: HttpRequest, year: int) -> HttpResponseBase:
+    plan = selectors.plan_get(request.GET.get("plan"))
+    review = _review(plan, year)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{year}年度脱贫攻坚考核结果.xlsx"
+        review_export(review, path)
+        content = path.read_bytes()
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(path.name)}"
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

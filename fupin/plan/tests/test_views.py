@@ -70,3 +70,26 @@ def test_the_api_gives_the_plan_and_the_standing(small_plan):
     units = client.get("/api/v1/plan/units").json()
     assert {u["unit"] for u in units} == {"区教体局", "区水利局", "孟庙镇", "商桥镇"}
     assert all(u["overdue"] == 8 for u in units)  # 2 years x 4 periods
+
+
+def test_the_office_runs_the_yearly_review_through_its_pages(small_plan):
+    from fupin.plan.models import Indicator, Review
+
+    client = _client(small_plan.personas.officer)
+    response = client.post("/plan/reviews/new/", {"year": 2018, "good_min": 90, "fairly_good_min": 80, "average_min": 60})
+    assert response.status_code == 302 and response["Location"] == "/plan/reviews/2018/"
+    assert "尚未录入" in client.post("/plan/reviews/2018/finalise/", follow=True).content.decode()
+    for unit in (small_plan.town_a, small_plan.town_b, small_plan.education, small_plan.water):
+        indicator = Indicator.objects.get(plan=small_plan.plan, unit_kind=unit.kind, code="satisfaction")
+        client.post("/plan/reviews/2018/scores/", {"unit": unit.pk, "indicator": indicator.pk, "score": "85",
+                                                    "basis": "问卷"})
+    page = client.post("/plan/reviews/2018/finalise/", follow=True).content.decode()
+    assert "已定等次：4 个单位" in page and "约谈" in page
+    assert Review.objects.get().status == "final"
+    export = client.get("/plan/reviews/2018/export/")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+    # A township officer sees its own row only, and cannot change the review.
+    township = _client(small_plan.personas.township_a)
+    rows = [row.unit.name for table in township.get("/plan/reviews/2018/").context["tables"] for row in table["rows"]]
+    assert rows == ["孟庙镇"]
+    assert township.post("/plan/reviews/2018/compute/").status_code == 403

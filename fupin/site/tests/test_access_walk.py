@@ -51,6 +51,7 @@ from fupin.core.models import AuditEntry, JobRun
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import notice_publish, objection_raise
 from fupin.plan.models import Accountability, Finding, Inspection, ProgressReport, ReportAttachment, Unit
+from fupin.plan.review import review_create
 from fupin.plan.seed import plan_seed
 from fupin.plan.services import FindingInput, finding_rectify, inspection_record, report_submit
 from fupin.registry.helper_services import work_team_create, work_team_member_add
@@ -119,6 +120,16 @@ PAGES: dict[str, Route] = {
     "plan/reports/<int:pk>/": Route(OBJECT, target="plan_report", actor="township_a"),
     "plan/attachments/<int:pk>/": Route(OBJECT, target="plan_attachment", actor="township_a"),
     "plan/inspections/": Route(LIST, note="督查巡查与逾期问题（辖区内）"),
+    "plan/reviews/": Route(LIST, note="年度考核列表"),
+    "plan/reviews/new/": Route(CAPABILITY, "POST", 302, allowed="officer"),
+    "plan/reviews/<int:year>/": Route(LIST, path="/plan/reviews/2018/", note="考核结果：辖区内的单位"),
+    "plan/reviews/<int:year>/compute/": Route(CAPABILITY, "POST", 302, allowed="officer",
+                                              path="/plan/reviews/2018/compute/"),
+    "plan/reviews/<int:year>/scores/": Route(CAPABILITY, "POST", 302, allowed="officer",
+                                             path="/plan/reviews/2018/scores/"),
+    "plan/reviews/<int:year>/finalise/": Route(CAPABILITY, "POST", 302, allowed="officer",
+                                               path="/plan/reviews/2018/finalise/"),
+    "plan/reviews/<int:year>/export/": Route(CAPABILITY, allowed="officer", path="/plan/reviews/2018/export/"),
     "plan/inspections/new/": Route(CAPABILITY, allowed="officer"),
     "plan/inspections/<int:pk>/": Route(OBJECT, target="plan_inspection", actor="township_a"),
     "plan/findings/<int:pk>/rectify/": Route(OBJECT, "POST", 302, target="plan_finding", actor="township_a",
@@ -413,6 +424,7 @@ def _plan_rows(p: Any, tmp_path: Path) -> tuple[dict[str, Unit], dict[str, Progr
             findings=[FindingInput(unit, f"问题-{tag}", date(2018, 6, 30)), FindingInput(unit, f"问题-{tag}2", date(2018, 6, 30))])
         open_findings[key], rectified[key] = inspections[key].findings.order_by("pk")
         finding_rectify(rectified[key], rectification=f"整改-{tag}", actor=None)
+    review_create(plan, 2018, actor=None)
     return units, reports, files, inspections, open_findings, rectified
 
 
