@@ -13,6 +13,7 @@ from fupin.core.api import router as core_router
 from fupin.core.api_errors import install_error_handlers
 from fupin.crosscheck.api import router as crosscheck_router
 from fupin.notices.api import router as notices_router
+from fupin.plan.api import router as plan_router
 from fupin.registry.api import router as registry_router
 from fupin.registry.helper_api import router as helpers_router
 from fupin.workflow.api import router as workflow_router
@@ -45,3 +46,4 @@ api.add_router("/notices", notices_router)
 api.add_router("/workflow", workflow_router)
 api.add_router("/assessment", assessment_router)
 api.add_router("/crosscheck", crosscheck_router)
+api.add_router("/plan", plan_router)

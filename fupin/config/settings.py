@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "fupin.crosscheck",
     "fupin.workflow",
     "fupin.dossier",
+    "fupin.plan",
     "fupin.site",
 ]
 

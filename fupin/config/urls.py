@@ -16,6 +16,7 @@ urlpatterns = [
     path("workflow/", include("fupin.workflow.urls")),
     path("assessment/", include("fupin.assessment.urls")),
     path("crosscheck/", include("fupin.crosscheck.urls")),
+    path("plan/", include("fupin.plan.urls")),
     path("system/", include("fupin.core.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

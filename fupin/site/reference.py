@@ -9,6 +9,7 @@ from fupin.areas.models import Area
 from fupin.areas.services import divisions_import, read_division_csv
 from fupin.assessment.services import policy_seed_defaults
 from fupin.assessment.villages import targets_seed
+from fupin.plan.seed import plan_seed
 
 DIVISIONS_FILE = Path(__file__).resolve().parent.parent / "areas" / "seed" / "divisions-411103.csv"
 COUNTY_CODE = "411103000000"
@@ -36,10 +37,13 @@ def seed_reference() -> list[str]:
         created += was_created
     policies = policy_seed_defaults()
     targets = targets_seed(county)
+    plan = plan_seed(county)
     return [
         f"政策参数：新增默认版本 {policies} 个 / policy parameters: {policies} default versions published",
         f"年度目标：新增 {targets} 个 / yearly targets: {targets} created",
         f"行政区划：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged} / divisions: "
         f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged",
         f"部门：新增 {created}，共 {len(DEPARTMENTS)} / departments: {created} created of {len(DEPARTMENTS)}",
+        f"规划：{plan.plan.title}，举措 {plan.measures} 项，任务 {plan.tasks} 项，新增责任单位 {plan.units_created} 个 / "
+        f"plan: {plan.plan.code}, {plan.measures} measures, {plan.tasks} tasks, {plan.units_created} units created",
     ]

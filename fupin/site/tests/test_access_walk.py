@@ -52,6 +52,11 @@ from fupin.core.models import AuditEntry, JobRun
 from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import notice_publish, objection_raise
+from fupin.plan.models import Accountability, Inspection, ProgressReport, ReportAttachment, Unit
+from fupin.plan.models import Finding as PlanFinding
+from fupin.plan.review import review_create
+from fupin.plan.seed import plan_seed
+from fupin.plan.services import FindingInput, finding_rectify, inspection_record, report_submit
 from fupin.registry.helper_services import work_team_create, work_team_member_add
 from fupin.registry.models import HelperAssignment, Household, IncomeRecord, Member, WorkTeam, WorkTeamMember
 from fupin.workflow.models import HouseholdTransition, TransitionAttachment
@@ -62,7 +67,8 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_PK = 987654321
 OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-A1", "notice": "公示-A1",
                "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1", "finding": "疑点-A1",
-               "load_job": "名单-A1", "work_team": "书记-A1"}
+               "load_job": "名单-A1", "work_team": "书记-A1", "plan_unit": "孟庙镇", "plan_report": "报告-A",
+               "plan_attachment": "PLAN-EVIDENCE-A", "plan_inspection": "督查-A"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -109,6 +115,32 @@ PAGES: dict[str, Route] = {
                                                data={"note": "撤回"}),
     "registry/work-teams/members/<int:pk>/end/": Route(OBJECT, "POST", 302, target="work_team_member",
                                                        actor="township_a"),
+    "plan/": Route(LIST, note="规划、举措与责任单位：不含村级数据"),
+    "plan/units/": Route(LIST, note="辖区内责任单位的报送情况（村干部：无）"),
+    "plan/units/<int:pk>/": Route(OBJECT, target="plan_unit", actor="township_a", note="乡镇的单位页"),
+    "plan/units/<int:pk>/reports/new/": Route(OBJECT, target="plan_unit", actor="township_a",
+                                              note="报送表单；报送见 fupin/plan/tests"),
+    "plan/reports/<int:pk>/": Route(OBJECT, target="plan_report", actor="township_a"),
+    "plan/attachments/<int:pk>/": Route(OBJECT, target="plan_attachment", actor="township_a"),
+    "plan/inspections/": Route(LIST, note="督查巡查与逾期问题（辖区内）"),
+    "plan/reviews/": Route(LIST, note="年度考核列表"),
+    "plan/reviews/new/": Route(CAPABILITY, "POST", 302, allowed="officer"),
+    "plan/reviews/<int:year>/": Route(LIST, path="/plan/reviews/2018/", note="考核结果：辖区内的单位"),
+    "plan/reviews/<int:year>/compute/": Route(CAPABILITY, "POST", 302, allowed="officer",
+                                              path="/plan/reviews/2018/compute/"),
+    "plan/reviews/<int:year>/scores/": Route(CAPABILITY, "POST", 302, allowed="officer",
+                                             path="/plan/reviews/2018/scores/"),
+    "plan/reviews/<int:year>/finalise/": Route(CAPABILITY, "POST", 302, allowed="officer",
+                                               path="/plan/reviews/2018/finalise/"),
+    "plan/reviews/<int:year>/export/": Route(CAPABILITY, allowed="officer", path="/plan/reviews/2018/export/"),
+    "plan/inspections/new/": Route(CAPABILITY, allowed="officer"),
+    "plan/inspections/<int:pk>/": Route(OBJECT, target="plan_inspection", actor="township_a"),
+    "plan/findings/<int:pk>/rectify/": Route(OBJECT, "POST", 302, target="plan_finding", actor="township_a",
+                                             data={"rectification": "已整改"}),
+    "plan/findings/<int:pk>/verify/": Route(OBJECT, "POST", 302, target="plan_finding_rectified", actor="officer",
+                                            data={"accept": "1", "note": "属实"}),
+    "plan/findings/<int:pk>/accountability/": Route(OBJECT, "POST", 302, target="plan_finding", actor="officer",
+                                                    data={"kind": "talk", "year": 2018, "reason": "逾期未整改"}),
     "notices/": Route(LIST, shows=("公示-A1",), note="今天张贴中的公示"),
     "notices/<int:pk>/": Route(OBJECT, target="notice"),
     "notices/<int:pk>/objections/": Route(OBJECT, "POST", 302, target="notice", data={"text": "新异议"}),
@@ -180,6 +212,8 @@ API: dict[str, Route] = {
     "api/v1/registry/households/<household_id>/helper": Route(OBJECT, "PUT", 201, target="household",
                                                               data={"name": "帮扶人"}, json=True),
     "api/v1/registry/work-teams": Route(LIST, shows=("派驻单位-A1",)),
+    "api/v1/plan/plan": Route(LIST, note="规划：不含村级数据"),
+    "api/v1/plan/units": Route(LIST, note="辖区内责任单位的报送情况"),
     "api/v1/notices/": Route(LIST, shows=("公示-A1",)),
     "api/v1/notices/<notice_id>": Route(OBJECT, target="notice"),
     "api/v1/notices/<notice_id>/objections": Route(OBJECT, "POST", 201, target="notice", data={"text": "新异议"},
@@ -225,6 +259,8 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/registry/households/{household_id}/helpers"): "api/v1/registry/households/<household_id>/helpers",
     ("PUT", "/api/v1/registry/households/{household_id}/helper"): "api/v1/registry/households/<household_id>/helper",
     ("GET", "/api/v1/registry/work-teams"): "api/v1/registry/work-teams",
+    ("GET", "/api/v1/plan/plan"): "api/v1/plan/plan",
+    ("GET", "/api/v1/plan/units"): "api/v1/plan/units",
     ("GET", "/api/v1/notices/"): "api/v1/notices/",
     ("GET", "/api/v1/notices/{notice_id}"): "api/v1/notices/<notice_id>",
     ("POST", "/api/v1/notices/{notice_id}/objections"): "api/v1/notices/<notice_id>/objections",
@@ -313,6 +349,12 @@ class World:
     findings: dict[str, Finding]
     verified_findings: dict[str, Finding]
     load_jobs: dict[str, JobRun]
+    plan_units: dict[str, Unit]
+    plan_reports: dict[str, ProgressReport]
+    plan_attachments: dict[str, ReportAttachment]
+    plan_inspections: dict[str, Inspection]
+    plan_findings: dict[str, PlanFinding]
+    plan_findings_rectified: dict[str, PlanFinding]
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -330,6 +372,12 @@ class World:
                                              "export_job": self.export_jobs, "work_team": self.work_teams,
                                              "work_team_member": self.work_team_members, "finding": self.findings,
                                              "verified_finding": self.verified_findings, "load_job": self.load_jobs}
+        plan_rows: dict[str, dict[str, Any]] = {
+            "plan_unit": self.plan_units, "plan_report": self.plan_reports, "plan_attachment": self.plan_attachments,
+            "plan_inspection": self.plan_inspections, "plan_finding": self.plan_findings,
+            "plan_finding_rectified": self.plan_findings_rectified}
+        if target in plan_rows:  # a township's: township_a's own, township b's foreign
+            return plan_rows[target]["a"].pk, [plan_rows[target]["b"].pk]
         rows = tables.get(target)
         if rows:
             return rows["a1"].pk, [rows["a2"].pk, rows["b1"].pk]
@@ -406,6 +454,44 @@ def _village_rows(households: dict[str, Household]) -> tuple[dict[str, Notice], 
     return notices, objections, attachments, teams, secretaries
 
 
+WALK_PLAN = """
+plan: {code: walk, title: 规划-走查, starts_year: 2018, ends_year: 2018}
+groups: [{code: townships, name: 各镇人民政府, expands: townships}]
+measures:
+  - {code: "1", title: 举措-走查, lead: [区教体局], cooperating: [各镇人民政府],
+     tasks: [{title: 任务-走查, deadline: 2018-12-31}]}
+"""
+
+
+def _plan_rows(p: Any, tmp_path: Path) -> tuple[dict[str, Unit], dict[str, ProgressReport],
+                                                dict[str, ReportAttachment], dict[str, Inspection],
+                                                dict[str, PlanFinding], dict[str, PlanFinding]]:
+    """A plan whose townships each filed a report with evidence and were each inspected (one finding open, one
+    rectified): township_a's (a) and the other's (b)."""
+    source = tmp_path / "walk-plan.yaml"
+    source.write_text(WALK_PLAN, encoding="utf-8")
+    plan = plan_seed(p.areas.county, source).plan
+    units = {"a": Unit.objects.get(area=p.areas.town_a), "b": Unit.objects.get(area=p.areas.town_b)}
+    reports, files = {}, {}
+    for key, unit in units.items():
+        tag = key.upper()
+        reports[key] = report_submit(plan=plan, unit=unit, year=2018, period="Q1", summary=f"报告-{tag}", actor=None)
+        attachment = ReportAttachment(report=reports[key], original_name=f"材料-{tag}.pdf", size=20, sha256="0" * 64)
+        attachment.file.save(f"材料-{tag}.pdf", ContentFile(f"%PDF PLAN-EVIDENCE-{tag}".encode()), save=False)
+        attachment.save()
+        files[key] = attachment
+    inspections, open_findings, rectified = {}, {}, {}
+    for key, unit in units.items():
+        tag = key.upper()
+        inspections[key] = inspection_record(
+            plan=plan, area=unit.area, title=f"督查-{tag}", held_on=date(2018, 6, 5), actor=None,
+            findings=[FindingInput(unit, f"问题-{tag}", date(2018, 6, 30)), FindingInput(unit, f"问题-{tag}2", date(2018, 6, 30))])
+        open_findings[key], rectified[key] = inspections[key].findings.order_by("pk")
+        finding_rectify(rectified[key], rectification=f"整改-{tag}", actor=None)
+    review_create(plan, 2018, actor=None)
+    return units, reports, files, inspections, open_findings, rectified
+
+
 @pytest.fixture
 def world(personas, households, settings, tmp_path) -> World:
     settings.STORAGES = {**settings.STORAGES, "default": {
@@ -429,8 +515,11 @@ def world(personas, households, settings, tmp_path) -> World:
                "导出-A2", "导出-B1", "疑点-A2", "疑点-B1", "核实-A2", "核实-B1", "名单-A2", "名单-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids,
                *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE") for tag in ("A2", "B1")]]
+    units, reports, report_files, inspections, plan_findings, rectified = _plan_rows(p, tmp_path)
+    markers += ["报告-B", "PLAN-EVIDENCE-B", "督查-B", "问题-B", "整改-B"]
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
-                 teams, secretaries, found, verified, load_jobs)
+                 teams, secretaries, found, verified, load_jobs, units, reports, report_files, inspections, plan_findings,
+                 rectified)
 
 
 def snapshot() -> dict[str, Any]:
@@ -446,6 +535,9 @@ def snapshot() -> dict[str, Any]:
         "objections": list(Objection.objects.order_by("pk").values()),
         "transitions": list(HouseholdTransition.objects.order_by("pk").values()),
         "attachments": list(TransitionAttachment.objects.order_by("pk").values()),
+        "plan_reports": list(ProgressReport.objects.order_by("pk").values()),
+        "plan_findings": list(PlanFinding.objects.order_by("pk").values()),
+        "plan_accountability": list(Accountability.objects.order_by("pk").values()),
         "helpers": list(HelperAssignment.objects.order_by("pk").values()),
         "teams": list(WorkTeam.objects.order_by("pk").values()),
         "team_members": list(WorkTeamMember.objects.order_by("pk").values()),

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PlanConfig(AppConfig):
+    name = "fupin.plan"
+    label = "plan"
+    verbose_name = "规划任务 / The action plan"

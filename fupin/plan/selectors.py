@@ -1,0 +1,209 @@
+"""Reads of the plan: which units report, what each owes and has delivered, who is late.
+
+What a unit owes is computed from the plan (its years, the report periods, the due days) and the reports
+on file, in a few queries for all units at once: a plan has tens of units and a dozen periods, not a
+population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from fupin.accounts.access import can
+from fupin.accounts.roles import Cap
+from fupin.plan.models import (
+    PERIOD_END,
+    Finding,
+    Inspection,
+    Measure,
+    MeasureUnit,
+    Period,
+    Plan,
+    ProgressReport,
+    Task,
+    Unit,
+    period_due,
+)
+
+
+def plan_current() -> Plan | None:
+    return Plan.objects.order_by("-starts_year", "code").first()
+
+
+def plan_get(code: str | None = None) -> Plan:
+    plan = Plan.objects.filter(code=code).first() if code else plan_current()
+    if plan is None:
+        raise Http404("no plan")
+    return plan
+
+
+def members_of(group: Unit) -> QuerySet[Unit]:
+    if group.expands == Unit.Expands.TOWNSHIPS:
+        return Unit.objects.filter(kind=Unit.Kind.TOWNSHIP)
+    if group.expands == Unit.Expands.DEPARTMENTS:
+        return Unit.objects.filter(kind=Unit.Kind.DEPARTMENT)
+    return Unit.objects.none()
+
+
+def responsible_unit_ids(plan: Plan) -> dict[int, set[int]]:
+    """Unit id -> ids of the plan's measures it is responsible for (groups expanded to their members)."""
+    rows = MeasureUnit.objects.filter(measure__plan=plan).values_list("unit_id", "unit__kind", "unit__expands",
+                                                                       "measure_id")
+    townships = list(Unit.objects.filter(kind=Unit.Kind.TOWNSHIP).values_list("pk", flat=True))
+    departments = list(Unit.objects.filter(kind=Unit.Kind.DEPARTMENT).values_list("pk", flat=True))
+    result: dict[int, set[int]] = {}
+    for unit_id, kind, expands, measure_id in rows:
+        if kind == Unit.Kind.GROUP:
+            ids = townships if expands == Unit.Expands.TOWNSHIPS else departments if expands else []
+        else:
+            ids = [unit_id]
+        for i in ids:
+            result.setdefault(i, set()).add(measure_id)
+    return result
+
+
+def report_periods(plan: Plan) -> list[tuple[int, str, date]]:
+    """Every report the plan asks of a unit: (year, period, due date), in order."""
+    return [(year, period, period_due(plan, year, period)) for year in plan.years for period in PERIOD_END]
+
+
+@dataclass(frozen=True)
+class Obligation:
+    unit: Unit
+    year: int
+    period: str
+    due_on: date
+    report: ProgressReport | None
+    today: date
+
+    @property
+    def period_label(self) -> str:
+        return str(Period(self.period).label)
+
+    @property
+    def state(self) -> str:
+        if self.report is not None:
+            return "late" if self.report.is_late else "on_time"
+        return "overdue" if self.due_on < self.today else "due"
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet reported, and the period has ended (so it can be reported)."""
+        month, day = PERIOD_END[self.period]
+        return self.report is None and date(self.year, month, day) <= self.today
+
+
+@dataclass(frozen=True)
+class UnitStanding:
+    unit: Unit
+    obligations: list[Obligation]
+    tasks_overdue: int
+
+    @property
+    def overdue(self) -> list[Obligation]:
+        return [o for o in self.obligations if o.state == "overdue"]
+
+    @property
+    def late(self) -> list[Obligation]:
+        return [o for o in self.obligations if o.state == "late"]
+
+    @property
+    def delivered(self) -> list[Obligation]:
+        return [o for o in self.obligations if o.report is not None]
+
+
+def standings(plan: Plan, units: QuerySet[Unit], *, today: date | None = None) -> list[UnitStanding]:
+    """For each reporting unit among ``units``: every report it owed up to today (and the next one due), with
+    the report on file if any, and how many of its tasks are overdue. Most overdue first."""
+    today = today or timezone.localdate()
+    responsible = responsible_unit_ids(plan)
+    chosen = list(units.filter(pk__in=responsible).exclude(kind=Unit.Kind.GROUP).order_by("kind", "code"))
+    reports = {(r.unit_id, r.year, r.period): r
+               for r in ProgressReport.objects.filter(plan=plan, unit__in=chosen)}
+    periods = [p for p in report_periods(plan) if date(p[0], *PERIOD_END[p[1]]) <= today]
+    upcoming = next((p for p in report_periods(plan) if p not in periods), None)
+    overdue_tasks: dict[int, int] = {}
+    for lead_id in Task.objects.filter(plan=plan, status=Task.Status.OPEN, deadline__lt=today,
+                                       lead__in=chosen).values_list("lead_id", flat=True):
+        overdue_tasks[lead_id] = overdue_tasks.get(lead_id, 0) + 1
+    result = []
+    for unit in chosen:
+        owed = [*periods, upcoming] if upcoming else periods
+        obligations = [Obligation(unit, y, p, due, reports.get((unit.pk, y, p)), today) for y, p, due in owed]
+        result.append(UnitStanding(unit, obligations, overdue_tasks.get(unit.pk, 0)))
+    result.sort(key=lambda s: (-len(s.overdue), -s.tasks_overdue, -len(s.late), s.unit.kind, s.unit.code))
+    return result
+
+
+def unit_tasks(plan: Plan, unit: Unit) -> QuerySet[Task]:
+    """The tasks the unit leads, and those of the measures it shares responsibility for."""
+    measures = responsible_unit_ids(plan).get(unit.pk, set())
+    return (Task.objects.filter(plan=plan).filter(Q(lead=unit) | Q(measure_id__in=measures))
+            .select_related("measure", "lead").order_by("deadline", "code"))
+
+
+def measures_with_units(plan: Plan) -> list[Measure]:
+    return list(Measure.objects.filter(plan=plan).prefetch_related("responsibilities__unit", "tasks__lead")
+                .order_by("order"))
+
+
+def unit_visible(user: Any, pk: int) -> Unit:
+    unit = Unit.objects.visible_to(user).filter(pk=pk).first()
+    if unit is None:
+        raise Http404("not found")
+    return unit
+
+
+def is_units_officer(user: Any, unit: Unit) -> bool:
+    """An officer of the unit itself: of its department, or of its township (not the district office)."""
+    if not can(user, Cap.PLAN_REPORT) or unit.kind == Unit.Kind.GROUP:
+        return False
+    for assignment in getattr(user, "active_assignments", []):
+        if unit.department_id is not None and assignment.department_id == unit.department_id:
+            return True
+        if unit.kind == Unit.Kind.TOWNSHIP and assignment.area_id == unit.area_id and assignment.department_id is None:
+            return True
+    return False
+
+
+def may_report_for(user: Any, unit: Unit) -> bool:
+    """The unit's own officers, and the district office for any unit (reports handed in on paper)."""
+    if unit.kind == Unit.Kind.GROUP:
+        return False
+    return is_units_officer(user, unit) or (can(user, Cap.PLAN_REPORT) and can(user, Cap.PLAN_MANAGE))
+
+
+def report_get(user: Any, pk: int) -> ProgressReport:
+    report = (ProgressReport.objects.visible_to(user).select_related("unit", "plan", "submitted_by")
+              .filter(pk=pk).first())
+    if report is None:
+        raise Http404("not found")
+    return report
+
+
+def findings_overdue(plan: Plan, *, today: date | None = None, user: Any = None) -> list[Finding]:
+    """Findings not rectified by their deadline, oldest deadline first (in ``user``'s areas when given)."""
+    today = today or timezone.localdate()
+    qs = Finding.objects.visible_to(user) if user is not None else Finding.objects.all()
+    return list(qs.filter(inspection__plan=plan, status=Finding.Status.OPEN, deadline__lt=today)
+                .select_related("unit", "inspection").order_by("deadline", "pk"))
+
+
+def inspection_get(user: Any, pk: int) -> Inspection:
+    inspection = Inspection.objects.visible_to(user).select_related("area", "plan").filter(pk=pk).first()
+    if inspection is None:
+        raise Http404("not found")
+    return inspection
+
+
+def finding_get(user: Any, pk: int) -> Finding:
+    finding = Finding.objects.visible_to(user).select_related("unit", "inspection").filter(pk=pk).first()
+    if finding is None:
+        raise Http404("not found")
+    return finding

@@ -1,0 +1,226 @@
+"""Writes of the plan: a unit files its progress report for a period; tasks finish through reports."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fupin.accounts.access import can
+from fupin.accounts.roles import Cap
+from fupin.core.audit import Action, audit_record
+from fupin.core.errors import BadInput, DomainError
+from fupin.plan.models import (
+    PERIOD_END,
+    Accountability,
+    Finding,
+    FindingStep,
+    Inspection,
+    Plan,
+    ProgressReport,
+    ReportAttachment,
+    ReportLine,
+    Task,
+    Unit,
+    period_due,
+)
+from fupin.plan.selectors import is_units_officer, may_report_for, unit_tasks
+from fupin.workflow.services import evidence_read
+
+SUMMARY_REQUIRED = "须填写工作进展 / the report needs a summary of the work done"
+YEAR_OUTSIDE = "{year} 年不在规划期（{start}—{end}）内 / {year} is outside the plan's years ({start}-{end})"
+PERIOD_NOT_ENDED = ("{year} 年{period}尚未结束，期末后才能报送 / {year} {period_en} has not ended: report after it "
+                    "ends")
+ALREADY_REPORTED = ("{unit}已报送 {year} 年{period}的进展报告 / {unit} has already reported for {year} {period_en}")
+NOT_THE_UNITS_TASK = "任务“{task}”不属于{unit} / the task “{task}” is not one of {unit}'s"
+ONLY_LEAD_FINISHES = ("只有牵头单位可以报告任务“{task}”完成 / only the lead unit can report the task “{task}” "
+                      "finished")
+PERCENT_RANGE = "完成进度须在 0 到 100 之间 / progress must be between 0 and 100 percent"
+NOT_YOUR_UNIT = "plan.report"
+
+
+@dataclass(frozen=True)
+class LineInput:
+    task_id: int
+    progress: str = ""
+    percent: int | None = None
+    finished: bool = False
+
+
+def _period_en(period: str) -> str:
+    return {"Q1": "Q1", "Q2": "Q2", "Q3": "Q3", "Y": "the year"}[period]
+
+
+@transaction.atomic
+def report_submit(*, plan: Plan, unit: Unit, year: int, period: str, summary: str, actor: Any,
+                  lines: Sequence[LineInput] = (), files: Iterable[Any] = (), today: date | None = None
+                  ) -> ProgressReport:
+    """File ``unit``'s report for ``period`` of ``year``; lines marked finished finish the unit's own tasks.
+    Refused (nothing written) for someone not reporting for the unit, a period not ended, a second report."""
+    if actor is not None and not may_report_for(actor, unit):
+        raise PermissionDenied(Cap.PLAN_REPORT)
+    today = today or timezone.localdate()
+    names = {"year": year, "period": dict(PERIOD_LABELS)[period], "period_en": _period_en(period), "unit": unit.name}
+    if not summary.strip():
+        raise BadInput(SUMMARY_REQUIRED, fields={"summary": [SUMMARY_REQUIRED]})
+    if year not in plan.years:
+        raise BadInput(YEAR_OUTSIDE.format(year=year, start=plan.starts_year, end=plan.ends_year),
+                       fields={"year": ["out of range"]})
+    if date(year, *PERIOD_END[period]) > today:
+        raise DomainError(PERIOD_NOT_ENDED.format(**names), code="PERIOD_NOT_ENDED")
+    Unit.objects.select_for_update().filter(pk=unit.pk).first()  # one report per period, checked under a lock
+    if ProgressReport.objects.filter(plan=plan, unit=unit, year=year, period=period).exists():
+        raise DomainError(ALREADY_REPORTED.format(**names), code="ALREADY_REPORTED")
+    tasks = {t.pk: t for t in unit_tasks(plan, unit)}
+    for line in lines:
+        task = tasks.get(line.task_id)
+        if task is None:
+            raise BadInput(NOT_THE_UNITS_TASK.format(task=line.task_id, unit=unit.name), code="NOT_THE_UNITS_TASK")
+        if line.finished and task.lead_id != unit.pk:
+            raise BadInput(ONLY_LEAD_FINISHES.format(task=task.title), code="ONLY_LEAD_FINISHES")
+        if line.percent is not None and not 0 <= line.percent <= 100:
+            raise BadInput(PERCENT_RANGE, fields={"percent": [PERCENT_RANGE]})
+    evidence = evidence_read(files)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    try:
+        with transaction.atomic():
+            report = ProgressReport.objects.create(plan=plan, unit=unit, year=year, period=period,
+                                                   summary=summary.strip(), submitted_by=user,
+                                                   due_on=period_due(plan, year, period))
+    except IntegrityError as exc:  # a concurrent report for the same period won the race
+        raise DomainError(ALREADY_REPORTED.format(**names), code="ALREADY_REPORTED") from exc
+    ReportLine.objects.bulk_create(
+        ReportLine(report=report, task_id=line.task_id, progress=line.progress.strip(), percent=line.percent,
+                   finished=line.finished)
+        for line in lines if line.progress.strip() or line.percent is not None or line.finished)
+    finished = [line.task_id for line in lines if line.finished]
+    Task.objects.filter(pk__in=finished, status=Task.Status.OPEN).update(
+        status=Task.Status.DONE, done_on=timezone.localtime(report.submitted_at).date())
+    for item in evidence:
+        attachment = ReportAttachment(report=report, original_name=item.name, size=len(item.content),
+                                      sha256=hashlib.sha256(item.content).hexdigest())
+        attachment.file.save(item.name, ContentFile(item.content), save=False)
+        attachment.save()
+    audit_record(actor=actor, action=Action.CREATE, obj=report, changes={
+        "unit": unit.code, "year": year, "period": period, "late": report.is_late, "lines": len(lines),
+        "tasks_finished": finished, "attachments": len(evidence)})
+    return report
+
+
+PERIOD_LABELS = [("Q1", "一季度"), ("Q2", "二季度"), ("Q3", "三季度"), ("Y", "全年")]
+
+
+# --- Inspections (督查巡查), rectification and its verification, accountability ----------------------------
+
+NO_FINDINGS = "督查记录须至少有一个问题 / an inspection record needs at least one finding"
+FINDING_FIELDS = "问题描述和整改时限均须填写 / each finding needs a description and a deadline"
+DEADLINE_BEFORE_INSPECTION = "整改时限早于督查日期 / the rectification deadline is before the inspection"
+RECTIFY_NOT_OPEN = "该问题不在待整改状态（{status}） / the finding is not awaiting rectification ({status})"
+RECTIFICATION_REQUIRED = "须说明整改情况 / describe the rectification"
+VERIFY_NOT_RECTIFIED = "该问题尚未报送整改，不能核验（{status}） / the finding has no rectification to verify ({status})"
+REJECT_NOTE_REQUIRED = "退回须说明理由 / say why the rectification is sent back"
+REASON_REQUIRED = "须填写问责依据 / the accountability record needs its grounds"
+
+
+@dataclass(frozen=True)
+class FindingInput:
+    unit: Unit
+    problem: str
+    deadline: date
+
+
+@transaction.atomic
+def inspection_record(*, plan: Plan, area: Any, title: str, held_on: date, findings: Sequence[FindingInput],
+                      actor: Any, unannounced: bool = True, inspectors: str = "", summary: str = "") -> Inspection:
+    _ensure_manage(actor)
+    if not findings:
+        raise BadInput(NO_FINDINGS, code="NO_FINDINGS")
+    for item in findings:
+        if not item.problem.strip() or item.deadline is None:
+            raise BadInput(FINDING_FIELDS, code="FINDING_FIELDS")
+        if item.deadline < held_on:
+            raise BadInput(DEADLINE_BEFORE_INSPECTION, code="DEADLINE_BEFORE_INSPECTION")
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    inspection = Inspection.objects.create(plan=plan, area=area, title=title.strip(), held_on=held_on,
+                                           unannounced=unannounced, inspectors=inspectors.strip(),
+                                           summary=summary.strip(), created_by=user)
+    Finding.objects.bulk_create(Finding(inspection=inspection, unit=item.unit, problem=item.problem.strip(),
+                                        deadline=item.deadline) for item in findings)
+    audit_record(actor=actor, action=Action.CREATE, obj=inspection, area_path=area.path,
+                 changes={"held_on": held_on, "findings": [(f.unit.code, f.deadline) for f in findings]})
+    return inspection
+
+
+def _ensure_manage(actor: Any) -> None:
+    if actor is not None and not can(actor, Cap.PLAN_MANAGE):
+        raise PermissionDenied(Cap.PLAN_MANAGE)
+
+
+def _locked_finding(finding: Finding) -> Finding:
+    return Finding.objects.select_for_update().select_related("unit").get(pk=finding.pk)
+
+
+@transaction.atomic
+def finding_rectify(finding: Finding, *, rectification: str, actor: Any, today: date | None = None) -> Finding:
+    """The unit reports its rectification; it waits for the district office's verification."""
+    finding = _locked_finding(finding)
+    if actor is not None and not is_units_officer(actor, finding.unit):  # the office verifies, so it does not rectify
+        raise PermissionDenied(Cap.PLAN_REPORT)
+    if finding.status != Finding.Status.OPEN:
+        raise DomainError(RECTIFY_NOT_OPEN.format(status=finding.get_status_display()), code="RECTIFY_NOT_OPEN")
+    if not rectification.strip():
+        raise BadInput(RECTIFICATION_REQUIRED, fields={"rectification": [RECTIFICATION_REQUIRED]})
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    finding.status, finding.rectification = Finding.Status.RECTIFIED, rectification.strip()
+    finding.rectified_on, finding.rectified_by = today or timezone.localdate(), user
+    finding.save(update_fields=["status", "rectification", "rectified_on", "rectified_by"])
+    FindingStep.objects.create(finding=finding, action=FindingStep.Action.RECTIFY, actor=user, note=finding.rectification)
+    audit_record(actor=actor, action=Action.UPDATE, obj=finding,
+                 changes={"status": ["open", "rectified"], "on_time": finding.rectified_on_time})
+    return finding
+
+
+@transaction.atomic
+def finding_verify(finding: Finding, *, accept: bool, note: str, actor: Any, today: date | None = None) -> Finding:
+    """The district office verifies a rectification: accepted, or sent back to the unit with the reason."""
+    _ensure_manage(actor)
+    finding = _locked_finding(finding)
+    if finding.status != Finding.Status.RECTIFIED:
+        raise DomainError(VERIFY_NOT_RECTIFIED.format(status=finding.get_status_display()),
+                          code="VERIFY_NOT_RECTIFIED")
+    if not accept and not note.strip():
+        raise BadInput(REJECT_NOTE_REQUIRED, fields={"note": [REJECT_NOTE_REQUIRED]})
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    if accept:
+        finding.status, finding.verified_on, finding.verified_by = Finding.Status.VERIFIED, today or timezone.localdate(), user
+    else:
+        finding.status, finding.rectified_on, finding.rectified_by = Finding.Status.OPEN, None, None
+    finding.verification_note = note.strip()
+    finding.save(update_fields=["status", "verified_on", "verified_by", "rectified_on", "rectified_by",
+                                "verification_note"])
+    FindingStep.objects.create(finding=finding, action=FindingStep.Action.ACCEPT if accept else FindingStep.Action.REJECT,
+                               actor=user, note=note.strip())
+    audit_record(actor=actor, action=Action.UPDATE, obj=finding,
+                 changes={"status": ["rectified", finding.status], "note": note.strip()})
+    return finding
+
+
+@transaction.atomic
+def accountability_record(*, unit: Unit, kind: str, year: int, reason: str, actor: Any,
+                          finding: Finding | None = None, automatic: bool = False) -> Accountability:
+    _ensure_manage(actor)
+    if not reason.strip():
+        raise BadInput(REASON_REQUIRED, fields={"reason": [REASON_REQUIRED]})
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    record = Accountability.objects.create(unit=unit, kind=kind, year=year, reason=reason.strip()[:300],
+                                           finding=finding, recorded_by=user, automatic=automatic)
+    audit_record(actor=actor, action=Action.CREATE, obj=record,
+                 changes={"unit": unit.code, "kind": kind, "year": year, "finding": getattr(finding, "pk", None)})
+    return record
