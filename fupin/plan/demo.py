@@ -11,19 +11,23 @@ from django.utils import timezone
 from fupin.plan.models import (
     PERIOD_END,
     Accountability,
+    Agreement,
     Finding,
     FindingStep,
     Indicator,
     Inspection,
+    Meeting,
     ProgressReport,
     ReportLine,
     Review,
     Score,
+    Survey,
     Task,
     Unit,
 )
 from fupin.plan.review import review_compute, review_create, review_finalise, reviewed_units
 from fupin.plan.selectors import plan_current, report_periods, responsible_unit_ids, unit_tasks
+from fupin.plan.services import agreement_targets
 
 SUMMARIES = ["按计划推进各项任务，进度正常。", "已召开专题会议部署，正在组织实施。", "完成阶段性目标，存在资金到位偏慢问题，已协调解决。",
              "开展入户核查，整改发现的问题。", "与各镇对接，建立工作台账。"]
@@ -124,6 +128,10 @@ def seed_demo_reviews(*, seed: int = 2018) -> int:
     units = reviewed_units(plan)
     manual = list(Indicator.objects.filter(plan=plan, computed=False))
     years = [y for y in plan.years if y < timezone.localdate().year]
+    Survey.objects.bulk_create(  # one satisfaction survey per unit and year: the review's satisfaction scores
+        Survey(plan=plan, year=year, unit=unit, respondents=(n := rng.randint(40, 60)), satisfied=n - rng.randint(0, 12),
+               held_on=date(year, 11, rng.randint(1, 28)), method="入户问卷（演示）")
+        for year in years for unit in units)
     for year in years:
         review = review_create(plan, year, actor=None)
         if year == years[-1]:
@@ -135,3 +143,41 @@ def seed_demo_reviews(*, seed: int = 2018) -> int:
             for unit in units for indicator in manual if indicator.unit_kind == unit.kind)
         review_finalise(review, actor=None)
     return len(years)
+
+
+MEETINGS = [(Meeting.Kind.STANDING, "区委常委会脱贫攻坚专题会议"), (Meeting.Kind.DISPATCH, "区直脱贫攻坚责任单位调度会"),
+            (Meeting.Kind.CONSULTATION, "拟退出贫困村季度会商")]
+
+
+def seed_demo_meetings_and_agreements(*, seed: int = 2018) -> int:
+    """Quarterly meetings of the current plan (a few quarters missing one), decisions as tasks, and each year's
+    responsibility agreements (a couple of units never signed). Returns the number of meetings."""
+    plan = plan_current()
+    if plan is None or Meeting.objects.filter(plan=plan, is_demo=True).exists():
+        return 0
+    rng = random.Random(seed + 11)
+    today = timezone.localdate()
+    meetings = []
+    for year in plan.years:
+        for quarter in range(1, 5):
+            for kind, title in MEETINGS:
+                if rng.random() < 0.08:
+                    continue  # not held: the calendar shows it missing
+                day = date(year, quarter * 3 - 1, rng.randint(1, 28))
+                if day <= today:
+                    meetings.append(Meeting(plan=plan, kind=kind, held_on=day, title=f"{year}年第{quarter}季度{title}",
+                                            minutes="听取工作汇报，研究部署下一阶段重点工作。", is_demo=True))
+    Meeting.objects.bulk_create(meetings)
+    units = list(Unit.objects.filter(pk__in=responsible_unit_ids(plan)).exclude(kind=Unit.Kind.GROUP).order_by("code"))
+    stored = list(Meeting.objects.filter(plan=plan, is_demo=True, kind=Meeting.Kind.STANDING).order_by("held_on"))
+    Task.objects.bulk_create(
+        Task(plan=plan, code=f"M{m.pk}-1", title="落实会议部署：开展贫困户信息比对核查", lead=rng.choice(units),
+             deadline=m.held_on + timedelta(days=60), source=Task.Source.MEETING, meeting=m,
+             status=Task.Status.DONE, done_on=m.held_on + timedelta(days=rng.randint(20, 50)))
+        for m in stored[:4] if units)
+    unsigned = {u.pk for u in rng.sample(units, k=min(2, len(units)))}
+    Agreement.objects.bulk_create(
+        Agreement(plan=plan, year=year, unit=unit, signed_on=date(year, 2, rng.randint(10, 28)),
+                  targets=agreement_targets(plan, year, unit))
+        for year in plan.years if date(year, 3, 1) <= today for unit in units if unit.pk not in unsigned)
+    return len(meetings)

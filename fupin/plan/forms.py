@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fupin.areas.models import Area
-from fupin.plan.models import Accountability, Period
+from fupin.plan.models import Accountability, Meeting, Period
 
 
 class ReportForm(forms.Form):
@@ -61,3 +61,25 @@ class ScoreForm(forms.Form):
     indicator = forms.IntegerField(label=_("指标"))
     score = forms.DecimalField(label=_("得分"), max_digits=5, decimal_places=2)
     basis = forms.CharField(label=_("依据"), max_length=300)
+
+
+class AgreementForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    unit = forms.IntegerField(label=_("责任单位"))
+    signed_on = forms.DateField(label=_("签订日期"))
+
+
+class MeetingForm(forms.Form):
+    kind = forms.ChoiceField(label=_("会议类别"), choices=Meeting.Kind.choices)
+    held_on = forms.DateField(label=_("召开日期"))
+    title = forms.CharField(label=_("会议名称"), max_length=200)
+    minutes = forms.CharField(label=_("会议纪要"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SurveyForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    unit = forms.IntegerField(label=_("被调查单位"))
+    respondents = forms.IntegerField(label=_("有效样本数"), min_value=1)
+    satisfied = forms.IntegerField(label=_("满意（含基本满意）"), min_value=0)
+    held_on = forms.DateField(label=_("调查日期"))
+    method = forms.CharField(label=_("调查方式"), max_length=100, required=False)

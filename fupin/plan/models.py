@@ -141,9 +141,11 @@ class Task(models.Model):
     class Source(models.TextChoices):
         PLAN = "plan", _("规划")
         MANUAL = "manual", _("新增")
+        MEETING = "meeting", _("会议决定")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("规划"))
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("举措"))
+    measure = models.ForeignKey(Measure, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks",
+                                verbose_name=_("举措"))
     code = models.CharField(_("编号"), max_length=30)
     title = models.CharField(_("任务"), max_length=300)
     year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True,
@@ -153,6 +155,8 @@ class Task(models.Model):
     status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.PLAN)
+    meeting = models.ForeignKey("Meeting", null=True, blank=True, on_delete=models.PROTECT, related_name="decisions",
+                                verbose_name=_("会议"))
 
     area_scope = "lead__area"
     objects = ScopedQuerySet.as_manager()
@@ -524,3 +528,91 @@ class Result(models.Model):
     def failed(self) -> bool:
         """差, or the year's poverty-alleviation tasks not completed: what the seed's consequences hang on."""
         return self.grade == Grade.POOR or not self.task_completed
+
+
+class Agreement(models.Model):
+    """A yearly responsibility agreement (脱贫攻坚责任书) between the district and a township or unit: it lists the
+    unit's tasks of the year (those it leads falling due that year) and is signed on a date."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="agreements", verbose_name=_("规划"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="agreements", verbose_name=_("责任单位"))
+    targets = models.TextField(_("目标任务"), blank=True)
+    signed_on = models.DateField(_("签订日期"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    area_scope = "unit__area"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "unit__kind", "unit__code"]
+        verbose_name = _("责任书")
+        verbose_name_plural = _("责任书")
+        constraints = [models.UniqueConstraint(fields=["plan", "year", "unit"], name="plan_agreement_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.unit}"
+
+
+class Meeting(models.Model):
+    """A meeting the plan requires (三（二）): quarterly standing-committee and executive meetings on poverty
+    alleviation, quarterly dispatch meetings of the responsible units, quarterly consultations; minutes and
+    decisions (which become tasks)."""
+
+    class Kind(models.TextChoices):
+        STANDING = "standing", _("区委常委会、政府常务会专题会议")
+        DISPATCH = "dispatch", _("区直责任单位调度会")
+        CONSULTATION = "consultation", _("季度会商")
+        CONFERENCE = "conference", _("推进大会、现场观摩")
+
+    QUARTERLY = (Kind.STANDING, Kind.DISPATCH, Kind.CONSULTATION)
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="meetings", verbose_name=_("规划"))
+    kind = models.CharField(_("会议类别"), max_length=14, choices=Kind.choices)
+    held_on = models.DateField(_("召开日期"))
+    title = models.CharField(_("会议名称"), max_length=200)
+    minutes = models.TextField(_("会议纪要"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = _("会议")
+        verbose_name_plural = _("会议")
+
+    def __str__(self) -> str:
+        return f"{self.held_on:%Y-%m-%d} {self.title}"
+
+
+class Survey(models.Model):
+    """A satisfaction survey (群众满意度调查) of a township's residents or a department's service users in a year;
+    its share of satisfied answers is the unit's satisfaction score in the yearly review."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="surveys", verbose_name=_("规划"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="surveys", verbose_name=_("被调查单位"))
+    method = models.CharField(_("调查方式"), max_length=100, default="入户问卷")
+    respondents = models.PositiveIntegerField(_("有效样本数"))
+    satisfied = models.PositiveIntegerField(_("满意（含基本满意）"))
+    held_on = models.DateField(_("调查日期"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    area_scope = "unit__area"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "unit_id", "-held_on"]
+        verbose_name = _("满意度调查")
+        verbose_name_plural = _("满意度调查")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(respondents__gt=0), name="plan_survey_has_respondents"),
+            models.CheckConstraint(condition=models.Q(satisfied__lte=models.F("respondents")),
+                                   name="plan_survey_satisfied_within_respondents"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.unit} {self.satisfied}/{self.respondents}"

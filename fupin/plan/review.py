@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from fupin.accounts.access import can
@@ -39,6 +39,7 @@ from fupin.plan.models import (
     Result,
     Review,
     Score,
+    Survey,
     Task,
     Unit,
 )
@@ -115,7 +116,17 @@ def _returned_after_exit(review: Review, units: list[Unit]) -> Computed:
     return out
 
 
+def _satisfaction(review: Review, units: list[Unit]) -> Computed:
+    rows = (Survey.objects.filter(plan=review.plan, year=review.year, unit__in=units).values("unit_id")
+            .annotate(n=Count("pk"), asked=Sum("respondents"), happy=Sum("satisfied")))
+    found = {r["unit_id"]: r for r in rows}
+    return {u.pk: (_pct(found[u.pk]["happy"], found[u.pk]["asked"]),
+                   f"满意 {found[u.pk]['happy']}/{found[u.pk]['asked']}（{found[u.pk]['n']} 次调查）")
+            if u.pk in found else (None, "当年无满意度调查") for u in units}
+
+
 COMPUTERS: dict[str, Callable[[Review, list[Unit]], Computed]] = {
+    "satisfaction": _satisfaction,
     "reports_on_time": _reports_on_time,
     "rectification_on_time": _rectification_on_time,
     "tasks_on_time": _tasks_on_time,

@@ -23,6 +23,7 @@ from fupin.plan.models import (
     Inspection,
     Measure,
     MeasureUnit,
+    Meeting,
     Period,
     Plan,
     ProgressReport,
@@ -207,3 +208,44 @@ def finding_get(user: Any, pk: int) -> Finding:
     if finding is None:
         raise Http404("not found")
     return finding
+
+
+@dataclass(frozen=True)
+class MeetingSlot:
+    year: int
+    quarter: int
+    kind: str
+    held: list[Meeting]
+
+    @property
+    def kind_label(self) -> str:
+        return str(Meeting.Kind(self.kind).label)
+
+
+def meeting_calendar(plan: Plan, *, today: date | None = None) -> list[MeetingSlot]:
+    """Every quarter of the plan up to today, for each kind of meeting the plan requires every quarter: the
+    meetings held (an empty list: the meeting is missing)."""
+    today = today or timezone.localdate()
+    held: dict[tuple[int, int, str], list[Meeting]] = {}
+    for meeting in Meeting.objects.filter(plan=plan, kind__in=Meeting.QUARTERLY).order_by("held_on"):
+        key = (meeting.held_on.year, (meeting.held_on.month - 1) // 3 + 1, meeting.kind)
+        held.setdefault(key, []).append(meeting)
+    slots: list[MeetingSlot] = []
+    for year in plan.years:
+        for quarter in range(1, 5):
+            if date(year, quarter * 3 - 2, 1) > today:
+                break
+            slots.extend(MeetingSlot(year, quarter, kind, held.get((year, quarter, kind), []))
+                         for kind in Meeting.QUARTERLY)
+    return slots
+
+
+def meetings_missing(plan: Plan, *, today: date | None = None) -> list[MeetingSlot]:
+    """Required quarterly meetings not held in a quarter that has ended."""
+    today = today or timezone.localdate()
+    return [s for s in meeting_calendar(plan, today=today) if not s.held and _quarter_end(s.year, s.quarter) < today]
+
+
+def _quarter_end(year: int, quarter: int) -> date:
+    month, day = PERIOD_END[("Q1", "Q2", "Q3", "Y")[quarter - 1]]
+    return date(year, month, day)

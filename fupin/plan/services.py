@@ -15,18 +15,22 @@ from django.utils import timezone
 
 from fupin.accounts.access import can
 from fupin.accounts.roles import Cap
+from fupin.assessment.models import Target
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, DomainError
 from fupin.plan.models import (
     PERIOD_END,
     Accountability,
+    Agreement,
     Finding,
     FindingStep,
     Inspection,
+    Meeting,
     Plan,
     ProgressReport,
     ReportAttachment,
     ReportLine,
+    Survey,
     Task,
     Unit,
     period_due,
@@ -224,3 +228,91 @@ def accountability_record(*, unit: Unit, kind: str, year: int, reason: str, acto
     audit_record(actor=actor, action=Action.CREATE, obj=record,
                  changes={"unit": unit.code, "kind": kind, "year": year, "finding": getattr(finding, "pk", None)})
     return record
+
+
+# --- Responsibility agreements, meetings and their decisions, satisfaction surveys ---------------------------
+
+AGREEMENT_EXISTS = "{unit}已签订 {year} 年责任书 / {unit} has signed its {year} agreement already"
+GROUP_NOT_A_PARTY = "单位组不签订责任书，请为其成员单位分别签订 / a group signs no agreement: its members do"
+TITLE_REQUIRED = "须填写名称 / a title is required"
+DECISION_FIELDS = "每项会议决定须有事项、牵头单位和完成时限 / each decision needs a task, a lead unit and a deadline"
+SURVEY_COUNTS = ("满意人数不能多于有效样本数，样本数须大于 0 / the satisfied count cannot exceed the respondents, "
+                 "and there must be respondents")
+
+
+def agreement_targets(plan: Plan, year: int, unit: Unit) -> str:
+    """The agreement's text: the unit's exit target of the year (a township) and the tasks it leads due that year."""
+    lines = []
+    if unit.kind == Unit.Kind.TOWNSHIP:
+        target = Target.objects.filter(area=unit.area, year=year).first()
+        if target is not None:
+            people = "剩余贫困人口全部脱贫" if target.people is None else f"{target.people} 人以上脱贫"
+            lines.append(f"{year} 年脱贫目标：{people}" + (f"，{target.villages} 个贫困村退出" if target.villages else ""))
+    for task in Task.objects.filter(plan=plan, lead=unit, deadline__year=year).order_by("deadline", "code"):
+        lines.append(f"{task.title}（{task.deadline:%Y-%m-%d} 前完成）")
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def agreement_sign(*, plan: Plan, year: int, unit: Unit, signed_on: date, actor: Any, targets: str = "") -> Agreement:
+    _ensure_manage(actor)
+    if unit.kind == Unit.Kind.GROUP:
+        raise BadInput(GROUP_NOT_A_PARTY, code="GROUP_NOT_A_PARTY")
+    if year not in plan.years:
+        raise BadInput(YEAR_OUTSIDE.format(year=year, start=plan.starts_year, end=plan.ends_year))
+    Unit.objects.select_for_update().filter(pk=unit.pk).first()
+    if Agreement.objects.filter(plan=plan, year=year, unit=unit).exists():
+        raise DomainError(AGREEMENT_EXISTS.format(unit=unit.name, year=year), code="AGREEMENT_EXISTS")
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    agreement = Agreement.objects.create(plan=plan, year=year, unit=unit, signed_on=signed_on, recorded_by=user,
+                                         targets=targets.strip() or agreement_targets(plan, year, unit))
+    audit_record(actor=actor, action=Action.CREATE, obj=agreement, changes={"year": year, "signed_on": signed_on})
+    return agreement
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    title: str
+    lead: Unit
+    deadline: date
+
+
+@transaction.atomic
+def meeting_record(*, plan: Plan, kind: str, held_on: date, title: str, actor: Any, minutes: str = "",
+                   decisions: Sequence[DecisionInput] = ()) -> Meeting:
+    """Record a meeting; each decision becomes a task of the plan for its lead unit."""
+    _ensure_manage(actor)
+    if not title.strip():
+        raise BadInput(TITLE_REQUIRED, fields={"title": [TITLE_REQUIRED]})
+    for decision in decisions:
+        if not decision.title.strip() or decision.lead is None or decision.deadline is None:
+            raise BadInput(DECISION_FIELDS, code="DECISION_FIELDS")
+        if decision.lead.kind == Unit.Kind.GROUP:
+            raise BadInput(GROUP_NOT_A_PARTY, code="GROUP_NOT_A_PARTY")
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    meeting = Meeting.objects.create(plan=plan, kind=kind, held_on=held_on, title=title.strip(), minutes=minutes.strip(),
+                                     recorded_by=user)
+    Task.objects.bulk_create(
+        Task(plan=plan, code=f"M{meeting.pk}-{i}", title=d.title.strip(), deadline=d.deadline, lead=d.lead,
+             source=Task.Source.MEETING, meeting=meeting)
+        for i, d in enumerate(decisions, start=1))
+    audit_record(actor=actor, action=Action.CREATE, obj=meeting,
+                 changes={"kind": kind, "held_on": held_on, "decisions": len(decisions)})
+    return meeting
+
+
+@transaction.atomic
+def survey_record(*, plan: Plan, year: int, unit: Unit, respondents: int, satisfied: int, held_on: date, actor: Any,
+                  method: str = "入户问卷", note: str = "") -> Survey:
+    _ensure_manage(actor)
+    if unit.kind == Unit.Kind.GROUP:
+        raise BadInput(GROUP_NOT_A_PARTY, code="GROUP_NOT_A_PARTY")
+    if respondents <= 0 or not 0 <= satisfied <= respondents:
+        raise BadInput(SURVEY_COUNTS, fields={"satisfied": [SURVEY_COUNTS]})
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    survey = Survey.objects.create(plan=plan, year=year, unit=unit, respondents=respondents, satisfied=satisfied,
+                                   held_on=held_on, method=method.strip() or "入户问卷", note=note.strip(),
+                                   recorded_by=user)
+    audit_record(actor=actor, action=Action.CREATE, obj=survey,
+                 changes={"year": year, "respondents": respondents, "satisfied": satisfied})
+    return survey

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -27,24 +28,30 @@ from fupin.core.forms import form_errors, submit
 from fupin.plan import selectors
 from fupin.plan.forms import (
     AccountabilityForm,
+    AgreementForm,
     InspectionForm,
+    MeetingForm,
     RectifyForm,
     ReportForm,
     ReviewForm,
     ScoreForm,
+    SurveyForm,
     VerifyForm,
 )
 from fupin.plan.models import (
     Accountability,
+    Agreement,
     Finding,
     Indicator,
     Inspection,
+    Meeting,
     Period,
     Plan,
     ReportAttachment,
     Result,
     Review,
     Score,
+    Survey,
     Unit,
 )
 from fupin.plan.review import (
@@ -56,13 +63,18 @@ from fupin.plan.review import (
     score_enter,
 )
 from fupin.plan.services import (
+    DECISION_FIELDS,
+    DecisionInput,
     FindingInput,
     LineInput,
     accountability_record,
+    agreement_sign,
     finding_rectify,
     finding_verify,
     inspection_record,
+    meeting_record,
     report_submit,
+    survey_record,
 )
 
 
@@ -375,3 +387,109 @@ def review_export_view(request: HttpRequest, year: int) -> HttpResponseBase:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- Responsibility agreements, meetings, satisfaction surveys ----------------------------------------------
+
+
+def _year(request: HttpRequest, plan: Plan) -> int:
+    year = _int(request.GET.get("year"))
+    return year if year is not None and year in plan.years else min(max(plan.years), timezone.localdate().year)
+
+
+def _units(request: HttpRequest, plan: Plan) -> list[Unit]:
+    visible = set(Unit.objects.visible_to(request.user).values_list("pk", flat=True))
+    return [u for u in reviewed_units(plan) if u.pk in visible]
+
+
+@require_capability(Cap.PLAN_VIEW)
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    plan = selectors.plan_get(request.GET.get("plan"))
+    year = _year(request, plan)
+    units = _units(request, plan)
+    signed = {a.unit_id: a for a in Agreement.objects.filter(plan=plan, year=year, unit__in=units)}
+    return render(request, "plan/agreement_list.html", {
+        "plan": plan, "tab": "agreements", "year": year, "years": list(plan.years),
+        "rows": [(u, signed.get(u.pk)) for u in units], "unsigned": [u for u in units if u.pk not in signed],
+        "can_manage": can(request.user, Cap.PLAN_MANAGE)})
+
+
+@require_POST
+@require_capability(Cap.PLAN_MANAGE)
+def agreement_sign_view(request: HttpRequest) -> HttpResponse:
+    plan = selectors.plan_get(request.GET.get("plan"))
+
+    def sign(data: dict[str, Any]) -> str:
+        unit = selectors.unit_visible(request.user, data["unit"])
+        agreement_sign(plan=plan, year=data["year"], unit=unit, signed_on=data["signed_on"], actor=request.user)
+        return _("已登记 %(unit)s 的 %(year)s 年责任书。") % {"unit": unit.name, "year": data["year"]}
+
+    form = AgreementForm(request.POST)
+    submit(request, form, sign)
+    return redirect(f"{reverse('plan:agreement-list')}?year={form.cleaned_data.get('year', '') if form.is_valid() else ''}")
+
+
+@require_capability(Cap.PLAN_VIEW)
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    plan = selectors.plan_get(request.GET.get("plan"))
+    calendar = selectors.meeting_calendar(plan)
+    quarters: dict[tuple[int, int], list[selectors.MeetingSlot]] = {}
+    for slot in calendar:
+        quarters.setdefault((slot.year, slot.quarter), []).append(slot)
+    return render(request, "plan/meeting_list.html", {
+        "plan": plan, "tab": "meetings", "quarters": sorted(quarters.items(), reverse=True),
+        "kinds": [Meeting.Kind(k).label for k in Meeting.QUARTERLY], "missing": len(selectors.meetings_missing(plan)),
+        "meetings": Meeting.objects.filter(plan=plan).prefetch_related("decisions__lead")[:50],
+        "form": MeetingForm(), "units": Unit.objects.exclude(kind=Unit.Kind.GROUP).order_by("kind", "code"),
+        "can_manage": can(request.user, Cap.PLAN_MANAGE), "decision_rows": range(DECISION_ROWS)})
+
+
+DECISION_ROWS = 3
+
+
+@require_POST
+@require_capability(Cap.PLAN_MANAGE)
+def meeting_create_view(request: HttpRequest) -> HttpResponse:
+    plan = selectors.plan_get(request.GET.get("plan"))
+    units = {str(u.pk): u for u in Unit.objects.exclude(kind=Unit.Kind.GROUP)}
+
+    def record(data: dict[str, Any]) -> str:
+        decisions = []
+        for i in range(DECISION_ROWS):
+            title, lead = request.POST.get(f"decision-{i}", "").strip(), request.POST.get(f"lead-{i}", "")
+            if not (title or lead):
+                continue
+            unit, deadline = units.get(lead), parse_date(request.POST.get(f"deadline-{i}", "") or "")
+            if unit is None or deadline is None:
+                raise BadInput(DECISION_FIELDS, code="DECISION_FIELDS")
+            decisions.append(DecisionInput(title, unit, deadline))
+        meeting_record(plan=plan, actor=request.user, decisions=decisions, **data)
+        return _("会议已登记，%(n)s 项决定已列为任务。") % {"n": len(decisions)}
+
+    submit(request, MeetingForm(request.POST), record)
+    return redirect("plan:meeting-list")
+
+
+@require_capability(Cap.PLAN_VIEW)
+def survey_list(request: HttpRequest) -> HttpResponse:
+    plan = selectors.plan_get(request.GET.get("plan"))
+    year = _year(request, plan)
+    return render(request, "plan/survey_list.html", {
+        "plan": plan, "tab": "surveys", "year": year, "years": list(plan.years),
+        "surveys": Survey.objects.visible_to(request.user).filter(plan=plan, year=year).select_related("unit"),
+        "units": _units(request, plan), "can_manage": can(request.user, Cap.PLAN_MANAGE)})
+
+
+@require_POST
+@require_capability(Cap.PLAN_MANAGE)
+def survey_create_view(request: HttpRequest) -> HttpResponse:
+    plan = selectors.plan_get(request.GET.get("plan"))
+
+    def record(data: dict[str, Any]) -> str:
+        unit = selectors.unit_visible(request.user, data.pop("unit"))
+        survey_record(plan=plan, unit=unit, actor=request.user, **data)
+        return _("已登记 %(unit)s 的满意度调查。") % {"unit": unit.name}
+
+    form = SurveyForm(request.POST)
+    submit(request, form, record)
+    return redirect(f"{reverse('plan:survey-list')}?year={form.cleaned_data.get('year', '') if form.is_valid() else ''}")

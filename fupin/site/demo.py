@@ -26,7 +26,12 @@ from fupin.assessment.services import assess_county, policy_seed_defaults, work_
 from fupin.core import idnumber
 from fupin.core.audit import Action, audit_record
 from fupin.crosscheck.demo import seed_demo_crosscheck
-from fupin.plan.demo import seed_demo_inspections, seed_demo_plan, seed_demo_reviews
+from fupin.plan.demo import (
+    seed_demo_inspections,
+    seed_demo_meetings_and_agreements,
+    seed_demo_plan,
+    seed_demo_reviews,
+)
 from fupin.registry import codes
 from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.pinyin import pinyin_keys
@@ -203,6 +208,7 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
     seed_demo_crosscheck(work_year(), seed=seed, actor=User.objects.filter(username="demo_admin").first())
     seed_demo_plan(seed=seed)
     seed_demo_inspections(seed=seed)
+    seed_demo_meetings_and_agreements(seed=seed)
     seed_demo_reviews(seed=seed)
     audit_record(actor=None, action=Action.CREATE, object_type="registry.household", object_label="seed-demo",
                  changes={"demo_households": len(house_rows), "members": len(members), "seed": seed})
