@@ -203,7 +203,7 @@ def monthly_progress(projects: QuerySet[Project], *, year: int, month: int) -> P
         by_source[row["source"]]["to_date"] += row["total"]
         if row["m"] == month:
             by_source[row["source"]]["month"] += row["total"]
-    sources = []
+    sources: list[dict[str, Any]] = []
     for s in FundSource.values:
         budget = sum((getattr(p, f"budget_{s}") for p in plan), ZERO)
         spent = by_source[s]
@@ -217,10 +217,10 @@ def monthly_progress(projects: QuerySet[Project], *, year: int, month: int) -> P
         rows.append({"project": p, "approved": p.approved_total, "budget": p.budget_total,
                      "allocated": allocated.get(p.pk) or ZERO, "month": months.get(month, ZERO), "to_date": to_date,
                      "months": [months.get(m, ZERO) for m in range(1, 13)], "rate": _rate(to_date, base)})
-    budget_total = sum((s["budget"] for s in sources), ZERO)
-    spent_total = sum((s["to_date"] for s in sources), ZERO)
-    totals = {"budget": budget_total, "month": sum((s["month"] for s in sources), ZERO), "to_date": spent_total,
-              "rate": _rate(spent_total, budget_total)}
+    budget_total: Decimal = sum((s["budget"] for s in sources), ZERO)
+    spent_total: Decimal = sum((s["to_date"] for s in sources), ZERO)
+    totals: dict[str, Decimal] = {"budget": budget_total, "month": sum((s["month"] for s in sources), ZERO),
+                                  "to_date": spent_total, "rate": _rate(spent_total, budget_total)}
     return Progress(year, month, sources, rows, totals)
 
 
