@@ -242,6 +242,11 @@ def asset_get(user: Any, pk: int) -> Asset:
     return get_visible_or_404(Asset.objects.select_related("project", "project__area", "household"), user, pk=pk)
 
 
+def household_benefits(household_id: int) -> list[Beneficiary]:
+    return list(Beneficiary.objects.filter(household_id=household_id).select_related("project")
+                .order_by("-project__year", "project_id"))
+
+
 def household_payouts(household_id: int) -> list[AssetPayout]:
     return list(AssetPayout.objects.filter(household_id=household_id)
                 .select_related("asset", "asset__project").order_by("-year", "pk"))
