@@ -12,6 +12,7 @@ from fupin.assessment.api import router as assessment_router
 from fupin.core.api import router as core_router
 from fupin.core.api_errors import install_error_handlers
 from fupin.notices.api import router as notices_router
+from fupin.projects.api import router as projects_router
 from fupin.registry.api import router as registry_router
 from fupin.registry.helper_api import router as helpers_router
 from fupin.workflow.api import router as workflow_router
@@ -43,3 +44,4 @@ api.add_router("/registry", helpers_router)
 api.add_router("/notices", notices_router)
 api.add_router("/workflow", workflow_router)
 api.add_router("/assessment", assessment_router)
+api.add_router("/projects", projects_router)

@@ -235,7 +235,7 @@ def asset_list(user: Any, *, kind: str = "") -> QuerySet[Asset]:
     qs = Asset.objects.visible_to(user).select_related("project", "project__area", "household")
     if kind:
         qs = qs.filter(kind=kind)
-    return qs.annotate(income=Coalesce(Sum("payouts__amount"), _zero()))
+    return qs.annotate(income=Coalesce(Sum("payouts__amount"), _zero())).order_by("project_id", "pk")
 
 
 def asset_get(user: Any, pk: int) -> Asset:

@@ -26,7 +26,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -50,6 +50,15 @@ from fupin.config.api import api
 from fupin.core.models import AuditEntry, JobRun
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import notice_publish, objection_raise
+from fupin.projects.models import (
+    Asset,
+    AssetPayout,
+    Beneficiary,
+    Project,
+    ProjectAttachment,
+    ProjectStep,
+    PublicSubmission,
+)
 from fupin.registry.helper_services import work_team_create, work_team_member_add
 from fupin.registry.models import HelperAssignment, Household, IncomeRecord, Member, WorkTeam, WorkTeamMember
 from fupin.workflow.models import HouseholdTransition, TransitionAttachment
@@ -59,7 +68,9 @@ OBJECT, LIST, SUMMARY, CAPABILITY, PERSONAL, PUBLIC, ADMIN = (
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_PK = 987654321
 OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-A1", "notice": "公示-A1",
-               "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1"}
+               "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1",
+               "project": "项目-A1", "asset": "资产-A1", "project_doc": "PROJECTDOC-A1"}
+PAYMENT = {"amount": "100", "source": "central", "payee": "contractor", "payee_name": "施工单位"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -131,6 +142,35 @@ PAGES: dict[str, Route] = {
                                                  path=f"/assessment/policy/{MISSING_PK}/preview/"),
     "assessment/policy/<int:pk>/publish/": Route(CAPABILITY, "POST", 404, allowed="admin",
                                                  path=f"/assessment/policy/{MISSING_PK}/publish/"),
+    # Projects and funds (fupin/projects). a1's project is accepted (so in the public library); a2's
+    # and b1's are proposals without notices, so nothing of theirs is public.
+    "projects/": Route(LIST, shows=("项目-A1",)),
+    "projects/new/": Route(LIST, shows=("甲村民委员会",), note="申报表单：本辖区的实施地点"),
+    "projects/progress/": Route(LIST, shows=("项目-A1",), note="支出进度与预警"),
+    "projects/progress/report/": Route(LIST, shows=("项目-A1",), note="月报（xlsx，读出单元格比对）"),
+    "projects/assets/": Route(LIST, shows=("资产-A1",)),
+    "projects/assets/<int:pk>/": Route(OBJECT, target="asset"),
+    "projects/assets/<int:pk>/payouts/": Route(OBJECT, "POST", 302, target="asset", actor="officer", data={
+        "household_no": "H-A1-0001", "year": 2026, "amount": "100", "paid_on": "2026-01-20"}),
+    "projects/objections/": Route(LIST, note="本辖区（责任单位）项目公示的异议"),
+    "projects/attachments/<int:pk>/": Route(OBJECT, target="project_doc"),
+    "projects/<int:pk>/": Route(OBJECT, target="project"),
+    "projects/<int:pk>/beneficiaries/": Route(OBJECT, "POST", 302, target="project",
+                                              data={"household_no": "H-A1-0001", "benefit": "务工"}),
+    "projects/<int:pk>/assets/": Route(OBJECT, "POST", 302, target="project", actor="officer", data={
+        "name": "新资产", "kind": "public_welfare", "value": "1000", "owner": "村集体", "custodian": "村委会",
+        "formed_on": "2026-01-01"}),
+    "projects/<int:pk>/<slug:action>/": Route(OBJECT, "POST", 302, target="project", path="/projects/{pk}/pay/",
+                                              actor="officer", data=PAYMENT, note="其他步骤见 fupin/projects/tests"),
+    # The public section (阳光公开): no sign-in; project data is public by policy, household data never.
+    "public/": Route(PUBLIC, note="正在公示的项目、监督电话"),
+    "public/projects/": Route(PUBLIC),
+    "public/projects/<int:pk>/": Route(PUBLIC, status=404, path=f"/public/projects/{MISSING_PK}/",
+                                       note="入库项目；受益户身份证号脱敏"),
+    "public/plans/": Route(PUBLIC),
+    "public/notices/": Route(PUBLIC, note="只有项目公示公告"),
+    "public/notices/<int:pk>/": Route(PUBLIC, status=404, path=f"/public/notices/{MISSING_PK}/"),
+    "public/notices/<int:pk>/objection/": Route(PUBLIC, "POST", 404, path=f"/public/notices/{MISSING_PK}/objection/"),
 }
 
 API: dict[str, Route] = {
@@ -166,6 +206,16 @@ API: dict[str, Route] = {
     "api/v1/workflow/households/<household_id>": Route(OBJECT, target="household"),
     "api/v1/workflow/households/<household_id>/transitions": Route(
         OBJECT, "POST", 201, target="household", actor="officer", data={"action": "remove", "reason": "NATURAL"}),
+    "api/v1/projects/": Route(LIST, shows=("项目-A1",)),
+    "api/v1/projects/alerts": Route(LIST),
+    "api/v1/projects/progress": Route(LIST, shows=("项目-A1",)),
+    "api/v1/projects/assets": Route(LIST, shows=("资产-A1",)),
+    "api/v1/projects/assets/<asset_id>": Route(OBJECT, target="asset"),
+    "api/v1/projects/public/notices": Route(PUBLIC, note="公开：项目公示公告"),
+    "api/v1/projects/public/projects": Route(PUBLIC, note="公开：项目库"),
+    "api/v1/projects/<project_id>": Route(OBJECT, target="project"),
+    "api/v1/projects/<project_id>/steps": Route(OBJECT, "POST", 201, target="project", actor="officer",
+                                                data={"action": "pay", **PAYMENT}),
 }
 
 # Every operation of the NinjaAPI (from its OpenAPI schema) and the URL route that serves it.
@@ -196,6 +246,15 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/workflow/households/{household_id}"): "api/v1/workflow/households/<household_id>",
     ("POST", "/api/v1/workflow/households/{household_id}/transitions"):
         "api/v1/workflow/households/<household_id>/transitions",
+    ("GET", "/api/v1/projects/"): "api/v1/projects/",
+    ("GET", "/api/v1/projects/alerts"): "api/v1/projects/alerts",
+    ("GET", "/api/v1/projects/progress"): "api/v1/projects/progress",
+    ("GET", "/api/v1/projects/assets"): "api/v1/projects/assets",
+    ("GET", "/api/v1/projects/assets/{asset_id}"): "api/v1/projects/assets/<asset_id>",
+    ("GET", "/api/v1/projects/public/notices"): "api/v1/projects/public/notices",
+    ("GET", "/api/v1/projects/public/projects"): "api/v1/projects/public/projects",
+    ("GET", "/api/v1/projects/{project_id}"): "api/v1/projects/<project_id>",
+    ("POST", "/api/v1/projects/{project_id}/steps"): "api/v1/projects/<project_id>/steps",
 }
 
 # The models registered in the Django admin. None holds village data (households, members,
@@ -263,6 +322,9 @@ class World:
     attachments: dict[str, TransitionAttachment]
     import_jobs: dict[str, JobRun]
     export_jobs: dict[str, JobRun]
+    projects: dict[str, Project] = field(default_factory=dict)
+    assets: dict[str, Asset] = field(default_factory=dict)
+    project_docs: dict[str, ProjectAttachment] = field(default_factory=dict)
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -277,7 +339,8 @@ class World:
             return self.tokens["a1"][0].pk, [self.tokens["a2"][0].pk, self.tokens["b1"][0].pk]
         tables: dict[str, dict[str, Any]] = {"notice": self.notices, "objection": self.objections,
                                              "attachment": self.attachments, "import_job": self.import_jobs,
-                                             "export_job": self.export_jobs}
+                                             "export_job": self.export_jobs, "project": self.projects,
+                                             "asset": self.assets, "project_doc": self.project_docs}
         rows = tables.get(target)
         if rows:
             return rows["a1"].pk, [rows["a2"].pk, rows["b1"].pk]
@@ -330,6 +393,35 @@ def _village_rows(households: dict[str, Household]) -> tuple[dict[str, Notice], 
     return notices, objections, attachments
 
 
+def _village_projects(households: dict[str, Household]) -> tuple[dict[str, Project], dict[str, Asset],
+                                                                  dict[str, ProjectAttachment]]:
+    """In each village a project with an asset and a document. a1's went the whole way to acceptance
+    (its notices and library entry are public); a2's and b1's are bare proposals, nothing public."""
+    from fupin.projects.tests.factories import advance, proposed, unit
+
+    projects, assets, docs = {}, {}, {}
+    for key, household in households.items():
+        tag = key.upper()
+        dept = unit(household.village.parent.parent)
+        if key == "a1":
+            project = advance(proposed(household.village, dept, name=f"项目-{tag}", year=date.today().year), "accepted")
+        else:
+            project = Project.objects.create(
+                year=date.today().year, name=f"项目-{tag}", category="industry", nature="new", area=household.village,
+                planned_start=date.today(), planned_end=date.today(), department=dept, tasks=f"任务说明-{tag}",
+                budget_central=1000, benefit_mechanism="分红", performance_targets="增收")
+        projects[key] = project
+        assets[key] = Asset.objects.create(project=project, name=f"资产-{tag}", kind="public_welfare", value=1000,
+                                           owner="村集体", custodian="村委会", formed_on=date.today())
+        step = ProjectStep.objects.create(project=project, action="adjust", from_status=project.status,
+                                          to_status=project.status, on=date.today(), note="资料")
+        doc = ProjectAttachment(step=step, original_name=f"资料-{tag}.pdf", size=20, sha256="0" * 64)
+        doc.file.save(f"资料-{tag}.pdf", ContentFile(f"%PDF PROJECTDOC-{tag}".encode()), save=False)
+        doc.save()
+        docs[key] = doc
+    return projects, assets, docs
+
+
 @pytest.fixture
 def world(personas, households, settings, tmp_path) -> World:
     settings.STORAGES = {**settings.STORAGES, "default": {
@@ -346,12 +438,15 @@ def world(personas, households, settings, tmp_path) -> World:
               for k, u in (("a1", p.cadre_a1), ("a2", p.cadre_a2), ("b1", p.cadre_b1))}
     foreign_ids = list(Member.objects.exclude(household=households["a1"]).values_list("id_number", flat=True))
     notices, objections, attachments = _village_rows(households)
+    projects, assets, project_docs = _village_projects(households)
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
                "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
                "导出-A2", "导出-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids,
-               *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE") for tag in ("A2", "B1")]]
-    return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs)
+               *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE", "项目", "资产",
+                                              "任务说明", "资料", "PROJECTDOC") for tag in ("A2", "B1")]]
+    return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
+                 projects, assets, project_docs)
 
 
 def snapshot() -> dict[str, Any]:
@@ -373,6 +468,13 @@ def snapshot() -> dict[str, Any]:
         "audit": AuditEntry.objects.count(),
         "assessments": list(HouseholdAssessment.objects.order_by("pk").values("pk", "household", "verdict")),
         "policy": list(PolicyVersion.objects.order_by("pk").values()),
+        "projects": list(Project.objects.order_by("pk").values()),
+        "project_steps": list(ProjectStep.objects.order_by("pk").values()),
+        "project_docs": list(ProjectAttachment.objects.order_by("pk").values()),
+        "beneficiaries": list(Beneficiary.objects.order_by("pk").values()),
+        "assets": list(Asset.objects.order_by("pk").values()),
+        "payouts": list(AssetPayout.objects.order_by("pk").values()),
+        "public_submissions": PublicSubmission.objects.count(),
     }
 
 
