@@ -402,7 +402,7 @@ def _village_projects(households: dict[str, Household]) -> tuple[dict[str, Proje
     projects, assets, docs = {}, {}, {}
     for key, household in households.items():
         tag = key.upper()
-        dept = unit(household.village.parent.parent)
+        dept = unit(Area.objects.get(code="411103000000"))
         if key == "a1":
             project = advance(proposed(household.village, dept, name=f"项目-{tag}", year=date.today().year), "accepted")
         else:
