@@ -75,6 +75,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "projects/public/notice.html", _ctx(
         tab="notices",
         notice=notice, on_display=notice.is_on_display(today), days_left=notice.days_left(today),
+        in_library=notice.subject_id is not None and selectors.public_projects().filter(pk=notice.subject_id).exists(),
         form=PublicObjectionForm()))
 
 

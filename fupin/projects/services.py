@@ -253,7 +253,7 @@ def notice_check(spec: Transition, notice: Notice | None, day: date) -> Transiti
 
 def _notice_text(spec: Transition, project: Project, starts: date, ends: date) -> tuple[str, str]:
     what = str(Notice.Kind(spec.publishes).label) if spec.publishes else ""
-    title = f"{project.area.name} {project.name} {what}"
+    title = f"{project.name} {what}"
     lines = [
         f"项目名称：{project.name}（{project.number}）",
         f"项目类别：{project.get_category_display()}；建设性质：{project.get_nature_display()}",
