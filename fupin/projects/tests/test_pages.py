@@ -169,3 +169,16 @@ def test_beneficiary_payments_are_spending(areas, households, library):
     beneficiary_add(project, household=households["a1"], actor=None) if not project.beneficiaries.exists() else None
     pay(project, "500", ago=0, payee="beneficiary", household=households["a1"])
     assert ProjectStep.objects.filter(project=project, payee="beneficiary").get().is_spending
+
+
+def test_the_report_command_writes_the_workbook(areas, library, tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "report.xlsx"
+    today = timezone.localdate()
+    call_command("project_report", year=today.year, month=today.month, output=target, stdout=io.StringIO())
+    assert load_workbook(target).sheetnames == ["资金来源汇总", "项目明细", "预警"]
+    with pytest.raises(SystemExit) as info:
+        call_command("project_report", year=today.year, month=13, output=target, stdout=io.StringIO(),
+                     stderr=io.StringIO())
+    assert info.value.code == 2
