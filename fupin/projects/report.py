@@ -53,11 +53,12 @@ def monthly_report(projects: QuerySet[Project], *, year: int, month: int, unit: 
               float(progress.totals["rate"])]],
           [cell, money, money, money, pct])
     months = [f"{m}月" for m in range(1, 13)]
+    status = {value: str(label) for value, label in Project.Status.choices}  # translated once, not per row
     sheet("项目明细", f"{year} 年扶贫项目资金支出进度（按项目）",
           ["项目编号", "项目名称", "实施地点", "责任单位", "状态", "计划金额(元)", "批复金额(元)", "已下达(元)",
            "本月支出(元)", "累计支出(元)", "支出进度", *months],
           [[r["project"].number, r["project"].name, r["project"].area.name, r["project"].department.name,
-            r["project"].get_status_display(), _n(r["budget"]), _n(r["approved"]), _n(r["allocated"]), _n(r["month"]),
+            status[r["project"].status], _n(r["budget"]), _n(r["approved"]), _n(r["allocated"]), _n(r["month"]),
             _n(r["to_date"]), float(r["rate"]), *[_n(v) for v in r["months"]]] for r in progress.projects],
           [cell, cell, cell, cell, cell, money, money, money, money, money, pct, *[money] * 12])
     idle = idle_funds(projects, as_of=as_of)

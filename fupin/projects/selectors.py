@@ -186,7 +186,8 @@ def monthly_progress(projects: QuerySet[Project], *, year: int, month: int) -> P
     """Spending per fund source and per project: in ``month`` of ``year`` and from January to its end.
 
     Two aggregate queries (budget per source; payments per project × source × month)."""
-    plan = list(projects.exclude(status=S.WITHDRAWN).filter(year=year))
+    plan = list(projects.exclude(status=S.WITHDRAWN).filter(year=year).select_related("area", "department")
+                .order_by("area__code", "pk"))
     ids = [p.pk for p in plan]
     payments = (ProjectStep.objects.filter(project_id__in=ids, action=ProjectStep.Action.PAY,
                                            payee__in=[ProjectStep.Payee.CONTRACTOR, ProjectStep.Payee.BENEFICIARY],
