@@ -182,3 +182,16 @@ def test_the_report_command_writes_the_workbook(areas, library, tmp_path):
         call_command("project_report", year=today.year, month=13, output=target, stdout=io.StringIO(),
                      stderr=io.StringIO())
     assert info.value.code == 2
+
+
+def test_an_objection_reaches_the_responsible_unit_and_no_other(areas, personas, library):
+    from fupin.notices.services import objection_raise
+
+    school = proposed(areas.village_a1, unit(areas.county, "education"), name="甲村学校改造", ago=1)
+    for project, text in ((school, "学校选址异议"), (library["running"], "道路异议")):
+        notice = Notice.objects.get(kind="project_village", subject_id=project.pk)
+        objection_raise(notice, text=text, actor=None)
+    page = signed_in(personas.department).get("/projects/objections/").content.decode()  # 区教体局
+    assert "学校选址异议" in page and "道路异议" not in page
+    county = signed_in(personas.officer).get("/projects/objections/").content.decode()
+    assert "学校选址异议" in county and "道路异议" in county
