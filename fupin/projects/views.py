@@ -194,8 +194,12 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 def _period(request: HttpRequest) -> tuple[int, int]:
+    """The year and month asked for; by default this month, or December of the latest year with
+    projects when this year has none yet."""
     today = timezone.localdate()
-    year = _int(request.GET.get("year")) or today.year
+    latest = (Project.objects.visible_to(request.user).filter(year__lte=today.year).order_by("-year")
+              .values_list("year", flat=True).first())
+    year = _int(request.GET.get("year")) or latest or today.year
     month = _int(request.GET.get("month")) or (today.month if year == today.year else 12)
     return year, min(max(month, 1), 12)
 
