@@ -195,3 +195,12 @@ def test_an_objection_reaches_the_responsible_unit_and_no_other(areas, personas,
     assert "学校选址异议" in page and "道路异议" not in page
     county = signed_in(personas.officer).get("/projects/objections/").content.decode()
     assert "学校选址异议" in county and "道路异议" in county
+
+
+def test_a_withdrawn_proposal_s_notice_reads_taken_down_in_public(areas, personas, library):
+    from fupin.projects.services import StepInput, project_step
+
+    project_step(library["running"], "withdraw", actor=personas.officer, data=StepInput(note="群众意见不一致"))
+    notice = Notice.objects.get(kind="project_village", subject_id=library["running"].pk)
+    body = Client().get(f"/public/notices/{notice.pk}/").content.decode()
+    assert "已撤下" in body and "提交异议" not in body
