@@ -60,12 +60,24 @@ class Cap:
     PLAN_VIEW = "plan.view"
     PLAN_REPORT = "plan.report"
     PLAN_MANAGE = "plan.manage"
+    # Projects and funds (issue 7): read; propose a project (village, or the county for its own);
+    # township review; county decisions (library, approval, re-approval, adjustment, withdrawal);
+    # implementation by the responsible unit (start, acceptance); money (allocation, payment,
+    # settlement: the county's 报账中心); assets and their income distribution.
+    PROJECTS_VIEW = "projects.view"
+    PROJECTS_PROPOSE = "projects.propose"
+    PROJECTS_TOWNSHIP = "projects.township_review"
+    PROJECTS_COUNTY = "projects.county_approve"
+    PROJECTS_IMPLEMENT = "projects.implement"
+    PROJECTS_FUNDS = "projects.funds"
+    PROJECTS_ASSETS = "projects.assets"
 
 
-_READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW, Cap.PLAN_VIEW}
+_READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW, Cap.PLAN_VIEW, Cap.PROJECTS_VIEW}
 _WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID, Cap.NOTICES_OBJECT, Cap.REGISTRY_HELPERS,
                  Cap.CROSSCHECK_WORK}
-_COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE, Cap.WORK_TEAMS_MANAGE, Cap.PLAN_REPORT, Cap.PLAN_MANAGE}
+_COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE, Cap.WORK_TEAMS_MANAGE, Cap.PLAN_REPORT, Cap.PLAN_MANAGE,
+           Cap.PROJECTS_PROPOSE, Cap.PROJECTS_COUNTY, Cap.PROJECTS_IMPLEMENT, Cap.PROJECTS_FUNDS, Cap.PROJECTS_ASSETS}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
@@ -74,11 +86,15 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_OFFICER: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.ASSESSMENT_RUN,
                                                         Cap.CROSSCHECK_RUN}),
     Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.REGISTRY_EXPORT, Cap.WORKFLOW_TOWNSHIP, Cap.NOTICES_MANAGE,
-                                              Cap.WORK_TEAMS_MANAGE, Cap.PLAN_REPORT}),
+                                              Cap.WORK_TEAMS_MANAGE, Cap.PLAN_REPORT, Cap.PROJECTS_TOWNSHIP,
+                                              Cap.PROJECTS_ASSETS}),
     # The village's 两委 and the resident work team run the village steps (民主评议, 核实, 户认可).
-    Role.VILLAGE_CADRE: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE}),
-    Role.WORK_TEAM: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE}),
-    Role.DEPARTMENT_OFFICER: frozenset(_READ | {Cap.DEPARTMENT_UPLOAD, Cap.PLAN_REPORT}),
+    Role.VILLAGE_CADRE: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE, Cap.PROJECTS_PROPOSE}),
+    Role.WORK_TEAM: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE, Cap.PROJECTS_PROPOSE}),
+    # A department officer reports on the plan and implements the projects of their own unit (start, acceptance,
+    # assets).
+    Role.DEPARTMENT_OFFICER: frozenset(_READ | {Cap.DEPARTMENT_UPLOAD, Cap.PLAN_REPORT, Cap.PROJECTS_IMPLEMENT,
+                                                Cap.PROJECTS_ASSETS}),
     # Auditors read everything in their scope, including the audit log, and change nothing.
     Role.AUDITOR: frozenset(_READ | {Cap.AUDIT_VIEW, Cap.REGISTRY_EXPORT}),
 }

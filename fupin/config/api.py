@@ -14,6 +14,7 @@ from fupin.core.api_errors import install_error_handlers
 from fupin.crosscheck.api import router as crosscheck_router
 from fupin.notices.api import router as notices_router
 from fupin.plan.api import router as plan_router
+from fupin.projects.api import router as projects_router
 from fupin.registry.api import router as registry_router
 from fupin.registry.helper_api import router as helpers_router
 from fupin.workflow.api import router as workflow_router
@@ -47,3 +48,4 @@ api.add_router("/workflow", workflow_router)
 api.add_router("/assessment", assessment_router)
 api.add_router("/crosscheck", crosscheck_router)
 api.add_router("/plan", plan_router)
+api.add_router("/projects", projects_router)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "fupin.assessment",
     "fupin.crosscheck",
     "fupin.workflow",
+    "fupin.projects",
     "fupin.dossier",
     "fupin.plan",
     "fupin.site",
@@ -223,6 +224,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 FUPIN_EVIDENCE_MAX_BYTES = env.int("FUPIN_EVIDENCE_MAX_MB", default=10) * 1024 * 1024
 FUPIN_EVIDENCE_MAX_FILES = 10
 FUPIN_EVIDENCE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx")
+# Objections a member of the public may raise on /public/ from one address in an hour (projects).
+FUPIN_PUBLIC_OBJECTIONS_PER_HOUR = env.int("FUPIN_PUBLIC_OBJECTIONS_PER_HOUR", default=5)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Registry uploads (one workbook or three CSV files) are stored under MEDIA_ROOT/uploads/<uuid>/ for the
 # import job; a county's million-row CSV set is about 150 MB.

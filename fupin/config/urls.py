@@ -17,6 +17,8 @@ urlpatterns = [
     path("assessment/", include("fupin.assessment.urls")),
     path("crosscheck/", include("fupin.crosscheck.urls")),
     path("plan/", include("fupin.plan.urls")),
+    path("projects/", include("fupin.projects.urls")),
+    path("public/", include("fupin.projects.public_urls")),
     path("system/", include("fupin.core.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

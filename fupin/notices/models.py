@@ -38,6 +38,13 @@ class Notice(models.Model):
         EXIT = "exit", _("退出公示")
         EXIT_ANNOUNCEMENT = "exit_announcement", _("退出公告")
         PROJECT = "project", _("项目公示")
+        # Projects and funds (issue 7): one notice per level of the project library, then before
+        # the start and after completion (公告公示制度, REFERENCE §7.2).
+        PROJECT_VILLAGE = "project_village", _("项目村级申报公示")
+        PROJECT_TOWNSHIP = "project_township", _("项目乡镇审核公示")
+        PROJECT_LIBRARY = "project_library", _("项目库县级公告")
+        PROJECT_PRESTART = "project_prestart", _("项目实施前公示")
+        PROJECT_COMPLETION = "project_completion", _("项目竣工公告")
 
     class Status(models.TextChoices):
         OPEN = "open", _("张贴中")

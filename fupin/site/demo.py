@@ -32,6 +32,7 @@ from fupin.plan.demo import (
     seed_demo_plan,
     seed_demo_reviews,
 )
+from fupin.projects.demo import clear_demo_projects, seed_demo_projects
 from fupin.registry import codes
 from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.pinyin import pinyin_keys
@@ -174,6 +175,7 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
         villages = list(Area.objects.filter(level="village", valid_to__isnull=True).order_by("code"))
     if not villages:
         raise RuntimeError("no villages: run seed-reference first")
+    clear_demo_projects()  # they point at demo households
     Household.objects.filter(is_demo=True).delete()
     used = set(Member.objects.values_list("id_number", flat=True))
     counters: dict[int, int] = {}
@@ -210,6 +212,7 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
     seed_demo_inspections(seed=seed)
     seed_demo_meetings_and_agreements(seed=seed)
     seed_demo_reviews(seed=seed)
+    seed_demo_projects(house_rows, seed=seed)
     audit_record(actor=None, action=Action.CREATE, object_type="registry.household", object_label="seed-demo",
                  changes={"demo_households": len(house_rows), "members": len(members), "seed": seed})
     return DemoResult(len(house_rows), len(members), len(incomes), users)

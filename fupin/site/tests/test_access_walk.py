@@ -26,7 +26,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -57,6 +57,15 @@ from fupin.plan.models import Finding as PlanFinding
 from fupin.plan.review import review_create
 from fupin.plan.seed import plan_seed
 from fupin.plan.services import FindingInput, finding_rectify, inspection_record, report_submit
+from fupin.projects.models import (
+    Asset,
+    AssetPayout,
+    Beneficiary,
+    Project,
+    ProjectAttachment,
+    ProjectStep,
+    PublicSubmission,
+)
 from fupin.registry.helper_services import work_team_create, work_team_member_add
 from fupin.registry.models import HelperAssignment, Household, IncomeRecord, Member, WorkTeam, WorkTeamMember
 from fupin.workflow.models import HouseholdTransition, TransitionAttachment
@@ -68,7 +77,9 @@ MISSING_PK = 987654321
 OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-A1", "notice": "公示-A1",
                "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1", "finding": "疑点-A1",
                "load_job": "名单-A1", "work_team": "书记-A1", "plan_unit": "孟庙镇", "plan_report": "报告-A",
-               "plan_attachment": "PLAN-EVIDENCE-A", "plan_inspection": "督查-A"}
+               "plan_attachment": "PLAN-EVIDENCE-A", "plan_inspection": "督查-A",
+               "project": "项目-A1", "asset": "资产-A1", "project_doc": "PROJECTDOC-A1"}
+PAYMENT = {"amount": "100", "source": "central", "payee": "contractor", "payee_name": "施工单位"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -193,6 +204,35 @@ PAGES: dict[str, Route] = {
                                                  path=f"/assessment/policy/{MISSING_PK}/preview/"),
     "assessment/policy/<int:pk>/publish/": Route(CAPABILITY, "POST", 404, allowed="admin",
                                                  path=f"/assessment/policy/{MISSING_PK}/publish/"),
+    # Projects and funds (fupin/projects). a1's project is accepted (so in the public library); a2's
+    # and b1's are proposals without notices, so nothing of theirs is public.
+    "projects/": Route(LIST, shows=("项目-A1",)),
+    "projects/new/": Route(LIST, shows=("甲村民委员会",), note="申报表单：本辖区的实施地点"),
+    "projects/progress/": Route(LIST, shows=("项目-A1",), note="支出进度与预警"),
+    "projects/progress/report/": Route(LIST, shows=("项目-A1",), note="月报（xlsx，读出单元格比对）"),
+    "projects/assets/": Route(LIST, shows=("资产-A1",)),
+    "projects/assets/<int:pk>/": Route(OBJECT, target="asset"),
+    "projects/assets/<int:pk>/payouts/": Route(OBJECT, "POST", 302, target="asset", actor="officer", data={
+        "household_no": "H-A1-0001", "year": 2026, "amount": "100", "paid_on": "2026-01-20"}),
+    "projects/objections/": Route(LIST, note="本辖区（责任单位）项目公示的异议"),
+    "projects/attachments/<int:pk>/": Route(OBJECT, target="project_doc"),
+    "projects/<int:pk>/": Route(OBJECT, target="project"),
+    "projects/<int:pk>/beneficiaries/": Route(OBJECT, "POST", 302, target="project",
+                                              data={"household_no": "H-A1-0001", "benefit": "务工"}),
+    "projects/<int:pk>/assets/": Route(OBJECT, "POST", 302, target="project", actor="officer", data={
+        "name": "新资产", "kind": "public_welfare", "value": "1000", "owner": "村集体", "custodian": "村委会",
+        "formed_on": "2026-01-01"}),
+    "projects/<int:pk>/<slug:action>/": Route(OBJECT, "POST", 302, target="project", path="/projects/{pk}/pay/",
+                                              actor="officer", data=PAYMENT, note="其他步骤见 fupin/projects/tests"),
+    # The public section (阳光公开): no sign-in; project data is public by policy, household data never.
+    "public/": Route(PUBLIC, note="正在公示的项目、监督电话"),
+    "public/projects/": Route(PUBLIC),
+    "public/projects/<int:pk>/": Route(PUBLIC, status=404, path=f"/public/projects/{MISSING_PK}/",
+                                       note="入库项目；受益户身份证号脱敏"),
+    "public/plans/": Route(PUBLIC),
+    "public/notices/": Route(PUBLIC, note="只有项目公示公告"),
+    "public/notices/<int:pk>/": Route(PUBLIC, status=404, path=f"/public/notices/{MISSING_PK}/"),
+    "public/notices/<int:pk>/objection/": Route(PUBLIC, "POST", 404, path=f"/public/notices/{MISSING_PK}/objection/"),
 }
 
 API: dict[str, Route] = {
@@ -242,6 +282,16 @@ API: dict[str, Route] = {
     "api/v1/workflow/households/<household_id>": Route(OBJECT, target="household"),
     "api/v1/workflow/households/<household_id>/transitions": Route(
         OBJECT, "POST", 201, target="household", actor="officer", data={"action": "remove", "reason": "NATURAL"}),
+    "api/v1/projects/": Route(LIST, shows=("项目-A1",)),
+    "api/v1/projects/alerts": Route(LIST),
+    "api/v1/projects/progress": Route(LIST, shows=("项目-A1",)),
+    "api/v1/projects/assets": Route(LIST, shows=("资产-A1",)),
+    "api/v1/projects/assets/<asset_id>": Route(OBJECT, target="asset"),
+    "api/v1/projects/public/notices": Route(PUBLIC, note="公开：项目公示公告"),
+    "api/v1/projects/public/projects": Route(PUBLIC, note="公开：项目库"),
+    "api/v1/projects/<project_id>": Route(OBJECT, target="project"),
+    "api/v1/projects/<project_id>/steps": Route(OBJECT, "POST", 201, target="project", actor="officer",
+                                                data={"action": "pay", **PAYMENT}),
 }
 
 # Every operation of the NinjaAPI (from its OpenAPI schema) and the URL route that serves it.
@@ -283,6 +333,15 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/workflow/households/{household_id}"): "api/v1/workflow/households/<household_id>",
     ("POST", "/api/v1/workflow/households/{household_id}/transitions"):
         "api/v1/workflow/households/<household_id>/transitions",
+    ("GET", "/api/v1/projects/"): "api/v1/projects/",
+    ("GET", "/api/v1/projects/alerts"): "api/v1/projects/alerts",
+    ("GET", "/api/v1/projects/progress"): "api/v1/projects/progress",
+    ("GET", "/api/v1/projects/assets"): "api/v1/projects/assets",
+    ("GET", "/api/v1/projects/assets/{asset_id}"): "api/v1/projects/assets/<asset_id>",
+    ("GET", "/api/v1/projects/public/notices"): "api/v1/projects/public/notices",
+    ("GET", "/api/v1/projects/public/projects"): "api/v1/projects/public/projects",
+    ("GET", "/api/v1/projects/{project_id}"): "api/v1/projects/<project_id>",
+    ("POST", "/api/v1/projects/{project_id}/steps"): "api/v1/projects/<project_id>/steps",
 }
 
 # The models registered in the Django admin. None holds village data (households, members,
@@ -361,6 +420,9 @@ class World:
     plan_inspections: dict[str, Inspection]
     plan_findings: dict[str, PlanFinding]
     plan_findings_rectified: dict[str, PlanFinding]
+    projects: dict[str, Project] = field(default_factory=dict)
+    assets: dict[str, Asset] = field(default_factory=dict)
+    project_docs: dict[str, ProjectAttachment] = field(default_factory=dict)
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -377,7 +439,9 @@ class World:
                                              "attachment": self.attachments, "import_job": self.import_jobs,
                                              "export_job": self.export_jobs, "work_team": self.work_teams,
                                              "work_team_member": self.work_team_members, "finding": self.findings,
-                                             "verified_finding": self.verified_findings, "load_job": self.load_jobs}
+                                             "verified_finding": self.verified_findings, "load_job": self.load_jobs,
+                                             "project": self.projects, "asset": self.assets,
+                                             "project_doc": self.project_docs}
         plan_rows: dict[str, dict[str, Any]] = {
             "plan_unit": self.plan_units, "plan_report": self.plan_reports, "plan_attachment": self.plan_attachments,
             "plan_inspection": self.plan_inspections, "plan_finding": self.plan_findings,
@@ -498,6 +562,35 @@ def _plan_rows(p: Any, tmp_path: Path) -> tuple[dict[str, Unit], dict[str, Progr
     return units, reports, files, inspections, open_findings, rectified
 
 
+def _village_projects(households: dict[str, Household]) -> tuple[dict[str, Project], dict[str, Asset],
+                                                                  dict[str, ProjectAttachment]]:
+    """In each village a project with an asset and a document. a1's went the whole way to acceptance
+    (its notices and library entry are public); a2's and b1's are bare proposals, nothing public."""
+    from fupin.projects.tests.factories import advance, proposed, unit
+
+    projects, assets, docs = {}, {}, {}
+    for key, household in households.items():
+        tag = key.upper()
+        dept = unit(Area.objects.get(code="411103000000"))
+        if key == "a1":
+            project = advance(proposed(household.village, dept, name=f"项目-{tag}", year=date.today().year), "accepted")
+        else:
+            project = Project.objects.create(
+                year=date.today().year, name=f"项目-{tag}", category="industry", nature="new", area=household.village,
+                planned_start=date.today(), planned_end=date.today(), department=dept, tasks=f"任务说明-{tag}",
+                budget_central=1000, benefit_mechanism="分红", performance_targets="增收")
+        projects[key] = project
+        assets[key] = Asset.objects.create(project=project, name=f"资产-{tag}", kind="public_welfare", value=1000,
+                                           owner="村集体", custodian="村委会", formed_on=date.today())
+        step = ProjectStep.objects.create(project=project, action="adjust", from_status=project.status,
+                                          to_status=project.status, on=date.today(), note="资料")
+        doc = ProjectAttachment(step=step, original_name=f"资料-{tag}.pdf", size=20, sha256="0" * 64)
+        doc.file.save(f"资料-{tag}.pdf", ContentFile(f"%PDF PROJECTDOC-{tag}".encode()), save=False)
+        doc.save()
+        docs[key] = doc
+    return projects, assets, docs
+
+
 @pytest.fixture
 def world(personas, households, settings, tmp_path) -> World:
     settings.STORAGES = {**settings.STORAGES, "default": {
@@ -516,16 +609,18 @@ def world(personas, households, settings, tmp_path) -> World:
     notices, objections, attachments, teams, secretaries = _village_rows(households)
     found, verified = _findings(households)
     load_jobs = {k: _file_job(tmp_path, u, "crosscheck.load", f"名单-{k.upper()}") for k, u in people.items()}
+    projects, assets, project_docs = _village_projects(households)
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
                "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
                "导出-A2", "导出-B1", "疑点-A2", "疑点-B1", "核实-A2", "核实-B1", "名单-A2", "名单-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids,
-               *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE") for tag in ("A2", "B1")]]
+               *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE", "项目", "资产",
+                                              "任务说明", "资料", "PROJECTDOC") for tag in ("A2", "B1")]]
     units, reports, report_files, inspections, plan_findings, rectified = _plan_rows(p, tmp_path)
     markers += ["报告-B", "PLAN-EVIDENCE-B", "督查-B", "问题-B", "整改-B"]
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
                  teams, secretaries, found, verified, load_jobs, units, reports, report_files, inspections, plan_findings,
-                 rectified)
+                 rectified, projects, assets, project_docs)
 
 
 def snapshot() -> dict[str, Any]:
@@ -552,6 +647,13 @@ def snapshot() -> dict[str, Any]:
         "policy": list(PolicyVersion.objects.order_by("pk").values()),
         "findings": list(Finding.objects.order_by("pk").values()),
         "crosscheck_runs": list(CrosscheckRun.objects.order_by("pk").values("pk")),
+        "projects": list(Project.objects.order_by("pk").values()),
+        "project_steps": list(ProjectStep.objects.order_by("pk").values()),
+        "project_docs": list(ProjectAttachment.objects.order_by("pk").values()),
+        "beneficiaries": list(Beneficiary.objects.order_by("pk").values()),
+        "assets": list(Asset.objects.order_by("pk").values()),
+        "payouts": list(AssetPayout.objects.order_by("pk").values()),
+        "public_submissions": PublicSubmission.objects.count(),
     }
 
 

@@ -44,6 +44,7 @@ IMPORT_HOUSEHOLDS = 300_000
 SINGLE_ASSESSMENTS = 50
 CROSSCHECK_ROWS = 1_000_000
 CROSSCHECK_DATASET = "MEDICAL_INSURANCE"
+BENCH_PROJECTS = 20_000
 
 
 def _seed_demo(_: Any) -> int:
@@ -199,6 +200,57 @@ def _crosscheck(_: Any) -> dict[str, Any]:
     run = crosscheck_run(INCOME_YEAR)
     seconds = time.perf_counter() - started
     return {"rows": CROSSCHECK_ROWS, "seconds": round(seconds, 3), "found": run.found, "counts": run.counts}
+def _prepare_projects() -> None:
+    """A county's worth of projects (and more): 20,000 projects over every village, each with two
+    allocations and three payments, bulk-inserted (not timed)."""
+    from datetime import date, timedelta
+
+    from fupin.accounts.models import Department
+    from fupin.areas.models import Area
+    from fupin.projects.models import Project, ProjectStep
+
+    policy_seed_defaults()
+    villages = list(Area.objects.filter(level="village", valid_to__isnull=True).values_list("pk", flat=True))
+    unit = Department.objects.order_by("pk").first()
+    assert unit is not None, "seed-reference loads the departments"
+    today = date.today()
+    statuses = ["approved", "started", "started", "accepted", "settled"]
+    projects = [Project(year=today.year, name=f"项目{i}", category="industry", nature="new",
+                        area_id=villages[i % len(villages)], planned_start=today - timedelta(days=i % 300),
+                        planned_end=today - timedelta(days=i % 300) + timedelta(days=60 + i % 200),
+                        department=unit, tasks="bench",
+                        budget_central=100000, benefit_mechanism="bench", performance_targets="bench",
+                        status=statuses[i % 5], approved_total=100000) for i in range(BENCH_PROJECTS)]
+    Project.objects.bulk_create(projects, batch_size=5000)
+    steps = []
+    for i, p in enumerate(Project.objects.order_by("pk").only("pk")):
+        for k, (action, amount) in enumerate((("allocate", 40000), ("allocate", 50000), ("pay", 30000),
+                                              ("pay", 20000), ("pay", 10000 * (i % 3)))):
+            if amount:
+                on = today - timedelta(days=(i * 7 + k * 31) % 330)
+                steps.append(ProjectStep(project_id=p.pk, action=action, from_status="started", to_status="started",
+                                         on=on, amount=amount, source="central",
+                                         payee="contractor" if action == "pay" else ""))
+    ProjectStep.objects.bulk_create(steps, batch_size=5000)
+
+
+def _project_alerts(_: Any) -> dict[str, Any]:
+    """Idle funds, projects behind schedule, the month's progress and the Excel report over every
+    project (rows = projects): what the progress page and `fupin project-report` do."""
+    from datetime import date
+
+    from fupin.projects.models import Project
+    from fupin.projects.report import monthly_report
+    from fupin.projects.selectors import behind_schedule, idle_funds
+
+    today = date.today()
+    started = time.perf_counter()
+    idle = idle_funds(Project.objects.all(), as_of=today)
+    late = behind_schedule(Project.objects.all(), as_of=today)
+    alerts = time.perf_counter() - started
+    size = len(monthly_report(Project.objects.all(), year=today.year, month=today.month, unit="bench", as_of=today))
+    return {"rows": Project.objects.count(), "seconds": round(time.perf_counter() - started, 3),
+            "alerts_seconds": round(alerts, 3), "idle": len(idle), "late": len(late), "report_bytes": size}
 
 
 @dataclass(frozen=True)
@@ -217,6 +269,7 @@ CASES: dict[str, Case] = {
     "assess-one": Case(_assess_one, _prepare_assess),
     "crosscheck-load": Case(_load_list, _prepare_crosscheck_load),
     "crosscheck": Case(_crosscheck, _prepare_crosscheck),
+    "project-alerts": Case(_project_alerts, _prepare_projects),
 }
 
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ProjectsConfig(AppConfig):
+    name = "fupin.projects"
+    label = "projects"
+    verbose_name = "项目资金 / Projects and funds"

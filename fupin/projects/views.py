@@ -1,0 +1,283 @@
+"""Project pages for staff: the library, a project's file and its steps, progress and alerts, assets,
+and the objections that reach the responsible unit. Thin: forms check shapes, services decide."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fupin.accounts.access import can, require_capability
+from fupin.accounts.models import Department
+from fupin.accounts.roles import Cap
+from fupin.areas.models import Area
+from fupin.areas.scoping import get_visible_or_404
+from fupin.core.audit import Action, audit_record
+from fupin.core.errors import DomainError
+from fupin.notices.models import Objection
+from fupin.projects import selectors, services
+from fupin.projects.forms import AssetForm, BeneficiaryForm, PayoutForm, ProjectForm, StepForm, form_errors
+from fupin.projects.models import Asset, FundSource, Project, ProjectAttachment, ProjectStep
+from fupin.projects.report import monthly_report
+from fupin.projects.transitions import PROJECT_KINDS, TRANSITIONS, actions_from
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@require_capability(Cap.PROJECTS_VIEW)
+def project_list(request: HttpRequest) -> HttpResponse:
+    p = request.GET
+    qs = selectors.project_list(request.user, year=_int(p.get("year")), status=p.get("status", ""),
+                                category=p.get("category", ""), q=p.get("q", "").strip(), area=_int(p.get("area")))
+    visible = Project.objects.visible_to(request.user)
+    return render(request, "projects/project_list.html", {
+        "page": Paginator(qs.order_by("-year", "area__code", "pk"), 25).get_page(p.get("page")), "params": p,
+        "statuses": Project.Status.choices, "categories": Project.Category.choices,
+        "years": sorted(set(visible.values_list("year", flat=True)), reverse=True),
+        "idle_count": len(selectors.idle_funds(visible)), "late_count": len(selectors.behind_schedule(visible)),
+        "can_propose": can(request.user, Cap.PROJECTS_PROPOSE),
+    })
+
+
+def _areas_for(user: Any) -> QuerySet[Area]:
+    return (Area.objects.visible_to(user).filter(level__in=("county", "township", "village"), valid_to__isnull=True)
+            .order_by("code"))
+
+
+@require_capability(Cap.PROJECTS_VIEW)
+def project_create(request: HttpRequest) -> HttpResponse:
+    """The proposal form (GET for anyone who reads projects, so the form can be looked at; POST proposes)."""
+    form = ProjectForm(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST":
+        if not can(request.user, Cap.PROJECTS_PROPOSE):
+            raise PermissionDenied(Cap.PROJECTS_PROPOSE)
+        if form.is_valid():
+            project = _propose(request, form)
+            if project is not None:
+                messages.success(request, _("项目已申报，村级公示已发布。"))
+                return redirect("projects:project-detail", pk=project.pk)
+        else:
+            messages.error(request, form_errors(form))
+    return render(request, "projects/project_form.html", {
+        "form": form, "areas": _areas_for(request.user), "departments": Department.objects.order_by("code"),
+        "sources": FundSource.choices})
+
+
+def _propose(request: HttpRequest, form: ProjectForm) -> Project | None:
+    d = form.cleaned_data
+    area = _areas_for(request.user).filter(pk=d["area"]).first()
+    department = Department.objects.filter(pk=d["department"]).first()
+    if area is None or department is None:
+        messages.error(request, services.BAD_AREA if area is None else services.FIELD_REQUIRED.format(
+            label="责任单位", name="department"))
+        return None
+    numbers = [n.strip() for n in (d["households"] or "").split() if n.strip()]
+    try:
+        probe = Project(area=area)
+        households = [services.household_for_project(probe, n) for n in numbers]
+        data = services.ProjectInput(
+            year=d["year"], name=d["name"], category=d["category"], nature=d["nature"], area=area,
+            department=department, planned_start=d["planned_start"], planned_end=d["planned_end"], tasks=d["tasks"],
+            benefit_mechanism=d["benefit_mechanism"], performance_targets=d["performance_targets"] or "",
+            location=d["location"] or "",
+            budget={s: d[f"budget_{s}"] or 0 for s in FundSource.values})
+        return services.project_propose(data, actor=request.user, households=households,
+                                        files=request.FILES.getlist("files"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return None
+
+
+@require_capability(Cap.PROJECTS_VIEW)
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(request.user, pk)
+    open_actions = [t for t in actions_from(project.status) if services.may_take(request.user, t, project)]
+    rows = selectors.beneficiary_rows(project)
+    spent = services.spending_total(project.pk)
+    return render(request, "projects/project_detail.html", {
+        "project": project, "steps": selectors.project_steps(project), "beneficiaries": rows,
+        "notices": list(selectors.project_notices(project)), "actions": open_actions, "spent": spent,
+        "allocated": services.allocated_total(project.pk), "assets": list(project.assets.all()),
+        "sources": FundSource.choices, "payees": ProjectStep.Payee.choices, "today": timezone.localdate(),
+        "can_add_beneficiary": (can(request.user, Cap.PROJECTS_PROPOSE) or can(request.user, Cap.PROJECTS_TOWNSHIP))
+        and project.status not in (Project.Status.SETTLED, Project.Status.WITHDRAWN),
+        "can_add_asset": can(request.user, Cap.PROJECTS_ASSETS)
+        and project.status in (Project.Status.ACCEPTED, Project.Status.SETTLED),
+        "asset_kinds": Asset.Kind.choices,
+    })
+
+
+@require_POST
+def project_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    project = selectors.project_get(request.user, pk)
+    if action not in TRANSITIONS or action == "propose":
+        raise Http404("unknown action")
+    form = StepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("projects:project-detail", pk=project.pk)
+    d = form.cleaned_data
+    try:
+        household = services.household_for_project(project, d["household_no"]) if d["household_no"] else None
+        budget = {s: request.POST[f"budget_{s}"] for s in FundSource.values if request.POST.get(f"budget_{s}")}
+        data = services.StepInput(note=d["note"], amount=d["amount"] or None, source=d["source"], payee=d["payee"],
+                                  payee_name=d["payee_name"], household=household, year=d["year"],
+                                  budget=budget or None)
+        services.project_step(project, action, actor=request.user, data=data, files=request.FILES.getlist("files"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已办理：%(step)s") % {"step": TRANSITIONS[action].label})
+    return redirect("projects:project-detail", pk=project.pk)
+
+
+@require_POST
+def beneficiary_add(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(request.user, pk)
+    form = BeneficiaryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("projects:project-detail", pk=project.pk)
+    try:
+        household = services.household_for_project(project, form.cleaned_data["household_no"])
+        services.beneficiary_add(project, household=household, benefit=form.cleaned_data["benefit"],
+                                 actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("受益户已添加。"))
+    return redirect("projects:project-detail", pk=project.pk)
+
+
+@require_POST
+def asset_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(request.user, pk)
+    form = AssetForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("projects:project-detail", pk=project.pk)
+    d = form.cleaned_data
+    try:
+        household = services.household_for_project(project, d["household_no"]) if d["household_no"] else None
+        asset = services.asset_create(project, name=d["name"], kind=d["kind"], value=d["value"], owner=d["owner"],
+                                      custodian=d["custodian"], formed_on=d["formed_on"], household=household,
+                                      actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("projects:project-detail", pk=project.pk)
+    messages.success(request, _("资产已登记。"))
+    return redirect("projects:asset-detail", pk=asset.pk)
+
+
+@require_capability(Cap.PROJECTS_VIEW)
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = get_visible_or_404(ProjectAttachment.objects.select_related("step__project"), request.user, pk=pk)
+    audit_record(actor=request.user, action=Action.READ, obj=attachment,
+                 changes={"project": attachment.step.project_id})
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+
+
+# --- progress and alerts ------------------------------------------------------------------------
+
+
+def _period(request: HttpRequest) -> tuple[int, int]:
+    """The year and month asked for; by default this month, or December of the latest year with
+    projects when this year has none yet."""
+    today = timezone.localdate()
+    latest = (Project.objects.visible_to(request.user).filter(year__lte=today.year).order_by("-year")
+              .values_list("year", flat=True).first())
+    year = _int(request.GET.get("year")) or latest or today.year
+    month = _int(request.GET.get("month")) or (today.month if year == today.year else 12)
+    return year, min(max(month, 1), 12)
+
+
+@require_capability(Cap.PROJECTS_VIEW)
+def progress(request: HttpRequest) -> HttpResponse:
+    year, month = _period(request)
+    visible = Project.objects.visible_to(request.user)
+    return render(request, "projects/progress.html", {
+        "progress": selectors.monthly_progress(visible, year=year, month=month), "year": year, "month": month,
+        "months": range(1, 13), "idle": selectors.idle_funds(visible), "late": selectors.behind_schedule(visible),
+        "today": timezone.localdate(),
+    })
+
+
+@require_capability(Cap.PROJECTS_VIEW)
+def progress_report(request: HttpRequest) -> HttpResponse:
+    year, month = _period(request)
+    assignment = getattr(request.user, "primary_assignment", None)
+    unit = f"{assignment.area.name}" if assignment else _("全部区域")
+    content = monthly_report(Project.objects.visible_to(request.user), year=year, month=month, unit=unit,
+                             as_of=timezone.localdate())
+    audit_record(actor=request.user, action=Action.EXPORT, object_type="projects.report",
+                 object_label=f"{year}-{month:02d}", changes={"year": year, "month": month})
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="project-progress-{year}-{month:02d}.xlsx"'
+    return response
+
+
+# --- assets -------------------------------------------------------------------------------------
+
+
+@require_capability(Cap.PROJECTS_VIEW)
+def asset_list(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    qs = selectors.asset_list(request.user, kind=kind)
+    return render(request, "projects/asset_list.html", {
+        "page": Paginator(qs, 25).get_page(request.GET.get("page")), "kinds": Asset.Kind.choices, "kind": kind})
+
+
+@require_capability(Cap.PROJECTS_VIEW)
+def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = selectors.asset_get(request.user, pk)
+    payouts = list(asset.payouts.select_related("household").order_by("-year", "pk"))
+    return render(request, "projects/asset_detail.html", {
+        "asset": asset, "payouts": payouts, "can_pay": can(request.user, Cap.PROJECTS_ASSETS),
+        "this_year": timezone.localdate().year, "today": timezone.localdate()})
+
+
+@require_POST
+def asset_payout(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = selectors.asset_get(request.user, pk)
+    form = PayoutForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("projects:asset-detail", pk=asset.pk)
+    d = form.cleaned_data
+    try:
+        household = services.household_for_project(asset.project, d["household_no"])
+        services.asset_payout(asset, household=household, year=d["year"], amount=d["amount"], paid_on=d["paid_on"],
+                              actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("收益分配已登记，并记入该户档案。"))
+    return redirect("projects:asset-detail", pk=asset.pk)
+
+
+# --- objections to project notices, for the responsible unit ------------------------------------
+
+
+@require_capability(Cap.PROJECTS_VIEW)
+def objection_list(request: HttpRequest) -> HttpResponse:
+    qs = (Objection.objects.visible_to(request.user)
+          .filter(notice__kind__in=PROJECT_KINDS, notice__subject_type=services.SUBJECT_TYPE)
+          .filter(services.unit_objections_filter(request.user))
+          .select_related("notice", "notice__area").order_by("status", "-raised_at"))
+    projects = {p.pk: p for p in Project.objects.filter(pk__in={o.notice.subject_id for o in qs})
+                .select_related("department")}
+    rows = [(o, projects.get(o.notice.subject_id or 0)) for o in qs]
+    return render(request, "projects/objection_list.html", {"rows": rows, "today": date.today()})
