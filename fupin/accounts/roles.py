@@ -49,18 +49,25 @@ class Cap:
     WORKFLOW_COUNTY = "workflow.county_approve"
     # Assigning and replacing a household's helper (帮扶责任人).
     REGISTRY_HELPERS = "registry.helpers"
+    # Return-to-poverty monitoring (RULES §4): the whole-county run; the village's work on a case
+    # (入户核实, 帮扶 measures); the decisions (认定 with its notice, 风险消除) by township and county.
+    MONITORING_RUN = "monitoring.run"
+    MONITORING_WORK = "monitoring.work"
+    MONITORING_DECIDE = "monitoring.decide"
 
 
 _READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW}
-_WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID, Cap.NOTICES_OBJECT, Cap.REGISTRY_HELPERS}
-_COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE}
+_WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID, Cap.NOTICES_OBJECT, Cap.REGISTRY_HELPERS,
+                 Cap.MONITORING_WORK}
+_COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE, Cap.MONITORING_DECIDE, Cap.MONITORING_RUN}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
                                                       Cap.USERS_MANAGE, Cap.AREAS_MANAGE, Cap.ASSESSMENT_RUN,
                                                       Cap.POLICY_MANAGE}),
     Role.DISTRICT_OFFICER: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.ASSESSMENT_RUN}),
-    Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.REGISTRY_EXPORT, Cap.WORKFLOW_TOWNSHIP, Cap.NOTICES_MANAGE}),
+    Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.REGISTRY_EXPORT, Cap.WORKFLOW_TOWNSHIP, Cap.NOTICES_MANAGE,
+                                              Cap.MONITORING_DECIDE}),
     # The village's 两委 and the resident work team run the village steps (民主评议, 核实, 户认可).
     Role.VILLAGE_CADRE: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE}),
     Role.WORK_TEAM: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE}),

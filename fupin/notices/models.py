@@ -38,6 +38,7 @@ class Notice(models.Model):
         EXIT = "exit", _("退出公示")
         EXIT_ANNOUNCEMENT = "exit_announcement", _("退出公告")
         PROJECT = "project", _("项目公示")
+        MONITORING = "monitoring", _("防返贫监测对象认定公示")
 
     class Status(models.TextChoices):
         OPEN = "open", _("张贴中")
