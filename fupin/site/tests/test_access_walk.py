@@ -26,7 +26,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -38,6 +38,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -48,6 +49,8 @@ from fupin.assessment.models import HouseholdAssessment, PolicyVersion
 from fupin.assessment.services import assess_county, policy_seed_defaults, work_year
 from fupin.config.api import api
 from fupin.core.models import AuditEntry, JobRun
+from fupin.inbox.models import Message
+from fupin.monitoring.models import CaseMeasure, CaseStep, MonitoringCase, MonitoringResult, MonitoringRun
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import notice_publish, objection_raise
 from fupin.registry.helper_services import work_team_create, work_team_member_add
@@ -59,7 +62,8 @@ OBJECT, LIST, SUMMARY, CAPABILITY, PERSONAL, PUBLIC, ADMIN = (
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_PK = 987654321
 OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-A1", "notice": "公示-A1",
-               "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1"}
+               "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1", "case": "H-A1-0001",
+               "measure": "措施-A1", "message": "消息-A1"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -131,6 +135,21 @@ PAGES: dict[str, Route] = {
                                                  path=f"/assessment/policy/{MISSING_PK}/preview/"),
     "assessment/policy/<int:pk>/publish/": Route(CAPABILITY, "POST", 404, allowed="admin",
                                                  path=f"/assessment/policy/{MISSING_PK}/publish/"),
+    "monitoring/": Route(LIST, shows=("孟庙镇",), note="本辖区分乡镇（分村）风险户"),
+    "monitoring/results/": Route(LIST, shows=("H-A1-0001",)),
+    "monitoring/run/": Route(CAPABILITY, "POST", 302, allowed="officer"),
+    "monitoring/cases/": Route(LIST, shows=("H-A1-0001",)),
+    "monitoring/cases/<int:pk>/": Route(OBJECT, target="case"),
+    "monitoring/cases/<int:pk>/measures/": Route(OBJECT, "POST", 302, target="case", data={
+        "kind": "employment", "description": "公益性岗位", "starts_on": "2021-01-04"}),
+    "monitoring/cases/<int:pk>/<slug:action>/": Route(OBJECT, "POST", 302, target="case",
+                                                      path="/monitoring/cases/{pk}/assist/", data={"note": "落实帮扶"},
+                                                      note="其他环节见 fupin/monitoring/tests"),
+    "monitoring/measures/<int:pk>/done/": Route(OBJECT, "POST", 302, target="measure", data={"ends_on": "2021-02-01"}),
+    "monitoring/trends/": Route(LIST, shows=("孟庙镇",)),
+    "inbox/": Route(PERSONAL, note="本人的站内消息"),
+    "inbox/<int:pk>/open/": Route(OBJECT, "POST", 302, target="message"),
+    "inbox/read-all/": Route(PERSONAL, "POST", 302),
 }
 
 API: dict[str, Route] = {
@@ -166,6 +185,16 @@ API: dict[str, Route] = {
     "api/v1/workflow/households/<household_id>": Route(OBJECT, target="household"),
     "api/v1/workflow/households/<household_id>/transitions": Route(
         OBJECT, "POST", 201, target="household", actor="officer", data={"action": "remove", "reason": "NATURAL"}),
+    "api/v1/monitoring/results": Route(LIST, shows=("H-A1-0001",)),
+    "api/v1/monitoring/households/<household_id>": Route(OBJECT, target="household"),
+    "api/v1/monitoring/runs/start": Route(CAPABILITY, "POST", 202, allowed="officer"),
+    "api/v1/monitoring/cases": Route(LIST, shows=("H-A1-0001",)),
+    "api/v1/monitoring/cases/<case_id>": Route(OBJECT, target="case"),
+    "api/v1/monitoring/cases/<case_id>/steps": Route(OBJECT, "POST", 200, target="case", json=True,
+                                                     data={"action": "assist", "note": "落实帮扶"}),
+    "api/v1/monitoring/cases/<case_id>/measures": Route(OBJECT, "POST", 201, target="case", json=True, data={
+        "kind": "employment", "description": "公益性岗位", "starts_on": "2021-01-04"}),
+    "api/v1/monitoring/trends": Route(LIST, shows=("孟庙镇",)),
 }
 
 # Every operation of the NinjaAPI (from its OpenAPI schema) and the URL route that serves it.
@@ -196,6 +225,14 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/workflow/households/{household_id}"): "api/v1/workflow/households/<household_id>",
     ("POST", "/api/v1/workflow/households/{household_id}/transitions"):
         "api/v1/workflow/households/<household_id>/transitions",
+    ("GET", "/api/v1/monitoring/results"): "api/v1/monitoring/results",
+    ("GET", "/api/v1/monitoring/households/{household_id}"): "api/v1/monitoring/households/<household_id>",
+    ("POST", "/api/v1/monitoring/runs/start"): "api/v1/monitoring/runs/start",
+    ("GET", "/api/v1/monitoring/cases"): "api/v1/monitoring/cases",
+    ("GET", "/api/v1/monitoring/cases/{case_id}"): "api/v1/monitoring/cases/<case_id>",
+    ("POST", "/api/v1/monitoring/cases/{case_id}/steps"): "api/v1/monitoring/cases/<case_id>/steps",
+    ("POST", "/api/v1/monitoring/cases/{case_id}/measures"): "api/v1/monitoring/cases/<case_id>/measures",
+    ("GET", "/api/v1/monitoring/trends"): "api/v1/monitoring/trends",
 }
 
 # The models registered in the Django admin. None holds village data (households, members,
@@ -263,6 +300,7 @@ class World:
     attachments: dict[str, TransitionAttachment]
     import_jobs: dict[str, JobRun]
     export_jobs: dict[str, JobRun]
+    monitoring: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -277,7 +315,7 @@ class World:
             return self.tokens["a1"][0].pk, [self.tokens["a2"][0].pk, self.tokens["b1"][0].pk]
         tables: dict[str, dict[str, Any]] = {"notice": self.notices, "objection": self.objections,
                                              "attachment": self.attachments, "import_job": self.import_jobs,
-                                             "export_job": self.export_jobs}
+                                             "export_job": self.export_jobs, **self.monitoring}
         rows = tables.get(target)
         if rows:
             return rows["a1"].pk, [rows["a2"].pk, rows["b1"].pk]
@@ -346,12 +384,34 @@ def world(personas, households, settings, tmp_path) -> World:
               for k, u in (("a1", p.cadre_a1), ("a2", p.cadre_a2), ("b1", p.cadre_b1))}
     foreign_ids = list(Member.objects.exclude(household=households["a1"]).values_list("id_number", flat=True))
     notices, objections, attachments = _village_rows(households)
+    monitoring = _monitoring_rows(households, people)
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
                "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
                "导出-A2", "导出-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids,
-               *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE") for tag in ("A2", "B1")]]
-    return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs)
+               *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE", "措施", "消息")
+                 for tag in ("A2", "B1")]]
+    return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
+                 monitoring)
+
+
+def _monitoring_rows(households: dict[str, Household], people: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A monitoring run with each village's household at risk; in each village a case identified
+    (认定) with one measure not yet carried out; an inbox message for each village's cadre."""
+    run = MonitoringRun.objects.create(year=work_year(), ruleset_version="RULES-4.0", households=3, at_risk=3,
+                                       finished_at=timezone.now())
+    cases, measures, messages = {}, {}, {}
+    for key, household in households.items():
+        tag = key.upper()
+        MonitoringResult.objects.create(run=run, household=household, year=run.year, category="UNSTABLE_EXITED",
+                                        risks="INCOME_BELOW_LINE")
+        cases[key] = MonitoringCase.objects.create(household=household, year=run.year, step="identified",
+                                                   category="UNSTABLE_EXITED", risks="INCOME_BELOW_LINE",
+                                                   identified_on=date.today())
+        measures[key] = CaseMeasure.objects.create(case=cases[key], kind="health", description=f"措施-{tag}",
+                                                   starts_on=date(2021, 1, 1))
+        messages[key] = Message.objects.create(user=people[key], title=f"消息-{tag}", link="/monitoring/cases/")
+    return {"case": cases, "measure": measures, "message": messages}
 
 
 def snapshot() -> dict[str, Any]:
@@ -373,6 +433,10 @@ def snapshot() -> dict[str, Any]:
         "audit": AuditEntry.objects.count(),
         "assessments": list(HouseholdAssessment.objects.order_by("pk").values("pk", "household", "verdict")),
         "policy": list(PolicyVersion.objects.order_by("pk").values()),
+        "monitoring_cases": list(MonitoringCase.objects.order_by("pk").values()),
+        "monitoring_steps": list(CaseStep.objects.order_by("pk").values()),
+        "monitoring_measures": list(CaseMeasure.objects.order_by("pk").values()),
+        "inbox": list(Message.objects.order_by("pk").values()),
     }
 
 
@@ -382,6 +446,7 @@ def village_snapshot(world: World) -> dict[str, Any]:
     own_token = world.tokens["a1"][0].pk
     snap["jobs"] = [j for j in snap["jobs"] if j["created_by_id"] != world.personas.cadre_a1.pk]
     snap["tokens"] = [t for t in snap["tokens"] if t["user"] != world.personas.cadre_a1.pk or t["pk"] == own_token]
+    snap["inbox"] = [m for m in snap["inbox"] if m["user_id"] != world.personas.cadre_a1.pk]
     del snap["audit"]
     return snap
 
