@@ -16,7 +16,6 @@ from fupin.inbox.models import Message
 from fupin.monitoring.models import CaseMeasure, CaseStep, MonitoringCase, MonitoringResult
 from fupin.monitoring.services import add_months, case_step, measure_add, measure_complete, monitor_county
 from fupin.monitoring.tests.conftest import YEAR, household, income
-from fupin.notices.models import Notice
 from fupin.registry.models import HelperAssignment, Household
 
 pytestmark = pytest.mark.usefixtures("policy")
@@ -43,6 +42,11 @@ def _assisting(h: Household, actor, done: bool = True) -> MonitoringCase:
     case_step(case, "assist", actor=actor, note="落实帮扶")
     case.refresh_from_db()
     return case
+
+
+def _since(case: MonitoringCase) -> date:
+    assert case.identified_on is not None
+    return case.identified_on
 
 
 def _state(case: MonitoringCase) -> tuple[str, int, int]:
@@ -102,9 +106,10 @@ def test_the_procedure_runs_alert_to_eliminated_with_a_notice_and_audit(areas, p
     h = _risky(areas.village_a1)
     case = _assisting(h, personas.township_a)
     assert case.step == "assisting"
-    notice = Notice.objects.get(pk=case.notice_id)
+    notice = case.notice
+    assert notice is not None
     assert (notice.kind, notice.subject_id, notice.days) == ("monitoring", h.pk, 7)
-    later = add_months(case.identified_on, 6)
+    later = add_months(_since(case), 6)
     case = case_step(case, "eliminate", actor=personas.township_a, note="风险消除", today=later)
     assert case.step == "eliminated" and case.closed_at is not None
     assert [s.action for s in case.steps.all()] == ["open", "verify", "identify", "assist", "eliminate"]
@@ -168,26 +173,26 @@ def _eliminate(case: MonitoringCase, actor, today: date) -> None:
 def test_elimination_is_refused_before_six_months(areas, personas):
     case = _assisting(_risky(areas.village_a1), personas.township_a)
     before = _state(case)
-    day_before = add_months(case.identified_on, 6) - timedelta(days=1)
+    day_before = add_months(_since(case), 6) - timedelta(days=1)
     with pytest.raises(TransitionRefused) as refused:
         _eliminate(case, personas.township_a, day_before)
     assert refused.value.code == "MONITORING_TOO_EARLY"
     assert "6 个月" in refused.value.message and "6 months" in refused.value.message
     assert _state(case) == before
-    _eliminate(case, personas.township_a, add_months(case.identified_on, 6))
+    _eliminate(case, personas.township_a, add_months(_since(case), 6))
     assert _state(case)[0] == "eliminated"
 
 
 def test_the_six_months_are_a_policy_parameter(areas, personas):
     policy_version_create(year=YEAR, values={"monitoring_min_months": 3}, reason="测试", actor=None, publish=True)
     case = _assisting(_risky(areas.village_a1), personas.township_a)
-    _eliminate(case, personas.township_a, add_months(case.identified_on, 3))
+    _eliminate(case, personas.township_a, add_months(_since(case), 3))
     assert _state(case)[0] == "eliminated"
 
 
 def test_elimination_is_refused_without_a_measure_carried_out(areas, personas):
     case = _assisting(_risky(areas.village_a1), personas.township_a, done=False)
-    later = add_months(case.identified_on, 6)
+    later = add_months(_since(case), 6)
     before = _state(case)
     with pytest.raises(TransitionRefused) as refused:
         _eliminate(case, personas.township_a, later)
@@ -202,7 +207,7 @@ def test_elimination_is_refused_while_income_is_not_above_the_line(areas, person
     h = _risky(areas.village_a1)
     case = _assisting(h, personas.township_a)
     income(h, YEAR, "12000.00")  # exactly the line: not above
-    later = add_months(case.identified_on, 6)
+    later = add_months(_since(case), 6)
     before = _state(case)
     with pytest.raises(TransitionRefused) as refused:
         _eliminate(case, personas.township_a, later)
@@ -221,11 +226,11 @@ def test_a_household_in_which_no_member_can_work_stays_monitored(areas, personas
     case = _assisting(h, personas.township_a)
     before = _state(case)
     with pytest.raises(TransitionRefused) as refused:
-        _eliminate(case, personas.township_a, add_months(case.identified_on, 12))
+        _eliminate(case, personas.township_a, add_months(_since(case), 12))
     assert refused.value.code == "MONITORING_NO_LABOUR"
     assert _state(case) == before
     h.members.filter(relation="son").update(labour="weak")  # one member can work (半劳动力)
-    _eliminate(case, personas.township_a, add_months(case.identified_on, 12))
+    _eliminate(case, personas.township_a, add_months(_since(case), 12))
     assert _state(case)[0] == "eliminated"
 
 
