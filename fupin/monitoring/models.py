@@ -115,7 +115,7 @@ class MonitoringCase(models.Model):
 
     OPEN_STEPS = ("alert", "verified", "identified", "assisting")
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="monitoring_cases",
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="monitoring_cases",
                                   verbose_name=_("农户"))
     step = models.CharField(_("当前环节"), max_length=12, choices=Step.choices, default=Step.ALERT)
     year = models.PositiveSmallIntegerField(_("年度"))

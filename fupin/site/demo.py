@@ -25,6 +25,7 @@ from fupin.assessment.models import PoorVillage, VillageFacts
 from fupin.assessment.services import assess_county, policy_seed_defaults, work_year
 from fupin.core import idnumber
 from fupin.core.audit import Action, audit_record
+from fupin.monitoring.demo import demo_monitoring_clear, seed_demo_monitoring
 from fupin.registry import codes
 from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.pinyin import pinyin_keys
@@ -167,6 +168,7 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
         villages = list(Area.objects.filter(level="village", valid_to__isnull=True).order_by("code"))
     if not villages:
         raise RuntimeError("no villages: run seed-reference first")
+    demo_monitoring_clear()
     Household.objects.filter(is_demo=True).delete()
     used = set(Member.objects.values_list("id_number", flat=True))
     counters: dict[int, int] = {}
@@ -198,6 +200,7 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
     users = _demo_users(villages, house_rows)
     _demo_villages(rng, villages)
     assess_county(work_year())
+    seed_demo_monitoring(seed=seed)
     audit_record(actor=None, action=Action.CREATE, object_type="registry.household", object_label="seed-demo",
                  changes={"demo_households": len(house_rows), "members": len(members), "seed": seed})
     return DemoResult(len(house_rows), len(members), len(incomes), users)
