@@ -25,9 +25,10 @@ from django.db import connection, models, transaction
 from fupin.assessment.services import assess_county, household_assess, policy_seed_defaults
 from fupin.core.audit import Action, audit_record, audit_verify
 from fupin.core.models import AuditEntry
+from fupin.monitoring.services import monitor_county, monitored_households
 from fupin.registry.generate import INCOME_YEAR
 from fupin.registry.importing import registry_import
-from fupin.registry.models import Household
+from fupin.registry.models import Household, Member
 from fupin.site.bench_registry import registry_bulk_generate, registry_search_timings
 from fupin.site.demo import seed_demo
 
@@ -132,6 +133,16 @@ def _assess_one(_: Any) -> dict[str, Any]:
     return {"rows": len(times), "seconds": round(sum(times), 3), "median_ms": round(median * 1000, 1)}
 
 
+def _monitor(_: Any) -> dict[str, Any]:
+    """The whole county monitored (RULES.md §4) and stored, cases opened (rows = members monitored)."""
+    started = time.perf_counter()
+    run = monitor_county(INCOME_YEAR)
+    seconds = time.perf_counter() - started
+    members = Member.objects.filter(household__in=monitored_households()).count()
+    return {"rows": members, "seconds": round(seconds, 3), "households": run.households, "at_risk": run.at_risk,
+            "cases_opened": run.cases_opened}
+
+
 @dataclass(frozen=True)
 class Case:
     run: Callable[[Any], int | dict[str, Any]]
@@ -146,6 +157,7 @@ CASES: dict[str, Case] = {
     "import-registry": Case(_import_registry, _prepare_import),
     "assess": Case(_assess, _prepare_assess),
     "assess-one": Case(_assess_one, _prepare_assess),
+    "monitor": Case(_monitor, _prepare_assess),
 }
 
 
