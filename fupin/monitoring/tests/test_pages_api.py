@@ -8,14 +8,15 @@ from datetime import date
 
 import openpyxl
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
-from fupin.cli import main
 from fupin.core.models import JobRun
 from fupin.inbox.models import Message
 from fupin.monitoring.models import MonitoringCase, MonitoringRun
 from fupin.monitoring.services import case_step, measure_add, monitor_county
 from fupin.monitoring.tests.conftest import YEAR, household, income
+from fupin.registry.tests.test_import_cli import env_for, fupin
 
 pytestmark = pytest.mark.usefixtures("policy")
 
@@ -53,7 +54,7 @@ def _client(user) -> Client:
 
 
 def test_page_api_and_cli_agree(personas, county, tmp_path):
-    assert main(["monitor", "--year", str(YEAR), "--output", str(tmp_path / "out.csv")]) == 0
+    call_command("monitor", "--year", str(YEAR), "--output", str(tmp_path / "out.csv"))
     raw = (tmp_path / "out.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM, so Excel opens it as UTF-8
     with (tmp_path / "out.csv").open(encoding="utf-8-sig") as fh:
@@ -68,18 +69,25 @@ def test_page_api_and_cli_agree(personas, county, tmp_path):
 
 
 def test_xlsx_output_has_the_same_rows(county, tmp_path):
-    assert main(["monitor", "--year", str(YEAR), "--output", str(tmp_path / "out.xlsx")]) == 0
+    call_command("monitor", "--year", str(YEAR), "--output", str(tmp_path / "out.xlsx"))
     rows = list(openpyxl.load_workbook(tmp_path / "out.xlsx").active.iter_rows(values_only=True))
     assert rows[0] == ("household_no", "category", "risks")
     assert {r[0]: (r[1], r[2]) for r in rows[1:]} == EXPECTED
 
 
-def test_exit_codes(county, tmp_path, capsys):
-    assert main(["monitor", "--year", str(YEAR), "--output", str(tmp_path / "out.txt")]) == 2
-    assert main(["monitor"]) == 2
-    assert main(["monitor", "--year", "2031"]) == 1
-    assert "2031" in capsys.readouterr().err
-    assert MonitoringRun.objects.count() == 0
+@pytest.mark.xdist_group("cli")
+def test_exit_codes_of_the_command(tmp_path):
+    """``fupin monitor`` as an operator runs it, on a database of its own: 0 done, 1 refused, 2 usage."""
+    env = env_for(tmp_path)
+    assert fupin(env, "migrate", "--noinput").returncode == 0
+    assert fupin(env, "seed-reference").returncode == 0
+    assert fupin(env, "monitor", "--year", "2020", "--output", str(tmp_path / "out.txt")).returncode == 2
+    assert fupin(env, "monitor").returncode == 2
+    refused = fupin(env, "monitor", "--year", "2031")
+    assert refused.returncode == 1 and "2031" in refused.stderr
+    done = fupin(env, "monitor", "--year", "2020", "--output", str(tmp_path / "out.csv"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines() == ["household_no,category,risks"]
 
 
 def test_the_cadre_sees_only_the_village_and_filters(personas, county):
