@@ -19,7 +19,7 @@ from fupin.accounts.models import User
 from fupin.assessment.services import work_year
 from fupin.core.errors import DomainError
 from fupin.inbox.models import Message
-from fupin.monitoring.models import CaseStep, MonitoringCase, MonitoringRun
+from fupin.monitoring.models import MonitoringCase, MonitoringRun
 from fupin.monitoring.services import case_step, measure_add, monitor_county
 from fupin.notices.services import notice_close
 
@@ -59,7 +59,6 @@ def seed_demo_monitoring(*, seed: int = 2018) -> MonitoringRun:
     for opened, ids in buckets:
         if ids:
             MonitoringCase.objects.filter(pk__in=ids).update(opened_at=opened)
-            CaseStep.objects.filter(case_id__in=ids, action=CaseStep.Action.OPEN).update(at=opened)
     township = User.objects.filter(username="demo_township").first()
     cadre = User.objects.filter(username="demo_village").first()
     for case, depth in plan:

@@ -164,10 +164,10 @@ class MonitoringCase(models.Model):
 
 
 class CaseStep(models.Model):
-    """One step of a case: who, when, with what note (insert-only)."""
+    """One step a person took on a case: who, when, with what note (insert-only). The opening
+    (发现) is the case row itself: ``opened_run`` and ``opened_at``."""
 
     class Action(models.TextChoices):
-        OPEN = "open", _("发现预警")
         VERIFY = "verify", _("入户核实")
         DISMISS = "dismiss", _("核实不属实")
         IDENTIFY = "identify", _("认定并公示")

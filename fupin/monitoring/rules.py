@@ -90,10 +90,16 @@ def evaluate(mfacts: MonitoringFacts, year: int, params_by_village: Mapping[int,
     # Y−1 per-capita: the same rule over last year's incomes, with members present one year earlier.
     previous_params = {vid: replace(p, values=p.values | {"as_of": _shift_year(p.as_of, -1).isoformat()})
                        for vid, p in params_by_village.items()}
-    prev_facts = exit_rules.Facts(mfacts.facts.households, mfacts.facts.members, mfacts.previous_incomes)
-    previous = exit_rules.evaluate(prev_facts, year - 1, previous_params).select(
-        pl.col("id"), pl.col("net_cents").alias("prev_net_cents"),
-        pl.when(pl.col("wage").is_not_null()).then(pl.col("per_capita_cents")).alias("prev_pc_cents"))
+    # Only households with a Y−1 record need it (the others have no INCOME_DROP and use Y for RIGID_EXPENSE).
+    with_previous = mfacts.previous_incomes["household_id"].implode()
+    prev_facts = exit_rules.Facts(mfacts.facts.households.filter(pl.col("id").is_in(with_previous)),
+                                  mfacts.facts.members.filter(pl.col("household_id").is_in(with_previous)),
+                                  mfacts.previous_incomes)
+    previous_schema = {"id": pl.Int64, "prev_net_cents": pl.Int64, "prev_pc_cents": pl.Int64}
+    previous = pl.DataFrame(schema=previous_schema) if prev_facts.households.is_empty() else (
+        exit_rules.evaluate(prev_facts, year - 1, previous_params).select(
+            pl.col("id"), pl.col("net_cents").alias("prev_net_cents"),
+            pl.when(pl.col("wage").is_not_null()).then(pl.col("per_capita_cents")).alias("prev_pc_cents")))
     signals = pl.Series("id", list(signal_household_ids) if not isinstance(signal_household_ids, pl.Series)
                         else signal_household_ids, dtype=pl.Int64)
     df = (current.join(previous, on="id", how="left")
@@ -129,6 +135,5 @@ def evaluate(mfacts: MonitoringFacts, year: int, params_by_village: Mapping[int,
         details=pl.struct(
             members="members", per_capita_cents=pc, previous_per_capita_cents="prev_pc_cents",
             monitoring_line_cents="mline_cents", rigid_cents=rigid, reference_net_cents="reference_net_cents",
-            education="education", medical="medical", housing="housing", water="water",
         ).struct.json_encode(),
     )

@@ -24,7 +24,8 @@ from typing import Any
 import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -71,13 +72,15 @@ def _income_frame(households: QuerySet[Household], year: int) -> pl.DataFrame:
 
 
 def _rigid_frame(households: QuerySet[Household], year: int) -> pl.DataFrame:
-    """Medical out-of-pocket + education spending + disaster losses of ``year`` (cents); a record
-    with all three blank has no figure (null), one with some blank counts the blanks as 0."""
-    fields = ["household_id", "medical_out_of_pocket", "education_expense", "disaster_loss"]
-    rows = []
-    for hid, *amounts in fetch_rows(IncomeRecord.objects.filter(household__in=households, year=year), fields):
-        cents = [_cents(a) for a in amounts]
-        rows.append((hid, None if all(c is None for c in cents) else sum(c or 0 for c in cents)))
+    """Medical out-of-pocket + education spending + disaster losses of ``year`` (cents), summed in
+    SQL; a record with all three blank has no figure (null), one with some blank counts them as 0."""
+    parts = ("medical_out_of_pocket", "education_expense", "disaster_loss")
+    zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    qs = (IncomeRecord.objects.filter(household__in=households, year=year)
+          .exclude(medical_out_of_pocket__isnull=True, education_expense__isnull=True, disaster_loss__isnull=True)
+          .annotate(rigid=ExpressionWrapper(sum((Coalesce(F(f), zero) for f in parts[1:]), Coalesce(F(parts[0]), zero)),
+                                            output_field=DecimalField(max_digits=14, decimal_places=2))))
+    rows = [(hid, _cents(total)) for hid, total in fetch_rows(qs, ["household_id", "rigid"])]
     return pl.DataFrame(rows, schema={"household_id": pl.Int64, "rigid_cents": pl.Int64}, orient="row")
 
 
@@ -148,7 +151,9 @@ def monitor_county(year: int, *, actor: Any = None, signal_household_ids: Iterab
 
 
 def _open_cases(run: MonitoringRun, at_risk: pl.DataFrame, *, is_demo: bool = False) -> int:
-    """A case (发现) for every household at risk without an open case; then the alerts."""
+    """A case (发现) for every household at risk without an open case; then the alerts. The case row
+    itself records the opening (``opened_run``, ``opened_at``; the run is audited), so the step
+    ledger starts with the first step a person takes."""
     if at_risk.is_empty():
         return 0
     open_ids = pl.Series("id", [r[0] for r in fetch_rows(
@@ -161,43 +166,43 @@ def _open_cases(run: MonitoringRun, at_risk: pl.DataFrame, *, is_demo: bool = Fa
                                  "is_demo"),
                 ((hid, MonitoringCase.Step.ALERT, run.year, category, risks, run.pk, now, is_demo)
                  for hid, _village, category, risks in new.iter_rows()))
-    case_ids = fetch_rows(MonitoringCase.objects.filter(opened_run=run), ["id"])
-    note = _("%(year)s 年监测批次 #%(run)s 发现风险") % {"year": run.year, "run": run.pk}
-    insert_rows(CaseStep, ("case_id", "action", "from_step", "to_step", "at", "note"),
-                ((cid, CaseStep.Action.OPEN, "", MonitoringCase.Step.ALERT, now, note) for (cid,) in case_ids))
     _send_alerts(run, new)
     return new.height
 
 
 def _send_alerts(run: MonitoringRun, new: pl.DataFrame) -> int:
     """One message per recipient: village cadres and work team of each village (a count and a link
-    to the village's new alerts), and each helper with an account (the households they help)."""
-    by_village: dict[int, list[str]] = defaultdict(list)
-    numbers = dict(fetch_rows(Household.objects.filter(pk__in=new["id"].to_list()), ["id", "household_no"]))
-    for hid, village_id in new.select("id", "village_id").iter_rows():
-        by_village[village_id].append(numbers[hid])
+    to the village's new alerts), and each helper with an account (the households they help).
+    Households are found by the run that opened their cases (joins, not lists of ids)."""
+    opened = Household.objects.filter(monitoring_cases__opened_run=run)
+    counts = {vid: int(n) for vid, n in new.group_by("village_id").len().iter_rows()}
     today = timezone.localdate()
     village_users: dict[int, set[int]] = defaultdict(set)
-    for uid, area_id in (Assignment.objects.filter(area_id__in=list(by_village), role__in=(Role.VILLAGE_CADRE,
-                                                                                          Role.WORK_TEAM))
+    for uid, area_id in (Assignment.objects.filter(area_id__in=list(counts), role__in=(Role.VILLAGE_CADRE,
+                                                                                     Role.WORK_TEAM))
                          .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
                          .values_list("user_id", "area_id")):
         village_users[area_id].add(uid)
-    for uid, area_id in (WorkTeamMember.objects.filter(team__village_id__in=list(by_village), user__isnull=False,
+    for uid, area_id in (WorkTeamMember.objects.filter(team__village_id__in=list(counts), user__isnull=False,
                                                        ends_on__isnull=True, team__ends_on__isnull=True)
                          .values_list("user_id", "team__village_id")):
         village_users[area_id].add(uid)
+    by_village: dict[int, list[str]] = defaultdict(list)
+    if village_users:
+        for village_id, number in fetch_rows(opened.filter(village_id__in=list(village_users)),
+                                             ["village_id", "household_no"]):
+            by_village[village_id].append(number)
     cases_url = reverse("monitoring:case-list")
     messages: list[tuple[int, str, str, str]] = []
     for village_id, users in village_users.items():
         nos = sorted(by_village[village_id])
-        title = _("防返贫监测：本村新发现 %(n)s 户风险，请入户核实") % {"n": len(nos)}
+        title = _("防返贫监测：本村新发现 %(n)s 户风险，请入户核实") % {"n": counts[village_id]}
         body = "、".join(nos[:30]) + ("……" if len(nos) > 30 else "")
         messages += [(uid, title, body, f"{cases_url}?village={village_id}&step=alert") for uid in sorted(users)]
     helped: dict[int, list[str]] = defaultdict(list)
-    for uid, hid in (HelperAssignment.objects.filter(household_id__in=new["id"].to_list(), user__isnull=False,
-                                                     ends_on__isnull=True).values_list("user_id", "household_id")):
-        helped[uid].append(numbers[hid])
+    for uid, number in (HelperAssignment.objects.filter(household__in=opened, user__isnull=False, ends_on__isnull=True)
+                        .values_list("user_id", "household__household_no")):
+        helped[uid].append(number)
     for uid, nos in helped.items():
         nos.sort()
         title = _("防返贫监测：您帮扶的 %(n)s 户出现返贫风险") % {"n": len(nos)}
