@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from fupin.accounts.access import can
 from fupin.accounts.models import Assignment
@@ -213,23 +214,23 @@ def _send_alerts(run: MonitoringRun, new: pl.DataFrame) -> int:
 
 # --- monitoring cases ----------------------------------------------------------------------------
 
-WRONG_STEP = ("「{action}」只适用于处于「{allowed}」环节的案例，该案例当前为「{step}」 / "
+WRONG_STEP = N_("「{action}」只适用于处于「{allowed}」环节的案例，该案例当前为「{step}」 / "
               "{action_code} applies to cases at step {allowed_code}; this one is at {step_code}")
-NEEDS_MEASURE = "落实帮扶前须至少登记一项帮扶措施 / record at least one help measure before assistance starts"
-TOO_EARLY = ("认定为监测对象（{identified}）未满 {months} 个月，{earliest} 起方可标注风险消除 / "
+NEEDS_MEASURE = N_("落实帮扶前须至少登记一项帮扶措施 / record at least one help measure before assistance starts")
+TOO_EARLY = N_("认定为监测对象（{identified}）未满 {months} 个月，{earliest} 起方可标注风险消除 / "
              "monitored since {identified}, less than {months} months: risk can be marked eliminated from {earliest}")
-NO_MEASURE_DONE = ("尚无已落实的帮扶措施，不能标注风险消除 / "
+NO_MEASURE_DONE = N_("尚无已落实的帮扶措施，不能标注风险消除 / "
                    "no help measure has been carried out yet: risk cannot be marked eliminated")
-NO_INCOME = ("该户没有可用的收入记录或监测线，无法确认收入高于监测线 / "
+NO_INCOME = N_("该户没有可用的收入记录或监测线，无法确认收入高于监测线 / "
              "no income record with a monitoring line: income above the line cannot be confirmed")
-INCOME_NOT_ABOVE = ("{year} 年人均纯收入 {income} 元，未高于监测线 {line} 元，不能标注风险消除 / "
+INCOME_NOT_ABOVE = N_("{year} 年人均纯收入 {income} 元，未高于监测线 {line} 元，不能标注风险消除 / "
                     "per-capita income {income} of {year} is not above the monitoring line {line}: refused")
-NO_LABOUR_MSG = ("该户整户无劳动能力，须持续监测，不能标注风险消除 / "
+NO_LABOUR_MSG = N_("该户整户无劳动能力，须持续监测，不能标注风险消除 / "
                  "no member of the household can work (整户无劳动能力): it stays monitored")
-NOTE_REQUIRED = "须填写核实情况说明 / a note of what the visit found is required"
-BAD_MEASURE = "请填写措施类型、内容和开始日期 / kind, description and start date are required"
-BAD_MEASURE_DATES = "完成日期不能早于开始日期 / the end date cannot be before the start date"
-MEASURE_DONE_NEEDS_END = "已落实的措施须填写完成日期 / a carried-out measure needs its end date"
+NOTE_REQUIRED = N_("须填写核实情况说明 / a note of what the visit found is required")
+BAD_MEASURE = N_("请填写措施类型、内容和开始日期 / kind, description and start date are required")
+BAD_MEASURE_DATES = N_("完成日期不能早于开始日期 / the end date cannot be before the start date")
+MEASURE_DONE_NEEDS_END = N_("已落实的措施须填写完成日期 / a carried-out measure needs its end date")
 
 
 @dataclass(frozen=True)
