@@ -100,8 +100,7 @@ def _advance(case: MonitoringCase, rng: random.Random, depth: int, cadre: User |
         if depth < 2:
             return
         at += timedelta(days=rng.randint(5, 15))
-        case_step(case, "identify", actor=township, note="乡镇审核认定，村内公示", when=min(at, now))
-        case.refresh_from_db()
+        case = case_step(case, "identify", actor=township, note="乡镇审核认定，村内公示", when=min(at, now))
         _take_down_when_ended(case)
         if depth < 3:
             return
