@@ -71,13 +71,19 @@ class Cap:
     PROJECTS_IMPLEMENT = "projects.implement"
     PROJECTS_FUNDS = "projects.funds"
     PROJECTS_ASSETS = "projects.assets"
+    # Return-to-poverty monitoring (RULES §4): the whole-county run; the village's work on a case
+    # (入户核实, 帮扶 measures); the decisions (认定 with its notice, 风险消除) by township and county.
+    MONITORING_RUN = "monitoring.run"
+    MONITORING_WORK = "monitoring.work"
+    MONITORING_DECIDE = "monitoring.decide"
 
 
 _READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW, Cap.PLAN_VIEW, Cap.PROJECTS_VIEW}
 _WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID, Cap.NOTICES_OBJECT, Cap.REGISTRY_HELPERS,
-                 Cap.CROSSCHECK_WORK}
+                 Cap.CROSSCHECK_WORK, Cap.MONITORING_WORK}
 _COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE, Cap.WORK_TEAMS_MANAGE, Cap.PLAN_REPORT, Cap.PLAN_MANAGE,
-           Cap.PROJECTS_PROPOSE, Cap.PROJECTS_COUNTY, Cap.PROJECTS_IMPLEMENT, Cap.PROJECTS_FUNDS, Cap.PROJECTS_ASSETS}
+           Cap.PROJECTS_PROPOSE, Cap.PROJECTS_COUNTY, Cap.PROJECTS_IMPLEMENT, Cap.PROJECTS_FUNDS, Cap.PROJECTS_ASSETS,
+           Cap.MONITORING_DECIDE, Cap.MONITORING_RUN}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
@@ -87,7 +93,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
                                                         Cap.CROSSCHECK_RUN}),
     Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.REGISTRY_EXPORT, Cap.WORKFLOW_TOWNSHIP, Cap.NOTICES_MANAGE,
                                               Cap.WORK_TEAMS_MANAGE, Cap.PLAN_REPORT, Cap.PROJECTS_TOWNSHIP,
-                                              Cap.PROJECTS_ASSETS}),
+                                              Cap.PROJECTS_ASSETS, Cap.MONITORING_DECIDE}),
     # The village's 两委 and the resident work team run the village steps (民主评议, 核实, 户认可).
     Role.VILLAGE_CADRE: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE, Cap.PROJECTS_PROPOSE}),
     Role.WORK_TEAM: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE, Cap.PROJECTS_PROPOSE}),

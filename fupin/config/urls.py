@@ -19,6 +19,8 @@ urlpatterns = [
     path("plan/", include("fupin.plan.urls")),
     path("projects/", include("fupin.projects.urls")),
     path("public/", include("fupin.projects.public_urls")),
+    path("monitoring/", include("fupin.monitoring.urls")),
+    path("inbox/", include("fupin.inbox.urls")),
     path("system/", include("fupin.core.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -45,6 +45,7 @@ class Notice(models.Model):
         PROJECT_LIBRARY = "project_library", _("项目库县级公告")
         PROJECT_PRESTART = "project_prestart", _("项目实施前公示")
         PROJECT_COMPLETION = "project_completion", _("项目竣工公告")
+        MONITORING = "monitoring", _("防返贫监测对象认定公示")
 
     class Status(models.TextChoices):
         OPEN = "open", _("张贴中")

@@ -15,7 +15,7 @@ MODULES: list[tuple[Any, str | None, str | None]] = [
     (_("公示公告"), "notices:notice-list", "notices.view"),
     (_("驻村工作队"), "registry:work-team-list", "registry.view"),
     (_("退出评估"), "assessment:overview", "registry.view"),
-    (_("防返贫监测"), None, None),
+    (_("防返贫监测"), "monitoring:overview", "registry.view"),
     (_("数据比对"), "crosscheck:overview", "registry.view"),
     (_("帮扶措施"), None, None),
     (_("项目资金"), "projects:project-list", "projects.view"),

@@ -50,6 +50,8 @@ from fupin.assessment.services import assess_county, policy_seed_defaults, work_
 from fupin.config.api import api
 from fupin.core.models import AuditEntry, JobRun
 from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
+from fupin.inbox.models import Message
+from fupin.monitoring.models import CaseMeasure, CaseStep, MonitoringCase, MonitoringResult, MonitoringRun
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import notice_publish, objection_raise
 from fupin.plan.models import Accountability, Inspection, ProgressReport, ReportAttachment, Unit
@@ -78,7 +80,8 @@ OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-
                "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1", "finding": "疑点-A1",
                "load_job": "名单-A1", "work_team": "书记-A1", "plan_unit": "孟庙镇", "plan_report": "报告-A",
                "plan_attachment": "PLAN-EVIDENCE-A", "plan_inspection": "督查-A",
-               "project": "项目-A1", "asset": "资产-A1", "project_doc": "PROJECTDOC-A1"}
+               "project": "项目-A1", "asset": "资产-A1", "project_doc": "PROJECTDOC-A1",
+               "case": "H-A1-0001", "measure": "措施-A1", "message": "消息-A1"}
 PAYMENT = {"amount": "100", "source": "central", "payee": "contractor", "payee_name": "施工单位"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -233,6 +236,21 @@ PAGES: dict[str, Route] = {
     "public/notices/": Route(PUBLIC, note="只有项目公示公告"),
     "public/notices/<int:pk>/": Route(PUBLIC, status=404, path=f"/public/notices/{MISSING_PK}/"),
     "public/notices/<int:pk>/objection/": Route(PUBLIC, "POST", 404, path=f"/public/notices/{MISSING_PK}/objection/"),
+    "monitoring/": Route(LIST, shows=("孟庙镇",), note="本辖区分乡镇（分村）风险户"),
+    "monitoring/results/": Route(LIST, shows=("H-A1-0001",)),
+    "monitoring/run/": Route(CAPABILITY, "POST", 302, allowed="officer"),
+    "monitoring/cases/": Route(LIST, shows=("H-A1-0001",)),
+    "monitoring/cases/<int:pk>/": Route(OBJECT, target="case"),
+    "monitoring/cases/<int:pk>/measures/": Route(OBJECT, "POST", 302, target="case", data={
+        "kind": "employment", "description": "公益性岗位", "starts_on": "2021-01-04"}),
+    "monitoring/cases/<int:pk>/<slug:action>/": Route(OBJECT, "POST", 302, target="case",
+                                                      path="/monitoring/cases/{pk}/assist/", data={"note": "落实帮扶"},
+                                                      note="其他环节见 fupin/monitoring/tests"),
+    "monitoring/measures/<int:pk>/done/": Route(OBJECT, "POST", 302, target="measure", data={"ends_on": "2021-02-01"}),
+    "monitoring/trends/": Route(LIST, shows=("孟庙镇",)),
+    "inbox/": Route(PERSONAL, note="本人的站内消息"),
+    "inbox/<int:pk>/open/": Route(OBJECT, "POST", 302, target="message"),
+    "inbox/read-all/": Route(PERSONAL, "POST", 302),
 }
 
 API: dict[str, Route] = {
@@ -292,6 +310,16 @@ API: dict[str, Route] = {
     "api/v1/projects/<project_id>": Route(OBJECT, target="project"),
     "api/v1/projects/<project_id>/steps": Route(OBJECT, "POST", 201, target="project", actor="officer",
                                                 data={"action": "pay", **PAYMENT}),
+    "api/v1/monitoring/results": Route(LIST, shows=("H-A1-0001",)),
+    "api/v1/monitoring/households/<household_id>": Route(OBJECT, target="household"),
+    "api/v1/monitoring/runs/start": Route(CAPABILITY, "POST", 202, allowed="officer"),
+    "api/v1/monitoring/cases": Route(LIST, shows=("H-A1-0001",)),
+    "api/v1/monitoring/cases/<case_id>": Route(OBJECT, target="case"),
+    "api/v1/monitoring/cases/<case_id>/steps": Route(OBJECT, "POST", 200, target="case", json=True,
+                                                     data={"action": "assist", "note": "落实帮扶"}),
+    "api/v1/monitoring/cases/<case_id>/measures": Route(OBJECT, "POST", 201, target="case", json=True, data={
+        "kind": "employment", "description": "公益性岗位", "starts_on": "2021-01-04"}),
+    "api/v1/monitoring/trends": Route(LIST, shows=("孟庙镇",)),
 }
 
 # Every operation of the NinjaAPI (from its OpenAPI schema) and the URL route that serves it.
@@ -342,6 +370,14 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/projects/public/projects"): "api/v1/projects/public/projects",
     ("GET", "/api/v1/projects/{project_id}"): "api/v1/projects/<project_id>",
     ("POST", "/api/v1/projects/{project_id}/steps"): "api/v1/projects/<project_id>/steps",
+    ("GET", "/api/v1/monitoring/results"): "api/v1/monitoring/results",
+    ("GET", "/api/v1/monitoring/households/{household_id}"): "api/v1/monitoring/households/<household_id>",
+    ("POST", "/api/v1/monitoring/runs/start"): "api/v1/monitoring/runs/start",
+    ("GET", "/api/v1/monitoring/cases"): "api/v1/monitoring/cases",
+    ("GET", "/api/v1/monitoring/cases/{case_id}"): "api/v1/monitoring/cases/<case_id>",
+    ("POST", "/api/v1/monitoring/cases/{case_id}/steps"): "api/v1/monitoring/cases/<case_id>/steps",
+    ("POST", "/api/v1/monitoring/cases/{case_id}/measures"): "api/v1/monitoring/cases/<case_id>/measures",
+    ("GET", "/api/v1/monitoring/trends"): "api/v1/monitoring/trends",
 }
 
 # The models registered in the Django admin. None holds village data (households, members,
@@ -423,6 +459,7 @@ class World:
     projects: dict[str, Project] = field(default_factory=dict)
     assets: dict[str, Asset] = field(default_factory=dict)
     project_docs: dict[str, ProjectAttachment] = field(default_factory=dict)
+    monitoring: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -441,7 +478,8 @@ class World:
                                              "work_team_member": self.work_team_members, "finding": self.findings,
                                              "verified_finding": self.verified_findings, "load_job": self.load_jobs,
                                              "project": self.projects, "asset": self.assets,
-                                             "project_doc": self.project_docs}
+                                             "project_doc": self.project_docs,
+                                             **self.monitoring}
         plan_rows: dict[str, dict[str, Any]] = {
             "plan_unit": self.plan_units, "plan_report": self.plan_reports, "plan_attachment": self.plan_attachments,
             "plan_inspection": self.plan_inspections, "plan_finding": self.plan_findings,
@@ -610,17 +648,37 @@ def world(personas, households, settings, tmp_path) -> World:
     found, verified = _findings(households)
     load_jobs = {k: _file_job(tmp_path, u, "crosscheck.load", f"名单-{k.upper()}") for k, u in people.items()}
     projects, assets, project_docs = _village_projects(households)
+    monitoring = _monitoring_rows(households, people)
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
                "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
                "导出-A2", "导出-B1", "疑点-A2", "疑点-B1", "核实-A2", "核实-B1", "名单-A2", "名单-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids,
                *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE", "项目", "资产",
-                                              "任务说明", "资料", "PROJECTDOC") for tag in ("A2", "B1")]]
+                                              "任务说明", "资料", "PROJECTDOC", "措施", "消息") for tag in ("A2", "B1")]]
     units, reports, report_files, inspections, plan_findings, rectified = _plan_rows(p, tmp_path)
     markers += ["报告-B", "PLAN-EVIDENCE-B", "督查-B", "问题-B", "整改-B"]
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
                  teams, secretaries, found, verified, load_jobs, units, reports, report_files, inspections, plan_findings,
-                 rectified, projects, assets, project_docs)
+                 rectified, projects, assets, project_docs, monitoring)
+
+
+def _monitoring_rows(households: dict[str, Household], people: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A monitoring run with each village's household at risk; in each village a case identified
+    (认定) with one measure not yet carried out; an inbox message for each village's cadre."""
+    run = MonitoringRun.objects.create(year=work_year(), ruleset_version="RULES-4.0", households=3, at_risk=3,
+                                       finished_at=timezone.now())
+    cases, measures, messages = {}, {}, {}
+    for key, household in households.items():
+        tag = key.upper()
+        MonitoringResult.objects.create(run=run, household=household, year=run.year, category="UNSTABLE_EXITED",
+                                        risks="INCOME_BELOW_LINE")
+        cases[key] = MonitoringCase.objects.create(household=household, year=run.year, step="identified",
+                                                   category="UNSTABLE_EXITED", risks="INCOME_BELOW_LINE",
+                                                   identified_on=date.today())
+        measures[key] = CaseMeasure.objects.create(case=cases[key], kind="health", description=f"措施-{tag}",
+                                                   starts_on=date(2021, 1, 1))
+        messages[key] = Message.objects.create(user=people[key], title=f"消息-{tag}", link="/monitoring/cases/")
+    return {"case": cases, "measure": measures, "message": messages}
 
 
 def snapshot() -> dict[str, Any]:
@@ -654,6 +712,10 @@ def snapshot() -> dict[str, Any]:
         "assets": list(Asset.objects.order_by("pk").values()),
         "payouts": list(AssetPayout.objects.order_by("pk").values()),
         "public_submissions": PublicSubmission.objects.count(),
+        "monitoring_cases": list(MonitoringCase.objects.order_by("pk").values()),
+        "monitoring_steps": list(CaseStep.objects.order_by("pk").values()),
+        "monitoring_measures": list(CaseMeasure.objects.order_by("pk").values()),
+        "inbox": list(Message.objects.order_by("pk").values()),
     }
 
 
@@ -663,6 +725,7 @@ def village_snapshot(world: World) -> dict[str, Any]:
     own_token = world.tokens["a1"][0].pk
     snap["jobs"] = [j for j in snap["jobs"] if j["created_by_id"] != world.personas.cadre_a1.pk]
     snap["tokens"] = [t for t in snap["tokens"] if t["user"] != world.personas.cadre_a1.pk or t["pk"] == own_token]
+    snap["inbox"] = [m for m in snap["inbox"] if m["user_id"] != world.personas.cadre_a1.pk]
     del snap["audit"]
     return snap
 

@@ -30,6 +30,7 @@ from fupin.core.models import AuditEntry
 from fupin.crosscheck.loading import list_load
 from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
 from fupin.crosscheck.services import crosscheck_run
+from fupin.monitoring.services import monitor_county, monitored_households
 from fupin.registry.generate import INCOME_YEAR
 from fupin.registry.import_checks import check_character_expr
 from fupin.registry.importing import registry_import
@@ -251,6 +252,14 @@ def _project_alerts(_: Any) -> dict[str, Any]:
     size = len(monthly_report(Project.objects.all(), year=today.year, month=today.month, unit="bench", as_of=today))
     return {"rows": Project.objects.count(), "seconds": round(time.perf_counter() - started, 3),
             "alerts_seconds": round(alerts, 3), "idle": len(idle), "late": len(late), "report_bytes": size}
+def _monitor(_: Any) -> dict[str, Any]:
+    """The whole county monitored (RULES.md §4) and stored, cases opened (rows = members monitored)."""
+    started = time.perf_counter()
+    run = monitor_county(INCOME_YEAR)
+    seconds = time.perf_counter() - started
+    members = Member.objects.filter(household__in=monitored_households()).count()
+    return {"rows": members, "seconds": round(seconds, 3), "households": run.households, "at_risk": run.at_risk,
+            "cases_opened": run.cases_opened}
 
 
 @dataclass(frozen=True)
@@ -270,6 +279,7 @@ CASES: dict[str, Case] = {
     "crosscheck-load": Case(_load_list, _prepare_crosscheck_load),
     "crosscheck": Case(_crosscheck, _prepare_crosscheck),
     "project-alerts": Case(_project_alerts, _prepare_projects),
+    "monitor": Case(_monitor, _prepare_assess),
 }
 
 

@@ -1,0 +1,227 @@
+"""Monitoring over the API: the latest run's households at risk, one household's result and case,
+starting a county run (202), monitoring cases, their steps and measures, and the monthly trend."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+
+from fupin.accounts.access import ensure_can
+from fupin.accounts.roles import Cap
+from fupin.areas.scoping import get_visible_or_404
+from fupin.assessment.services import policy_values, work_year
+from fupin.core.jobs import job_create
+from fupin.monitoring import selectors, services
+from fupin.monitoring.models import MonitoringCase, MonitoringResult
+from fupin.registry.selectors import household_get
+
+router = Router(tags=["monitoring"])
+
+
+class ResultOut(Schema):
+    household_id: int
+    household_no: str
+    year: int
+    run_id: int
+    category: str
+    risks: list[str]
+    per_capita_income: Decimal | None
+    monitoring_line: Decimal | None
+
+
+class ResultFilter(Schema):
+    year: int | None = None
+    category: str = ""
+    risk: str = ""
+    township: int | None = None
+    village: int | None = None
+    q: str = ""
+    offset: int = 0
+    limit: int = 50
+
+
+class ResultPage(Schema):
+    year: int
+    run_id: int | None
+    count: int
+    items: list[ResultOut]
+
+
+class MeasureOut(Schema):
+    id: int
+    kind: str
+    description: str
+    starts_on: date
+    ends_on: date | None
+    done: bool
+
+
+class CaseOut(Schema):
+    id: int
+    household_id: int
+    household_no: str
+    year: int
+    step: str
+    category: str
+    risks: list[str]
+    opened_at: str
+    identified_on: date | None
+    notice_id: int | None
+    measures: list[MeasureOut]
+
+
+class HouseholdOut(Schema):
+    household_id: int
+    household_no: str
+    year: int
+    result: ResultOut | None
+    open_case: CaseOut | None
+
+
+class JobOut(Schema):
+    job_id: int
+    status: str
+
+
+class StepIn(Schema):
+    action: str
+    note: str = ""
+
+
+class MeasureIn(Schema):
+    kind: str
+    description: str
+    starts_on: date
+    ends_on: date | None = None
+    done: bool = False
+
+
+class CaseFilter(Schema):
+    step: str = "open"
+    category: str = ""
+    township: int | None = None
+    village: int | None = None
+    q: str = ""
+    offset: int = 0
+    limit: int = 50
+
+
+class CasePage(Schema):
+    count: int
+    items: list[CaseOut]
+
+
+class TrendOut(Schema):
+    township_id: int
+    township: str
+    month: str
+    entered: int
+    left: int
+
+
+def _result(r: MonitoringResult) -> ResultOut:
+    return ResultOut(household_id=r.household_id, household_no=r.household.household_no, year=r.year, run_id=r.run_id,
+                     category=r.category, risks=r.risk_list, per_capita_income=r.per_capita_income,
+                     monitoring_line=r.monitoring_line)
+
+
+def _case(c: MonitoringCase) -> CaseOut:
+    return CaseOut(id=c.pk, household_id=c.household_id, household_no=c.household.household_no, year=c.year,
+                   step=c.step, category=c.category, risks=[r for r in c.risks.split(";") if r],
+                   opened_at=c.opened_at.isoformat(), identified_on=c.identified_on, notice_id=c.notice_id,
+                   measures=[MeasureOut(id=m.pk, kind=m.kind, description=m.description, starts_on=m.starts_on,
+                                        ends_on=m.ends_on, done=m.done) for m in c.measures.all()])
+
+
+@router.get("/results", response=ResultPage)
+def result_list(request: HttpRequest, filters: Query[ResultFilter]) -> ResultPage:
+    """Households at risk in the latest run of the year (default: the work year), within your area."""
+    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    year = filters.year or work_year()
+    run = selectors.latest_run(year)
+    if run is None:
+        return ResultPage(year=year, run_id=None, count=0, items=[])
+    qs = selectors.result_list(request.user, run, category=filters.category, risk=filters.risk,
+                               township=filters.township, village=filters.village, q=filters.q)
+    limit = max(1, min(filters.limit, 500))
+    return ResultPage(year=year, run_id=run.pk, count=qs.count(),
+                      items=[_result(r) for r in qs[filters.offset: filters.offset + limit]])
+
+
+@router.get("/households/{household_id}", response=HouseholdOut)
+def household_detail(request: HttpRequest, household_id: int, year: int | None = None) -> HouseholdOut:
+    """The household's result in the latest run of the year (null when it had no risk) and its open case."""
+    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    household = household_get(request.user, household_id)
+    the_year = year or work_year()
+    run = selectors.latest_run(the_year)
+    result = (MonitoringResult.objects.select_related("household").filter(run=run, household=household).first()
+              if run else None)
+    case = (MonitoringCase.objects.select_related("household").filter(household=household,
+                                                                       step__in=MonitoringCase.OPEN_STEPS).first())
+    return HouseholdOut(household_id=household.pk, household_no=household.household_no, year=the_year,
+                        result=_result(result) if result else None, open_case=_case(case) if case else None)
+
+
+@router.post("/runs/start", response={202: JobOut})
+def run_start(request: HttpRequest, year: int | None = None) -> Status[JobOut]:
+    """Start a whole-county monitoring run as a background job; poll /api/v1/audit/jobs/{job_id}."""
+    ensure_can(request.user, Cap.MONITORING_RUN)
+    the_year = year or work_year()
+    policy_values(the_year)  # refuse a year without parameters now, not in the job
+    job = job_create(kind="monitoring.run", title=f"{the_year} 年防返贫监测", actor=request.user,
+                     params={"year": the_year})
+    job.refresh_from_db()
+    return Status(202, JobOut(job_id=job.pk, status=job.status))
+
+
+@router.get("/cases", response=CasePage)
+def case_list(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
+    """Monitoring cases within your area (default: the open ones), newest first."""
+    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    qs = selectors.case_list(request.user, step=filters.step, township=filters.township, village=filters.village,
+                             q=filters.q, category=filters.category).prefetch_related("measures")
+    limit = max(1, min(filters.limit, 500))
+    return CasePage(count=qs.count(), items=[_case(c) for c in qs[filters.offset: filters.offset + limit]])
+
+
+def _get_case(request: HttpRequest, case_id: int) -> MonitoringCase:
+    return get_visible_or_404(MonitoringCase.objects.select_related("household"), request.user, pk=case_id)
+
+
+@router.get("/cases/{case_id}", response=CaseOut)
+def case_detail(request: HttpRequest, case_id: int) -> CaseOut:
+    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    return _case(_get_case(request, case_id))
+
+
+@router.post("/cases/{case_id}/steps", response=CaseOut)
+def case_step(request: HttpRequest, case_id: int, payload: StepIn) -> CaseOut:
+    """One step of the case: verify, dismiss, identify (publishes the notice), assist, eliminate.
+    A refused step answers 409 with the reason and changes nothing."""
+    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    case = _get_case(request, case_id)
+    services.case_step(case, payload.action, actor=request.user, note=payload.note)
+    return _case(_get_case(request, case_id))
+
+
+@router.post("/cases/{case_id}/measures", response={201: MeasureOut})
+def measure_create(request: HttpRequest, case_id: int, payload: MeasureIn) -> Status[MeasureOut]:
+    """Record a help measure on an identified or assisted case."""
+    ensure_can(request.user, Cap.MONITORING_WORK)
+    case = _get_case(request, case_id)
+    m = services.measure_add(case, actor=request.user, kind=payload.kind, description=payload.description,
+                             starts_on=payload.starts_on, ends_on=payload.ends_on, done=payload.done)
+    return Status(201, MeasureOut(id=m.pk, kind=m.kind, description=m.description, starts_on=m.starts_on,
+                                  ends_on=m.ends_on, done=m.done))
+
+
+@router.get("/trends", response=list[TrendOut])
+def trends(request: HttpRequest) -> list[TrendOut]:
+    """Per township and month: households entering monitoring (cases opened) and leaving (risk eliminated)."""
+    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    return [TrendOut(**r) for r in selectors.trends(request.user)]

@@ -1,0 +1,108 @@
+"""Reading monitoring: a run's results (scoped, filtered), the §7 output rows, cases, trends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+
+from fupin.areas.models import Area
+from fupin.monitoring.models import Category, MonitoringCase, MonitoringResult, MonitoringRun
+
+RESULT_HEADER = ("household_no", "category", "risks")
+"""RULES.md §7: the ``monitor`` output columns."""
+
+
+def latest_run(year: int) -> MonitoringRun | None:
+    return MonitoringRun.objects.filter(year=year, finished_at__isnull=False).order_by("-pk").first()
+
+
+def run_results(run: MonitoringRun, user: Any = None) -> QuerySet[MonitoringResult]:
+    qs = MonitoringResult.objects.filter(run=run)
+    return qs.visible_to(user) if user is not None else qs
+
+
+def result_rows(run: MonitoringRun, user: Any = None) -> Iterator[tuple[str, str, str]]:
+    """Rows of the §7 output (households with at least one risk), by household number, streamed."""
+    qs = run_results(run, user).order_by("household__household_no").values_list(
+        "household__household_no", "category", "risks")
+    yield from qs.iterator(chunk_size=5000)
+
+
+def result_list(user: Any, run: MonitoringRun, *, category: str = "", risk: str = "", township: int | None = None,
+                village: int | None = None, q: str = "") -> QuerySet[MonitoringResult]:
+    qs = run_results(run, user).select_related("household", "household__village", "household__village__parent")
+    if category:
+        qs = qs.filter(category=category)
+    if risk:
+        qs = qs.filter(Q(risks=risk) | Q(risks__startswith=f"{risk};") | Q(risks__endswith=f";{risk}")
+                       | Q(risks__contains=f";{risk};"))
+    if village:
+        qs = qs.filter(household__village_id=village)
+    elif township:
+        qs = qs.filter(household__village__parent_id=township)
+    if q:
+        qs = qs.filter(household__household_no__icontains=q.strip())
+    return qs.order_by("household__household_no")
+
+
+def run_summary(user: Any, run: MonitoringRun, *, township: int | None = None) -> dict[str, Any]:
+    """Households at risk per category, per township (or per village of ``township``)."""
+    qs = run_results(run, user)
+    if township:
+        qs = qs.filter(household__village__parent_id=township)
+        key = ("household__village_id", "household__village__name")
+    else:
+        key = ("household__village__parent_id", "household__village__parent__name")
+    rows: dict[int, dict[str, Any]] = {}
+    for area_id, name, category, n in (qs.values_list(*key, "category").annotate(n=Count("pk"))
+                                       .order_by(key[1], "category")):
+        row = rows.setdefault(area_id, {"id": area_id, "name": name, "total": 0, **{c: 0 for c in Category.values}})
+        row[category] = n
+        row["total"] += n
+    totals = {c: sum(r[c] for r in rows.values()) for c in Category.values}
+    totals["total"] = sum(totals.values())
+    return {"areas": list(rows.values()), "totals": totals}
+
+
+def case_list(user: Any, *, step: str = "", township: int | None = None, village: int | None = None,
+              q: str = "", category: str = "") -> QuerySet[MonitoringCase]:
+    qs = MonitoringCase.objects.visible_to(user).select_related("household", "household__village",
+                                                                 "household__village__parent")
+    if step == "open":
+        qs = qs.filter(step__in=MonitoringCase.OPEN_STEPS)
+    elif step:
+        qs = qs.filter(step=step)
+    if category:
+        qs = qs.filter(category=category)
+    if village:
+        qs = qs.filter(household__village_id=village)
+    elif township:
+        qs = qs.filter(household__village__parent_id=township)
+    if q:
+        qs = qs.filter(household__household_no__icontains=q.strip())
+    return qs.order_by("-opened_at", "-pk")
+
+
+def trends(user: Any) -> list[dict[str, Any]]:
+    """Per township and month: monitored households entering (cases opened) and leaving (risk eliminated)."""
+    qs = MonitoringCase.objects.visible_to(user)
+    town = "household__village__parent_id"
+    table: dict[tuple[int, str], dict[str, Any]] = {}
+    for field, what in (("opened_at", "entered"), ("closed_at", "left")):
+        base = qs.filter(**{f"{field}__isnull": False})
+        if what == "left":
+            base = base.filter(step=MonitoringCase.Step.ELIMINATED)
+        for township_id, month, n in (base.annotate(month=TruncMonth(field)).values_list(town, "month")
+                                      .annotate(n=Count("pk")).order_by()):
+            label = month.strftime("%Y-%m")
+            row = table.setdefault((township_id, label), {"township_id": township_id, "month": label,
+                                                          "entered": 0, "left": 0})
+            row[what] += n
+    names = dict(Area.objects.filter(pk__in={k[0] for k in table}).values_list("pk", "name"))
+    out = sorted(table.values(), key=lambda r: (r["month"], names.get(r["township_id"], "")))
+    for row in out:
+        row["township"] = names.get(row["township_id"], "")
+    return out
