@@ -37,10 +37,14 @@ def plan_current() -> Plan | None:
     return Plan.objects.order_by("-starts_year", "code").first()
 
 
+class NoPlan(Http404):
+    """No plan is loaded at all (an installation without `fupin seed-reference`)."""
+
+
 def plan_get(code: str | None = None) -> Plan:
     plan = Plan.objects.filter(code=code).first() if code else plan_current()
     if plan is None:
-        raise Http404("no plan")
+        raise Http404("no such plan") if code and Plan.objects.exists() else NoPlan("no plan")
     return plan
 
 

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -78,11 +80,25 @@ from fupin.plan.services import (
 )
 
 
+def plan_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page of the plan: with no plan loaded yet, it says so (and how to load one) instead of a 404."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except selectors.NoPlan:
+            return render(request, "plan/no_plan.html")
+
+    return wrapped
+
+
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.lstrip("-").isdigit() else None
 
 
 @require_capability(Cap.PLAN_VIEW)
+@plan_page
 def plan_overview(request: HttpRequest) -> HttpResponse:
     plan = selectors.plan_get(request.GET.get("plan"))
     return render(request, "plan/overview.html", {
@@ -91,6 +107,7 @@ def plan_overview(request: HttpRequest) -> HttpResponse:
 
 
 @require_capability(Cap.PLAN_VIEW)
+@plan_page
 def unit_list(request: HttpRequest) -> HttpResponse:
     plan = selectors.plan_get(request.GET.get("plan"))
     rows = selectors.standings(plan, Unit.objects.visible_to(request.user))
@@ -167,6 +184,7 @@ FINDING_ROWS = 5
 
 
 @require_capability(Cap.PLAN_VIEW)
+@plan_page
 def inspection_list(request: HttpRequest) -> HttpResponse:
     plan = selectors.plan_get(request.GET.get("plan"))
     return render(request, "plan/inspection_list.html", {
@@ -280,6 +298,7 @@ def _review(plan: Plan, year: int) -> Review:
 
 
 @require_capability(Cap.PLAN_VIEW)
+@plan_page
 def review_list(request: HttpRequest) -> HttpResponse:
     plan = selectors.plan_get(request.GET.get("plan"))
     form = ReviewForm(initial={"year": max((y for y in plan.years if y < timezone.localdate().year),
@@ -403,6 +422,7 @@ def _units(request: HttpRequest, plan: Plan) -> list[Unit]:
 
 
 @require_capability(Cap.PLAN_VIEW)
+@plan_page
 def agreement_list(request: HttpRequest) -> HttpResponse:
     plan = selectors.plan_get(request.GET.get("plan"))
     year = _year(request, plan)
@@ -430,6 +450,7 @@ def agreement_sign_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_capability(Cap.PLAN_VIEW)
+@plan_page
 def meeting_list(request: HttpRequest) -> HttpResponse:
     plan = selectors.plan_get(request.GET.get("plan"))
     calendar = selectors.meeting_calendar(plan)
@@ -471,6 +492,7 @@ def meeting_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_capability(Cap.PLAN_VIEW)
+@plan_page
 def survey_list(request: HttpRequest) -> HttpResponse:
     plan = selectors.plan_get(request.GET.get("plan"))
     year = _year(request, plan)

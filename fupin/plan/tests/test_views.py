@@ -93,3 +93,12 @@ def test_the_office_runs_the_yearly_review_through_its_pages(small_plan):
     rows = [row.unit.name for table in township.get("/plan/reviews/2018/").context["tables"] for row in table["rows"]]
     assert rows == ["孟庙镇"]
     assert township.post("/plan/reviews/2018/compute/").status_code == 403
+
+
+def test_without_a_plan_the_pages_say_how_to_load_one(personas):
+    client = _client(personas.officer)
+    for path in ("/plan/", "/plan/units/", "/plan/inspections/", "/plan/reviews/", "/plan/agreements/",
+                 "/plan/meetings/", "/plan/surveys/"):
+        response = client.get(path)
+        assert response.status_code == 200 and "fupin seed-reference" in response.content.decode(), path
+    assert client.get("/plan/?plan=no-such-plan").status_code == 200  # still no plan at all
