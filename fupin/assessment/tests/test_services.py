@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from fupin.assessment.models import AssessmentRun, HouseholdAssessment, PolicyVersion
 from fupin.assessment.rules import RULESET_VERSION
-from fupin.assessment.selectors import RESULT_HEADER, result_rows
+from fupin.assessment.selectors import result_header, result_rows
 from fupin.assessment.services import (
     assess_county,
     household_assess,
@@ -126,8 +126,8 @@ def test_output_files_have_the_section_7_columns(areas, policy, tmp_path):
         household_no="A-2").update(safe_water=None)
     run = assess_county(2019)
     csv_path, xlsx_path = tmp_path / "out.csv", tmp_path / "out.xlsx"
-    write_table(csv_path, RESULT_HEADER, result_rows(run))
-    write_table(xlsx_path, RESULT_HEADER, result_rows(run))
+    write_table(csv_path, result_header(), result_rows(run))
+    write_table(xlsx_path, result_header(), result_rows(run))
     raw = csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
