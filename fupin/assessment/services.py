@@ -229,7 +229,7 @@ def _store(run: AssessmentRun, df: pl.DataFrame) -> None:
         _decimal_text(pl.col("line_cents")).alias("poverty_line"),
         "income", "food_clothing", "education", "medical", "housing", "water",
         pl.lit("{}").alias("legacy_reasons"), "facts",
-    )
+    ).sort("household_id")  # the (household, year, run) index then grows in order, not at random
     insert_frame(HouseholdAssessment, out)
 
 
