@@ -29,9 +29,9 @@ class Facts:
     households: pl.DataFrame
     """id, household_no, village_id, food_secure, clothing_secure, housing_grade, housing_renovated,
     relocated, safe_water (booleans may be null)."""
-    members: pl.DataFrame
+    members: pl.DataFrame | pl.LazyFrame
     """household_id, name, birth_date (date), schooling, home_schooling, medical_insurance."""
-    incomes: pl.DataFrame
+    incomes: pl.DataFrame | pl.LazyFrame
     """household_id, wage, business, property, transfer, expense: integer cents, of the assessed year."""
 
 

@@ -6,6 +6,7 @@ county; only the set of facts loaded differs.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -158,10 +159,11 @@ SQLITE_SCAN_ABOVE = 2000
 """On SQLite, facts of more households than this are read by scanning the member and income tables."""
 
 
-def load_facts(year: int, households: QuerySet[Household]) -> rules.Facts:
+def load_facts(year: int, households: QuerySet[Household], *, few: bool = False) -> rules.Facts:
     """The facts of the rules for ``households`` (already filtered to the register), as frames:
-    three SELECTs read straight into Polars (``fupin.core.bulk.read_frame``: COPY on PostgreSQL),
-    amounts as integer cents, computed exactly by the database."""
+    three SELECTs read straight into Polars (``fupin.core.bulk.read_frame``: COPY on PostgreSQL,
+    a plain cursor when ``few`` households are read), amounts as integer cents, computed exactly
+    by the database."""
     q = connection.ops.quote_name
     ids_sql, ids_params = households.values_list("id").query.sql_with_params()
     hh_table, m_table, i_table = (q(m._meta.db_table) for m in (Household, Member, IncomeRecord))
@@ -170,8 +172,8 @@ def load_facts(year: int, households: QuerySet[Household]) -> rules.Facts:
         f"housing_renovated, relocated, safe_water FROM {hh_table} WHERE id IN ({ids_sql})", ids_params,
         {"id": pl.Int64, "household_no": pl.String, "village_id": pl.Int64, "food_secure": pl.Boolean,
          "clothing_secure": pl.Boolean, "housing_grade": pl.String, "housing_renovated": pl.Boolean,
-         "relocated": pl.Boolean, "safe_water": pl.Boolean},
-    ).with_columns(pl.col("housing_grade").replace("", None))
+         "relocated": pl.Boolean, "safe_water": pl.Boolean}, few=few, lazy=True,
+    ).with_columns(pl.col("housing_grade").replace("", None)).collect()
     # Members and incomes of those households. SQLite has no hash join: looking 900,000 members up
     # through the household index takes seconds, reading the whole table a fraction of that; so a
     # large set is read whole and filtered in Polars (PostgreSQL's planner makes that choice itself).
@@ -181,7 +183,7 @@ def load_facts(year: int, households: QuerySet[Household]) -> rules.Facts:
         f"SELECT household_id, name, CAST(birth_date AS TEXT), schooling, home_schooling, medical_insurance "  # noqa: S608
         f"FROM {m_table} {member_filter}", member_params,
         {"household_id": pl.Int64, "name": pl.String, "birth_date": pl.Date, "schooling": pl.String,
-         "home_schooling": pl.Boolean, "medical_insurance": pl.Boolean},
+         "home_schooling": pl.Boolean, "medical_insurance": pl.Boolean}, few=few, lazy=True,
     )
     amounts = ", ".join(f"CAST(ROUND({c} * 100) AS BIGINT)" for c in ("wage_income", "business_income",
                                                                      "property_income", "transfer_income",
@@ -191,10 +193,10 @@ def load_facts(year: int, households: QuerySet[Household]) -> rules.Facts:
         f"SELECT household_id, {amounts} FROM {i_table} WHERE year = %s {income_filter}",  # noqa: S608
         [year, *income_params],
         {"household_id": pl.Int64, "wage": pl.Int64, "business": pl.Int64, "property": pl.Int64,
-         "transfer": pl.Int64, "expense": pl.Int64},
+         "transfer": pl.Int64, "expense": pl.Int64}, few=few, lazy=True,
     )
     if scan:
-        ids = hh.select(household_id="id")
+        ids = hh.lazy().select(household_id="id")
         mem = mem.join(ids, on="household_id", how="semi")
         inc = inc.join(ids, on="household_id", how="semi")
     return rules.Facts(hh, mem, inc)
@@ -203,9 +205,9 @@ def load_facts(year: int, households: QuerySet[Household]) -> rules.Facts:
 # --- runs --------------------------------------------------------------------------------------
 
 def _evaluate(year: int, households: QuerySet[Household], draft: PolicyVersion | None = None,
-              as_of: date | None = None) -> tuple[pl.DataFrame, dict[str, Any]]:
-    facts = load_facts(year, households)
-    params, record = params_for_villages(year, facts.households["village_id"].unique().to_list(), draft=draft,
+              as_of: date | None = None, few: bool = False) -> tuple[pl.DataFrame, dict[str, Any]]:
+    facts = load_facts(year, households, few=few)
+    params, record = params_for_villages(year, set(facts.households["village_id"].to_list()), draft=draft,
                                          as_of=as_of)
     if not params:
         return pl.DataFrame(), record
@@ -222,21 +224,21 @@ def _decimal_text(cents: pl.Expr) -> pl.Expr:
 def _store(run: AssessmentRun, df: pl.DataFrame) -> None:
     if df.is_empty():
         return
-    out = df.select(
+    out = df.lazy().select(
         pl.lit(run.pk).alias("run_id"), pl.col("id").alias("household_id"), pl.lit(run.year).alias("year"),
         "verdict", "failed_codes", "unknown_codes", "members",
         _decimal_text(pl.col("per_capita_cents")).alias("per_capita_income"),
         _decimal_text(pl.col("line_cents")).alias("poverty_line"),
         "income", "food_clothing", "education", "medical", "housing", "water",
         pl.lit("{}").alias("legacy_reasons"), "facts",
-    ).sort("household_id")  # the (household, year, run) index then grows in order, not at random
+    ).sort("household_id").collect()  # the (household, year, run) index then grows in order
     insert_frame(HouseholdAssessment, out)
 
 
 def _totals(df: pl.DataFrame) -> dict[str, int]:
     if df.is_empty():
         return {}
-    return {row[0]: int(row[1]) for row in df.group_by("verdict").len().iter_rows()}
+    return dict(Counter(df["verdict"].to_list()))
 
 
 @transaction.atomic
@@ -266,7 +268,7 @@ def assess_county(year: int, *, actor: User | None = None, draft: PolicyVersion 
 def household_assess(household: Household, year: int, *, actor: User | None = None) -> HouseholdAssessment:
     """Run the rules for one household now, store the result and return it."""
     qs = Household.objects.filter(pk=household.pk)
-    df, record = _evaluate(year, qs)
+    df, record = _evaluate(year, qs, few=True)
     if df.is_empty():
         raise BadInput(f"户 {household.household_no} 在 {year} 年基准日没有家庭成员，无法评估 / household "
                        f"{household.household_no} has no members on the reference date of {year}",

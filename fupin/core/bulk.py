@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import polars as pl
 from django.db import connection, models
@@ -53,15 +53,29 @@ def fetch_rows(queryset: models.QuerySet[Any], fields: Sequence[str]) -> list[tu
         return rows
 
 
-def read_frame(sql: str, params: Sequence[Any], schema: Mapping[str, Any]) -> pl.DataFrame:
+@overload
+def read_frame(sql: str, params: Sequence[Any], schema: Mapping[str, Any], *,
+               few: bool = False) -> pl.DataFrame: ...
+@overload
+def read_frame(sql: str, params: Sequence[Any], schema: Mapping[str, Any], *, few: bool = False,
+               lazy: Literal[True]) -> pl.LazyFrame: ...
+def read_frame(sql: str, params: Sequence[Any], schema: Mapping[str, Any], *, few: bool = False,
+               lazy: bool = False) -> pl.DataFrame | pl.LazyFrame:
     """The rows of one SELECT as a Polars frame with ``schema`` (column name: Polars dtype, in the
     SELECT's order). PostgreSQL sends them as CSV through ``COPY (...) TO STDOUT`` (parsed by Polars,
     no Python object per value); SQLite through one cursor. Select dates as text (``CAST(x AS
-    TEXT)``, ISO) and amounts as integers (cents): both engines then give the same frame."""
-    # What arrives: booleans as t/f (PostgreSQL CSV) or 0/1 (SQLite), dates as ISO text.
-    raw = {name: (pl.String if dtype in (pl.Boolean, pl.Date) else dtype) for name, dtype in schema.items()}
+    TEXT)``, ISO) and amounts as integers (cents): both engines then give the same frame. With
+    ``lazy``, the conversions are left to the caller's own ``collect`` (one Polars run fewer: each
+    costs a thread-pool round on a busy machine, which adds up when one household is assessed).
+    ``few``: a handful of rows is expected (one household): a plain cursor on PostgreSQL too."""
+    # What arrives: booleans as t/f (PostgreSQL CSV), 0/1 (SQLite) or True/False (PostgreSQL cursor);
+    # dates as ISO text.
+    copy_csv = connection.vendor == "postgresql" and not few
+    bool_raw = pl.String if copy_csv else (pl.Int8 if connection.vendor == "sqlite" else pl.Boolean)
+    raw = {name: (bool_raw if dtype == pl.Boolean else pl.String if dtype == pl.Date else dtype)
+           for name, dtype in schema.items()}
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if copy_csv:
             buffer = io.BytesIO()
             with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:  # type: ignore[attr-defined]
                 for block in copy:
@@ -70,16 +84,15 @@ def read_frame(sql: str, params: Sequence[Any], schema: Mapping[str, Any]) -> pl
             frame = pl.read_csv(data, has_header=False, schema=raw) if data else pl.DataFrame(schema=raw)
         else:
             cursor.execute(sql, params)
-            raw |= {name: pl.Int8 for name, dtype in schema.items() if dtype == pl.Boolean}
             frame = pl.DataFrame(cursor.fetchall(), schema=raw, orient="row")
     conversions = []
     for name, dtype in schema.items():
-        if dtype == pl.Boolean:
-            column = pl.col(name)
-            conversions.append((column == "t") if raw[name] == pl.String else column.cast(pl.Boolean))
+        if dtype == pl.Boolean and bool_raw != pl.Boolean:
+            conversions.append((pl.col(name) == "t") if copy_csv else pl.col(name).cast(pl.Boolean))
         elif dtype == pl.Date:
             conversions.append(pl.col(name).str.to_date("%Y-%m-%d"))
-    return frame.with_columns(conversions) if conversions else frame
+    result = frame.lazy().with_columns(conversions)
+    return result if lazy else result.collect()
 
 
 def insert_frame(model: type[models.Model], frame: pl.DataFrame) -> int:

@@ -7,6 +7,7 @@ import subprocess
 from datetime import date
 from decimal import Decimal
 
+import polars as pl
 import pytest
 from openpyxl import load_workbook
 
@@ -160,3 +161,27 @@ def test_assess_command_usage_error_exits_2(tmp_path):
     result = subprocess.run([".venv/bin/fupin", "assess", "--year", "2019", "--output", str(tmp_path / "x.pdf")],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 2
+
+
+def test_facts_read_by_table_scan_equal_those_read_by_household(areas, policy, monkeypatch):
+    """SQLite reads a large set's members and incomes by scanning the tables (filtered in Polars):
+    the frames are those of the per-household lookup; households outside the set bring nothing."""
+    from fupin.assessment import services
+    from fupin.registry.models import Household
+
+    _secure(make_household(areas.village_a1, "A-1", members=3), net="8000.00")
+    _secure(make_household(areas.village_a2, "A-2"), net="100.00")
+    make_household(areas.village_b1, "B-1", status="removed")
+    make_household(areas.village_b1, "B-2", status=None)
+    register = Household.objects.filter(status__in=services.REGISTER_STATES)
+
+    def frames() -> list:
+        facts = services.load_facts(2019, register)
+        return [f.lazy().collect().sort(pl.all()) for f in (facts.households, facts.members, facts.incomes)]
+
+    by_household = frames()
+    monkeypatch.setattr(services, "SQLITE_SCAN_ABOVE", 0)
+    by_scan = frames()
+    assert [f.height for f in by_scan] == [2, 5, 2]
+    for a, b in zip(by_household, by_scan, strict=True):
+        assert a.equals(b)
