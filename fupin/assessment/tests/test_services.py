@@ -175,7 +175,7 @@ def test_facts_read_by_table_scan_equal_those_read_by_household(areas, policy, m
     make_household(areas.village_b1, "B-2", status=None)
     register = Household.objects.filter(status__in=services.REGISTER_STATES)
 
-    def frames() -> list:
+    def frames() -> list[pl.DataFrame]:
         facts = services.load_facts(2019, register)
         return [f.lazy().collect().sort(pl.all()) for f in (facts.households, facts.members, facts.incomes)]
 
