@@ -56,7 +56,10 @@ def run_cases(engine: str, env: dict[str, str], cases: list[str]) -> list[dict[s
     subprocess.run([FUPIN, "seed-reference"], env=env, check=True, stdout=subprocess.DEVNULL)
     results = []
     for case in cases:
-        out = subprocess.run([FUPIN, "bench-case", case], env=env, check=True, capture_output=True, text=True)
+        out = subprocess.run([FUPIN, "bench-case", case], env=env, check=False, capture_output=True, text=True)
+        if out.returncode != 0:  # show why before stopping (the output was captured)
+            print(out.stdout[-5000:], out.stderr[-5000:], sep="\n", file=sys.stderr)
+            out.check_returncode()
         figure = json.loads(out.stdout.strip().splitlines()[-1])
         figure["engine"] = engine
         figure["when"] = f"{datetime.now():%Y-%m-%d %H:%M}"

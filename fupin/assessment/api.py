@@ -24,8 +24,15 @@ router = Router(tags=["assessment"])
 class IndicatorOut(Schema):
     code: str
     label: str
+    """In the request's language (Accept-Language / the session's choice)."""
     outcome: str
     reason: str
+    """The reason sentence in the request's language."""
+    reason_code: str
+    """A stable code of the reason (INCOME_NOT_ABOVE_LINE, ...); empty for results stored before
+    reasons were rendered (ADR 0011), whose sentence is given as stored."""
+    figures: dict[str, Any]
+    """The figures the sentence names (amounts in cents, answers true / false / null)."""
 
 
 class AssessmentOut(Schema):

@@ -95,21 +95,27 @@ class Verdict(models.TextChoices):
     INSUFFICIENT_DATA = "INSUFFICIENT_DATA", _("数据不全")
 
 
-INDICATORS: tuple[tuple[str, str], ...] = (
-    ("INCOME", "收入稳定超过扶贫标准"),
-    ("FOOD_CLOTHING", "不愁吃、不愁穿"),
-    ("EDUCATION", "义务教育有保障"),
-    ("MEDICAL", "基本医疗有保障"),
-    ("HOUSING", "住房安全有保障"),
-    ("WATER", "饮水安全有保障"),
+INDICATORS: tuple[tuple[str, Any], ...] = (
+    ("INCOME", _("收入稳定超过扶贫标准")),
+    ("FOOD_CLOTHING", _("不愁吃、不愁穿")),
+    ("EDUCATION", _("义务教育有保障")),
+    ("MEDICAL", _("基本医疗有保障")),
+    ("HOUSING", _("住房安全有保障")),
+    ("WATER", _("饮水安全有保障")),
 )
+"""(code, label): labels are lazy translations (Chinese source), rendered in the viewer's language."""
 INDICATOR_CODES = tuple(code for code, _label in INDICATORS)
 INDICATOR_LABELS = dict(INDICATORS)
 
 
 class HouseholdAssessment(models.Model):
-    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="results")
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assessments")
+    # Written only by ``services._store`` from ids read in the same transaction; no database
+    # constraint (checking 300,000 rows twice at commit costs PostgreSQL seconds) and no index of
+    # their own (the two composite indexes lead with them). Django still cascades deletes.
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="results", db_index=False,
+                            db_constraint=False)
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assessments",
+                                  db_index=False, db_constraint=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     verdict = models.CharField(_("结论"), max_length=20, choices=Verdict.choices)
     failed_codes = models.CharField(max_length=100, blank=True)
@@ -123,10 +129,15 @@ class HouseholdAssessment(models.Model):
     medical = models.CharField(max_length=8, choices=Outcome.choices)
     housing = models.CharField(max_length=8, choices=Outcome.choices)
     water = models.CharField(max_length=8, choices=Outcome.choices)
-    reasons = models.JSONField(default=dict)
-    """{indicator code: the reason sentence naming the figures}."""
+    legacy_reasons = models.JSONField(default=dict, blank=True)
+    """Results stored before ADR 0011 only: {indicator code: the Chinese reason sentence}. Later
+    results leave it empty; their reasons are rendered from ``facts`` (``fupin.assessment.reasons``)."""
     facts = models.JSONField(default=dict)
-    """The facts the rules read, for replay: income parts, school-age and insured member counts, housing."""
+    """The facts the rules read and the reasons are rendered from (ADR 0011): members, school-age
+    members, net income in cents, the food / clothing / water answers, housing grade, relocation,
+    renovation, and under "named" (only when there are some) the members a failing or unknown
+    education or medical indicator names. Per-capita income and the line are the columns above;
+    the reference date is in the run's parameters."""
 
     area_scope = "household__village"
     objects = ScopedQuerySet.as_manager()
@@ -154,9 +165,27 @@ class HouseholdAssessment(models.Model):
         return self.run.finished_at or self.run.started_at
 
     @property
-    def indicators(self) -> list[dict[str, str]]:
-        return [{"code": code, "label": label, "outcome": getattr(self, code.lower()),
-                 "reason": self.reasons.get(code, "")} for code, label in INDICATORS]
+    def outcomes(self) -> dict[str, str]:
+        return {code: getattr(self, code.lower()) for code in INDICATOR_CODES}
+
+    def reason_list(self) -> list[Any]:
+        """Each indicator's reason (``fupin.assessment.reasons.Reason``) in the active language."""
+        from fupin.assessment.reasons import cents, indicator_reasons  # reasons imports this module
+
+        facts = dict(self.facts) | {"per_capita_cents": cents(self.per_capita_income),
+                                    "line_cents": cents(self.poverty_line)}
+        return indicator_reasons(self.outcomes, facts, self.year, self.legacy_reasons)
+
+    @property
+    def reasons(self) -> dict[str, str]:
+        """{indicator code: the reason sentence in the active language}."""
+        return {r.indicator: r.text for r in self.reason_list()}
+
+    @property
+    def indicators(self) -> list[dict[str, Any]]:
+        """Per indicator: code, label, outcome, reason (text), reason_code and figures."""
+        return [{"code": r.indicator, "label": r.label, "outcome": r.outcome, "reason": r.text,
+                 "reason_code": r.code, "figures": r.figures} for r in self.reason_list()]
 
 
 class PoorVillage(models.Model):

@@ -13,36 +13,39 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from fupin.core.errors import BadInput
 
 
 @dataclass(frozen=True)
 class ParamDef:
     name: str
-    label: str
+    label: Any
+    """A lazy translation (Chinese source), shown in the viewer's language."""
     kind: str  # "money" | "int" | "ratio" | "date"
     help: str = ""
 
 
 PARAMS: tuple[ParamDef, ...] = (
-    ParamDef("poverty_line", "扶贫标准(元/人·年)", "money", "used to certify exits"),
-    ParamDef("monitoring_line", "防返贫监测线(元/人·年)", "money", "1.5 × poverty line, rounded to the yuan"),
-    ParamDef("as_of", "基准日", "date", "reference date for ages and memberships"),
-    ParamDef("school_age_min", "义务教育最小年龄", "int"),
-    ParamDef("school_age_max", "义务教育最大年龄", "int"),
-    ParamDef("income_drop_ratio", "收入大幅缩减比例", "ratio"),
-    ParamDef("monitoring_min_months", "风险消除前最短监测月数", "int", "risk eliminated only after this many months"),
-    ParamDef("large_medical_expense_registered", "大额医疗自付(建档立卡户,元)", "money"),
-    ParamDef("large_medical_expense_candidate", "大额医疗自付(一般农户,元)", "money"),
-    ParamDef("vehicle_value_limit", "车辆价值上限(元)", "money"),
-    ParamDef("notice_days", "公示天数(识别、退出)", "int"),
-    ParamDef("project_notice_days", "项目公示天数", "int"),
-    ParamDef("project_overspend_ratio", "项目超计划比例(超过须重新批复)", "ratio", "投资超计划 10% 须重新报批"),
-    ParamDef("project_idle_days", "资金下达后未支出预警天数(账面滞留)", "int"),
-    ParamDef("project_schedule_grace_days", "项目进度宽限天数(逾期预警)", "int"),
-    ParamDef("village_incidence_max", "贫困村退出：贫困发生率低于", "ratio", "Henan: 0.02"),
-    ParamDef("county_incidence_max", "贫困县退出：贫困发生率低于", "ratio", "central region: 0.02"),
-    ParamDef("village_collective_income_min", "贫困村退出：村集体经济收入不低于(元，0 为不考核)", "money"),
+    ParamDef("poverty_line", _("扶贫标准(元/人·年)"), "money", "used to certify exits"),
+    ParamDef("monitoring_line", _("防返贫监测线(元/人·年)"), "money", "1.5 × poverty line, rounded to the yuan"),
+    ParamDef("as_of", _("基准日"), "date", "reference date for ages and memberships"),
+    ParamDef("school_age_min", _("义务教育最小年龄"), "int"),
+    ParamDef("school_age_max", _("义务教育最大年龄"), "int"),
+    ParamDef("income_drop_ratio", _("收入大幅缩减比例"), "ratio"),
+    ParamDef("monitoring_min_months", _("风险消除前最短监测月数"), "int", "risk eliminated only after this many months"),
+    ParamDef("large_medical_expense_registered", _("大额医疗自付(建档立卡户,元)"), "money"),
+    ParamDef("large_medical_expense_candidate", _("大额医疗自付(一般农户,元)"), "money"),
+    ParamDef("vehicle_value_limit", _("车辆价值上限(元)"), "money"),
+    ParamDef("notice_days", _("公示天数(识别、退出)"), "int"),
+    ParamDef("project_notice_days", _("项目公示天数"), "int"),
+    ParamDef("project_overspend_ratio", _("项目超计划比例(超过须重新批复)"), "ratio", "投资超计划 10% 须重新报批"),
+    ParamDef("project_idle_days", _("资金下达后未支出预警天数(账面滞留)"), "int"),
+    ParamDef("project_schedule_grace_days", _("项目进度宽限天数(逾期预警)"), "int"),
+    ParamDef("village_incidence_max", _("贫困村退出：贫困发生率低于"), "ratio", "Henan: 0.02"),
+    ParamDef("county_incidence_max", _("贫困县退出：贫困发生率低于"), "ratio", "central region: 0.02"),
+    ParamDef("village_collective_income_min", _("贫困村退出：村集体经济收入不低于(元，0 为不考核)"), "money"),
 )
 PARAM_NAMES = tuple(p.name for p in PARAMS)
 _DEFS = {p.name: p for p in PARAMS}

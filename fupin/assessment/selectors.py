@@ -9,10 +9,15 @@ from django.db.models import Count, Q, QuerySet
 
 from fupin.accounts.models import User
 from fupin.assessment.models import INDICATOR_CODES, INDICATOR_LABELS, AssessmentRun, HouseholdAssessment, Verdict
+from fupin.assessment.reasons import cents, indicator_reasons
 
-RESULT_HEADER = ("household_no", "verdict", "failed", "unknown", "per_capita_income",
-                 *[f"{code} {INDICATOR_LABELS[code]}" for code in INDICATOR_CODES])
+RESULT_COLUMNS = ("household_no", "verdict", "failed", "unknown", "per_capita_income")
 """The first columns are fixed by RULES.md §7; then one reason column per indicator."""
+
+
+def result_header() -> tuple[str, ...]:
+    """The header of the §7 output, the reason columns labelled in the active language."""
+    return (*RESULT_COLUMNS, *[f"{code} {INDICATOR_LABELS[code]}" for code in INDICATOR_CODES])
 
 
 def run_results(run: AssessmentRun, user: User | None = None) -> QuerySet[HouseholdAssessment]:
@@ -23,14 +28,19 @@ def run_results(run: AssessmentRun, user: User | None = None) -> QuerySet[Househ
 
 
 def result_rows(run: AssessmentRun, user: User | None = None) -> Iterator[tuple[Any, ...]]:
-    """Rows of the §7 output, ordered by household number, streamed."""
+    """Rows of the §7 output, ordered by household number, streamed; reasons rendered in the
+    active language (the ``fupin assess`` command writes them in Chinese)."""
+    outcome_fields = [code.lower() for code in INDICATOR_CODES]
     qs = (run_results(run, user).order_by("household__household_no")
           .values_list("household__household_no", "verdict", "failed_codes", "unknown_codes", "per_capita_income",
-                       "reasons"))
-    for household_no, verdict, failed, unknown, per_capita, reasons in qs.iterator(chunk_size=5000):
+                       "poverty_line", "year", "facts", "legacy_reasons", *outcome_fields))
+    for household_no, verdict, failed, unknown, per_capita, line, year, facts, legacy, *outcomes in qs.iterator(
+            chunk_size=5000):
+        figures = facts | {"per_capita_cents": cents(per_capita), "line_cents": cents(line)}
+        reasons = indicator_reasons(dict(zip(INDICATOR_CODES, outcomes, strict=True)), figures, year, legacy)
         yield (household_no, verdict, failed, unknown,
                "" if per_capita is None else f"{per_capita:.2f}",
-               *[reasons.get(code, "") for code in INDICATOR_CODES])
+               *[r.text for r in reasons])
 
 
 def result_list(user: User, run: AssessmentRun, *, verdict: str = "", township: int | None = None,
@@ -76,17 +86,28 @@ def draft_changes(user: User, draft_run: AssessmentRun, base_run: AssessmentRun 
     """Households whose verdict differs between ``base_run`` and the draft run, by village."""
     if base_run is None:
         return []
-    base = {hid: (verdict, reasons) for hid, verdict, reasons in
-            run_results(base_run, user).values_list("household_id", "verdict", "reasons")}
+    before = dict(run_results(base_run, user).values_list("household_id", "verdict"))
+    moved = [hid for hid, verdict in run_results(draft_run, user).values_list("household_id", "verdict")
+             if hid in before and before[hid] != verdict]
+    if not moved:
+        return []
+    # Only the households that move are loaded whole (their reasons rendered); the ids go to the
+    # database in chunks, below SQLite's limit of bound parameters.
+    base: dict[int, HouseholdAssessment] = {}
+    rows: list[HouseholdAssessment] = []
+    for i in range(0, len(moved), 5000):
+        chunk = moved[i:i + 5000]
+        base |= {r.household_id: r for r in run_results(base_run, user).filter(household_id__in=chunk)}
+        rows += run_results(draft_run, user).select_related("household", "household__village").filter(
+            household_id__in=chunk)
+    rows.sort(key=lambda r: (r.household.village.code, r.household.household_no))
     changes = []
-    for row in (run_results(draft_run, user).select_related("household", "household__village")
-                .order_by("household__village__code", "household__household_no")):
-        before = base.get(row.household_id)
-        if before is None or before[0] == row.verdict:
-            continue
-        changed = [(code, INDICATOR_LABELS[code], before[1].get(code, ""), row.reasons.get(code, ""))
-                   for code in INDICATOR_CODES if before[1].get(code) != row.reasons.get(code)]
-        changes.append({"household": row.household, "before": before[0], "after": row.verdict, "reasons": changed})
+    for row in rows:
+        old, new = base[row.household_id].reasons, row.reasons
+        changed = [(code, INDICATOR_LABELS[code], old.get(code, ""), new.get(code, ""))
+                   for code in INDICATOR_CODES if old.get(code) != new.get(code)]
+        changes.append({"household": row.household, "before": base[row.household_id].verdict,
+                        "after": row.verdict, "reasons": changed})
     return changes
 
 

@@ -9,12 +9,14 @@ fact is unknown, never no.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from fupin.accounts.models import User
 from fupin.areas.models import Area
@@ -23,8 +25,9 @@ from fupin.assessment.services import policy_values
 from fupin.core.audit import Action, audit_record, diff, snapshot
 from fupin.registry.models import Household, Member
 
-FACILITY_LABELS = {name: str(getattr(VillageFacts._meta.get_field(name), "verbose_name", name))
+FACILITY_LABELS = {name: getattr(VillageFacts._meta.get_field(name), "verbose_name", name)
                    for name in VillageFacts.FACILITIES}
+"""Lazy translations (the fields' verbose names): rendered in the viewer's language."""
 PERCENT = Decimal("0.01")
 
 
@@ -83,22 +86,35 @@ def village_verdicts(year: int, villages: QuerySet[Area]) -> list[VillageVerdict
         incidence = _incidence(poor.get(village.pk, 0), population)
         v = VillageVerdict(village, year, poor.get(village.pk, 0), population, incidence,
                            collective_income=f.collective_income if f else None)
+        incidence_label = str(_("贫困发生率"))
         if incidence is None:
-            v.checks.append(("贫困发生率", "UNKNOWN", f"{year} 年全村人口未填写"))
+            v.checks.append((incidence_label, "UNKNOWN", _("%(year)s 年全村人口未填写") % {"year": year}))
         else:
             ok = incidence < limit
-            v.checks.append(("贫困发生率", "PASS" if ok else "FAIL",
-                             f"贫困人口 {v.poor_people} 人 ÷ 全村人口 {population} 人 = {incidence}%，"
-                             f"{'低于' if ok else '未低于'} {limit.normalize()}%"))
-        for name, label in FACILITY_LABELS.items():
+            figures = {"poor": v.poor_people, "population": population, "incidence": incidence,
+                       "limit": limit.normalize()}
+            v.checks.append((incidence_label, "PASS" if ok else "FAIL",
+                             (_("贫困人口 %(poor)s 人 ÷ 全村人口 %(population)s 人 = %(incidence)s%%，低于 %(limit)s%%")
+                              if ok else
+                              _("贫困人口 %(poor)s 人 ÷ 全村人口 %(population)s 人 = %(incidence)s%%，未低于 %(limit)s%%"))
+                             % figures))
+        for name, lazy_label in FACILITY_LABELS.items():
+            label = str(lazy_label)
             value = getattr(f, name) if f else None
+            answer = _("未填写") if value is None else (_("是") if value else _("否"))
             v.checks.append((label, "UNKNOWN" if value is None else ("PASS" if value else "FAIL"),
-                             f"{label}：{'未填写' if value is None else ('是' if value else '否')}"))
+                             _("%(label)s：%(value)s") % {"label": label, "value": answer}))
         if income_min > 0:
             amount = v.collective_income
-            v.checks.append(("村集体经济收入", "UNKNOWN" if amount is None else ("PASS" if amount >= income_min else "FAIL"),
-                             "村集体经济收入未填写" if amount is None else f"村集体经济收入 {amount:,.2f} 元，"
-                             f"{'达到' if amount >= income_min else '未达到'} {income_min:,.0f} 元"))
+            income_label = str(_("村集体经济收入"))
+            if amount is None:
+                v.checks.append((income_label, "UNKNOWN", _("村集体经济收入未填写")))
+            else:
+                reached = amount >= income_min
+                money = {"amount": f"{amount:,.2f}", "minimum": f"{income_min:,.0f}"}
+                v.checks.append((income_label, "PASS" if reached else "FAIL",
+                                 (_("村集体经济收入 %(amount)s 元，达到 %(minimum)s 元") if reached
+                                  else _("村集体经济收入 %(amount)s 元，未达到 %(minimum)s 元")) % money))
         out.append(v)
     return out
 
@@ -154,26 +170,52 @@ class Progress:
         return max(self.target_villages - self.exited_villages, 0)
 
 
+def _per_area(areas: list[Area], counts: Iterable[tuple[str, int]]) -> dict[int, int]:
+    """Sum per area of counts given per village path: an area holds the villages under its path."""
+    totals = dict.fromkeys((a.pk for a in areas), 0)
+    for path, n in counts:
+        for area in areas:
+            if path.startswith(area.path):
+                totals[area.pk] += n
+    return totals
+
+
 def target_progress(year: int, areas: QuerySet[Area]) -> list[Progress]:
     """Per area (district or township): the target of the year and the exits recorded against it.
-    A target of "all remaining" means every person still poor at the end of the previous year."""
-    targets = {t.area_id: t for t in Target.objects.filter(year=year, area__in=areas)}
+    A target of "all remaining" means every person still poor at the end of the previous year.
+    One grouped query per measure (counts per village, summed per area here), whatever the
+    number of areas."""
+    area_list = list(areas.order_by("code"))
+    targets = {t.area_id: t for t in Target.objects.filter(year=year, area__in=area_list)}
+    path = "household__village__path"
+    exited = _per_area(area_list, Member.objects.filter(
+        household__exit_year=year, household__status__in=("exited", "returned"))
+        .values_list(path).annotate(n=Count("pk")).values_list(path, "n"))
+    villages = _per_area(area_list, PoorVillage.objects.filter(exit_year=year).values_list("village__path")
+                         .annotate(n=Count("pk")).values_list("village__path", "n"))
+    all_remaining_ids = {pk for pk, t in targets.items() if t.people is None}
+    remaining_people: dict[int, int] = {}
+    remaining_villages: dict[int, int] = {}
+    if all_remaining_ids:
+        remaining_areas = [a for a in area_list if a.pk in all_remaining_ids]
+        remaining_people = _per_area(remaining_areas, Member.objects.filter(
+            household__in=Household.objects.filter(poor_at_end_of(year - 1)))
+            .values_list(path).annotate(n=Count("pk")).values_list(path, "n"))
+        remaining_villages = _per_area(remaining_areas, PoorVillage.objects.filter(
+            Q(exit_year__isnull=True) | Q(exit_year__gte=year)).values_list("village__path")
+            .annotate(n=Count("pk")).values_list("village__path", "n"))
     out = []
-    for area in areas.order_by("code"):
-        members = Member.objects.filter(household__village__path__startswith=area.path)
-        exited = members.filter(household__exit_year=year, household__status__in=("exited", "returned")).count()
-        villages = PoorVillage.objects.filter(village__path__startswith=area.path, exit_year=year).count()
+    for area in area_list:
         t = targets.get(area.pk)
-        all_remaining = t is not None and t.people is None
-        target_people = (members.filter(household__in=Household.objects.filter(poor_at_end_of(year - 1))).count()
-                         if all_remaining else (t.people if t else None))
+        all_remaining = area.pk in all_remaining_ids
         if all_remaining:
-            remaining_villages = PoorVillage.objects.filter(village__path__startswith=area.path).filter(
-                Q(exit_year__isnull=True) | Q(exit_year__gte=year)).count()
-            target_villages = max(t.villages if t else 0, remaining_villages)
+            target_people: int | None = remaining_people[area.pk]
+            target_villages = max(t.villages if t else 0, remaining_villages[area.pk])
         else:
+            target_people = t.people if t else None
             target_villages = t.villages if t else 0
-        out.append(Progress(area, year, target_people, target_villages, exited, villages, all_remaining))
+        out.append(Progress(area, year, target_people, target_villages, exited[area.pk], villages[area.pk],
+                            all_remaining))
     return out
 
 

@@ -9,7 +9,9 @@ from typing import Any
 import polars as pl
 import pytest
 
+from fupin.assessment.models import INDICATOR_CODES
 from fupin.assessment.params import Params, default_values
+from fupin.assessment.reasons import indicator_reasons
 from fupin.assessment.rules import Facts, evaluate
 
 YEAR = 2019
@@ -48,7 +50,10 @@ def run(household: dict[str, Any] | None = None, members: list[dict[str, Any]] |
     if df.is_empty():
         return {}
     row = df.row(0, named=True)
-    row["reasons"] = json.loads(row["reasons"])
+    row["facts"] = json.loads(row["facts"])
+    outcomes = {code: row[code.lower()] for code in INDICATOR_CODES}
+    figures = row["facts"] | {"per_capita_cents": row["per_capita_cents"], "line_cents": row["line_cents"]}
+    row["reasons"] = {r.indicator: r.text for r in indicator_reasons(outcomes, figures, YEAR)}
     return row
 
 

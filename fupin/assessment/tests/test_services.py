@@ -7,12 +7,13 @@ import subprocess
 from datetime import date
 from decimal import Decimal
 
+import polars as pl
 import pytest
 from openpyxl import load_workbook
 
 from fupin.assessment.models import AssessmentRun, HouseholdAssessment, PolicyVersion
 from fupin.assessment.rules import RULESET_VERSION
-from fupin.assessment.selectors import RESULT_HEADER, result_rows
+from fupin.assessment.selectors import result_header, result_rows
 from fupin.assessment.services import (
     assess_county,
     household_assess,
@@ -126,8 +127,8 @@ def test_output_files_have_the_section_7_columns(areas, policy, tmp_path):
         household_no="A-2").update(safe_water=None)
     run = assess_county(2019)
     csv_path, xlsx_path = tmp_path / "out.csv", tmp_path / "out.xlsx"
-    write_table(csv_path, RESULT_HEADER, result_rows(run))
-    write_table(xlsx_path, RESULT_HEADER, result_rows(run))
+    write_table(csv_path, result_header(), result_rows(run))
+    write_table(xlsx_path, result_header(), result_rows(run))
     raw = csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
@@ -160,3 +161,27 @@ def test_assess_command_usage_error_exits_2(tmp_path):
     result = subprocess.run([".venv/bin/fupin", "assess", "--year", "2019", "--output", str(tmp_path / "x.pdf")],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 2
+
+
+def test_facts_read_by_table_scan_equal_those_read_by_household(areas, policy, monkeypatch):
+    """SQLite reads a large set's members and incomes by scanning the tables (filtered in Polars):
+    the frames are those of the per-household lookup; households outside the set bring nothing."""
+    from fupin.assessment import services
+    from fupin.registry.models import Household
+
+    _secure(make_household(areas.village_a1, "A-1", members=3), net="8000.00")
+    _secure(make_household(areas.village_a2, "A-2"), net="100.00")
+    make_household(areas.village_b1, "B-1", status="removed")
+    make_household(areas.village_b1, "B-2", status=None)
+    register = Household.objects.filter(status__in=services.REGISTER_STATES)
+
+    def frames() -> list[pl.DataFrame]:
+        facts = services.load_facts(2019, register)
+        return [f.lazy().collect().sort(pl.all()) for f in (facts.households, facts.members, facts.incomes)]
+
+    by_household = frames()
+    monkeypatch.setattr(services, "SQLITE_SCAN_ABOVE", 0)
+    by_scan = frames()
+    assert [f.height for f in by_scan] == [2, 5, 2]
+    for a, b in zip(by_household, by_scan, strict=True):
+        assert a.equals(b)

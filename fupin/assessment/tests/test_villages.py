@@ -101,3 +101,28 @@ def test_village_pages(personas, setup):
     assert verdicts == {setup.village_a1.code: "EXIT_ELIGIBLE"}
     other = client.get(f"/assessment/villages/{setup.village_b1.pk}/facts/")
     assert other.status_code == 404
+
+
+def test_progress_per_township_in_a_fixed_number_of_queries(setup, django_assert_max_num_queries):
+    """Each area sums its own villages; the queries do not grow with the number of areas."""
+    make_household(setup.village_b1, "B1-1", status="exited", identified_year=2016, exit_year=2019, members=3)
+    make_household(setup.village_b1, "B1-2", status="registered", identified_year=2016, members=1)
+    PoorVillage.objects.create(village=setup.village_a1, designated_year=2014, exit_year=2019)
+    PoorVillage.objects.create(village=setup.village_a2, designated_year=2014)
+    PoorVillage.objects.create(village=setup.village_b1, designated_year=2014, exit_year=2020)
+    Target.objects.create(area=setup.county, year=2019, people=10, villages=1)
+    Target.objects.create(area=setup.town_a, year=2019, people=None, villages=0)   # all remaining
+    Target.objects.create(area=setup.town_b, year=2019, people=4, villages=2)
+    areas = Area.objects.filter(pk__in=[setup.county.pk, setup.town_a.pk, setup.town_b.pk])
+    with django_assert_max_num_queries(6):
+        rows = {p.area.pk: p for p in target_progress(2019, areas)}
+    county, town_a, town_b = rows[setup.county.pk], rows[setup.town_a.pk], rows[setup.town_b.pk]
+    # Exits of 2019: A1-3 (2 people) in town a, B1-1 (3 people) in town b; village a1 exited in 2019.
+    assert (county.exited_people, county.exited_villages, county.target_people) == (5, 1, 10)
+    assert (town_b.exited_people, town_b.exited_villages, town_b.missing_people, town_b.missing_villages) == (
+        3, 0, 1, 2)
+    # Town a, "all remaining": poor at the end of 2018 = A1-1, A1-2, A1-3 (2 each; A1-4 identified 2020);
+    # villages still poor in 2019 = a1 (exits in 2019) and a2 (never).
+    assert town_a.all_remaining and (town_a.target_people, town_a.exited_people) == (6, 2)
+    assert (town_a.target_villages, town_a.exited_villages, town_a.missing_villages) == (2, 1, 1)
+    assert [p.area.pk for p in target_progress(2019, areas)] == [setup.county.pk, setup.town_a.pk, setup.town_b.pk]

@@ -4,9 +4,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
-from fupin.assessment.selectors import RESULT_HEADER, result_rows
+from fupin.assessment.selectors import result_header, result_rows
 from fupin.assessment.services import assess_county
 from fupin.core.errors import DomainError
 from fupin.core.output import write_table
@@ -31,7 +33,9 @@ class Command(BaseCommand):
                 run = assess_county(options["year"], as_of=options["as_of"])
                 bar.update(1)
                 if output is not None:
-                    write_table(output, RESULT_HEADER, result_rows(run))
+                    # The file speaks the installation's language (Chinese), whatever the shell's.
+                    with translation.override(settings.LANGUAGE_CODE):
+                        write_table(output, result_header(), result_rows(run))
                 bar.update(1)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
