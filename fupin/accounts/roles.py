@@ -19,6 +19,8 @@ class Role(models.TextChoices):
     WORK_TEAM = "work_team", _("驻村工作队员")
     DEPARTMENT_OFFICER = "department_officer", _("行业部门工作人员")
     AUDITOR = "auditor", _("审计监督人员")
+    # 纪检监察: the only role that sees complaints about cadres' conduct (hotline, issue 9).
+    DISCIPLINE_INSPECTOR = "discipline_inspector", _("纪检监察")
 
 
 class Cap:
@@ -51,11 +53,20 @@ class Cap:
     REGISTRY_HELPERS = "registry.helpers"
     # Dispatching resident work teams (驻村工作队) and their members, recalling them: the county and townships.
     WORK_TEAMS_MANAGE = "registry.work_teams"
+    # The hotline (公共服务热线, issue 9): read tickets in scope; enter a ticket for a caller or resident;
+    # act on tickets of one's own unit (reply, transfer, call back); run the routing table, deadlines and
+    # figures; and, for the discipline inspection role only, see and handle cadre-conduct complaints.
+    HOTLINE_VIEW = "hotline.view"
+    HOTLINE_INTAKE = "hotline.intake"
+    HOTLINE_HANDLE = "hotline.handle"
+    HOTLINE_MANAGE = "hotline.manage"
+    HOTLINE_CONDUCT = "hotline.conduct"
 
 
-_READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW}
-_WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID, Cap.NOTICES_OBJECT, Cap.REGISTRY_HELPERS}
-_COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE, Cap.WORK_TEAMS_MANAGE}
+_READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW, Cap.HOTLINE_VIEW}
+_WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID, Cap.NOTICES_OBJECT, Cap.REGISTRY_HELPERS,
+                 Cap.HOTLINE_INTAKE, Cap.HOTLINE_HANDLE}
+_COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE, Cap.WORK_TEAMS_MANAGE, Cap.HOTLINE_MANAGE}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
@@ -67,9 +78,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # The village's 两委 and the resident work team run the village steps (民主评议, 核实, 户认可).
     Role.VILLAGE_CADRE: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE}),
     Role.WORK_TEAM: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE}),
-    Role.DEPARTMENT_OFFICER: frozenset(_READ | {Cap.DEPARTMENT_UPLOAD}),
+    Role.DEPARTMENT_OFFICER: frozenset(_READ | {Cap.DEPARTMENT_UPLOAD, Cap.HOTLINE_HANDLE}),
     # Auditors read everything in their scope, including the audit log, and change nothing.
     Role.AUDITOR: frozenset(_READ | {Cap.AUDIT_VIEW, Cap.REGISTRY_EXPORT}),
+    # HOTLINE_CONDUCT is held by this role alone (not the district admin, not auditors): see
+    # fupin/hotline/selectors.py and its tests.
+    Role.DISCIPLINE_INSPECTOR: frozenset({Cap.HOTLINE_VIEW, Cap.HOTLINE_HANDLE, Cap.HOTLINE_CONDUCT}),
 }
 
 # The division level at which each role is held.
@@ -81,6 +95,7 @@ ROLE_LEVELS: dict[str, tuple[str, ...]] = {
     Role.WORK_TEAM: ("village",),
     Role.DEPARTMENT_OFFICER: ("county", "township"),
     Role.AUDITOR: ("county", "township"),
+    Role.DISCIPLINE_INSPECTOR: ("county", "township"),
 }
 
 READ_ONLY_ROLES = frozenset({Role.AUDITOR})

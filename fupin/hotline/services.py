@@ -1,0 +1,461 @@
+"""Writes to the hotline: tickets received, routed, transferred, answered, called back, reopened, swept.
+
+Every service writes the ticket's new state with a conditional update (the state the caller saw),
+one insert-only :class:`TicketStep` and an audit entry, in one transaction. Who objected or called is
+kept out of the audit log's changes (the ticket row holds it; pages mask it).
+
+A ticket raised as an objection to a public notice goes through
+:func:`fupin.notices.services.objection_raise` (the one entry point: it halts the notice's step) and
+links to the objection; answering the ticket resolves the objection through
+:func:`fupin.notices.services.objection_resolve`, which releases the step (or, upheld, stops it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from fupin.accounts.access import can, ensure_can
+from fupin.accounts.models import Assignment, Department
+from fupin.accounts.roles import CAPABILITIES, Cap
+from fupin.areas.models import Area
+from fupin.core.audit import Action, audit_record
+from fupin.core.errors import BadInput, ConcurrentChange, DomainError
+from fupin.hotline.access import handles
+from fupin.hotline.models import Category, Channel, Ticket, TicketAttachment, TicketNotification, TicketStep
+from fupin.hotline.routing import Unit, deadlines, route
+from fupin.notices.models import Notice, Objection
+from fupin.notices.services import objection_raise, objection_resolve
+from fupin.registry.models import Household
+from fupin.workflow.services import MAGIC
+
+TEXT_REQUIRED = "须填写诉求内容 / the ticket needs a text"
+TEXT_TOO_LONG = "诉求内容不能超过 {n} 字 / the text may have at most {n} characters"
+BAD_CATEGORY = "类别无效：{value} / unknown category: {value}"
+BAD_CHANNEL = "渠道无效：{value} / unknown channel: {value}"
+NOTICE_REQUIRED = "公示异议须指明公示 / an objection names the notice it objects to"
+HOUSEHOLD_ELSEWHERE = "所涉农户不在所选区域内 / the household is not in the chosen area"
+REASON_REQUIRED = "转办须填写理由 / a transfer needs a reason"
+SAME_UNIT = "已由该单位承办 / the ticket is already with this unit"
+REPLY_REQUIRED = "须填写答复内容 / the reply needs a text"
+OUTCOME_REQUIRED = ("公示异议须选择处理结果（异议成立或不成立）/ an objection ticket needs an outcome: upheld or "
+                    "dismissed")
+NOT_OPEN = "该诉求不在办理中（当前：{status}）/ the ticket is not being handled (now: {status})"
+NOT_ANSWERED = "该诉求尚未答复，不能回访 / the ticket has not been answered: no call-back yet"
+NOT_REOPENABLE = "只有已答复或已办结的诉求可以重新办理 / only an answered or closed ticket can be reopened"
+BAD_SATISFACTION = "满意度须为满意、基本满意或不满意 / satisfaction must be satisfied, basic or unsatisfied"
+NOT_YOUR_UNIT = "该诉求不由您的单位承办 / the ticket is not with your unit"
+TOO_MANY_FILES = "附件最多 {n} 个 / at most {n} attachments"
+BAD_EXTENSION = "附件「{name}」类型不允许（允许：{allowed}）/ file type of {name} not allowed (allowed: {allowed})"
+FILE_TOO_LARGE = "附件「{name}」超过 {mb} MB / {name} is larger than {mb} MB"
+BAD_CONTENT = "附件「{name}」的内容与扩展名不符 / the content of {name} does not match its extension"
+FILE_EMPTY = "附件「{name}」是空文件 / {name} is empty"
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
+
+
+def tracking_code_new() -> str:
+    """16 symbols of 32 (80 bits), in groups of four: unguessable, and readable over the phone."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
+    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def tracking_code_normalise(value: str) -> str:
+    raw = "".join(ch for ch in value.upper() if ch.isalnum())
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+# --- attachments -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def attachments_read(files: Iterable[Any]) -> list[Upload]:
+    """Read and check uploaded files (count, size, extension, first bytes); raise BadInput, write nothing."""
+    files = list(files)
+    limit, max_bytes = settings.FUPIN_HOTLINE_MAX_FILES, settings.FUPIN_HOTLINE_MAX_BYTES
+    allowed = settings.FUPIN_HOTLINE_EXTENSIONS
+    if len(files) > limit:
+        raise BadInput(TOO_MANY_FILES.format(n=limit), fields={"files": [TOO_MANY_FILES.format(n=limit)]})
+    result = []
+    for upload in files:
+        name = PurePath(str(getattr(upload, "name", "") or "file")).name[:200]
+        ext = PurePath(name).suffix.lower().lstrip(".")
+        mb = max_bytes // (1024 * 1024)
+        problem = ""
+        if ext not in allowed:
+            problem = BAD_EXTENSION.format(name=name, allowed=", ".join(allowed))
+        elif (getattr(upload, "size", None) or 0) > max_bytes:
+            problem = FILE_TOO_LARGE.format(name=name, mb=mb)
+        else:
+            upload.seek(0)
+            content = upload.read(max_bytes + 1)
+            if len(content) > max_bytes:
+                problem = FILE_TOO_LARGE.format(name=name, mb=mb)
+            elif not content:
+                problem = FILE_EMPTY.format(name=name)
+            elif not content.startswith(MAGIC[ext]):
+                problem = BAD_CONTENT.format(name=name)
+        if problem:
+            raise BadInput(problem, fields={"files": [problem]})
+        result.append(Upload(name, content))
+    return result
+
+
+def _store(ticket: Ticket, uploads: list[Upload], saved: list[str]) -> None:
+    for item in uploads:
+        attachment = TicketAttachment(ticket=ticket, original_name=item.name, size=len(item.content),
+                                      sha256=item.sha256)
+        attachment.file.save(item.name, ContentFile(item.content), save=False)
+        saved.append(str(attachment.file.name))
+        attachment.save()
+
+
+# --- notifications -----------------------------------------------------------------------------------
+
+
+def _unit_users(ticket_units: Iterable[tuple[int, int | None, int | None, str, str]], *, escalate: bool
+                ) -> dict[int, set[int]]:
+    """ticket id -> user ids to tell, for (ticket id, department id, unit area id, ticket area path, category).
+
+    The unit's handlers; with ``escalate`` also the district office (hotline.manage) over the ticket's place.
+    A cadre-conduct complaint goes to the discipline inspectors over its place only.
+    """
+    rows = list(ticket_units)
+    if not rows:
+        return {}
+    today = timezone.localdate()
+    handle_roles = [r for r, caps in CAPABILITIES.items() if Cap.HOTLINE_HANDLE in caps]
+    manage_roles = [r for r, caps in CAPABILITIES.items() if Cap.HOTLINE_MANAGE in caps]
+    conduct_roles = [r for r, caps in CAPABILITIES.items() if Cap.HOTLINE_CONDUCT in caps]
+    assignments = list(Assignment.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today), valid_from__lte=today, user__is_active=True,
+        role__in=set(handle_roles) | set(manage_roles) | set(conduct_roles),
+    ).values_list("user_id", "role", "department_id", "area_id", "area__path"))
+    result: dict[int, set[int]] = {}
+    for ticket_id, dept_id, unit_area_id, path, category in rows:
+        users: set[int] = set()
+        for user_id, role, a_dept, a_area, a_path in assignments:
+            if category == Category.CONDUCT:
+                if role in conduct_roles and path.startswith(a_path):
+                    users.add(user_id)
+                continue
+            if role in conduct_roles and role not in handle_roles:
+                continue
+            own = (dept_id is not None and a_dept == dept_id) or (unit_area_id is not None and a_dept is None
+                                                                   and a_area == unit_area_id)
+            supervises = escalate and role in manage_roles and path.startswith(a_path) and a_dept is None
+            if (own and role in handle_roles) or supervises:
+                users.add(user_id)
+        result[ticket_id] = users
+    return result
+
+
+def _notify(tickets: list[Ticket], kind: str, message: str, *, escalate: bool = False) -> int:
+    targets = _unit_users(((t.pk, t.department_id, t.unit_area_id, t.area.path, t.category) for t in tickets),
+                          escalate=escalate)
+    now = timezone.now()
+    rows = [TicketNotification(ticket=t, user_id=u, kind=kind, created_at=now,
+                               message=message.format(ref=t.reference, title=t.title)[:300])
+            for t in tickets for u in sorted(targets.get(t.pk, ()))]
+    TicketNotification.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+# --- intake ---------------------------------------------------------------------------------------------
+
+
+def _step(ticket: Ticket, kind: str, actor: Any, *, at: datetime | None = None, note: str = "",
+          from_unit: str = "", to_unit: str = "") -> TicketStep:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return TicketStep.objects.create(ticket=ticket, kind=kind, actor=user, at=at or timezone.now(), note=note,
+                                     from_unit=from_unit[:100], to_unit=to_unit[:100])
+
+
+def _validate_intake(*, channel: str, category: str, text: str, area: Area, household: Household | None,
+                     notice: Notice | None) -> None:
+    if channel not in Channel.values:
+        raise BadInput(BAD_CHANNEL.format(value=channel), fields={"channel": [BAD_CHANNEL.format(value=channel)]})
+    if category not in Category.values:
+        message = BAD_CATEGORY.format(value=category)
+        raise BadInput(message, fields={"category": [message]})
+    if not text:
+        raise BadInput(TEXT_REQUIRED, fields={"text": [TEXT_REQUIRED]})
+    limit = settings.FUPIN_HOTLINE_TEXT_MAX
+    if len(text) > limit:
+        raise BadInput(TEXT_TOO_LONG.format(n=limit), fields={"text": [TEXT_TOO_LONG.format(n=limit)]})
+    if channel == Channel.OBJECTION and notice is None:
+        raise BadInput(NOTICE_REQUIRED, fields={"notice": [NOTICE_REQUIRED]})
+    if household is not None and not household.village.path.startswith(area.path):
+        raise BadInput(HOUSEHOLD_ELSEWHERE, fields={"household": [HOUSEHOLD_ELSEWHERE]})
+
+
+@transaction.atomic
+def ticket_create(*, channel: str, category: str, text: str, area: Area, actor: Any, title: str = "",
+                  citizen_name: str = "", citizen_phone: str = "", household: Household | None = None,
+                  subject_type: str = "", subject_id: int | None = None, subject_label: str = "",
+                  notice: Notice | None = None, files: Iterable[Any] = (), when: datetime | None = None,
+                  is_demo: bool = False) -> Ticket:
+    """Receive a ticket, route it, give it its deadline; ``actor=None`` is the public web form.
+
+    Staff need ``hotline.intake`` and ``area`` in their scope (the caller checks the scope: pages and
+    the API look the area up in the user's scope first). An objection (``channel="objection"``)
+    names its ``notice`` and goes through ``objection_raise``, which refuses it outside the notice's
+    display period. Input is validated here too, since the web form, the pages and the API share it.
+    """
+    if actor is not None:
+        ensure_can(actor, Cap.HOTLINE_INTAKE)
+    text, title = text.strip(), title.strip()
+    if notice is not None:
+        channel = Channel.OBJECTION
+    _validate_intake(channel=channel, category=category, text=text, area=area, household=household, notice=notice)
+    uploads = attachments_read(files)
+    moment = when or timezone.now()
+    unit = route(category, area)
+    limit = deadlines()[category]
+    if household is not None and not subject_type:
+        subject_type, subject_id, subject_label = "registry.household", household.pk, household.household_no
+    ticket = Ticket(tracking_code=tracking_code_new(), channel=channel, category=category,
+                    title=(title or text.splitlines()[0])[:120], text=text, citizen_name=citizen_name.strip()[:50],
+                    citizen_phone=citizen_phone.strip()[:30], area=area, household=household,
+                    subject_type=subject_type, subject_id=subject_id, subject_label=subject_label[:100],
+                    department=unit.department, unit_area=unit.area, received_at=moment,
+                    due_at=moment + limit.span, is_demo=is_demo,
+                    entered_by=actor if getattr(actor, "is_authenticated", False) else None)
+    if notice is not None:
+        ticket.objection = objection_raise(
+            notice, text=text, actor=actor if can(actor, Cap.NOTICES_OBJECT) else None,
+            raised_by_name=ticket.citizen_name, contact=ticket.citizen_phone,
+            channel=Objection.Channel.WEB if actor is None else Objection.Channel.HOTLINE, when=when)
+        ticket.subject_type, ticket.subject_id = "notices.notice", notice.pk
+        ticket.subject_label = notice.title[:100]
+    ticket.full_clean()
+    ticket.save()
+    if ticket.objection is not None:
+        Objection.objects.filter(pk=ticket.objection.pk).update(external_ref=ticket.reference)
+    saved: list[str] = []
+    try:
+        _store(ticket, uploads, saved)
+    except Exception:
+        for name in saved:  # the transaction rolls back: the files must not stay behind
+            TicketAttachment.file.field.storage.delete(name)
+        raise
+    _step(ticket, TicketStep.Kind.RECEIVED, actor, at=moment, note=str(Channel(channel).label))
+    _step(ticket, TicketStep.Kind.ROUTED, actor, at=moment, to_unit=unit.label,
+          note=f"办理时限 {limit.days} 天 / {limit.days} days to answer")
+    audit_record(actor=actor, action=Action.CREATE, obj=ticket, changes={
+        "channel": channel, "category": category, "unit": unit.label, "due_at": ticket.due_at,
+        "objection": ticket.objection_id, "attachments": [f"{u.name} sha256:{u.sha256}" for u in uploads]})
+    _notify([ticket], TicketStep.Kind.ROUTED, "新诉求 {ref}「{title}」已分派给本单位")
+    return ticket
+
+
+# --- handling ---------------------------------------------------------------------------------------------
+
+
+def ensure_handles(actor: Any, ticket: Ticket) -> None:
+    if actor is not None and not handles(actor, ticket):
+        raise PermissionDenied(NOT_YOUR_UNIT)
+
+
+def _cas(ticket: Ticket, **changes: Any) -> None:
+    """Write ``changes`` if the ticket is still in the state the caller saw."""
+    same = {"pk": ticket.pk, "status": ticket.status, "department": ticket.department_id,
+            "unit_area": ticket.unit_area_id}
+    updated = Ticket.objects.filter(**same).update(**changes)
+    if updated != 1:
+        raise ConcurrentChange("该诉求已被他人处理，请刷新 / someone else changed this ticket: reload it")
+    ticket.refresh_from_db()
+
+
+def _require_status(ticket: Ticket, *statuses: str) -> None:
+    if ticket.status not in statuses:
+        raise DomainError(NOT_OPEN.format(status=ticket.get_status_display()), code="TICKET_NOT_OPEN")
+
+
+@transaction.atomic
+def ticket_transfer(ticket: Ticket, *, actor: Any, reason: str, department: Department | None = None,
+                    area: Area | None = None) -> Ticket:
+    """Hand the ticket to another unit (a department, or a township/village) with a reason; the deadline stays."""
+    ensure_handles(actor, ticket)
+    _require_status(ticket, Ticket.Status.OPEN)
+    reason = reason.strip()
+    if not reason:
+        raise BadInput(REASON_REQUIRED, fields={"reason": [REASON_REQUIRED]})
+    if (department is None) == (area is None):
+        raise BadInput("须指定一个承办单位 / name one unit", fields={"to": ["须指定一个承办单位 / name one unit"]})
+    if (department is not None and department.pk == ticket.department_id) or (
+            area is not None and area.pk == ticket.unit_area_id):
+        raise DomainError(SAME_UNIT, code="SAME_UNIT")
+    before = ticket.unit_label
+    _cas(ticket, department=department, unit_area=area, reminded_at=None)
+    after = Unit(department, area).label
+    _step(ticket, TicketStep.Kind.TRANSFERRED, actor, note=reason, from_unit=before, to_unit=after)
+    audit_record(actor=actor, action=Action.UPDATE, obj=ticket, changes={"unit": [before, after], "reason": reason})
+    _notify([ticket], TicketStep.Kind.TRANSFERRED, "诉求 {ref}「{title}」已转给本单位办理")
+    return ticket
+
+
+@transaction.atomic
+def ticket_reply(ticket: Ticket, *, actor: Any, text: str, outcome: str = "") -> Ticket:
+    """Answer the citizen. An objection's ticket needs an outcome and resolves the objection with the reply."""
+    ensure_handles(actor, ticket)
+    _require_status(ticket, Ticket.Status.OPEN)
+    text = text.strip()
+    if not text:
+        raise BadInput(REPLY_REQUIRED, fields={"text": [REPLY_REQUIRED]})
+    if ticket.objection_id is not None and ticket.objection is not None and ticket.objection.is_pending:
+        if outcome not in Objection.Outcome.values:
+            raise BadInput(OUTCOME_REQUIRED, fields={"outcome": [OUTCOME_REQUIRED]})
+        objection_resolve(ticket.objection, outcome=outcome, resolution=text,
+                          actor=actor if can(actor, Cap.NOTICES_MANAGE) else None)
+    now = timezone.now()
+    _cas(ticket, status=Ticket.Status.ANSWERED, reply=text, answered_at=now)
+    late = now > ticket.due_at
+    _step(ticket, TicketStep.Kind.REPLIED, actor, at=now, note=text)
+    audit_record(actor=actor, action=Action.UPDATE, obj=ticket,
+                 changes={"status": ["open", "answered"], "late": late, "outcome": outcome})
+    return ticket
+
+
+@transaction.atomic
+def ticket_callback(ticket: Ticket, *, actor: Any, satisfaction: str, note: str = "") -> Ticket:
+    """Record the call-back (回访): satisfied closes the ticket, unsatisfied reopens it with a new deadline."""
+    ensure_handles(actor, ticket)
+    if ticket.status != Ticket.Status.ANSWERED:
+        raise DomainError(NOT_ANSWERED, code="TICKET_NOT_ANSWERED")
+    if satisfaction not in Ticket.Satisfaction.values:
+        raise BadInput(BAD_SATISFACTION, fields={"satisfaction": [BAD_SATISFACTION]})
+    now = timezone.now()
+    label = str(Ticket.Satisfaction(satisfaction).label)
+    _step(ticket, TicketStep.Kind.CALLED_BACK, actor, at=now, note=f"{label} {note.strip()}".strip())
+    if satisfaction == Ticket.Satisfaction.UNSATISFIED:
+        _cas(ticket, satisfaction=satisfaction, called_back_at=now)
+        audit_record(actor=actor, action=Action.UPDATE, obj=ticket, changes={"satisfaction": satisfaction})
+        return _reopen(ticket, actor=actor, reason=note.strip() or "回访不满意 / unsatisfied at call-back", now=now)
+    _cas(ticket, status=Ticket.Status.CLOSED, satisfaction=satisfaction, called_back_at=now, closed_at=now)
+    _step(ticket, TicketStep.Kind.CLOSED, actor, at=now)
+    audit_record(actor=actor, action=Action.UPDATE, obj=ticket,
+                 changes={"status": ["answered", "closed"], "satisfaction": satisfaction})
+    return ticket
+
+
+def _reopen(ticket: Ticket, *, actor: Any, reason: str, now: datetime) -> Ticket:
+    limit = deadlines()[ticket.category]
+    before = ticket.status
+    _cas(ticket, status=Ticket.Status.OPEN, answered_at=None, reply="", closed_at=None, due_at=now + limit.span,
+         reminded_at=None, escalated_at=None, reopen_count=F("reopen_count") + 1)
+    _step(ticket, TicketStep.Kind.REOPENED, actor, at=now, note=reason, to_unit=ticket.unit_label)
+    audit_record(actor=actor, action=Action.UPDATE, obj=ticket,
+                 changes={"status": [before, "open"], "reason": reason, "due_at": ticket.due_at})
+    _notify([ticket], TicketStep.Kind.REOPENED, "诉求 {ref}「{title}」重新办理")
+    return ticket
+
+
+@transaction.atomic
+def ticket_reopen(ticket: Ticket, *, actor: Any, reason: str) -> Ticket:
+    """Reopen an answered or closed ticket (the citizen is not satisfied), with a new deadline."""
+    ensure_handles(actor, ticket)
+    if ticket.status == Ticket.Status.OPEN:
+        raise DomainError(NOT_REOPENABLE, code="TICKET_NOT_REOPENABLE")
+    reason = reason.strip()
+    if not reason:
+        raise BadInput(REASON_REQUIRED.replace("转办", "重新办理"), fields={"reason": [REASON_REQUIRED]})
+    return _reopen(ticket, actor=actor, reason=reason, now=timezone.now())
+
+
+@transaction.atomic
+def ticket_note(ticket: Ticket, *, actor: Any, text: str) -> Ticket:
+    """A handling note (已联系当事人, 已现场核实...): recorded in the step history."""
+    ensure_handles(actor, ticket)
+    text = text.strip()
+    if not text:
+        raise BadInput(TEXT_REQUIRED, fields={"text": [TEXT_REQUIRED]})
+    _step(ticket, TicketStep.Kind.NOTE, actor, note=text)
+    audit_record(actor=actor, action=Action.UPDATE, obj=ticket, changes={"note": True})
+    return ticket
+
+
+# --- reminders and escalation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reminded: int
+    escalated: int
+    notifications: int
+
+
+@transaction.atomic
+def hotline_sweep(*, now: datetime | None = None) -> SweepResult:
+    """Remind units of tickets nearing their deadline and escalate overdue ones to the district office.
+
+    Set-based: one conditional UPDATE claims the tickets of each kind (so a ticket is reminded and
+    escalated once per deadline, however often the sweep runs, and two sweeps cannot both claim
+    it), then the steps and notifications are inserted in bulk, with one audit entry per run.
+    """
+    now = now or timezone.now()
+    limits = deadlines()
+    near = Q(pk__in=[])
+    for category, limit in limits.items():
+        near |= Q(category=category, due_at__lte=now + limit.remind)
+    due_soon = Q(status=Ticket.Status.OPEN, reminded_at__isnull=True, due_at__gt=now) & near
+    overdue = Q(status=Ticket.Status.OPEN, escalated_at__isnull=True, due_at__lte=now)
+    reminded = _claim(due_soon, "reminded_at", now)
+    escalated = _claim(overdue, "escalated_at", now)
+    steps = [TicketStep(ticket=t, kind=TicketStep.Kind.REMINDED, at=now, to_unit=t.unit_label[:100],
+                        note=f"办理时限 {timezone.localtime(t.due_at):%Y-%m-%d %H:%M}") for t in reminded]
+    steps += [TicketStep(ticket=t, kind=TicketStep.Kind.ESCALATED, at=now, to_unit=t.unit_label[:100],
+                         note=f"已超过办理时限 {timezone.localtime(t.due_at):%Y-%m-%d %H:%M}，报区扶贫办督办")
+              for t in escalated]
+    TicketStep.objects.bulk_create(steps, batch_size=2000)
+    sent = _notify(reminded, TicketStep.Kind.REMINDED, "诉求 {ref}「{title}」临近办理时限，请及时答复")
+    sent += _notify(escalated, TicketStep.Kind.ESCALATED, "诉求 {ref}「{title}」已超期，督办", escalate=True)
+    if reminded or escalated:
+        audit_record(actor=None, action=Action.UPDATE, object_type="hotline.ticket", object_label="hotline-sweep",
+                     changes={"reminded": [t.pk for t in reminded], "escalated": [t.pk for t in escalated]})
+    return SweepResult(len(reminded), len(escalated), sent)
+
+
+def _claim(condition: Q, field: str, now: datetime) -> list[Ticket]:
+    ids = list(Ticket.objects.select_for_update().filter(condition).values_list("pk", flat=True))
+    if not ids:
+        return []
+    Ticket.objects.filter(condition, pk__in=ids).update(**{field: now})
+    return list(Ticket.objects.filter(pk__in=ids, **{field: now}).select_related("area", "department", "unit_area"))
+
+
+def transfer_target(value: str) -> Unit:
+    """``dept:<code>`` or ``area:<12-digit code>`` (the transfer forms' value) to a unit; BadInput otherwise."""
+    kind, _, code = value.partition(":")
+    if kind == "dept":
+        department = Department.objects.filter(code=code).first()
+        if department is not None:
+            return Unit(department=department)
+    if kind == "area":
+        area = Area.objects.filter(code=code, valid_to__isnull=True, level__in=["township", "village", "county"]).first()
+        if area is not None:
+            return Unit(area=area)
+    message = f"承办单位无效：{value} / unknown unit: {value}"
+    raise BadInput(message, fields={"to": [message]})
+
