@@ -11,6 +11,7 @@ from fupin.areas.api import router as areas_router
 from fupin.assessment.api import router as assessment_router
 from fupin.core.api import router as core_router
 from fupin.core.api_errors import install_error_handlers
+from fupin.hotline.api import router as hotline_router
 from fupin.notices.api import router as notices_router
 from fupin.registry.api import router as registry_router
 from fupin.registry.helper_api import router as helpers_router
@@ -43,3 +44,4 @@ api.add_router("/registry", helpers_router)
 api.add_router("/notices", notices_router)
 api.add_router("/workflow", workflow_router)
 api.add_router("/assessment", assessment_router)
+api.add_router("/hotline", hotline_router)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("notices/", include("fupin.notices.urls")),
     path("workflow/", include("fupin.workflow.urls")),
     path("assessment/", include("fupin.assessment.urls")),
+    path("hotline/", include("fupin.hotline.urls")),
+    path("public/hotline/", include("fupin.hotline.public_urls")),
     path("system/", include("fupin.core.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

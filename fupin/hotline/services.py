@@ -34,7 +34,16 @@ from fupin.areas.models import Area
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, ConcurrentChange, DomainError
 from fupin.hotline.access import handles
-from fupin.hotline.models import Category, Channel, Ticket, TicketAttachment, TicketNotification, TicketStep
+from fupin.hotline.models import (
+    Category,
+    CategoryDeadline,
+    Channel,
+    RoutingRule,
+    Ticket,
+    TicketAttachment,
+    TicketNotification,
+    TicketStep,
+)
 from fupin.hotline.routing import Unit, deadlines, route
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import objection_raise, objection_resolve
@@ -459,3 +468,52 @@ def transfer_target(value: str) -> Unit:
     message = f"承办单位无效：{value} / unknown unit: {value}"
     raise BadInput(message, fields={"to": [message]})
 
+
+
+# --- the routing table and deadlines (data, edited on the routing page) ---------------------------------
+
+RULE_DUPLICATE = "该类别在该区域已有分派规则，请先删除 / a rule for this category and area exists: delete it first"
+
+
+@transaction.atomic
+def routing_rule_create(*, category: str, area: Area | None, to: str, actor: Any) -> RoutingRule:
+    """Add a rule; ``to`` is ``dept:<code>``, ``local:township`` or ``local:village``."""
+    ensure_can(actor, Cap.HOTLINE_MANAGE)
+    kind, _, value = to.partition(":")
+    rule = RoutingRule(category=category, area=area)
+    if kind == "local" and value in (RoutingRule.Local.TOWNSHIP, RoutingRule.Local.VILLAGE):
+        rule.local = value
+    else:
+        unit = transfer_target(to)
+        if unit.department is None:
+            message = f"承办单位无效：{to} / unknown unit: {to}"
+            raise BadInput(message, fields={"to": [message]})
+        rule.department = unit.department
+    if RoutingRule.objects.filter(category=category, area=area).exists():
+        raise DomainError(RULE_DUPLICATE, code="RULE_DUPLICATE")
+    rule.full_clean()
+    rule.save()
+    audit_record(actor=actor, action=Action.CREATE, obj=rule, changes={
+        "category": category, "area": area.code if area else "", "to": to})
+    return rule
+
+
+@transaction.atomic
+def routing_rule_delete(rule: RoutingRule, *, actor: Any) -> None:
+    ensure_can(actor, Cap.HOTLINE_MANAGE)
+    audit_record(actor=actor, action=Action.DELETE, obj=rule, changes={
+        "category": rule.category, "area": rule.area.code if rule.area else ""})
+    rule.delete()
+
+
+@transaction.atomic
+def deadline_set(*, category: str, days: int, remind_hours: int, actor: Any) -> CategoryDeadline:
+    """Set a category's deadline; it applies to tickets received (or reopened) from now on."""
+    ensure_can(actor, Cap.HOTLINE_MANAGE)
+    if remind_hours >= days * 24:
+        message = "提醒须早于时限内 / the reminder must fall inside the time allowed"
+        raise BadInput(message, fields={"remind_hours": [message]})
+    row, _ = CategoryDeadline.objects.update_or_create(category=category, defaults={
+        "days": days, "remind_hours": remind_hours})
+    audit_record(actor=actor, action=Action.UPDATE, obj=row, changes={"days": days, "remind_hours": remind_hours})
+    return row
