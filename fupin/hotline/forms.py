@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +15,7 @@ STAFF_CHANNELS = [(Channel.HOTLINE.value, Channel.HOTLINE.label), (Channel.CADRE
                   (Channel.OBJECTION.value, Channel.OBJECTION.label)]
 
 
-def _text(label: str, rows: int = 3, required: bool = True) -> forms.CharField:
+def _text(label: Any, rows: int = 3, required: bool = True) -> forms.CharField:
     return forms.CharField(label=label, required=required, max_length=settings.FUPIN_HOTLINE_TEXT_MAX,
                            widget=forms.Textarea(attrs={"rows": rows}))
 

@@ -23,7 +23,7 @@ from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput
 from fupin.core.forms import form_errors, submit
 from fupin.hotline import selectors, services
-from fupin.hotline.access import handles
+from fupin.hotline.access import handles, ticket_visible
 from fupin.hotline.forms import (
     CallbackForm,
     DeadlineForm,
@@ -191,7 +191,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_capability(Cap.HOTLINE_VIEW)
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     attachment = get_object_or_404(TicketAttachment.objects.select_related("ticket"), pk=pk,
-                                   ticket__in=selectors.ticket_visible(request.user))
+                                   ticket__in=ticket_visible(request.user))
     audit_record(actor=request.user, action=Action.READ, obj=attachment, changes={"ticket": attachment.ticket_id})
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
 
