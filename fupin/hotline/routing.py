@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Q
-
 from fupin.accounts.models import Department
 from fupin.areas.models import Area
 from fupin.hotline.models import Category, CategoryDeadline, RoutingRule
@@ -74,19 +72,35 @@ def local_unit(area: Area, level: str) -> Area:
     return area
 
 
+@dataclass(frozen=True)
+class RoutingTable:
+    """The rules and the default units, read once (a demo or an import routes many tickets with one read)."""
+
+    rules: tuple[RoutingRule, ...]
+    office: Department | None
+    discipline: Department | None
+
+    @classmethod
+    def load(cls) -> RoutingTable:
+        departments = {d.code: d for d in Department.objects.filter(code__in=[DEFAULT_DEPARTMENT,
+                                                                              DISCIPLINE_DEPARTMENT])}
+        return cls(tuple(RoutingRule.objects.select_related("area", "department")),
+                   departments.get(DEFAULT_DEPARTMENT), departments.get(DISCIPLINE_DEPARTMENT))
+
+    def route(self, category: str, area: Area, county: Area | None = None) -> Unit:
+        """The unit that handles a new ticket of ``category`` about ``area`` (``area.parent`` loaded)."""
+        if category == Category.CONDUCT:
+            return Unit(department=self.discipline) if self.discipline else Unit(area=county or county_of(area))
+        ancestors = {*area.ancestor_ids(), area.pk}
+        rules = [r for r in self.rules if r.category in (category, "") and (r.area_id is None or r.area_id in ancestors)]
+        if rules:
+            best = max(rules, key=lambda r: (r.area.depth if r.area else -1, r.category != ""))
+            if best.department is not None:
+                return Unit(department=best.department)
+            return Unit(area=local_unit(area, best.local))
+        return Unit(department=self.office) if self.office else Unit(area=county or county_of(area))
+
+
 def route(category: str, area: Area) -> Unit:
     """The unit that handles a new ticket of ``category`` about ``area``."""
-    if category == Category.CONDUCT:
-        discipline = Department.objects.filter(code=DISCIPLINE_DEPARTMENT).first()
-        return Unit(department=discipline) if discipline else Unit(area=county_of(area))
-    ancestors = [*area.ancestor_ids(), area.pk]
-    rules = list(RoutingRule.objects.filter(category__in=[category, ""])
-                 .filter(Q(area__isnull=True) | Q(area_id__in=ancestors)).select_related("area", "department"))
-    if rules:
-        best = max(rules, key=lambda r: (r.area.depth if r.area else -1, r.category != ""))
-        if best.department is not None:
-            return Unit(department=best.department)
-        return Unit(area=local_unit(area, best.local))
-    office = Department.objects.filter(code=DEFAULT_DEPARTMENT).first()
-    return Unit(department=office) if office else Unit(area=county_of(area))
-
+    return RoutingTable.load().route(category, area)

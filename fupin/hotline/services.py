@@ -16,7 +16,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
@@ -297,6 +297,22 @@ def _cas(ticket: Ticket, **changes: Any) -> None:
     ticket.refresh_from_db()
 
 
+IN_FUTURE = "时间不能晚于现在 / the time cannot be in the future"
+BEFORE_RECEIVED = "时间不能早于受理时间 / the time cannot be before the ticket was received"
+
+
+def _moment(ticket: Ticket, when: datetime | None) -> datetime:
+    """Now, or the time a step was done earlier (a call-back made on the phone, recorded later)."""
+    now = timezone.now()
+    if when is None:
+        return now
+    if when > now + timedelta(minutes=1):
+        raise BadInput(IN_FUTURE, fields={"when": [IN_FUTURE]})
+    if when < ticket.received_at:
+        raise BadInput(BEFORE_RECEIVED, fields={"when": [BEFORE_RECEIVED]})
+    return when
+
+
 def _require_status(ticket: Ticket, *statuses: str) -> None:
     if ticket.status not in statuses:
         raise DomainError(NOT_OPEN.format(status=ticket.get_status_display()), code="TICKET_NOT_OPEN")
@@ -304,7 +320,7 @@ def _require_status(ticket: Ticket, *statuses: str) -> None:
 
 @transaction.atomic
 def ticket_transfer(ticket: Ticket, *, actor: Any, reason: str, department: Department | None = None,
-                    area: Area | None = None) -> Ticket:
+                    area: Area | None = None, when: datetime | None = None) -> Ticket:
     """Hand the ticket to another unit (a department, or a township/village) with a reason; the deadline stays."""
     ensure_handles(actor, ticket)
     _require_status(ticket, Ticket.Status.OPEN)
@@ -319,14 +335,15 @@ def ticket_transfer(ticket: Ticket, *, actor: Any, reason: str, department: Depa
     before = ticket.unit_label
     _cas(ticket, department=department, unit_area=area, reminded_at=None)
     after = Unit(department, area).label
-    _step(ticket, TicketStep.Kind.TRANSFERRED, actor, note=reason, from_unit=before, to_unit=after)
+    _step(ticket, TicketStep.Kind.TRANSFERRED, actor, at=_moment(ticket, when), note=reason, from_unit=before,
+          to_unit=after)
     audit_record(actor=actor, action=Action.UPDATE, obj=ticket, changes={"unit": [before, after], "reason": reason})
     _notify([ticket], TicketStep.Kind.TRANSFERRED, "诉求 {ref}「{title}」已转给本单位办理")
     return ticket
 
 
 @transaction.atomic
-def ticket_reply(ticket: Ticket, *, actor: Any, text: str, outcome: str = "") -> Ticket:
+def ticket_reply(ticket: Ticket, *, actor: Any, text: str, outcome: str = "", when: datetime | None = None) -> Ticket:
     """Answer the citizen. An objection's ticket needs an outcome and resolves the objection with the reply."""
     ensure_handles(actor, ticket)
     _require_status(ticket, Ticket.Status.OPEN)
@@ -337,8 +354,8 @@ def ticket_reply(ticket: Ticket, *, actor: Any, text: str, outcome: str = "") ->
         if outcome not in Objection.Outcome.values:
             raise BadInput(OUTCOME_REQUIRED, fields={"outcome": [OUTCOME_REQUIRED]})
         objection_resolve(ticket.objection, outcome=outcome, resolution=text,
-                          actor=actor if can(actor, Cap.NOTICES_MANAGE) else None)
-    now = timezone.now()
+                          actor=actor if can(actor, Cap.NOTICES_MANAGE) else None, when=when)
+    now = _moment(ticket, when)
     _cas(ticket, status=Ticket.Status.ANSWERED, reply=text, answered_at=now)
     late = now > ticket.due_at
     _step(ticket, TicketStep.Kind.REPLIED, actor, at=now, note=text)
@@ -348,14 +365,15 @@ def ticket_reply(ticket: Ticket, *, actor: Any, text: str, outcome: str = "") ->
 
 
 @transaction.atomic
-def ticket_callback(ticket: Ticket, *, actor: Any, satisfaction: str, note: str = "") -> Ticket:
+def ticket_callback(ticket: Ticket, *, actor: Any, satisfaction: str, note: str = "",
+                    when: datetime | None = None) -> Ticket:
     """Record the call-back (回访): satisfied closes the ticket, unsatisfied reopens it with a new deadline."""
     ensure_handles(actor, ticket)
     if ticket.status != Ticket.Status.ANSWERED:
         raise DomainError(NOT_ANSWERED, code="TICKET_NOT_ANSWERED")
     if satisfaction not in Ticket.Satisfaction.values:
         raise BadInput(BAD_SATISFACTION, fields={"satisfaction": [BAD_SATISFACTION]})
-    now = timezone.now()
+    now = _moment(ticket, when)
     label = str(Ticket.Satisfaction(satisfaction).label)
     _step(ticket, TicketStep.Kind.CALLED_BACK, actor, at=now, note=f"{label} {note.strip()}".strip())
     if satisfaction == Ticket.Satisfaction.UNSATISFIED:

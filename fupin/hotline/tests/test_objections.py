@@ -83,6 +83,7 @@ def test_a_member_of_the_public_objects_through_the_web_form(reviewed, people, c
     assert response.status_code == 302
     ticket = Ticket.objects.get()
     assert ticket.channel == "objection" and ticket.entered_by is None
+    assert ticket.objection is not None
     assert ticket.objection.channel == "web" and ticket.objection.notice == notice
     clock("2020-05-09")
     assert refused_code(reviewed, people) == "OBJECTION_PENDING"

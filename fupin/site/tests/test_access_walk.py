@@ -48,6 +48,8 @@ from fupin.assessment.models import HouseholdAssessment, PolicyVersion
 from fupin.assessment.services import assess_county, policy_seed_defaults, work_year
 from fupin.config.api import api
 from fupin.core.models import AuditEntry, JobRun
+from fupin.hotline.models import Ticket, TicketAttachment, TicketStep
+from fupin.hotline.services import ticket_create
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import notice_publish, objection_raise
 from fupin.registry.helper_services import work_team_create, work_team_member_add
@@ -60,7 +62,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_PK = 987654321
 OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-A1", "notice": "公示-A1",
                "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1",
-               "work_team": "书记-A1"}
+               "work_team": "书记-A1", "ticket": "诉求-A1", "ticket_attachment": "HOTLINE-A1"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -77,6 +79,7 @@ class Route:
     data: Any = None  # the body (or query) of every request to the route
     json: bool = False  # send ``data`` as JSON rather than as a form
     actor: str = "cadre_a1"  # OBJECT: the persona whose permitted request the own-object test makes
+    divisions: bool = False  # PUBLIC: the page lists the division tree (public names and codes), nothing else
 
 
 PAGES: dict[str, Route] = {
@@ -140,6 +143,24 @@ PAGES: dict[str, Route] = {
                                                  path=f"/assessment/policy/{MISSING_PK}/preview/"),
     "assessment/policy/<int:pk>/publish/": Route(CAPABILITY, "POST", 404, allowed="admin",
                                                  path=f"/assessment/policy/{MISSING_PK}/publish/"),
+    # The hotline (issue 9). Cadre-conduct complaints have their own walk in fupin/hotline/tests/test_visibility.py.
+    "hotline/": Route(LIST, shows=("诉求-A1",)),
+    "hotline/new/": Route(LIST, shows=("甲村民委员会",), note="登记表：本辖区的区域"),
+    "hotline/mine/": Route(LIST, note="本单位待办与提醒"),
+    "hotline/figures/": Route(LIST, note="本辖区的统计"),
+    "hotline/<int:pk>/": Route(OBJECT, target="ticket"),
+    "hotline/<int:pk>/<slug:action>/": Route(OBJECT, "POST", 302, target="ticket", actor="officer",
+                                             path="/hotline/{pk}/note/", data={"text": "已电话联系当事人"},
+                                             note="转办/答复/回访/重新办理见 fupin/hotline/tests"),
+    "hotline/attachments/<int:pk>/": Route(OBJECT, target="ticket_attachment"),
+    "hotline/routing/": Route(CAPABILITY, allowed="officer", note="分派规则与办理时限：无村级数据"),
+    "hotline/routing/rules/": Route(CAPABILITY, "POST", 302, allowed="officer"),
+    "hotline/routing/rules/<int:pk>/delete/": Route(CAPABILITY, "POST", 404, allowed="officer",
+                                                    path=f"/hotline/routing/rules/{MISSING_PK}/delete/"),
+    "hotline/routing/deadlines/": Route(CAPABILITY, "POST", 302, allowed="officer"),
+    "public/hotline/": Route(PUBLIC, divisions=True, note="群众反映问题：列出乡镇和村供选择，无他人数据"),
+    "public/hotline/submitted/": Route(PUBLIC, status=302, note="查询码只显示一次（会话中无则转回表单）"),
+    "public/hotline/track/": Route(PUBLIC, note="凭查询码查询：本件的类别、日期、状态与答复"),
 }
 
 API: dict[str, Route] = {
@@ -175,6 +196,13 @@ API: dict[str, Route] = {
     "api/v1/workflow/households/<household_id>": Route(OBJECT, target="household"),
     "api/v1/workflow/households/<household_id>/transitions": Route(
         OBJECT, "POST", 201, target="household", actor="officer", data={"action": "remove", "reason": "NATURAL"}),
+    "api/v1/hotline/tickets": Route(LIST, shows=("诉求-A1",)),
+    "api/v1/hotline/tickets/<ticket_id>": Route(OBJECT, target="ticket"),
+    "api/v1/hotline/tickets/<ticket_id>/steps": Route(OBJECT, "POST", 200, target="ticket", actor="officer", json=True,
+                                                      data={"action": "note", "text": "已电话联系当事人"}),
+    "api/v1/hotline/areas/<area_id>/tickets": Route(OBJECT, "POST", 201, target="area", json=True,
+                                                    data={"category": "policy", "text": "新诉求"}),
+    "api/v1/hotline/figures": Route(LIST),
 }
 
 # Every operation of the NinjaAPI (from its OpenAPI schema) and the URL route that serves it.
@@ -205,6 +233,11 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/workflow/households/{household_id}"): "api/v1/workflow/households/<household_id>",
     ("POST", "/api/v1/workflow/households/{household_id}/transitions"):
         "api/v1/workflow/households/<household_id>/transitions",
+    ("GET", "/api/v1/hotline/tickets"): "api/v1/hotline/tickets",
+    ("GET", "/api/v1/hotline/tickets/{ticket_id}"): "api/v1/hotline/tickets/<ticket_id>",
+    ("POST", "/api/v1/hotline/tickets/{ticket_id}/steps"): "api/v1/hotline/tickets/<ticket_id>/steps",
+    ("POST", "/api/v1/hotline/areas/{area_id}/tickets"): "api/v1/hotline/areas/<area_id>/tickets",
+    ("GET", "/api/v1/hotline/figures"): "api/v1/hotline/figures",
 }
 
 # The models registered in the Django admin. None holds village data (households, members,
@@ -274,6 +307,8 @@ class World:
     export_jobs: dict[str, JobRun]
     work_teams: dict[str, WorkTeam]
     work_team_members: dict[str, WorkTeamMember]
+    tickets: dict[str, Ticket]
+    ticket_attachments: dict[str, TicketAttachment]
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -289,7 +324,8 @@ class World:
         tables: dict[str, dict[str, Any]] = {"notice": self.notices, "objection": self.objections,
                                              "attachment": self.attachments, "import_job": self.import_jobs,
                                              "export_job": self.export_jobs, "work_team": self.work_teams,
-                                             "work_team_member": self.work_team_members}
+                                             "work_team_member": self.work_team_members, "ticket": self.tickets,
+                                             "ticket_attachment": self.ticket_attachments}
         rows = tables.get(target)
         if rows:
             return rows["a1"].pk, [rows["a2"].pk, rows["b1"].pk]
@@ -343,6 +379,18 @@ def _village_rows(households: dict[str, Household]) -> tuple[dict[str, Notice], 
     return notices, objections, attachments, teams, secretaries
 
 
+def _tickets(households: dict[str, Household]) -> tuple[dict[str, Ticket], dict[str, TicketAttachment]]:
+    """In each village: a hotline ticket from the public web form, with an attachment."""
+    tickets, files = {}, {}
+    for key, household in households.items():
+        tag = key.upper()
+        pdf = ContentFile(f"%PDF HOTLINE-{tag}".encode(), name=f"诉求附件-{tag}.pdf")
+        tickets[key] = ticket_create(channel="web", category="benefit", text=f"诉求-{tag}", area=household.village,
+                                     actor=None, files=[pdf])
+        files[key] = tickets[key].attachments.get()
+    return tickets, files
+
+
 @pytest.fixture
 def world(personas, households, settings, tmp_path) -> World:
     settings.STORAGES = {**settings.STORAGES, "default": {
@@ -363,9 +411,11 @@ def world(personas, households, settings, tmp_path) -> World:
                "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
                "导出-A2", "导出-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids,
-               *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE") for tag in ("A2", "B1")]]
+               *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE", "诉求", "HOTLINE")
+                 for tag in ("A2", "B1")]]
+    tickets, ticket_files = _tickets(households)
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
-                 teams, secretaries)
+                 teams, secretaries, tickets, ticket_files)
 
 
 def snapshot() -> dict[str, Any]:
@@ -387,6 +437,8 @@ def snapshot() -> dict[str, Any]:
         "audit": AuditEntry.objects.count(),
         "assessments": list(HouseholdAssessment.objects.order_by("pk").values("pk", "household", "verdict")),
         "policy": list(PolicyVersion.objects.order_by("pk").values()),
+        "tickets": list(Ticket.objects.order_by("pk").values()),
+        "ticket_steps": list(TicketStep.objects.order_by("pk").values()),
     }
 
 
@@ -454,9 +506,11 @@ def workbook_text(raw: bytes) -> str:
                      if v is not None)
 
 
-def assert_no_foreign_data(world: World, response: Any, where: str) -> None:
+def assert_no_foreign_data(world: World, response: Any, where: str, *, divisions: bool = False) -> None:
+    """``divisions``: the division tree's names and codes are public (统计用区划代码) and may be listed."""
     body = text_of(response)
-    leaked = [m for m in world.foreign_markers if m in body]
+    public = set(Area.objects.values_list("name", flat=True)) | set(Area.objects.values_list("code", flat=True))
+    leaked = [m for m in world.foreign_markers if m in body and not (divisions and m in public)]
     assert not leaked, f"{where} shows data of another village or user: {leaked}"
 
 
@@ -589,7 +643,7 @@ def test_it_shows_no_village_data_on_personal_and_public_routes(world, route, au
     data = {"name": "新令牌", "days": 30} if route == "accounts/me/tokens/" else {"language": "en"}
     response = call(client, spec.method, url_of(route), data if spec.method == "POST" else None)
     assert response.status_code == spec.status, response.content[:300]
-    assert_no_foreign_data(world, response, route)
+    assert_no_foreign_data(world, response, route, divisions=spec.divisions)
     assert village_snapshot(world) == before
 
 
