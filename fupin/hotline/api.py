@@ -204,7 +204,9 @@ def ticket_step(request: HttpRequest, ticket_id: int, payload: StepIn) -> Ticket
         services.ticket_reopen(ticket, actor=user, reason=payload.reason)
     else:
         services.ticket_note(ticket, actor=user, text=payload.text)
-    return _detail(request, selectors.ticket_get(request.user, ticket_id))
+    # The ticket as it is now (a department that transferred it away no longer lists it, but gets the answer).
+    return _detail(request, Ticket.objects.select_related("area", "department", "unit_area", "household").get(
+        pk=ticket.pk))
 
 
 @router.get("/figures", response=FiguresPage, summary="受理、按时办结、超期、满意度：按单位、类别、月份 / figures")

@@ -184,6 +184,8 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if not handles(request.user, ticket):
         raise PermissionDenied(services.NOT_YOUR_UNIT)  # 403: visible, but not this user's unit
     submit(request, form_class(request.POST), make(ticket, request.user))
+    if not ticket_visible(request.user).filter(pk=ticket.pk).exists():  # transferred out of the user's sight
+        return redirect("hotline:ticket-list")
     return redirect("hotline:ticket-detail", pk=ticket.pk)
 
 
