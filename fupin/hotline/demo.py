@@ -3,8 +3,8 @@
 Called by :func:`fupin.site.demo.seed_demo` after the demo households, notices and users exist. About
 thirty tickets over the last eight months, written in bulk with their steps: answered on time and
 closed, answered late, awaiting the call-back, reopened after an unsatisfied call-back, transferred,
-open, overdue and escalated by the sweep, an objection to a notice on display (through the services:
-it halts that step), and cadre-conduct complaints (seen by ``demo_discipline`` only). A few routing rules are added when the table is empty. Demo tickets carry ``is_demo``; a re-run
+open, overdue and escalated by the sweep, the ticket of the workflow demo's open objection to a notice
+on display (which halts that step), and cadre-conduct complaints (seen by ``demo_discipline`` only). A few routing rules are added when the table is empty. Demo tickets carry ``is_demo``; a re-run
 replaces them (:func:`hotline_demo_clear` runs before the demo notices are replaced).
 """
 
@@ -21,8 +21,8 @@ from fupin.areas.models import Area
 from fupin.core.audit import Action, audit_record
 from fupin.hotline.models import Category, Channel, RoutingRule, Ticket, TicketNotification, TicketStep
 from fupin.hotline.routing import RoutingTable, deadlines
-from fupin.hotline.services import hotline_sweep, ticket_create, tracking_code_new
-from fupin.notices.models import Notice
+from fupin.hotline.services import hotline_sweep, tracking_code_new
+from fupin.notices.models import Objection
 from fupin.registry.models import Household
 
 TEXTS: dict[str, list[tuple[str, str]]] = {
@@ -143,7 +143,7 @@ def seed_demo_hotline(households: list[Household], *, seed: int = 2018) -> DemoH
     TicketStep.objects.bulk_create(rows)
     audit_record(actor=None, action=Action.CREATE, object_type="hotline.ticket", object_label="seed-demo",
                  changes={"demo_tickets": len(tickets), "seed": seed})
-    made = len(tickets) + _objection(rng)
+    made = len(tickets) + _objection(table, county)
     escalated = hotline_sweep().escalated
     return DemoHotlineResult(made, escalated)
 
@@ -185,15 +185,25 @@ def _fate(ticket: Ticket, fate: str, days: int, rng: random.Random, now: datetim
             TicketStep(kind=TicketStep.Kind.CLOSED, at=callback)]
 
 
-def _objection(rng: random.Random) -> int:
-    """An objection raised on the hotline against a demo notice on display today (it halts that step)."""
-    today = timezone.localdate()
-    notice = (Notice.objects.filter(is_demo=True, status=Notice.Status.OPEN, starts_on__lte=today,
-                                    ends_on__gte=today, objections__isnull=True).select_related("area")
-              .order_by("pk").first())
-    if notice is None:
+def _objection(table: RoutingTable, county: Area | None) -> int:
+    """The demo's open objection (raised on a notice on display by the workflow demo, through
+    ``objection_raise``) gets its hotline ticket, as if it had come in on 12317: answering that ticket
+    resolves the objection and releases the household's next step."""
+    limits = deadlines()
+    objection = (Objection.objects.filter(notice__is_demo=True, status=Objection.Status.OPEN, ticket__isnull=True)
+                 .select_related("notice__area__parent").order_by("pk").first())
+    if objection is None:
         return 0
-    ticket_create(channel=Channel.OBJECTION, category=Category.DISPUTE, title="对公示有异议",
-                  text="该户家庭收入较高，不符合条件，请核实。", area=notice.area, actor=None, notice=notice,
-                  citizen_name=rng.choice(SURNAMES) + rng.choice(GIVEN), is_demo=True)
+    notice = objection.notice
+    unit = table.route(Category.DISPUTE, notice.area, county)
+    ticket = Ticket.objects.create(
+        tracking_code=tracking_code_new(), channel=Channel.OBJECTION, category=Category.DISPUTE, title="对公示有异议",
+        text=objection.text, citizen_name=objection.raised_by_name, citizen_phone=objection.contact, area=notice.area,
+        subject_type="notices.notice", subject_id=notice.pk, subject_label=notice.title[:100], objection=objection,
+        department=unit.department, unit_area=unit.area, received_at=objection.raised_at,
+        due_at=objection.raised_at + timedelta(days=limits[Category.DISPUTE].days), is_demo=True)
+    Objection.objects.filter(pk=objection.pk).update(external_ref=ticket.reference)
+    TicketStep.objects.bulk_create([
+        TicketStep(ticket=ticket, kind=TicketStep.Kind.RECEIVED, at=ticket.received_at, note=str(Channel.OBJECTION.label)),
+        TicketStep(ticket=ticket, kind=TicketStep.Kind.ROUTED, at=ticket.received_at, to_unit=unit.label)])
     return 1

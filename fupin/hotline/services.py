@@ -148,34 +148,39 @@ def _unit_users(ticket_units: Iterable[tuple[int, int | None, int | None, str, s
     """ticket id -> user ids to tell, for (ticket id, department id, unit area id, ticket area path, category).
 
     The unit's handlers; with ``escalate`` also the district office (hotline.manage) over the ticket's place.
-    A cadre-conduct complaint goes to the discipline inspectors over its place only.
+    A cadre-conduct complaint goes to the discipline inspectors over its place only. One query; the
+    handlers are looked up by unit, so the work grows with tickets plus assignments, not their product.
     """
     rows = list(ticket_units)
     if not rows:
         return {}
     today = timezone.localdate()
-    handle_roles = [r for r, caps in CAPABILITIES.items() if Cap.HOTLINE_HANDLE in caps]
-    manage_roles = [r for r, caps in CAPABILITIES.items() if Cap.HOTLINE_MANAGE in caps]
-    conduct_roles = [r for r, caps in CAPABILITIES.items() if Cap.HOTLINE_CONDUCT in caps]
-    assignments = list(Assignment.objects.filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=today), valid_from__lte=today, user__is_active=True,
-        role__in=set(handle_roles) | set(manage_roles) | set(conduct_roles),
-    ).values_list("user_id", "role", "department_id", "area_id", "area__path"))
+    handle_roles = {r for r, caps in CAPABILITIES.items() if Cap.HOTLINE_HANDLE in caps}
+    manage_roles = {r for r, caps in CAPABILITIES.items() if Cap.HOTLINE_MANAGE in caps}
+    conduct_roles = {r for r, caps in CAPABILITIES.items() if Cap.HOTLINE_CONDUCT in caps}
+    by_department: dict[int, set[int]] = {}
+    by_area: dict[int, set[int]] = {}
+    supervisors: list[tuple[int, str]] = []
+    inspectors: list[tuple[int, str]] = []
+    for user_id, role, a_dept, a_area, a_path in Assignment.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=today), valid_from__lte=today, user__is_active=True,
+            role__in=handle_roles | manage_roles | conduct_roles,
+    ).values_list("user_id", "role", "department_id", "area_id", "area__path"):
+        if role in conduct_roles:
+            inspectors.append((user_id, a_path))
+            continue
+        if role in handle_roles:
+            (by_department.setdefault(a_dept, set()) if a_dept else by_area.setdefault(a_area, set())).add(user_id)
+        if role in manage_roles and not a_dept:
+            supervisors.append((user_id, a_path))
     result: dict[int, set[int]] = {}
     for ticket_id, dept_id, unit_area_id, path, category in rows:
-        users: set[int] = set()
-        for user_id, role, a_dept, a_area, a_path in assignments:
-            if category == Category.CONDUCT:
-                if role in conduct_roles and path.startswith(a_path):
-                    users.add(user_id)
-                continue
-            if role in conduct_roles and role not in handle_roles:
-                continue
-            own = (dept_id is not None and a_dept == dept_id) or (unit_area_id is not None and a_dept is None
-                                                                   and a_area == unit_area_id)
-            supervises = escalate and role in manage_roles and path.startswith(a_path) and a_dept is None
-            if (own and role in handle_roles) or supervises:
-                users.add(user_id)
+        if category == Category.CONDUCT:
+            result[ticket_id] = {u for u, p in inspectors if path.startswith(p)}
+            continue
+        users = set(by_department.get(dept_id, ()) if dept_id else by_area.get(unit_area_id or 0, ()))
+        if escalate:
+            users |= {u for u, p in supervisors if path.startswith(p)}
         result[ticket_id] = users
     return result
 
@@ -465,11 +470,12 @@ def hotline_sweep(*, now: datetime | None = None) -> SweepResult:
 
 
 def _claim(condition: Q, field: str, now: datetime) -> list[Ticket]:
-    ids = list(Ticket.objects.select_for_update().filter(condition).values_list("pk", flat=True))
-    if not ids:
+    """Stamp ``field`` with this run's ``now`` on every ticket meeting ``condition`` (which requires the field
+    empty), in one UPDATE; the stamp then names the tickets this run claimed."""
+    if not Ticket.objects.filter(condition).update(**{field: now}):
         return []
-    Ticket.objects.filter(condition, pk__in=ids).update(**{field: now})
-    return list(Ticket.objects.filter(pk__in=ids, **{field: now}).select_related("area", "department", "unit_area"))
+    return list(Ticket.objects.filter(**{field: now}).filter(status=Ticket.Status.OPEN)
+                .select_related("area", "department", "unit_area"))
 
 
 def transfer_target(value: str) -> Unit:

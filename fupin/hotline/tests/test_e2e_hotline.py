@@ -49,7 +49,7 @@ def test_the_public_submits_the_unit_answers_and_the_public_page_shows_the_answe
     screenshot(page, "hotline-public-track-open-phone")
 
     # The unit (here the district office, the default unit) answers, at a desk.
-    context = page.context.browser.new_context(viewport=DESKTOP, locale="zh-CN")  # type: ignore[union-attr]
+    context = page.context.browser.new_context(viewport=DESKTOP, locale="zh-CN")  # type: ignore[union-attr,arg-type]
     staff = context.new_page()
     staff_errors = watch_console(staff)
     sign_in(staff, base, "officer")
