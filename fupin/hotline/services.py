@@ -55,6 +55,8 @@ TEXT_TOO_LONG = "诉求内容不能超过 {n} 字 / the text may have at most {n
 BAD_CATEGORY = "类别无效：{value} / unknown category: {value}"
 BAD_CHANNEL = "渠道无效：{value} / unknown channel: {value}"
 NOTICE_REQUIRED = "公示异议须指明公示 / an objection names the notice it objects to"
+CONDUCT_NOT_OBJECTION = ("干部作风问题另行保密办理，不能作为公示异议提交 / a complaint about a cadre's conduct is handled "
+                         "confidentially and cannot be raised as an objection to a notice")
 HOUSEHOLD_ELSEWHERE = "所涉农户不在所选区域内 / the household is not in the chosen area"
 REASON_REQUIRED = "转办须填写理由 / a transfer needs a reason"
 SAME_UNIT = "已由该单位承办 / the ticket is already with this unit"
@@ -72,6 +74,8 @@ FILE_TOO_LARGE = "附件「{name}」超过 {mb} MB / {name} is larger than {mb} 
 BAD_CONTENT = "附件「{name}」的内容与扩展名不符 / the content of {name} does not match its extension"
 FILE_EMPTY = "附件「{name}」是空文件 / {name} is empty"
 
+OBJECTION_CHANNEL = {Channel.WEB: Objection.Channel.WEB, Channel.CADRE: Objection.Channel.CADRE,
+                     Channel.HOTLINE: Objection.Channel.HOTLINE}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 
 
@@ -206,6 +210,18 @@ def _step(ticket: Ticket, kind: str, actor: Any, *, at: datetime | None = None, 
                                      from_unit=from_unit[:100], to_unit=to_unit[:100])
 
 
+CONFIDENTIAL_KEEP = ("status",)
+
+
+def _audit(actor: Any, action: str, ticket: Ticket, changes: dict[str, Any]) -> None:
+    """An audit entry for a ticket, labelled by its reference. A cadre-conduct complaint's entry says only that a
+    confidential ticket changed (and its status): auditors and the district administrator read the audit log,
+    and must learn nothing of these complaints there either."""
+    if ticket.category == Category.CONDUCT:
+        changes = {"confidential": True, **{k: v for k, v in changes.items() if k in CONFIDENTIAL_KEEP}}
+    audit_record(actor=actor, action=action, obj=ticket, object_label=ticket.reference, changes=changes)
+
+
 def _validate_intake(*, channel: str, category: str, text: str, area: Area, household: Household | None,
                      notice: Notice | None) -> None:
     if channel not in Channel.values:
@@ -220,6 +236,8 @@ def _validate_intake(*, channel: str, category: str, text: str, area: Area, hous
         raise BadInput(TEXT_TOO_LONG.format(n=limit), fields={"text": [TEXT_TOO_LONG.format(n=limit)]})
     if channel == Channel.OBJECTION and notice is None:
         raise BadInput(NOTICE_REQUIRED, fields={"notice": [NOTICE_REQUIRED]})
+    if category == Category.CONDUCT and notice is not None:  # objections are shown on the notice's page
+        raise BadInput(CONDUCT_NOT_OBJECTION, fields={"notice": [CONDUCT_NOT_OBJECTION]})
     if household is not None and not household.village.path.startswith(area.path):
         raise BadInput(HOUSEHOLD_ELSEWHERE, fields={"household": [HOUSEHOLD_ELSEWHERE]})
 
@@ -240,6 +258,7 @@ def ticket_create(*, channel: str, category: str, text: str, area: Area, actor: 
     if actor is not None:
         ensure_can(actor, Cap.HOTLINE_INTAKE)
     text, title = text.strip(), title.strip()
+    source = channel
     if notice is not None:
         channel = Channel.OBJECTION
     _validate_intake(channel=channel, category=category, text=text, area=area, household=household, notice=notice)
@@ -260,7 +279,7 @@ def ticket_create(*, channel: str, category: str, text: str, area: Area, actor: 
         ticket.objection = objection_raise(
             notice, text=text, actor=actor if can(actor, Cap.NOTICES_OBJECT) else None,
             raised_by_name=ticket.citizen_name, contact=ticket.citizen_phone,
-            channel=Objection.Channel.WEB if actor is None else Objection.Channel.HOTLINE, when=when)
+            channel=OBJECTION_CHANNEL.get(source, Objection.Channel.HOTLINE), when=when)
         ticket.subject_type, ticket.subject_id = "notices.notice", notice.pk
         ticket.subject_label = notice.title[:100]
     ticket.full_clean()
@@ -277,7 +296,7 @@ def ticket_create(*, channel: str, category: str, text: str, area: Area, actor: 
     _step(ticket, TicketStep.Kind.RECEIVED, actor, at=moment, note=str(Channel(channel).label))
     _step(ticket, TicketStep.Kind.ROUTED, actor, at=moment, to_unit=unit.label,
           note=f"办理时限 {limit.days} 天 / {limit.days} days to answer")
-    audit_record(actor=actor, action=Action.CREATE, obj=ticket, changes={
+    _audit(actor, Action.CREATE, ticket, changes={
         "channel": channel, "category": category, "unit": unit.label, "due_at": ticket.due_at,
         "objection": ticket.objection_id, "attachments": [f"{u.name} sha256:{u.sha256}" for u in uploads]})
     _notify([ticket], TicketStep.Kind.ROUTED, "新诉求 {ref}「{title}」已分派给本单位")
@@ -342,7 +361,7 @@ def ticket_transfer(ticket: Ticket, *, actor: Any, reason: str, department: Depa
     after = Unit(department, area).label
     _step(ticket, TicketStep.Kind.TRANSFERRED, actor, at=_moment(ticket, when), note=reason, from_unit=before,
           to_unit=after)
-    audit_record(actor=actor, action=Action.UPDATE, obj=ticket, changes={"unit": [before, after], "reason": reason})
+    _audit(actor, Action.UPDATE, ticket, changes={"unit": [before, after], "reason": reason})
     _notify([ticket], TicketStep.Kind.TRANSFERRED, "诉求 {ref}「{title}」已转给本单位办理")
     return ticket
 
@@ -364,7 +383,7 @@ def ticket_reply(ticket: Ticket, *, actor: Any, text: str, outcome: str = "", wh
     _cas(ticket, status=Ticket.Status.ANSWERED, reply=text, answered_at=now)
     late = now > ticket.due_at
     _step(ticket, TicketStep.Kind.REPLIED, actor, at=now, note=text)
-    audit_record(actor=actor, action=Action.UPDATE, obj=ticket,
+    _audit(actor, Action.UPDATE, ticket,
                  changes={"status": ["open", "answered"], "late": late, "outcome": outcome})
     return ticket
 
@@ -383,11 +402,11 @@ def ticket_callback(ticket: Ticket, *, actor: Any, satisfaction: str, note: str 
     _step(ticket, TicketStep.Kind.CALLED_BACK, actor, at=now, note=f"{label} {note.strip()}".strip())
     if satisfaction == Ticket.Satisfaction.UNSATISFIED:
         _cas(ticket, satisfaction=satisfaction, called_back_at=now)
-        audit_record(actor=actor, action=Action.UPDATE, obj=ticket, changes={"satisfaction": satisfaction})
+        _audit(actor, Action.UPDATE, ticket, changes={"satisfaction": satisfaction})
         return _reopen(ticket, actor=actor, reason=note.strip() or "回访不满意 / unsatisfied at call-back", now=now)
     _cas(ticket, status=Ticket.Status.CLOSED, satisfaction=satisfaction, called_back_at=now, closed_at=now)
     _step(ticket, TicketStep.Kind.CLOSED, actor, at=now)
-    audit_record(actor=actor, action=Action.UPDATE, obj=ticket,
+    _audit(actor, Action.UPDATE, ticket,
                  changes={"status": ["answered", "closed"], "satisfaction": satisfaction})
     return ticket
 
@@ -398,7 +417,7 @@ def _reopen(ticket: Ticket, *, actor: Any, reason: str, now: datetime) -> Ticket
     _cas(ticket, status=Ticket.Status.OPEN, answered_at=None, reply="", closed_at=None, due_at=now + limit.span,
          reminded_at=None, escalated_at=None, reopen_count=F("reopen_count") + 1)
     _step(ticket, TicketStep.Kind.REOPENED, actor, at=now, note=reason, to_unit=ticket.unit_label)
-    audit_record(actor=actor, action=Action.UPDATE, obj=ticket,
+    _audit(actor, Action.UPDATE, ticket,
                  changes={"status": [before, "open"], "reason": reason, "due_at": ticket.due_at})
     _notify([ticket], TicketStep.Kind.REOPENED, "诉求 {ref}「{title}」重新办理")
     return ticket
@@ -424,7 +443,7 @@ def ticket_note(ticket: Ticket, *, actor: Any, text: str) -> Ticket:
     if not text:
         raise BadInput(TEXT_REQUIRED, fields={"text": [TEXT_REQUIRED]})
     _step(ticket, TicketStep.Kind.NOTE, actor, note=text)
-    audit_record(actor=actor, action=Action.UPDATE, obj=ticket, changes={"note": True})
+    _audit(actor, Action.UPDATE, ticket, changes={"note": True})
     return ticket
 
 

@@ -194,7 +194,9 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     attachment = get_object_or_404(TicketAttachment.objects.select_related("ticket"), pk=pk,
                                    ticket__in=ticket_visible(request.user))
-    audit_record(actor=request.user, action=Action.READ, obj=attachment, changes={"ticket": attachment.ticket_id})
+    label = attachment.ticket.reference if attachment.ticket.is_confidential else attachment.original_name
+    audit_record(actor=request.user, action=Action.READ, obj=attachment, object_label=label,
+                 changes={"ticket": attachment.ticket_id})
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
 
 

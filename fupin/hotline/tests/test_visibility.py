@@ -103,3 +103,43 @@ def test_a_department_officer_sees_the_department_s_tickets_only(people, tickets
     assert set(ticket_visible(people.department)) == set()
     ticket_transfer(tickets["a2"], actor=people.officer, reason="属教育资助", department=people.education)
     assert set(ticket_visible(people.department)) == {tickets["a2"]}
+
+
+def test_the_audit_log_keeps_a_conduct_complaint_s_content_to_itself(people, tickets):
+    from fupin.core.models import AuditEntry
+
+    conduct = tickets["conduct"]
+    ticket_transfer(conduct, actor=people.inspector, reason="转乡镇纪委", area=people.areas.town_a)
+    entries = AuditEntry.objects.filter(object_type="hotline.ticket", object_id=str(conduct.pk))
+    assert entries.count() == 2
+    for entry in entries:
+        text = json.dumps(entry.changes, ensure_ascii=False) + entry.object_label
+        assert entry.object_label == conduct.reference and entry.changes["confidential"] is True
+        for secret in (SECRET, "conduct", "区纪委监委", "转乡镇纪委", "孟庙镇"):
+            assert secret not in text
+
+
+def test_a_conduct_complaint_s_attachment_is_not_found_by_others(people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ticket = ticket_create(channel="web", category="conduct", text=SECRET, area=people.areas.village_a1, actor=None,
+                           files=[SimpleUploadedFile("证据.jpg", b"\xff\xd8\xff conduct")])
+    attachment = ticket.attachments.get()
+    for who in ("admin", "auditor", "cadre_a1", "superuser"):
+        assert client(getattr(people, who)).get(f"/hotline/attachments/{attachment.pk}/").status_code == 404
+    assert client(people.inspector).get(f"/hotline/attachments/{attachment.pk}/").status_code == 200
+
+
+def test_a_conduct_complaint_cannot_be_an_objection_shown_on_a_notice(people):
+    from datetime import date
+
+    from fupin.core.errors import BadInput
+    from fupin.notices.models import Objection
+    from fupin.notices.services import notice_publish
+
+    notice = notice_publish(kind="exit", area=people.areas.village_a1, title="退出公示", starts_on=date.today(), days=7,
+                            actor=None)
+    with pytest.raises(BadInput, match="干部作风问题"):
+        ticket_create(channel="web", category="conduct", text=SECRET, area=people.areas.village_a1, actor=None,
+                      notice=notice)
+    assert not Objection.objects.exists()
