@@ -74,8 +74,8 @@ FILE_TOO_LARGE = "附件「{name}」超过 {mb} MB / {name} is larger than {mb} 
 BAD_CONTENT = "附件「{name}」的内容与扩展名不符 / the content of {name} does not match its extension"
 FILE_EMPTY = "附件「{name}」是空文件 / {name} is empty"
 
-OBJECTION_CHANNEL = {Channel.WEB: Objection.Channel.WEB, Channel.CADRE: Objection.Channel.CADRE,
-                     Channel.HOTLINE: Objection.Channel.HOTLINE}
+OBJECTION_CHANNEL: dict[str, str] = {Channel.WEB: Objection.Channel.WEB, Channel.CADRE: Objection.Channel.CADRE,
+                                     Channel.HOTLINE: Objection.Channel.HOTLINE}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 
 
