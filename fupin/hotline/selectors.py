@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from fupin.hotline.access import get_ticket_for_user, ticket_q, ticket_visible
 from fupin.hotline.models import Category, Ticket, TicketNotification
@@ -138,7 +139,7 @@ def figures(qs: QuerySet[Ticket], *, now: datetime | None = None) -> dict[str, l
     by_category = [Figures(**{**f.__dict__, "label": str(labels.get(f.key, f.key))})
                    for f in _rows(qs, F("category"), F("category"), now)]
     return {
-        "total": [Figures(key="total", label="合计", **total)],
+        "total": [Figures(key="total", label=gettext("合计"), **total)],
         "unit": _rows(qs, unit_key, unit_label, now),
         "category": by_category,
         "month": [Figures(**{**f.__dict__, "key": f.key[:7], "label": f.key[:7]})
