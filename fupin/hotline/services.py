@@ -73,6 +73,7 @@ BAD_EXTENSION = "附件「{name}」类型不允许（允许：{allowed}）/ file
 FILE_TOO_LARGE = "附件「{name}」超过 {mb} MB / {name} is larger than {mb} MB"
 BAD_CONTENT = "附件「{name}」的内容与扩展名不符 / the content of {name} does not match its extension"
 FILE_EMPTY = "附件「{name}」是空文件 / {name} is empty"
+IN_FUTURE = "时间不能晚于现在 / the time cannot be in the future"
 
 OBJECTION_CHANNEL: dict[str, str] = {Channel.WEB: Objection.Channel.WEB, Channel.CADRE: Objection.Channel.CADRE,
                                      Channel.HOTLINE: Objection.Channel.HOTLINE}
@@ -264,6 +265,8 @@ def ticket_create(*, channel: str, category: str, text: str, area: Area, actor: 
     _validate_intake(channel=channel, category=category, text=text, area=area, household=household, notice=notice)
     uploads = attachments_read(files)
     moment = when or timezone.now()
+    if moment > timezone.now() + timedelta(minutes=1):
+        raise BadInput(IN_FUTURE, fields={"when": [IN_FUTURE]})
     unit = route(category, area)
     limit = deadlines()[category]
     if household is not None and not subject_type:
@@ -321,7 +324,6 @@ def _cas(ticket: Ticket, **changes: Any) -> None:
     ticket.refresh_from_db()
 
 
-IN_FUTURE = "时间不能晚于现在 / the time cannot be in the future"
 BEFORE_RECEIVED = "时间不能早于受理时间 / the time cannot be before the ticket was received"
 
 

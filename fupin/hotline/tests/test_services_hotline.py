@@ -74,6 +74,8 @@ class TestRouting:
             new(people, text="  ")
         with pytest.raises(PermissionDenied):
             new(people, actor=people.auditor)
+        with pytest.raises(BadInput, match="不能晚于现在"):
+            new(people, when=timezone.now() + timedelta(days=1))
         assert Ticket.objects.count() == 0
 
     def test_the_tracking_code_is_long_random_and_forgiving_when_typed(self, people):
