@@ -44,7 +44,7 @@ DEMO_USERS: list[tuple[str, str, str, bool, str | None]] = [
     (Role.WORK_TEAM, "demo_team", "驻村工作队(演示)", True, None),
     (Role.DEPARTMENT_OFFICER, "demo_education", "教体局(演示)", False, "education"),
     (Role.AUDITOR, "demo_auditor", "审计人员(演示)", False, None),
-    (Role.DISCIPLINE_INSPECTOR, "demo_discipline", "纪检监察(演示)", False, "discipline"),
+    (Role.DISCIPLINE_INSPECTOR, "demo_discipline", "纪检监察(演示)", False, None),
 ]
 STATUS_WEIGHTS = [("registered", 30), ("exited", 52), ("returned", 3), ("exit_proposed", 3), (None, 12)]
 
