@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from fupin.accounts.models import Assignment, Department
 from fupin.accounts.roles import CAPABILITIES, Cap
 from fupin.areas.models import Area
 from fupin.core.audit import Action, audit_record
+from fupin.core.bulk import insert_rows
 from fupin.core.errors import BadInput, ConcurrentChange, DomainError
 from fupin.hotline.access import handles
 from fupin.hotline.models import (
@@ -190,15 +191,39 @@ def _unit_users(ticket_units: Iterable[tuple[int, int | None, int | None, str, s
     return result
 
 
+@dataclass(frozen=True)
+class _Brief:
+    """What notifying needs of a ticket, read without building model instances (the sweep handles thousands)."""
+
+    pk: int
+    department_id: int | None
+    unit_area_id: int | None
+    path: str
+    category: str
+    title: str
+    unit: str = ""
+    due_at: datetime | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"RX{self.pk:07d}"
+
+
+def _brief(t: Ticket) -> _Brief:
+    return _Brief(t.pk, t.department_id, t.unit_area_id, t.area.path, t.category, t.title)
+
+
 def _notify(tickets: list[Ticket], kind: str, message: str, *, escalate: bool = False) -> int:
-    targets = _unit_users(((t.pk, t.department_id, t.unit_area_id, t.area.path, t.category) for t in tickets),
+    return _notify_briefs([_brief(t) for t in tickets], kind, message, escalate=escalate)
+
+
+def _notify_briefs(tickets: list[_Brief], kind: str, message: str, *, escalate: bool = False) -> int:
+    targets = _unit_users(((t.pk, t.department_id, t.unit_area_id, t.path, t.category) for t in tickets),
                           escalate=escalate)
-    now = timezone.now()
-    rows = [TicketNotification(ticket=t, user_id=u, kind=kind, created_at=now,
-                               message=message.format(ref=t.reference, title=t.title)[:300])
-            for t in tickets for u in sorted(targets.get(t.pk, ()))]
-    TicketNotification.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = ((t.pk, u, kind, message.format(ref=t.reference, title=t.title)[:300], at)
+            for t in tickets for u in sorted(targets.get(t.pk, ())))
+    return insert_rows(TicketNotification, ["ticket_id", "user_id", "kind", "message", "created_at"], rows)
 
 
 # --- intake ---------------------------------------------------------------------------------------------
@@ -476,27 +501,34 @@ def hotline_sweep(*, now: datetime | None = None) -> SweepResult:
     overdue = Q(status=Ticket.Status.OPEN, escalated_at__isnull=True, due_at__lte=now)
     reminded = _claim(due_soon, "reminded_at", now)
     escalated = _claim(overdue, "escalated_at", now)
-    steps = [TicketStep(ticket=t, kind=TicketStep.Kind.REMINDED, at=now, to_unit=t.unit_label[:100],
-                        note=f"办理时限 {timezone.localtime(t.due_at):%Y-%m-%d %H:%M}") for t in reminded]
-    steps += [TicketStep(ticket=t, kind=TicketStep.Kind.ESCALATED, at=now, to_unit=t.unit_label[:100],
-                         note=f"已超过办理时限 {timezone.localtime(t.due_at):%Y-%m-%d %H:%M}，报区扶贫办督办")
+    at = connection.ops.adapt_datetimefield_value(now)
+
+    def due(t: _Brief) -> str:
+        return f"{timezone.localtime(t.due_at):%Y-%m-%d %H:%M}" if t.due_at else ""
+
+    steps = [(t.pk, TicketStep.Kind.REMINDED, at, t.unit[:100], f"办理时限 {due(t)}") for t in reminded]
+    steps += [(t.pk, TicketStep.Kind.ESCALATED, at, t.unit[:100], f"已超过办理时限 {due(t)}，报区扶贫办督办")
               for t in escalated]
-    TicketStep.objects.bulk_create(steps, batch_size=2000)
-    sent = _notify(reminded, TicketStep.Kind.REMINDED, "诉求 {ref}「{title}」临近办理时限，请及时答复")
-    sent += _notify(escalated, TicketStep.Kind.ESCALATED, "诉求 {ref}「{title}」已超期，督办", escalate=True)
+    insert_rows(TicketStep, ["ticket_id", "kind", "at", "to_unit", "note", "from_unit"],
+                ((pk, kind, when, unit, note, "") for pk, kind, when, unit, note in steps))
+    sent = _notify_briefs(reminded, TicketStep.Kind.REMINDED, "诉求 {ref}「{title}」临近办理时限，请及时答复")
+    sent += _notify_briefs(escalated, TicketStep.Kind.ESCALATED, "诉求 {ref}「{title}」已超期，督办", escalate=True)
     if reminded or escalated:
         audit_record(actor=None, action=Action.UPDATE, object_type="hotline.ticket", object_label="hotline-sweep",
                      changes={"reminded": [t.pk for t in reminded], "escalated": [t.pk for t in escalated]})
     return SweepResult(len(reminded), len(escalated), sent)
 
 
-def _claim(condition: Q, field: str, now: datetime) -> list[Ticket]:
+def _claim(condition: Q, field: str, now: datetime) -> list[_Brief]:
     """Stamp ``field`` with this run's ``now`` on every ticket meeting ``condition`` (which requires the field
     empty), in one UPDATE; the stamp then names the tickets this run claimed."""
     if not Ticket.objects.filter(condition).update(**{field: now}):
         return []
-    return list(Ticket.objects.filter(**{field: now}).filter(status=Ticket.Status.OPEN)
-                .select_related("area", "department", "unit_area"))
+    rows = (Ticket.objects.filter(**{field: now}, status=Ticket.Status.OPEN).order_by("pk")
+            .values_list("pk", "department_id", "unit_area_id", "area__path", "category", "title",
+                         "department__name", "unit_area__name", "due_at"))
+    return [_Brief(pk, dept, unit_area, path, category, title, dept_name or area_name or "", due_at)
+            for pk, dept, unit_area, path, category, title, dept_name, area_name, due_at in rows]
 
 
 def transfer_target(value: str) -> Unit:

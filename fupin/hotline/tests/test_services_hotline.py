@@ -126,6 +126,11 @@ class TestSweep:
         assert steps(ticket) == ["received", "routed", "reminded", "escalated"]
         ticket.refresh_from_db()
         assert ticket.is_overdue() and ticket.escalated_at == timezone.now()
+        escalation = TicketStep.objects.get(ticket=ticket, kind="escalated")
+        assert escalation.at == timezone.now() and escalation.to_unit == "区扶贫办"
+        assert escalation.note == "已超过办理时限 2020-03-12 10:00，报区扶贫办督办"
+        notice = TicketNotification.objects.get(ticket=ticket, kind="escalated", user=people.office_clerk)
+        assert notice.created_at == timezone.now() and notice.message == f"诉求 {ticket.reference}「低保金没有发放」已超期，督办"
 
     def test_reminders_go_to_the_unit_and_escalations_also_to_the_district_office(self, people, clock):
         clock("2020-03-02")
