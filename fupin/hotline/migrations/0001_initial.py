@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0002_initial'),
+        ('accounts', '0001_initial'),
         ('areas', '0001_initial'),
         ('notices', '0001_initial'),
         ('registry', '0004_work_team_one_current_per_village'),
