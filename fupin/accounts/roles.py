@@ -19,6 +19,8 @@ class Role(models.TextChoices):
     WORK_TEAM = "work_team", _("驻村工作队员")
     DEPARTMENT_OFFICER = "department_officer", _("行业部门工作人员")
     AUDITOR = "auditor", _("审计监督人员")
+    # 纪检监察: the only role that sees complaints about cadres' conduct (hotline, issue 9).
+    DISCIPLINE_INSPECTOR = "discipline_inspector", _("纪检监察")
 
 
 class Cap:
@@ -76,14 +78,22 @@ class Cap:
     MONITORING_RUN = "monitoring.run"
     MONITORING_WORK = "monitoring.work"
     MONITORING_DECIDE = "monitoring.decide"
+    # The hotline (公共服务热线, issue 9): read tickets in scope; enter a ticket for a caller or resident;
+    # act on tickets of one's own unit (reply, transfer, call back); run the routing table, deadlines and
+    # figures; and, for the discipline inspection role only, see and handle cadre-conduct complaints.
+    HOTLINE_VIEW = "hotline.view"
+    HOTLINE_INTAKE = "hotline.intake"
+    HOTLINE_HANDLE = "hotline.handle"
+    HOTLINE_MANAGE = "hotline.manage"
+    HOTLINE_CONDUCT = "hotline.conduct"
 
 
-_READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW, Cap.PLAN_VIEW, Cap.PROJECTS_VIEW}
+_READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW, Cap.PLAN_VIEW, Cap.PROJECTS_VIEW, Cap.HOTLINE_VIEW}
 _WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID, Cap.NOTICES_OBJECT, Cap.REGISTRY_HELPERS,
-                 Cap.CROSSCHECK_WORK, Cap.MONITORING_WORK}
+                 Cap.CROSSCHECK_WORK, Cap.MONITORING_WORK, Cap.HOTLINE_INTAKE, Cap.HOTLINE_HANDLE}
 _COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE, Cap.WORK_TEAMS_MANAGE, Cap.PLAN_REPORT, Cap.PLAN_MANAGE,
            Cap.PROJECTS_PROPOSE, Cap.PROJECTS_COUNTY, Cap.PROJECTS_IMPLEMENT, Cap.PROJECTS_FUNDS, Cap.PROJECTS_ASSETS,
-           Cap.MONITORING_DECIDE, Cap.MONITORING_RUN}
+           Cap.MONITORING_DECIDE, Cap.MONITORING_RUN, Cap.HOTLINE_MANAGE}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
@@ -100,9 +110,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # A department officer reports on the plan and implements the projects of their own unit (start, acceptance,
     # assets).
     Role.DEPARTMENT_OFFICER: frozenset(_READ | {Cap.DEPARTMENT_UPLOAD, Cap.PLAN_REPORT, Cap.PROJECTS_IMPLEMENT,
-                                                Cap.PROJECTS_ASSETS}),
+                                                Cap.PROJECTS_ASSETS, Cap.HOTLINE_HANDLE}),
     # Auditors read everything in their scope, including the audit log, and change nothing.
     Role.AUDITOR: frozenset(_READ | {Cap.AUDIT_VIEW, Cap.REGISTRY_EXPORT}),
+    # HOTLINE_CONDUCT is held by this role alone (not the district admin, not auditors): see
+    # fupin/hotline/selectors.py and its tests.
+    Role.DISCIPLINE_INSPECTOR: frozenset({Cap.HOTLINE_VIEW, Cap.HOTLINE_HANDLE, Cap.HOTLINE_CONDUCT}),
 }
 
 # The division level at which each role is held.
@@ -114,6 +127,7 @@ ROLE_LEVELS: dict[str, tuple[str, ...]] = {
     Role.WORK_TEAM: ("village",),
     Role.DEPARTMENT_OFFICER: ("county", "township"),
     Role.AUDITOR: ("county", "township"),
+    Role.DISCIPLINE_INSPECTOR: ("county", "township"),
 }
 
 READ_ONLY_ROLES = frozenset({Role.AUDITOR})

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "fupin.projects",
     "fupin.dossier",
     "fupin.plan",
+    "fupin.hotline",
     "fupin.site",
 ]
 
@@ -230,6 +231,14 @@ FUPIN_EVIDENCE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", 
 # Objections a member of the public may raise on /public/ from one address in an hour (projects).
 FUPIN_PUBLIC_OBJECTIONS_PER_HOUR = env.int("FUPIN_PUBLIC_OBJECTIONS_PER_HOUR", default=5)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# The hotline (issue 9): attachments to tickets (under MEDIA_ROOT/hotline/), the longest text, and the
+# public form's limits per client IP address (submissions and tracking-code look-ups per hour).
+FUPIN_HOTLINE_MAX_BYTES = env.int("FUPIN_HOTLINE_MAX_MB", default=5) * 1024 * 1024
+FUPIN_HOTLINE_MAX_FILES = 3
+FUPIN_HOTLINE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png")
+FUPIN_HOTLINE_TEXT_MAX = 2000
+FUPIN_HOTLINE_SUBMITS_PER_HOUR = env.int("FUPIN_HOTLINE_SUBMITS_PER_HOUR", default=5)
+FUPIN_HOTLINE_LOOKUPS_PER_HOUR = env.int("FUPIN_HOTLINE_LOOKUPS_PER_HOUR", default=30)
 # Registry uploads (one workbook or three CSV files) are stored under MEDIA_ROOT/uploads/<uuid>/ for the
 # import job; a county's million-row CSV set is about 150 MB.
 REGISTRY_UPLOAD_MAX_BYTES = env.int("REGISTRY_UPLOAD_MAX_MB", default=200) * 1024 * 1024

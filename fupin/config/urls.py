@@ -21,6 +21,8 @@ urlpatterns = [
     path("public/", include("fupin.projects.public_urls")),
     path("monitoring/", include("fupin.monitoring.urls")),
     path("inbox/", include("fupin.inbox.urls")),
+    path("hotline/", include("fupin.hotline.urls")),
+    path("public/hotline/", include("fupin.hotline.public_urls")),
     path("system/", include("fupin.core.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

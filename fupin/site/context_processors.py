@@ -20,7 +20,7 @@ MODULES: list[tuple[Any, str | None, str | None]] = [
     (_("帮扶措施"), None, None),
     (_("项目资金"), "projects:project-list", "projects.view"),
     (_("规划任务"), "plan:overview", "plan.view"),
-    (_("热线诉求"), None, None),
+    (_("热线诉求"), "hotline:ticket-list", "hotline.view"),
     (_("行政区划"), "areas:area-tree", None),
     (_("后台任务"), "core:job-list", None),
     (_("审计日志"), "core:audit-log", "audit.view"),

@@ -26,6 +26,7 @@ from fupin.assessment.services import assess_county, policy_seed_defaults, work_
 from fupin.core import idnumber
 from fupin.core.audit import Action, audit_record
 from fupin.crosscheck.demo import seed_demo_crosscheck
+from fupin.hotline.demo import hotline_demo_clear, seed_demo_hotline
 from fupin.monitoring.demo import demo_monitoring_clear, seed_demo_monitoring
 from fupin.plan.demo import (
     seed_demo_inspections,
@@ -52,6 +53,7 @@ DEMO_USERS: list[tuple[str, str, str, bool, str | None]] = [
     (Role.WORK_TEAM, "demo_team", "驻村工作队(演示)", True, None),
     (Role.DEPARTMENT_OFFICER, "demo_education", "教体局(演示)", False, "education"),
     (Role.AUDITOR, "demo_auditor", "审计人员(演示)", False, None),
+    (Role.DISCIPLINE_INSPECTOR, "demo_discipline", "纪检监察(演示)", False, None),
 ]
 STATUS_WEIGHTS = [("registered", 30), ("exited", 52), ("returned", 3), ("exit_proposed", 3), (None, 12)]
 
@@ -176,6 +178,7 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
         villages = list(Area.objects.filter(level="village", valid_to__isnull=True).order_by("code"))
     if not villages:
         raise RuntimeError("no villages: run seed-reference first")
+    hotline_demo_clear()  # before the demo notices and households its tickets point at
     clear_demo_projects()  # they point at demo households
     demo_monitoring_clear()
     Household.objects.filter(is_demo=True).delete()
@@ -207,6 +210,7 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
     policy_seed_defaults()
     seed_demo_workflow(house_rows, seed=seed)
     users = _demo_users(villages, house_rows)
+    seed_demo_hotline(house_rows, seed=seed)
     _demo_villages(rng, villages)
     assess_county(work_year())
     seed_demo_crosscheck(work_year(), seed=seed, actor=User.objects.filter(username="demo_admin").first())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from fupin.crosscheck.datasets import FINDING_LABELS, Dataset
@@ -18,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_demo_loads_every_list_and_raises_every_kind_of_finding():
     seed_reference()
-    started = time.monotonic()
     seed_demo(households=300, seed=2018)
-    elapsed = time.monotonic() - started
     loads = latest_loads()
     assert set(loads) == {d.value for d in Dataset}
     assert all(load.department is not None and load.row_count > 0 for load in loads.values())
@@ -37,4 +33,3 @@ def test_seed_demo_loads_every_list_and_raises_every_kind_of_finding():
     count = Finding.objects.count()
     seed_demo(households=300, seed=2018)
     assert ListLoad.objects.count() == 10 and Finding.objects.count() == count
-    assert elapsed < 60

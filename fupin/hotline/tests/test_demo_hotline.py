@@ -1,0 +1,46 @@
+"""`fupin seed-demo` fills the hotline: every state and channel, an overdue and escalated ticket, a cadre-conduct
+complaint seen only by the demo inspector, an objection halting a notice; quickly, and again on a re-run."""
+
+from __future__ import annotations
+
+import pytest
+
+from fupin.accounts.models import User
+from fupin.hotline.access import ticket_visible
+from fupin.hotline.models import Category, Channel, Ticket, TicketStep
+from fupin.site.demo import seed_demo
+from fupin.site.reference import seed_reference
+
+
+@pytest.fixture
+def county(db):
+    seed_reference()
+
+
+def test_the_demo_fills_the_hotline(county):
+    # Bulk writes: fupin/workflow/tests/test_demo_workflow.py guards the demo against a query per household.
+    seed_demo(households=300, seed=7)
+    demo = Ticket.objects.filter(is_demo=True)
+    assert set(demo.values_list("status", flat=True)) == set(Ticket.Status.values)
+    assert set(demo.values_list("channel", flat=True)) == set(Channel.values)
+    assert set(demo.values_list("category", flat=True)) == set(Category.values)
+    assert demo.filter(escalated_at__isnull=False, status="open").count() >= 3
+    assert demo.filter(reopen_count__gt=0).exists() and demo.filter(satisfaction="satisfied").exists()
+    assert TicketStep.objects.filter(ticket__is_demo=True, kind="transferred").exists()
+    assert TicketStep.objects.filter(ticket__is_demo=True, kind="escalated").count() == demo.filter(
+        escalated_at__isnull=False).count()
+    objection_ticket = demo.get(channel="objection")
+    assert objection_ticket.objection is not None and objection_ticket.objection.is_pending
+    conduct = demo.filter(category="conduct")
+    assert conduct.count() == 2
+    inspector, admin = User.objects.get(username="demo_discipline"), User.objects.get(username="demo_admin")
+    assert set(ticket_visible(inspector).filter(category="conduct")) == set(conduct)
+    assert not ticket_visible(admin).filter(category="conduct").exists()
+    assert ticket_visible(admin).count() == demo.count() - 2
+
+
+def test_seeding_again_replaces_the_demo_tickets(county):
+    seed_demo(households=300, seed=7)
+    first = Ticket.objects.filter(is_demo=True).count()
+    seed_demo(households=300, seed=7)
+    assert Ticket.objects.filter(is_demo=True).count() == first
