@@ -4,7 +4,9 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import translation
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from fupin.core.testing import Areas, Personas, build_areas, build_personas, make_household
@@ -21,6 +23,8 @@ def _fast_and_immediate(settings):
     # Jobs run in the test's own process: a per-process cache keeps parallel test workers apart.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()  # job ids repeat from test to test
+    # A request in English (LocaleMiddleware) leaves English active in the thread: start every test in Chinese.
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
