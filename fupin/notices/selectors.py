@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
@@ -71,3 +73,36 @@ def objections_blocking(notice: Notice) -> list[Objection]:
     """Objections that halt the subject's next step: still open, or upheld (the notice was wrong)."""
     return list(notice.objections.filter(
         Q(status=Objection.Status.OPEN) | Q(outcome=Objection.Outcome.UPHELD)).order_by("raised_at", "pk"))
+
+
+@dataclass(frozen=True)
+class NoticeBlock:
+    """Why a notice stops the step that waits on it: a stable code (NO_NOTICE, NOTICE_CLOSED_EARLY,
+    NOTICE_RUNNING, OBJECTION_PENDING, OBJECTION_UPHELD) and the figures its message names."""
+
+    code: str
+    values: dict[str, Any]
+
+
+def notice_block(notice: Notice | None, day: date, *, waits_for_notice: bool,
+                 halted_by_objection: bool) -> NoticeBlock | None:
+    """The one rule for every step that follows a public notice (households, projects, monitoring): the notice
+    must exist, have run its full length without being taken down early, and carry no objection pending or
+    upheld. None: the step may go ahead on ``day``."""
+    if waits_for_notice:
+        if notice is None:
+            return NoticeBlock("NO_NOTICE", {})
+        if notice.closed_early():
+            closed = timezone.localdate(notice.closed_at) if notice.closed_at else notice.ends_on
+            return NoticeBlock("NOTICE_CLOSED_EARLY", {"title": notice.title, "closed": closed, "days": notice.days})
+        if not notice.has_run_full_length(day):
+            return NoticeBlock("NOTICE_RUNNING", {"title": notice.title, "starts": notice.starts_on,
+                                                  "ends": notice.ends_on, "next": notice.ends_on + timedelta(days=1)})
+    if halted_by_objection and notice is not None:
+        blocking = objections_blocking(notice)
+        pending = [o for o in blocking if o.is_pending]
+        if pending:
+            return NoticeBlock("OBJECTION_PENDING", {"title": notice.title, "n": len(pending)})
+        if blocking:
+            return NoticeBlock("OBJECTION_UPHELD", {"title": notice.title})
+    return None

@@ -47,7 +47,7 @@ from fupin.assessment import services as assessment
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, ConcurrentChange, DomainError, TransitionRefused
 from fupin.notices.models import Notice, Objection
-from fupin.notices.selectors import objections_blocking
+from fupin.notices.selectors import notice_block
 from fupin.notices.services import notice_close, notice_publish, objection_raise
 from fupin.projects.models import (
     BUDGET_FIELDS,
@@ -88,6 +88,8 @@ OBJECTION_PENDING = ("「{title}」有 {n} 条异议尚未处理，处理完毕�
                      "the notice has {n} unresolved objection(s): {action} waits until they are resolved")
 OBJECTION_UPHELD = ("「{title}」的异议已认定成立，不能办理「{label}」；请调整或出库 / "
                     "an objection to the notice was upheld: {action} is refused; adjust or withdraw the project")
+NOTICE_MESSAGES = {"NO_NOTICE": NO_NOTICE, "NOTICE_RUNNING": NOTICE_RUNNING, "NOTICE_CLOSED_EARLY": NOTICE_CLOSED_EARLY,
+                   "OBJECTION_PENDING": OBJECTION_PENDING, "OBJECTION_UPHELD": OBJECTION_UPHELD}
 OVERSPEND = ("累计支出将达 {total} 元，超过批复金额 {approved} 元的 {pct}%（上限 {limit} 元），须先追加批复 / "
              "spending would reach {total}, more than {pct}% over the approved {approved} (limit {limit}): "
              "a new approval (reapprove) is needed first")
@@ -231,24 +233,10 @@ def current_notice(project: Project) -> Notice | None:
 
 
 def notice_check(spec: Transition, notice: Notice | None, day: date) -> TransitionRefused | None:
-    if spec.waits_for_notice:
-        if notice is None:
-            return refuse(NO_NOTICE, spec, code="NO_NOTICE")
-        if notice.closed_early():
-            closed = timezone.localdate(notice.closed_at) if notice.closed_at else notice.ends_on
-            return refuse(NOTICE_CLOSED_EARLY, spec, code="NOTICE_CLOSED_EARLY", title=notice.title,
-                          closed=closed, days=notice.days)
-        if not notice.has_run_full_length(day):
-            return refuse(NOTICE_RUNNING, spec, code="NOTICE_RUNNING", title=notice.title, starts=notice.starts_on,
-                          ends=notice.ends_on, next=notice.ends_on + timedelta(days=1))
-    if spec.halted_by_objection and notice is not None:
-        blocking = objections_blocking(notice)
-        pending = [o for o in blocking if o.is_pending]
-        if pending:
-            return refuse(OBJECTION_PENDING, spec, code="OBJECTION_PENDING", title=notice.title, n=len(pending))
-        if blocking:
-            return refuse(OBJECTION_UPHELD, spec, code="OBJECTION_UPHELD", title=notice.title)
-    return None
+    """Why the current notice stops this step on ``day``, or None (the rule is the notices app's)."""
+    block = notice_block(notice, day, waits_for_notice=spec.waits_for_notice,
+                         halted_by_objection=spec.halted_by_objection)
+    return refuse(NOTICE_MESSAGES[block.code], spec, code=block.code, **block.values) if block else None
 
 
 def _notice_text(spec: Transition, project: Project, starts: date, ends: date) -> tuple[str, str]:

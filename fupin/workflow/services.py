@@ -36,7 +36,7 @@ from fupin.assessment import services as assessment
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, ConcurrentChange, TransitionRefused
 from fupin.notices.models import Notice
-from fupin.notices.selectors import objections_blocking
+from fupin.notices.selectors import notice_block
 from fupin.notices.services import notice_close, notice_publish
 from fupin.registry import codes
 from fupin.registry.models import Household, Member
@@ -68,6 +68,8 @@ OBJECTION_PENDING = ("「{title}」有 {n} 条异议尚未处理，处理完毕�
                      "the notice has {n} unresolved objection(s): {action} waits until they are resolved")
 OBJECTION_UPHELD = ("「{title}」的异议已认定成立，不能办理「{label}」；请撤回后重新办理 / "
                     "an objection to the notice was upheld: {action} is refused; withdraw and start again")
+NOTICE_MESSAGES = {"NO_NOTICE": NO_NOTICE, "NOTICE_RUNNING": NOTICE_RUNNING, "NOTICE_CLOSED_EARLY": NOTICE_CLOSED_EARLY,
+                   "OBJECTION_PENDING": OBJECTION_PENDING, "OBJECTION_UPHELD": OBJECTION_UPHELD}
 NO_ASSESSMENT = ("该户没有 {year} 年度的退出评估结果，请先进行退出评估 / "
                  "no exit assessment of {year} is stored for this household: assess it first")
 NOT_ELIGIBLE = ("该户 {year} 年度退出评估结论为「{verdict}」（未通过：{failed}；数据不全：{unknown}），不能拟退出 / "
@@ -176,25 +178,10 @@ def last_transition(household: Household) -> HouseholdTransition | None:
 
 
 def notice_check(spec: Transition, notice: Notice | None, day: date) -> TransitionRefused | None:
-    """Why the current notice stops this step on ``day``, or None."""
-    if spec.waits_for_notice:
-        if notice is None:
-            return refuse(NO_NOTICE, spec, code="NO_NOTICE")
-        if notice.closed_early():
-            closed = timezone.localdate(notice.closed_at) if notice.closed_at else notice.ends_on
-            return refuse(NOTICE_CLOSED_EARLY, spec, code="NOTICE_CLOSED_EARLY", title=notice.title,
-                          closed=closed, days=notice.days)
-        if not notice.has_run_full_length(day):
-            return refuse(NOTICE_RUNNING, spec, code="NOTICE_RUNNING", title=notice.title, starts=notice.starts_on,
-                          ends=notice.ends_on, next=notice.ends_on + timedelta(days=1))
-    if spec.halted_by_objection and notice is not None:
-        blocking = objections_blocking(notice)
-        pending = [o for o in blocking if o.is_pending]
-        if pending:
-            return refuse(OBJECTION_PENDING, spec, code="OBJECTION_PENDING", title=notice.title, n=len(pending))
-        if blocking:
-            return refuse(OBJECTION_UPHELD, spec, code="OBJECTION_UPHELD", title=notice.title)
-    return None
+    """Why the current notice stops this step on ``day``, or None (the rule is the notices app's)."""
+    block = notice_block(notice, day, waits_for_notice=spec.waits_for_notice,
+                         halted_by_objection=spec.halted_by_objection)
+    return refuse(NOTICE_MESSAGES[block.code], spec, code=block.code, **block.values) if block else None
 
 
 def input_check(spec: Transition, household: Household, *, note: str, reason: str, consent_by: str,
