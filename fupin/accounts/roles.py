@@ -71,13 +71,19 @@ class Cap:
     PROJECTS_IMPLEMENT = "projects.implement"
     PROJECTS_FUNDS = "projects.funds"
     PROJECTS_ASSETS = "projects.assets"
+    # Help measures (issue 6): read the ledger, suggestions and coverage; record measures, decide on
+    # suggestions and keep the 爱心超市 points (village and helpers); load a department's beneficiary list.
+    MEASURES_VIEW = "measures.view"
+    MEASURES_EDIT = "measures.edit"
+    MEASURES_DELIVER = "measures.deliver"
 
 
-_READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW, Cap.PLAN_VIEW, Cap.PROJECTS_VIEW}
+_READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW, Cap.PLAN_VIEW, Cap.PROJECTS_VIEW, Cap.MEASURES_VIEW}
 _WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID, Cap.NOTICES_OBJECT, Cap.REGISTRY_HELPERS,
-                 Cap.CROSSCHECK_WORK}
+                 Cap.CROSSCHECK_WORK, Cap.MEASURES_EDIT}
 _COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE, Cap.WORK_TEAMS_MANAGE, Cap.PLAN_REPORT, Cap.PLAN_MANAGE,
-           Cap.PROJECTS_PROPOSE, Cap.PROJECTS_COUNTY, Cap.PROJECTS_IMPLEMENT, Cap.PROJECTS_FUNDS, Cap.PROJECTS_ASSETS}
+           Cap.PROJECTS_PROPOSE, Cap.PROJECTS_COUNTY, Cap.PROJECTS_IMPLEMENT, Cap.PROJECTS_FUNDS, Cap.PROJECTS_ASSETS,
+           Cap.MEASURES_DELIVER}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
@@ -94,7 +100,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # A department officer reports on the plan and implements the projects of their own unit (start, acceptance,
     # assets).
     Role.DEPARTMENT_OFFICER: frozenset(_READ | {Cap.DEPARTMENT_UPLOAD, Cap.PLAN_REPORT, Cap.PROJECTS_IMPLEMENT,
-                                                Cap.PROJECTS_ASSETS}),
+                                                Cap.PROJECTS_ASSETS, Cap.MEASURES_DELIVER}),
     # Auditors read everything in their scope, including the audit log, and change nothing.
     Role.AUDITOR: frozenset(_READ | {Cap.AUDIT_VIEW, Cap.REGISTRY_EXPORT}),
 }

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "fupin.crosscheck",
     "fupin.workflow",
     "fupin.projects",
+    "fupin.measures",
     "fupin.dossier",
     "fupin.plan",
     "fupin.site",
