@@ -93,7 +93,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
                                                         Cap.CROSSCHECK_RUN}),
     Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.REGISTRY_EXPORT, Cap.WORKFLOW_TOWNSHIP, Cap.NOTICES_MANAGE,
                                               Cap.WORK_TEAMS_MANAGE, Cap.PLAN_REPORT, Cap.PROJECTS_TOWNSHIP,
-                                              Cap.PROJECTS_ASSETS}),
+                                              Cap.PROJECTS_ASSETS, Cap.MEASURES_DELIVER}),
     # The village's 两委 and the resident work team run the village steps (民主评议, 核实, 户认可).
     Role.VILLAGE_CADRE: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE, Cap.PROJECTS_PROPOSE}),
     Role.WORK_TEAM: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE, Cap.PROJECTS_PROPOSE}),

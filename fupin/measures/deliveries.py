@@ -63,7 +63,8 @@ class DeliveryResult:
     rows: int = 0
     written: bool = False
     valid_only: bool = False
-    skipped_rows: list[int] = field(default_factory=list)
+    skipped_rows: dict[str, list[int]] = field(default_factory=dict)
+    """{sheet label: rows left out} (the shape of the registry import's problems workbook)."""
     ignored_columns: list[tuple[str, str]] = field(default_factory=list)
     ignored_sheets: list[str] = field(default_factory=list)
 
@@ -77,10 +78,13 @@ class DeliveryResult:
 
 
 def _allowed_programmes(actor: Any) -> set[str] | None:
-    """None: every programme (district staff and the command line); else the codes of the actor's departments."""
+    """None: every programme (the command line, district staff, townships: their area limits them); a
+    department officer: the programmes their department delivers."""
     if actor is None or actor.can(Cap.CROSSCHECK_RUN):
         return None
     codes = {a.department.code for a in actor.active_assignments if a.department is not None}
+    if not codes:
+        return None
     return set(Programme.objects.filter(department_code__in=codes).values_list("code", flat=True))
 
 
@@ -117,11 +121,13 @@ def measures_load(path: Path, *, actor: Any, name: str | None = None, valid_only
         return result
     bad = {p.row for p in problems}
     keep = [m for row, m in measures if row not in bad]
-    result.skipped_rows = sorted(r for r in bad if r is not None)
+    left_out = sorted(r for r in bad if r is not None)
+    if left_out:
+        result.skipped_rows = {data.label: left_out}
     with transaction.atomic():
         Measure.objects.bulk_create(keep, batch_size=2000)
         audit_record(actor=actor, action=Action.IMPORT, object_type="measures.measure", object_label=shown,
-                     changes={"file": shown, "rows": len(keep), "rows_left_out": len(result.skipped_rows)})
+                     changes={"file": shown, "rows": len(keep), "rows_left_out": len(left_out)})
     result.rows, result.written = len(keep), True
     if progress is not None:
         progress(3, 3, "完成 / done")

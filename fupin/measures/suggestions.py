@@ -5,8 +5,8 @@ parameters), then the programme rules over plain facts in memory.
 A programme is suggested to a household when it answers one of the household's causes of poverty
 (``main_cause``/``other_causes``) or one of its failing exit indicators (the latest assessment of
 the year), or when it is an entitlement (``entitled``) the household qualifies for; and the household
-qualifies (the programme's rule), does not already receive it in the year, and no one has decided
-on the suggestion yet.
+qualifies (the programme's rule), does not already receive it in the year (for a programme given to
+members: some qualifying member does not), and no one has decided on the suggestion yet.
 """
 
 from __future__ import annotations
@@ -77,8 +77,13 @@ def evaluate(households: QuerySet[Household], year: int, *, programmes: list[Pro
             Member.objects.filter(household_id__in=ids).order_by("pk").values_list(*_MEMBER_FIELDS)):
         people[hid].append(rules.Person(pk, birth, schooling, health, level, labour, dibao))
     failed = latest_failed(ids, year)
-    receiving: set[tuple[int, int]] = set(Measure.objects.filter(receiving_filter(year), household_id__in=ids)
-                                          .values_list("household_id", "programme_id"))
+    receiving: set[tuple[int, int]] = set()
+    receiving_members: set[tuple[int, int]] = set()
+    for hid, pid, mid in (Measure.objects.filter(receiving_filter(year), household_id__in=ids)
+                          .values_list("household_id", "programme_id", "member_id")):
+        receiving.add((hid, pid))
+        if mid is not None:
+            receiving_members.add((pid, mid))
     decided: set[tuple[int, int]] = set(SuggestionDecision.objects.filter(household_id__in=ids)
                                         .values_list("household_id", "programme_id"))
     params, _record = params_for_villages(year, {h[2] for h in hs})
@@ -92,14 +97,15 @@ def evaluate(households: QuerySet[Household], year: int, *, programmes: list[Pro
         causes = {main, *(others or [])} - {""}
         fails = set(failed.get(hid, ()))
         for prog in progs:
-            if (hid, prog.pk) in receiving:
+            if (hid, prog.pk) in receiving and prog.rule not in rules.MEMBER_RULES:
                 continue
             why: list[str] = [f"致贫原因：{cause_labels.get(c, c)}" for c in prog.causes if c in causes]
             why += [f"未达标：{INDICATOR_LABELS.get(c, c)}" for c in prog.indicators if c in fails]
             if not why and not prog.entitled:
                 continue
             if prog.rule in rules.MEMBER_RULES:
-                members = rules.eligible_people(prog.rule, house, p, day)
+                members = [m for m in rules.eligible_people(prog.rule, house, p, day)
+                           if (prog.pk, m) not in receiving_members]
                 if not members:
                     continue
             elif prog.rule:
