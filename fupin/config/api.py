@@ -12,6 +12,7 @@ from fupin.assessment.api import router as assessment_router
 from fupin.core.api import router as core_router
 from fupin.core.api_errors import install_error_handlers
 from fupin.crosscheck.api import router as crosscheck_router
+from fupin.measures.api import router as measures_router
 from fupin.notices.api import router as notices_router
 from fupin.plan.api import router as plan_router
 from fupin.projects.api import router as projects_router
@@ -49,3 +50,4 @@ api.add_router("/assessment", assessment_router)
 api.add_router("/crosscheck", crosscheck_router)
 api.add_router("/plan", plan_router)
 api.add_router("/projects", projects_router)
+api.add_router("/measures", measures_router)

@@ -21,6 +21,7 @@ from fupin.areas.models import Area
 from fupin.assessment.models import PoorVillage
 from fupin.assessment.services import policy_values
 from fupin.measures.models import Measure
+from fupin.measures.services import params_year
 from fupin.measures.suggestions import REGISTERED, Suggestion, evaluate, receiving_filter
 from fupin.projects.models import Project
 from fupin.registry.models import HelperAssignment, Household, Member
@@ -113,5 +114,5 @@ def coverage(households: QuerySet[Household], year: int) -> Coverage:
     for gap in evaluate(households, year).gaps:
         if gap.village_id in rows:
             rows[gap.village_id].gaps.append(gap)
-    default, _regional, _used = policy_values(year)
+    default, _regional, _used = policy_values(params_year(year))
     return Coverage(year, Decimal(str(default["measure_high_school_grant_share"])), list(rows.values()))

@@ -27,7 +27,6 @@ from django.utils import timezone
 from fupin.accounts.access import ensure_can
 from fupin.accounts.models import Department
 from fupin.accounts.roles import Cap
-from fupin.assessment.services import params_for_villages
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import DomainError
 from fupin.measures import services
@@ -154,7 +153,7 @@ def _domain_check(rows: list[tuple[Any, ...]], label: str, actor: Any) -> tuple[
     departments = {d.code: d for d in Department.objects.all()}
     years = {r[5].year for r in rows if r[5] is not None}
     villages = {m.household.village_id for m in members.values()}
-    params = {y: params_for_villages(y, villages)[0] for y in years}
+    params = {y: services.params_for(y, villages) for y in years}
     existing: dict[tuple[int, int, int | None], list[tuple[date, date | None]]] = defaultdict(list)
     for hid, pid, mid, s, e in Measure.objects.filter(household_id__in=household_ids, status__in=ACTIVE) \
             .exclude(programme__period="").values_list("household_id", "programme_id", "member_id", "starts_on", "ends_on"):

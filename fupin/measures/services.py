@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from fupin.accounts.access import ensure_can
 from fupin.accounts.models import Department
 from fupin.accounts.roles import Cap
+from fupin.assessment.models import PolicyVersion
 from fupin.assessment.params import Params
 from fupin.assessment.services import params_for_villages
 from fupin.core.audit import Action, audit_record
@@ -34,6 +35,21 @@ def programmes_seed() -> int:
     for code, name, category, points in POINT_RULES:
         PointRule.objects.update_or_create(code=code, defaults={"name": name, "category": category, "points": points})
     return len(PROGRAMMES)
+
+
+def params_year(year: int) -> int:
+    """The year whose published parameters govern measures of ``year``: that year's, or else the latest
+    published year before it (a county keeps its last standards until it publishes new ones)."""
+    years = set(PolicyVersion.objects.filter(region__isnull=True, status=PolicyVersion.Status.PUBLISHED)
+                .values_list("year", flat=True))
+    if year in years or not years:
+        return year
+    earlier = [y for y in years if y < year]
+    return max(earlier) if earlier else min(years)
+
+
+def params_for(year: int, village_ids: Any) -> dict[int, Params]:
+    return params_for_villages(params_year(year), village_ids)[0]
 
 
 def period_end(period: str, day: date) -> date | None:
@@ -124,7 +140,7 @@ def measure_create(household: Household, data: MeasureInput, *, actor: Any, sour
         ensure_can(actor, Cap.MEASURES_EDIT)
     household = Household.objects.select_for_update().get(pk=household.pk)  # serialises a household's measures
     members = list(household.members.order_by("pk"))
-    params = params_for_villages(data.starts_on.year, [household.village_id])[0][household.village_id]
+    params = params_for(data.starts_on.year, [household.village_id])[household.village_id]
     data = validate(data, household, house_of(household, members), params)
     clash = overlapping(data, household)
     if clash is not None:

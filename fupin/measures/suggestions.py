@@ -19,9 +19,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from fupin.assessment.models import INDICATOR_LABELS, AssessmentRun, HouseholdAssessment
-from fupin.assessment.services import params_for_villages
 from fupin.measures import rules
 from fupin.measures.models import Measure, Programme, SuggestionDecision
+from fupin.measures.services import house_of, params_for
 from fupin.registry.codes import Cause
 from fupin.registry.models import Household, Member
 
@@ -86,7 +86,7 @@ def evaluate(households: QuerySet[Household], year: int, *, programmes: list[Pro
             receiving_members.add((pid, mid))
     decided: set[tuple[int, int]] = set(SuggestionDecision.objects.filter(household_id__in=ids)
                                         .values_list("household_id", "programme_id"))
-    params, _record = params_for_villages(year, {h[2] for h in hs})
+    params = params_for(year, {h[2] for h in hs})
     cause_labels = dict(Cause.choices)
     suggestions: list[Suggestion] = []
     gaps: list[Suggestion] = []
@@ -128,8 +128,7 @@ def first_eligible_member(household: Household, programme: Programme, day: date)
     if programme.rule not in rules.MEMBER_RULES:
         return None
     members = list(household.members.order_by("pk"))
-    params = params_for_villages(day.year, [household.village_id])[0][household.village_id]
-    from fupin.measures.services import house_of
+    params = params_for(day.year, [household.village_id])[household.village_id]
     ok = rules.eligible_people(programme.rule, house_of(household, members), params, day)
     return next((m for m in members if m.pk in ok), None)
 

@@ -50,6 +50,7 @@ from fupin.assessment.services import assess_county, policy_seed_defaults, work_
 from fupin.config.api import api
 from fupin.core.models import AuditEntry, JobRun
 from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
+from fupin.measures.models import Measure, PointAccount, PointEntry, SuggestionDecision
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import notice_publish, objection_raise
 from fupin.plan.models import Accountability, Inspection, ProgressReport, ReportAttachment, Unit
@@ -224,6 +225,19 @@ PAGES: dict[str, Route] = {
         "formed_on": "2026-01-01"}),
     "projects/<int:pk>/<slug:action>/": Route(OBJECT, "POST", 302, target="project", path="/projects/{pk}/pay/",
                                               actor="officer", data=PAYMENT, note="其他步骤见 fupin/projects/tests"),
+    # Help measures (fupin/measures). Each village's household has a measure and points this month.
+    "measures/": Route(LIST, shows=("H-A1-0001", "措施-A1")),
+    "measures/suggestions/": Route(LIST, shows=("H-A1-0001",), note="因缺资金：小额信贷等建议"),
+    "measures/coverage/": Route(LIST, shows=("甲村民委员会",), note="乡镇、区覆盖情况与应享未享"),
+    "measures/points/": Route(LIST, shows=("H-A1-0001",), note="爱心超市积分月度公示"),
+    "measures/deliveries/": Route(CAPABILITY, allowed="officer", note="部门名单导入"),
+    "measures/households/<int:pk>/": Route(OBJECT, target="household"),
+    "measures/households/<int:pk>/record/": Route(OBJECT, "POST", 302, target="household", data={
+        "programme": "industry_linkage", "starts_on": "2019-03-01", "evidence": "分红协议"}),
+    "measures/households/<int:pk>/suggestions/": Route(OBJECT, "POST", 302, target="household", data={
+        "programme": "micro_credit", "decision": "dismiss", "reason": "无贷款意愿"}),
+    "measures/households/<int:pk>/points/": Route(OBJECT, "POST", 302, target="household", data={
+        "action": "earn", "rule": "tidy"}),
     # The public section (阳光公开): no sign-in; project data is public by policy, household data never.
     "public/": Route(PUBLIC, note="正在公示的项目、监督电话"),
     "public/projects/": Route(PUBLIC),
@@ -292,6 +306,10 @@ API: dict[str, Route] = {
     "api/v1/projects/<project_id>": Route(OBJECT, target="project"),
     "api/v1/projects/<project_id>/steps": Route(OBJECT, "POST", 201, target="project", actor="officer",
                                                 data={"action": "pay", **PAYMENT}),
+    "api/v1/measures/": Route(LIST, shows=("H-A1-0001", "措施-A1")),
+    "api/v1/measures/suggestions": Route(LIST, shows=("H-A1-0001",)),
+    "api/v1/measures/coverage": Route(LIST, shows=("甲村民委员会",)),
+    "api/v1/measures/households/<household_id>": Route(OBJECT, target="household"),
 }
 
 # Every operation of the NinjaAPI (from its OpenAPI schema) and the URL route that serves it.
@@ -342,6 +360,10 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/projects/public/projects"): "api/v1/projects/public/projects",
     ("GET", "/api/v1/projects/{project_id}"): "api/v1/projects/<project_id>",
     ("POST", "/api/v1/projects/{project_id}/steps"): "api/v1/projects/<project_id>/steps",
+    ("GET", "/api/v1/measures/"): "api/v1/measures/",
+    ("GET", "/api/v1/measures/suggestions"): "api/v1/measures/suggestions",
+    ("GET", "/api/v1/measures/coverage"): "api/v1/measures/coverage",
+    ("GET", "/api/v1/measures/households/{household_id}"): "api/v1/measures/households/<household_id>",
 }
 
 # The models registered in the Django admin. None holds village data (households, members,
@@ -591,6 +613,20 @@ def _village_projects(households: dict[str, Household]) -> tuple[dict[str, Proje
     return projects, assets, docs
 
 
+def _village_measures(households: dict[str, Household]) -> None:
+    """In each village a measure (措施-A1 …), this month's 爱心超市 points, and a cause (缺资金) that
+    brings suggestions."""
+    from fupin.measures.models import PointRule, Programme
+    from fupin.measures.services import MeasureInput, measure_create, points_earn
+
+    for key, household in households.items():
+        household.main_cause = "no_capital"
+        household.save(update_fields=["main_cause"])
+        measure_create(household, MeasureInput(Programme.objects.get(code="ecommerce"), date.today(),
+                                               evidence=f"措施-{key.upper()}"), actor=None)
+        points_earn(household, PointRule.objects.get(code="meeting"), on=date.today(), actor=None)
+
+
 @pytest.fixture
 def world(personas, households, settings, tmp_path) -> World:
     settings.STORAGES = {**settings.STORAGES, "default": {
@@ -610,12 +646,13 @@ def world(personas, households, settings, tmp_path) -> World:
     found, verified = _findings(households)
     load_jobs = {k: _file_job(tmp_path, u, "crosscheck.load", f"名单-{k.upper()}") for k, u in people.items()}
     projects, assets, project_docs = _village_projects(households)
+    _village_measures(households)
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
                "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
                "导出-A2", "导出-B1", "疑点-A2", "疑点-B1", "核实-A2", "核实-B1", "名单-A2", "名单-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids,
                *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE", "项目", "资产",
-                                              "任务说明", "资料", "PROJECTDOC") for tag in ("A2", "B1")]]
+                                              "任务说明", "资料", "PROJECTDOC", "措施") for tag in ("A2", "B1")]]
     units, reports, report_files, inspections, plan_findings, rectified = _plan_rows(p, tmp_path)
     markers += ["报告-B", "PLAN-EVIDENCE-B", "督查-B", "问题-B", "整改-B"]
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
@@ -654,6 +691,10 @@ def snapshot() -> dict[str, Any]:
         "assets": list(Asset.objects.order_by("pk").values()),
         "payouts": list(AssetPayout.objects.order_by("pk").values()),
         "public_submissions": PublicSubmission.objects.count(),
+        "measures": list(Measure.objects.order_by("pk").values()),
+        "suggestion_decisions": list(SuggestionDecision.objects.order_by("pk").values()),
+        "point_entries": list(PointEntry.objects.order_by("pk").values()),
+        "point_accounts": list(PointAccount.objects.order_by("pk").values()),
     }
 
 
