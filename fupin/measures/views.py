@@ -158,6 +158,8 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         townships.setdefault(row.township, []).append(row)
     return render(request, "measures/coverage.html", {
         "cov": cov, "townships": townships, "year": year, "tab": "coverage", "params": p,
+        "township_choices": Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True)
+        .order_by("code"),
         "without_measure": cov.total("without_measure"), "without_helper": cov.total("without_helper")})
 
 
