@@ -156,8 +156,15 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
     townships: dict[str, list[Any]] = {}
     for row in cov.villages:
         townships.setdefault(row.township, []).append(row)
+    rollup = [{"township": name, "villages": len(rows), "households": sum(r.households for r in rows),
+               "without_measure": sum(r.without_measure for r in rows),
+               "without_helper": sum(r.without_helper for r in rows),
+               "poor_without_industry": sum(1 for r in rows if r.poor_village and not r.industry),
+               "high_school": sum(r.high_school for r in rows),
+               "high_school_granted": sum(r.high_school_granted for r in rows),
+               "gaps": sum(len(r.gaps) for r in rows)} for name, rows in townships.items()]
     return render(request, "measures/coverage.html", {
-        "cov": cov, "townships": townships, "year": year, "tab": "coverage", "params": p,
+        "cov": cov, "townships": townships, "rollup": rollup, "year": year, "tab": "coverage", "params": p,
         "township_choices": Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True)
         .order_by("code"),
         "without_measure": cov.total("without_measure"), "without_helper": cov.total("without_helper")})

@@ -82,6 +82,10 @@ def test_coverage_page_and_api(client, personas, a1):
     assert data["households"] == 2 and data["high_school"] == 1 and data["high_school_ok"] is False
     assert any(g["programme"] == "high_school_grant" for v in data["villages"] for g in v["gaps"])
     assert client.get("/api/v1/measures/suggestions?year=2019").json()["count"] > 0
+    client.force_login(personas.officer)  # the district: one line per township, then per village
+    page = client.get("/measures/coverage/?year=2019").content.decode()
+    township = page.split('data-testid="township-table"')[1].split("</table>")[0]
+    assert "孟庙镇" in township and "商桥镇" in township
 
 
 def test_a_department_uploads_its_list(client, personas, a1):
