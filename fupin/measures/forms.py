@@ -36,3 +36,8 @@ class PointsForm(forms.Form):
 class DeliveryForm(forms.Form):
     file = forms.FileField(label=_("名单文件"))
     valid_only = forms.BooleanField(label=_("只导入无误的行"), required=False)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), choices=Measure.Status.choices)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)

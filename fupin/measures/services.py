@@ -159,6 +159,36 @@ def measure_create(household: Household, data: MeasureInput, *, actor: Any, sour
     return measure
 
 
+STATUS_MOVES: dict[str, tuple[str, ...]] = {
+    Measure.Status.PLANNED: (Measure.Status.DELIVERING, Measure.Status.DONE, Measure.Status.CANCELLED),
+    Measure.Status.DELIVERING: (Measure.Status.DONE, Measure.Status.CANCELLED),
+    Measure.Status.DONE: (Measure.Status.CANCELLED,),
+    Measure.Status.CANCELLED: (),
+}
+
+
+@transaction.atomic
+def measure_set_status(measure: Measure, status: str, *, actor: Any, note: str = "") -> Measure:
+    """Move a measure on (计划 → 实施中 → 已落实) or cancel it (with a reason, kept in the evidence note);
+    a cancelled measure no longer counts and frees its period."""
+    if actor is not None:
+        ensure_can(actor, Cap.MEASURES_EDIT)
+    measure = Measure.objects.select_for_update().get(pk=measure.pk)
+    if status not in STATUS_MOVES.get(measure.status, ()):
+        raise BadInput(f"不能从「{measure.get_status_display()}」改为该状态 / a {measure.status} measure cannot become "
+                       f"{status}", code="STATUS_REFUSED", fields={"status": ["invalid"]})
+    if status == Measure.Status.CANCELLED and not note.strip():
+        raise BadInput("取消须说明理由 / a cancellation needs a reason", code="REASON_REQUIRED",
+                       fields={"note": ["required"]})
+    before = measure.status
+    measure.status = status
+    if note.strip():
+        measure.evidence = f"{measure.evidence}；{note.strip()}"[-300:] if measure.evidence else note.strip()[:300]
+    measure.save(update_fields=["status", "evidence"])
+    audit_record(actor=actor, action=Action.UPDATE, obj=measure, changes={"status": [before, status], "note": note})
+    return measure
+
+
 # --- suggestions ------------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("coverage/", views.coverage_page, name="coverage"),
     path("points/", views.points_list, name="points"),
     path("deliveries/", views.delivery_upload, name="deliveries"),
+    path("<int:pk>/status/", views.measure_status, name="status"),
     path("households/<int:pk>/", views.household_measures, name="household"),
     path("households/<int:pk>/record/", views.measure_record, name="record"),
     path("households/<int:pk>/suggestions/", views.suggestion_decide, name="decide"),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from fupin.accounts.access import can, require_capability
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
+from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment.services import work_year
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.forms import submit
@@ -26,7 +27,7 @@ from fupin.measures import selectors, services
 from fupin.measures.catalogue import CATEGORIES
 from fupin.measures.coverage import coverage
 from fupin.measures.deliveries import measures_load
-from fupin.measures.forms import DecisionForm, DeliveryForm, MeasureForm, PointsForm
+from fupin.measures.forms import DecisionForm, DeliveryForm, MeasureForm, PointsForm, StatusForm
 from fupin.measures.models import Measure, PointEntry, PointRule, Programme
 from fupin.measures.suggestions import evaluate
 
@@ -132,6 +133,19 @@ def points(request: HttpRequest, pk: int) -> HttpResponse:
 
     submit(request, PointsForm(request.POST), action)
     return redirect("measures:household", pk=household.pk)
+
+
+@require_POST
+@require_capability(Cap.MEASURES_VIEW)
+def measure_status(request: HttpRequest, pk: int) -> HttpResponse:
+    measure = get_visible_or_404(Measure.objects.all(), request.user, pk=pk)
+
+    def action(d: dict[str, Any]) -> str:
+        done = services.measure_set_status(measure, d["status"], actor=request.user, note=d["note"] or "")
+        return _("措施状态已改为：%(status)s") % {"status": done.get_status_display()}
+
+    submit(request, StatusForm(request.POST), action)
+    return redirect("measures:household", pk=measure.household_id)
 
 
 @require_capability(Cap.MEASURES_VIEW)

@@ -145,3 +145,23 @@ def test_a_reader_may_not_record(policy, households, personas):
     with pytest.raises(PermissionDenied):
         record(households["a1"], "industry_linkage", actor=personas.auditor)
     assert not Measure.objects.exists()
+
+
+def test_status_moves_forward_and_a_cancellation_frees_the_period(policy, households, personas):
+    from fupin.measures.services import measure_set_status
+
+    h = households["a1"]
+    worker = add_member(h, "何工", date(1980, 5, 1))
+    m = record(h, "public_welfare_post", member=worker, amount=Decimal("500"), starts_on=date(2019, 9, 1),
+               status=Measure.Status.PLANNED)
+    measure_set_status(m, "delivering", actor=personas.cadre_a1)
+    with pytest.raises(BadInput) as exc:
+        measure_set_status(m, "planned", actor=personas.cadre_a1)
+    assert exc.value.code == "STATUS_REFUSED"
+    with pytest.raises(BadInput) as exc:
+        measure_set_status(m, "cancelled", actor=personas.cadre_a1)
+    assert exc.value.code == "REASON_REQUIRED"
+    measure_set_status(m, "cancelled", actor=personas.cadre_a1, note="本人放弃岗位")
+    m.refresh_from_db()
+    assert m.status == "cancelled" and "本人放弃岗位" in m.evidence
+    record(h, "public_welfare_post", member=worker, amount=Decimal("500"), starts_on=date(2019, 9, 1))

@@ -231,6 +231,8 @@ PAGES: dict[str, Route] = {
     "measures/coverage/": Route(LIST, shows=("甲村民委员会",), note="乡镇、区覆盖情况与应享未享"),
     "measures/points/": Route(LIST, shows=("H-A1-0001",), note="爱心超市积分月度公示"),
     "measures/deliveries/": Route(CAPABILITY, allowed="officer", note="部门名单导入"),
+    "measures/<int:pk>/status/": Route(OBJECT, "POST", 302, target="measure", data={"status": "cancelled",
+                                                                                   "note": "重复录入"}),
     "measures/households/<int:pk>/": Route(OBJECT, target="household"),
     "measures/households/<int:pk>/record/": Route(OBJECT, "POST", 302, target="household", data={
         "programme": "industry_linkage", "starts_on": "2019-03-01", "evidence": "分红协议"}),
@@ -445,6 +447,7 @@ class World:
     projects: dict[str, Project] = field(default_factory=dict)
     assets: dict[str, Asset] = field(default_factory=dict)
     project_docs: dict[str, ProjectAttachment] = field(default_factory=dict)
+    measures: dict[str, Measure] = field(default_factory=dict)
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -463,7 +466,7 @@ class World:
                                              "work_team_member": self.work_team_members, "finding": self.findings,
                                              "verified_finding": self.verified_findings, "load_job": self.load_jobs,
                                              "project": self.projects, "asset": self.assets,
-                                             "project_doc": self.project_docs}
+                                             "project_doc": self.project_docs, "measure": self.measures}
         plan_rows: dict[str, dict[str, Any]] = {
             "plan_unit": self.plan_units, "plan_report": self.plan_reports, "plan_attachment": self.plan_attachments,
             "plan_inspection": self.plan_inspections, "plan_finding": self.plan_findings,
@@ -613,18 +616,20 @@ def _village_projects(households: dict[str, Household]) -> tuple[dict[str, Proje
     return projects, assets, docs
 
 
-def _village_measures(households: dict[str, Household]) -> None:
+def _village_measures(households: dict[str, Household]) -> dict[str, Measure]:
     """In each village a measure (措施-A1 …), this month's 爱心超市 points, and a cause (缺资金) that
     brings suggestions."""
     from fupin.measures.models import PointRule, Programme
     from fupin.measures.services import MeasureInput, measure_create, points_earn
 
+    made = {}
     for key, household in households.items():
         household.main_cause = "no_capital"
         household.save(update_fields=["main_cause"])
-        measure_create(household, MeasureInput(Programme.objects.get(code="ecommerce"), date.today(),
-                                               evidence=f"措施-{key.upper()}"), actor=None)
+        made[key] = measure_create(household, MeasureInput(Programme.objects.get(code="ecommerce"), date.today(),
+                                                           evidence=f"措施-{key.upper()}"), actor=None)
         points_earn(household, PointRule.objects.get(code="meeting"), on=date.today(), actor=None)
+    return made
 
 
 @pytest.fixture
@@ -646,7 +651,7 @@ def world(personas, households, settings, tmp_path) -> World:
     found, verified = _findings(households)
     load_jobs = {k: _file_job(tmp_path, u, "crosscheck.load", f"名单-{k.upper()}") for k, u in people.items()}
     projects, assets, project_docs = _village_projects(households)
-    _village_measures(households)
+    measures = _village_measures(households)
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
                "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
                "导出-A2", "导出-B1", "疑点-A2", "疑点-B1", "核实-A2", "核实-B1", "名单-A2", "名单-B1",
@@ -657,7 +662,7 @@ def world(personas, households, settings, tmp_path) -> World:
     markers += ["报告-B", "PLAN-EVIDENCE-B", "督查-B", "问题-B", "整改-B"]
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
                  teams, secretaries, found, verified, load_jobs, units, reports, report_files, inspections, plan_findings,
-                 rectified, projects, assets, project_docs)
+                 rectified, projects, assets, project_docs, measures)
 
 
 def snapshot() -> dict[str, Any]:
