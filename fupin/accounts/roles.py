@@ -86,14 +86,21 @@ class Cap:
     HOTLINE_HANDLE = "hotline.handle"
     HOTLINE_MANAGE = "hotline.manage"
     HOTLINE_CONDUCT = "hotline.conduct"
+    # Help measures (issue 6): read the ledger, suggestions and coverage; record measures, decide on
+    # suggestions and keep the 爱心超市 points (village and helpers); load a department's beneficiary list.
+    MEASURES_VIEW = "measures.view"
+    MEASURES_EDIT = "measures.edit"
+    MEASURES_DELIVER = "measures.deliver"
 
 
-_READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW, Cap.PLAN_VIEW, Cap.PROJECTS_VIEW, Cap.HOTLINE_VIEW}
+_READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW, Cap.PLAN_VIEW, Cap.PROJECTS_VIEW, Cap.HOTLINE_VIEW,
+         Cap.MEASURES_VIEW}
 _WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID, Cap.NOTICES_OBJECT, Cap.REGISTRY_HELPERS,
-                 Cap.CROSSCHECK_WORK, Cap.MONITORING_WORK, Cap.HOTLINE_INTAKE, Cap.HOTLINE_HANDLE}
+                 Cap.CROSSCHECK_WORK, Cap.MONITORING_WORK, Cap.HOTLINE_INTAKE, Cap.HOTLINE_HANDLE,
+                 Cap.MEASURES_EDIT}
 _COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE, Cap.WORK_TEAMS_MANAGE, Cap.PLAN_REPORT, Cap.PLAN_MANAGE,
            Cap.PROJECTS_PROPOSE, Cap.PROJECTS_COUNTY, Cap.PROJECTS_IMPLEMENT, Cap.PROJECTS_FUNDS, Cap.PROJECTS_ASSETS,
-           Cap.MONITORING_DECIDE, Cap.MONITORING_RUN, Cap.HOTLINE_MANAGE}
+           Cap.MONITORING_DECIDE, Cap.MONITORING_RUN, Cap.HOTLINE_MANAGE, Cap.MEASURES_DELIVER}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
@@ -103,14 +110,16 @@ CAPABILITIES: dict[str, frozenset[str]] = {
                                                         Cap.CROSSCHECK_RUN}),
     Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.REGISTRY_EXPORT, Cap.WORKFLOW_TOWNSHIP, Cap.NOTICES_MANAGE,
                                               Cap.WORK_TEAMS_MANAGE, Cap.PLAN_REPORT, Cap.PROJECTS_TOWNSHIP,
-                                              Cap.PROJECTS_ASSETS, Cap.MONITORING_DECIDE}),
+                                              Cap.PROJECTS_ASSETS, Cap.MONITORING_DECIDE,
+                                              Cap.MEASURES_DELIVER}),
     # The village's 两委 and the resident work team run the village steps (民主评议, 核实, 户认可).
     Role.VILLAGE_CADRE: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE, Cap.PROJECTS_PROPOSE}),
     Role.WORK_TEAM: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE, Cap.PROJECTS_PROPOSE}),
     # A department officer reports on the plan and implements the projects of their own unit (start, acceptance,
     # assets).
     Role.DEPARTMENT_OFFICER: frozenset(_READ | {Cap.DEPARTMENT_UPLOAD, Cap.PLAN_REPORT, Cap.PROJECTS_IMPLEMENT,
-                                                Cap.PROJECTS_ASSETS, Cap.HOTLINE_HANDLE}),
+                                                Cap.PROJECTS_ASSETS, Cap.HOTLINE_HANDLE,
+                                                Cap.MEASURES_DELIVER}),
     # Auditors read everything in their scope, including the audit log, and change nothing.
     Role.AUDITOR: frozenset(_READ | {Cap.AUDIT_VIEW, Cap.REGISTRY_EXPORT}),
     # HOTLINE_CONDUCT is held by this role alone (not the district admin, not auditors): see

@@ -13,6 +13,7 @@ from fupin.core.api import router as core_router
 from fupin.core.api_errors import install_error_handlers
 from fupin.crosscheck.api import router as crosscheck_router
 from fupin.hotline.api import router as hotline_router
+from fupin.measures.api import router as measures_router
 from fupin.monitoring.api import router as monitoring_router
 from fupin.notices.api import router as notices_router
 from fupin.plan.api import router as plan_router
@@ -53,3 +54,4 @@ api.add_router("/plan", plan_router)
 api.add_router("/projects", projects_router)
 api.add_router("/monitoring", monitoring_router)
 api.add_router("/hotline", hotline_router)
+api.add_router("/measures", measures_router)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "fupin.monitoring",
     "fupin.workflow",
     "fupin.projects",
+    "fupin.measures",
     "fupin.dossier",
     "fupin.plan",
     "fupin.hotline",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("crosscheck/", include("fupin.crosscheck.urls")),
     path("plan/", include("fupin.plan.urls")),
     path("projects/", include("fupin.projects.urls")),
+    path("measures/", include("fupin.measures.urls")),
     path("public/", include("fupin.projects.public_urls")),
     path("monitoring/", include("fupin.monitoring.urls")),
     path("inbox/", include("fupin.inbox.urls")),

@@ -17,7 +17,7 @@ MODULES: list[tuple[Any, str | None, str | None]] = [
     (_("退出评估"), "assessment:overview", "registry.view"),
     (_("防返贫监测"), "monitoring:overview", "registry.view"),
     (_("数据比对"), "crosscheck:overview", "registry.view"),
-    (_("帮扶措施"), None, None),
+    (_("帮扶措施"), "measures:measure-list", "measures.view"),
     (_("项目资金"), "projects:project-list", "projects.view"),
     (_("规划任务"), "plan:overview", "plan.view"),
     (_("热线诉求"), "hotline:ticket-list", "hotline.view"),

@@ -27,6 +27,7 @@ from fupin.core import idnumber
 from fupin.core.audit import Action, audit_record
 from fupin.crosscheck.demo import seed_demo_crosscheck
 from fupin.hotline.demo import hotline_demo_clear, seed_demo_hotline
+from fupin.measures.demo import seed_demo_measures
 from fupin.monitoring.demo import demo_monitoring_clear, seed_demo_monitoring
 from fupin.plan.demo import (
     seed_demo_inspections,
@@ -220,6 +221,7 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
     seed_demo_reviews(seed=seed)
     seed_demo_projects(house_rows, seed=seed)
     seed_demo_monitoring(seed=seed)
+    seed_demo_measures(house_rows, seed=seed)
     audit_record(actor=None, action=Action.CREATE, object_type="registry.household", object_label="seed-demo",
                  changes={"demo_households": len(house_rows), "members": len(members), "seed": seed})
     return DemoResult(len(house_rows), len(members), len(incomes), users)

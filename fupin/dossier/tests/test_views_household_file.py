@@ -69,7 +69,7 @@ class TestSections:
 
     def test_it_marks_modules_not_built_yet_as_placeholders(self, signed_in, rich_household):
         html = signed_in.get(url(rich_household)).content.decode()
-        for key in ("measures", "monitoring"):
+        for key in ("monitoring",):  # measures: fupin.measures claimed its section
             assert f'data-testid="placeholder-{key}"' in html
         assert "本模块建设中" in html
 
@@ -84,7 +84,7 @@ class TestSections:
             with CaptureQueriesContext(connection) as queries:
                 assert signed_in.get(url(household)).status_code == 200
             counts.append(len(queries))
-        assert counts[0] == counts[1] <= 25
+        assert counts[0] == counts[1] <= 30  # a query or two per section, whatever the household's size
 
 
 class TestIdNumbers:

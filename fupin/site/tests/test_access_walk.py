@@ -53,6 +53,7 @@ from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
 from fupin.hotline.models import Ticket, TicketAttachment, TicketStep
 from fupin.hotline.services import ticket_create
 from fupin.inbox.models import Message
+from fupin.measures.models import Measure, PointAccount, PointEntry, SuggestionDecision
 from fupin.monitoring.models import CaseMeasure, CaseStep, MonitoringCase, MonitoringResult, MonitoringRun
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import notice_publish, objection_raise
@@ -83,7 +84,7 @@ OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-
                "load_job": "名单-A1", "work_team": "书记-A1", "plan_unit": "孟庙镇", "plan_report": "报告-A",
                "plan_attachment": "PLAN-EVIDENCE-A", "plan_inspection": "督查-A",
                "project": "项目-A1", "asset": "资产-A1", "project_doc": "PROJECTDOC-A1",
-               "case": "H-A1-0001", "measure": "措施-A1", "message": "消息-A1",
+               "case": "H-A1-0001", "measure": "措施-A1", "message": "消息-A1", "help_measure": "措施-A1",
                "ticket": "诉求-A1", "ticket_attachment": "HOTLINE-A1"}
 PAYMENT = {"amount": "100", "source": "central", "payee": "contractor", "payee_name": "施工单位"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -231,6 +232,21 @@ PAGES: dict[str, Route] = {
         "formed_on": "2026-01-01"}),
     "projects/<int:pk>/<slug:action>/": Route(OBJECT, "POST", 302, target="project", path="/projects/{pk}/pay/",
                                               actor="officer", data=PAYMENT, note="其他步骤见 fupin/projects/tests"),
+    # Help measures (fupin/measures). Each village's household has a measure and points this month.
+    "measures/": Route(LIST, shows=("H-A1-0001", "措施-A1")),
+    "measures/suggestions/": Route(LIST, shows=("H-A1-0001",), note="因缺资金：小额信贷等建议"),
+    "measures/coverage/": Route(LIST, shows=("甲村民委员会",), note="乡镇、区覆盖情况与应享未享"),
+    "measures/points/": Route(LIST, shows=("H-A1-0001",), note="爱心超市积分月度公示"),
+    "measures/deliveries/": Route(CAPABILITY, allowed="officer", note="部门名单导入"),
+    "measures/<int:pk>/status/": Route(OBJECT, "POST", 302, target="help_measure", data={"status": "cancelled",
+                                                                                   "note": "重复录入"}),
+    "measures/households/<int:pk>/": Route(OBJECT, target="household"),
+    "measures/households/<int:pk>/record/": Route(OBJECT, "POST", 302, target="household", data={
+        "programme": "industry_linkage", "starts_on": "2019-03-01", "evidence": "分红协议"}),
+    "measures/households/<int:pk>/suggestions/": Route(OBJECT, "POST", 302, target="household", data={
+        "programme": "micro_credit", "decision": "dismiss", "reason": "无贷款意愿"}),
+    "measures/households/<int:pk>/points/": Route(OBJECT, "POST", 302, target="household", data={
+        "action": "earn", "rule": "tidy"}),
     # The public section (阳光公开): no sign-in; project data is public by policy, household data never.
     "public/": Route(PUBLIC, note="正在公示的项目、监督电话"),
     "public/projects/": Route(PUBLIC),
@@ -349,6 +365,10 @@ API: dict[str, Route] = {
     "api/v1/hotline/areas/<area_id>/tickets": Route(OBJECT, "POST", 201, target="area", json=True,
                                                     data={"category": "policy", "text": "新诉求"}),
     "api/v1/hotline/figures": Route(LIST),
+    "api/v1/measures/": Route(LIST, shows=("H-A1-0001", "措施-A1")),
+    "api/v1/measures/suggestions": Route(LIST, shows=("H-A1-0001",)),
+    "api/v1/measures/coverage": Route(LIST, shows=("甲村民委员会",)),
+    "api/v1/measures/households/<household_id>": Route(OBJECT, target="household"),
 }
 
 # Every operation of the NinjaAPI (from its OpenAPI schema) and the URL route that serves it.
@@ -412,6 +432,10 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/hotline/tickets/{ticket_id}/steps"): "api/v1/hotline/tickets/<ticket_id>/steps",
     ("POST", "/api/v1/hotline/areas/{area_id}/tickets"): "api/v1/hotline/areas/<area_id>/tickets",
     ("GET", "/api/v1/hotline/figures"): "api/v1/hotline/figures",
+    ("GET", "/api/v1/measures/"): "api/v1/measures/",
+    ("GET", "/api/v1/measures/suggestions"): "api/v1/measures/suggestions",
+    ("GET", "/api/v1/measures/coverage"): "api/v1/measures/coverage",
+    ("GET", "/api/v1/measures/households/{household_id}"): "api/v1/measures/households/<household_id>",
 }
 
 # The models registered in the Django admin. None holds village data (households, members,
@@ -496,6 +520,7 @@ class World:
     monitoring: dict[str, dict[str, Any]] = field(default_factory=dict)
     tickets: dict[str, Ticket] = field(default_factory=dict)
     ticket_attachments: dict[str, TicketAttachment] = field(default_factory=dict)
+    measures: dict[str, Measure] = field(default_factory=dict)
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -516,7 +541,8 @@ class World:
                                              "project": self.projects, "asset": self.assets,
                                              "project_doc": self.project_docs,
                                              "ticket": self.tickets,
-                                             "ticket_attachment": self.ticket_attachments, **self.monitoring}
+                                             "ticket_attachment": self.ticket_attachments, "help_measure": self.measures,
+                                             **self.monitoring}
         plan_rows: dict[str, dict[str, Any]] = {
             "plan_unit": self.plan_units, "plan_report": self.plan_reports, "plan_attachment": self.plan_attachments,
             "plan_inspection": self.plan_inspections, "plan_finding": self.plan_findings,
@@ -676,6 +702,22 @@ def _tickets(households: dict[str, Household]) -> tuple[dict[str, Ticket], dict[
     return tickets, files
 
 
+def _village_measures(households: dict[str, Household]) -> dict[str, Measure]:
+    """In each village a measure (措施-A1 …), this month's 爱心超市 points, and a cause (缺资金) that
+    brings suggestions."""
+    from fupin.measures.models import PointRule, Programme
+    from fupin.measures.services import MeasureInput, measure_create, points_earn
+
+    made = {}
+    for key, household in households.items():
+        household.main_cause = "no_capital"
+        household.save(update_fields=["main_cause"])
+        made[key] = measure_create(household, MeasureInput(Programme.objects.get(code="ecommerce"), date.today(),
+                                                           evidence=f"措施-{key.upper()}"), actor=None)
+        points_earn(household, PointRule.objects.get(code="meeting"), on=date.today(), actor=None)
+    return made
+
+
 @pytest.fixture
 def world(personas, households, settings, tmp_path) -> World:
     settings.STORAGES = {**settings.STORAGES, "default": {
@@ -697,6 +739,7 @@ def world(personas, households, settings, tmp_path) -> World:
     projects, assets, project_docs = _village_projects(households)
     monitoring = _monitoring_rows(households, people)
     tickets, ticket_files = _tickets(households)
+    measures = _village_measures(households)
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
                "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
                "导出-A2", "导出-B1", "疑点-A2", "疑点-B1", "核实-A2", "核实-B1", "名单-A2", "名单-B1",
@@ -709,7 +752,7 @@ def world(personas, households, settings, tmp_path) -> World:
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
                  teams, secretaries, found, verified, load_jobs, units, reports, report_files, inspections, plan_findings,
                  rectified, projects, assets, project_docs, monitoring, tickets=tickets,
-                 ticket_attachments=ticket_files)
+                 ticket_attachments=ticket_files, measures=measures)
 
 
 def _monitoring_rows(households: dict[str, Household], people: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -768,6 +811,10 @@ def snapshot() -> dict[str, Any]:
         "inbox": list(Message.objects.order_by("pk").values()),
         "tickets": list(Ticket.objects.order_by("pk").values()),
         "ticket_steps": list(TicketStep.objects.order_by("pk").values()),
+        "measures": list(Measure.objects.order_by("pk").values()),
+        "suggestion_decisions": list(SuggestionDecision.objects.order_by("pk").values()),
+        "point_entries": list(PointEntry.objects.order_by("pk").values()),
+        "point_accounts": list(PointAccount.objects.order_by("pk").values()),
     }
 
 

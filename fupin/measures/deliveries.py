@@ -1,0 +1,208 @@
+"""Department deliveries by file (``fupin measures-load FILE`` and the upload page).
+
+A department hands over its beneficiary list (身份证号, 姓名, 帮扶项目, 金额, 发放日期, 说明). The
+registry import's machinery reads and checks the cells (:mod:`fupin.registry.import_read`,
+:mod:`fupin.registry.import_checks`): the same file formats, the same located bilingual problems
+and the same problems workbook (red cells). Then each row is checked against the domain in memory,
+after one query per table: the person is registered and visible to the uploader, the programme is
+the uploader's department's, and the programme's rules hold (eligibility, amount limit,
+non-overlapping periods, against the ledger and within the file). A file with any bad row is
+refused whole unless ``valid_only`` is chosen; then only the good rows are recorded.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.db import transaction
+from django.utils import timezone
+
+from fupin.accounts.access import ensure_can
+from fupin.accounts.models import Department
+from fupin.accounts.roles import Cap
+from fupin.core.audit import Action, audit_record
+from fupin.core.errors import DomainError
+from fupin.measures import services
+from fupin.measures.models import Measure, Programme
+from fupin.measures.suggestions import ACTIVE
+from fupin.registry.import_checks import HH, Findings, check_column, problems_from_frame
+from fupin.registry.import_problems import Problem
+from fupin.registry.import_read import ROW, read_inputs
+from fupin.registry.import_report import write_problems_workbook
+from fupin.registry.models import Household, Member
+from fupin.registry.template import Column, Sheet
+
+Progress = Callable[[int, int, str], None]
+FILE_LEVEL = frozenset({"FILE_TYPE", "FILE_UNREADABLE", "FILE_EMPTY", "CSV_RAGGED", "SHEET_UNRECOGNISED",
+                        "SHEET_DUPLICATE", "NO_SHEETS", "COLUMN_MISSING", "COLUMN_DUPLICATE"})
+SHEET_NAME = "帮扶措施名单"
+H_ID, H_NAME, H_PROG, H_AMOUNT, H_DATE, H_NOTE = "身份证号", "姓名", "帮扶项目", "金额", "发放日期", "说明"
+
+
+def delivery_sheet() -> Sheet:
+    """The list's columns; 帮扶项目 takes a programme's code or its name (the current programmes)."""
+    names = tuple(v for code, name in Programme.objects.filter(active=True).values_list("code", "name")
+                  for v in (code, name))
+    return Sheet(SHEET_NAME, "measures", (
+        Column(H_ID, "id_number", "id_number", required=True), Column(H_NAME, "name", "text", max_length=30),
+        Column(H_PROG, "programme", "code", required=True, values=names), Column(H_AMOUNT, "amount", "money"),
+        Column(H_DATE, "on", "date", required=True), Column(H_NOTE, "note", "text", max_length=300)))
+
+
+@dataclass
+class DeliveryResult:
+    problems: list[Problem]
+    rows: int = 0
+    written: bool = False
+    valid_only: bool = False
+    skipped_rows: dict[str, list[int]] = field(default_factory=dict)
+    """{sheet label: rows left out} (the shape of the registry import's problems workbook)."""
+    ignored_columns: list[tuple[str, str]] = field(default_factory=list)
+    ignored_sheets: list[str] = field(default_factory=list)
+
+    @property
+    def fatal(self) -> bool:
+        return any(p.code in FILE_LEVEL for p in self.problems)
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.problems) and (not self.valid_only or self.fatal)
+
+
+def _allowed_programmes(actor: Any) -> set[str] | None:
+    """None: every programme (the command line, district staff, townships: their area limits them); a
+    department officer: the programmes their department delivers."""
+    if actor is None or actor.can(Cap.CROSSCHECK_RUN):
+        return None
+    codes = {a.department.code for a in actor.active_assignments if a.department is not None}
+    if not codes:
+        return None
+    return set(Programme.objects.filter(department_code__in=codes).values_list("code", flat=True))
+
+
+def measures_load(path: Path, *, actor: Any, name: str | None = None, valid_only: bool = False,
+                  progress: Progress | None = None) -> DeliveryResult:
+    if actor is not None:
+        ensure_can(actor, Cap.MEASURES_DELIVER)
+    shown = name or path.name
+    sheet = delivery_sheet()
+    read = read_inputs([path], [shown], (sheet,), fallback=sheet)
+    result = DeliveryResult(list(read.problems), valid_only=valid_only, ignored_columns=read.ignored_columns,
+                            ignored_sheets=read.ignored_sheets)
+    if not read.sheets or result.fatal:
+        return result
+    data = read.sheets[0]
+    found = Findings()
+    today = timezone.localdate()
+    df = data.frame.select([pl.col(ROW)] + [
+        (pl.col(data.columns[c.key]) if c.key in data.columns else pl.lit(None, dtype=pl.String)).alias(c.key)
+        for c in sheet.columns]).with_columns(pl.lit(None, dtype=pl.String).alias(HH))
+    for column in sheet.columns:
+        df = check_column(df, column, data.label, found, today, present=column.key in data.columns)
+    problems = problems_from_frame(found.frame(), [data.label], (sheet,))
+    bad_cells = {p.row for p in problems}
+    rows = [r for r in df.select(ROW, "_id_number", "name", "_programme", "_amount", "_on", "_note").iter_rows()
+            if r[0] not in bad_cells]
+    if progress is not None:
+        progress(1, 3, "校验 / checking")
+    measures, more = _domain_check(rows, data.label, actor)
+    problems = sorted(problems + more, key=lambda p: (p.row or 0, [c.header for c in sheet.columns].index(p.column)
+                                                      if p.column in sheet.headers else 99))
+    result.problems = problems
+    if problems and not valid_only:
+        return result
+    bad = {p.row for p in problems}
+    keep = [m for row, m in measures if row not in bad]
+    left_out = sorted(r for r in bad if r is not None)
+    if left_out:
+        result.skipped_rows = {data.label: left_out}
+    with transaction.atomic():
+        Measure.objects.bulk_create(keep, batch_size=2000)
+        audit_record(actor=actor, action=Action.IMPORT, object_type="measures.measure", object_label=shown,
+                     changes={"file": shown, "rows": len(keep), "rows_left_out": len(left_out)})
+    result.rows, result.written = len(keep), True
+    if progress is not None:
+        progress(3, 3, "完成 / done")
+    return result
+
+
+def _problem(label: str, row: int, header: str, value: Any, message: str, code: str) -> Problem:
+    zh, _sep, en = message.partition(" / ")
+    return Problem(label, row, header, "" if value is None else str(value), zh, en or zh, code)
+
+
+def _domain_check(rows: list[tuple[Any, ...]], label: str, actor: Any) -> tuple[list[tuple[int, Measure]], list[Problem]]:
+    ids = {r[1] for r in rows if r[1]}
+    members = {m.id_number: m for m in Member.objects.filter(id_number__in=ids).select_related("household")}
+    visible = set(Household.objects.visible_to(actor).filter(members__id_number__in=ids).values_list("pk", flat=True)) \
+        if actor is not None else None
+    household_ids = {m.household_id for m in members.values()}
+    family: dict[int, list[Member]] = defaultdict(list)
+    for m in Member.objects.filter(household_id__in=household_ids).order_by("pk"):
+        family[m.household_id].append(m)
+    programmes = {p.code: p for p in Programme.objects.filter(active=True)}
+    by_name = {p.name: p for p in programmes.values()}
+    allowed = _allowed_programmes(actor)
+    departments = {d.code: d for d in Department.objects.all()}
+    years = {r[5].year for r in rows if r[5] is not None}
+    villages = {m.household.village_id for m in members.values()}
+    params = {y: services.params_for(y, villages) for y in years}
+    existing: dict[tuple[int, int, int | None], list[tuple[date, date | None]]] = defaultdict(list)
+    for hid, pid, mid, s, e in Measure.objects.filter(household_id__in=household_ids, status__in=ACTIVE) \
+            .exclude(programme__period="").values_list("household_id", "programme_id", "member_id", "starts_on", "ends_on"):
+        existing[(hid, pid, mid)].append((s, e))
+    out: list[tuple[int, Measure]] = []
+    problems: list[Problem] = []
+    for row, id_number, name, prog_text, amount_text, on, note in rows:
+        member = members.get(id_number)
+        if member is None or (visible is not None and member.household_id not in visible):
+            problems.append(_problem(label, row, H_ID, id_number, "平台中没有该身份证号的建档立卡人员（或不在您的管辖范围）"
+                                     " / no registered person with this identity number in your area", "PERSON_UNKNOWN"))
+            continue
+        if name and name != member.name:
+            problems.append(_problem(label, row, H_NAME, name, "与平台登记的姓名不一致 / does not match the registered "
+                                     "name", "NAME_MISMATCH"))
+            continue
+        programme = programmes.get(prog_text) or by_name[prog_text]
+        if allowed is not None and programme.code not in allowed:
+            problems.append(_problem(label, row, H_PROG, prog_text, "该项目不由您所在的部门实施 / this programme is "
+                                     "not delivered by your department", "PROGRAMME_NOT_YOURS"))
+            continue
+        household = member.household
+        amount = Decimal(amount_text) if amount_text is not None else None
+        data = services.MeasureInput(programme, on, member=member if programme.target == "member" else None,
+                                     amount=amount, evidence=(note or f"部门名单第 {row} 行")[:300])
+        try:
+            services.validate(data, household, services.house_of(household, family[household.pk]),
+                              params[on.year][household.village_id])
+        except DomainError as exc:
+            column = H_AMOUNT if exc.code == "AMOUNT_OVER_LIMIT" else H_PROG
+            problems.append(_problem(label, row, column, amount_text if column == H_AMOUNT else prog_text, exc.message,
+                                     exc.code))
+            continue
+        key = (household.pk, programme.pk, data.member.pk if data.member else None)
+        if programme.period:
+            end = data.ends_on or on
+            if any(s <= end and (e is None or e >= on) for s, e in existing[key]):
+                problems.append(_problem(label, row, H_DATE, on, "与已有记录（或本文件中的另一行）的期间重叠 / the period "
+                                         "overlaps a recorded measure (or another row of this file)", "PERIOD_OVERLAP"))
+                continue
+            existing[key].append((on, data.ends_on))
+        out.append((row, Measure(household=household, member=data.member, programme=programme,
+                                 department=departments.get(programme.department_code), starts_on=on,
+                                 ends_on=data.ends_on, amount=amount, evidence=data.evidence,
+                                 status=Measure.Status.DONE, source=Measure.Source.FILE, created_by=actor)))
+    return out, problems
+
+
+def delivery_problems_workbook(result: DeliveryResult, path: Path, out: Path, name: str | None = None) -> None:
+    sheet = delivery_sheet()
+    write_problems_workbook(result, [path], out, [name or path.name], (sheet,), fallback=sheet)  # type: ignore[arg-type]
+

@@ -1,0 +1,60 @@
+"""Reads of the measures module, always through the user's area scope."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from fupin.areas.scoping import get_visible_or_404
+from fupin.measures.models import Measure, PointEntry
+from fupin.registry.models import Household
+
+
+def visible_households(user: Any, *, village: int | None = None, township: int | None = None) -> QuerySet[Household]:
+    qs = Household.objects.visible_to(user)
+    if village:
+        qs = qs.filter(village_id=village)
+    if township:
+        qs = qs.filter(village__parent_id=township)
+    return qs
+
+
+def household_get(user: Any, pk: int) -> Household:
+    return get_visible_or_404(Household.objects.select_related("village"), user, pk=pk)
+
+
+def measure_list(user: Any, *, village: int | None = None, programme: str = "", q: str = "",
+                 category: str = "") -> QuerySet[Measure]:
+    qs = Measure.objects.visible_to(user).select_related("household", "member", "programme", "department")
+    if village:
+        qs = qs.filter(household__village_id=village)
+    if programme:
+        qs = qs.filter(programme__code=programme)
+    if category:
+        qs = qs.filter(programme__category=category)
+    if q:
+        qs = qs.filter(Q(household__household_no__startswith=q) | Q(member__name__startswith=q))
+    return qs.order_by("-starts_on", "-pk")
+
+
+def household_measures(household_id: int) -> list[Measure]:
+    return list(Measure.objects.filter(household_id=household_id).select_related("member", "programme", "department")
+                .order_by("-starts_on", "-pk"))
+
+
+def monthly_points(user: Any, month: date, *, village: int | None = None) -> list[dict[str, Any]]:
+    """The public list of a month (公示): per household, points earned and redeemed that month, and balance."""
+    end = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    qs = PointEntry.objects.visible_to(user).filter(on__gte=month, on__lt=end)
+    if village:
+        qs = qs.filter(household__village_id=village)
+    rows = (qs.values("household_id", "household__household_no", "household__village__name")
+            .annotate(earned=Sum("points", filter=Q(kind="earn")), redeemed=Sum("points", filter=Q(kind="redeem")),
+                      entries=Count("pk"))
+            .order_by("household__village__name", "household__household_no"))
+    balances = dict(Household.objects.filter(pk__in=[r["household_id"] for r in rows])
+                    .values_list("pk", "point_account__balance"))
+    return [{**r, "earned": r["earned"] or 0, "redeemed": r["redeemed"] or 0, "balance": balances.get(r["household_id"]) or 0}
+            for r in rows]

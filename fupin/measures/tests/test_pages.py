@@ -1,0 +1,104 @@
+"""The pages and the API: record a measure, decide on suggestions, points, coverage, uploads."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from openpyxl import Workbook
+
+from fupin.measures.models import Measure, PointEntry, SuggestionDecision
+from fupin.measures.services import balance_of
+from fupin.measures.tests.conftest import add_member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def a1(policy, households):
+    h = households["a1"]
+    h.main_cause = "no_capital"
+    h.save()
+    return h
+
+
+def test_a_cadre_records_a_measure_and_a_refusal_is_shown_not_stored(client, personas, a1):
+    client.force_login(personas.cadre_a1)
+    url = f"/measures/households/{a1.pk}/record/"
+    r = client.post(url, {"programme": "micro_credit", "starts_on": "2019-04-01", "amount": "60000"}, follow=True)
+    assert "超过政策上限" in r.content.decode() and not Measure.objects.exists()
+    r = client.post(url, {"programme": "micro_credit", "starts_on": "2019-04-01", "amount": "30000",
+                          "evidence": "贷款合同"}, follow=True)
+    assert "已记录帮扶措施" in r.content.decode()
+    m = Measure.objects.get()
+    assert (m.programme.code, m.amount, m.created_by) == ("micro_credit", Decimal("30000.00"), personas.cadre_a1)
+    page = client.get("/measures/").content.decode()
+    assert "H-A1-0001" in page and "贷款合同" in page
+    assert "扶贫小额信贷" in client.get(f"/registry/households/{a1.pk}/").content.decode()  # the household file
+
+
+def test_suggestions_are_accepted_and_dismissed_on_the_household_page(client, personas, a1):
+    client.force_login(personas.cadre_a1)
+    page = client.get(f"/measures/households/{a1.pk}/?year=2019").content.decode()
+    assert 'data-testid="accept-micro_credit"' in page
+    client.post(f"/measures/households/{a1.pk}/suggestions/", {"programme": "industry_linkage", "decision": "accept",
+                                                              "starts_on": "2019-05-01"})
+    client.post(f"/measures/households/{a1.pk}/suggestions/", {"programme": "micro_credit", "decision": "dismiss",
+                                                              "reason": "无贷款意愿"})
+    assert Measure.objects.get().source == "suggestion"
+    assert SuggestionDecision.objects.get(decision="dismissed").reason == "无贷款意愿"
+    page = client.get(f"/measures/households/{a1.pk}/?year=2019").content.decode()
+    assert 'data-testid="accept-micro_credit"' not in page and 'data-testid="accept-industry_linkage"' not in page
+
+
+def test_points_are_earned_and_redeemed_and_listed_for_the_month(client, personas, a1):
+    client.force_login(personas.cadre_a1)
+    url = f"/measures/households/{a1.pk}/points/"
+    client.post(url, {"action": "earn", "rule": "industry"})
+    r = client.post(url, {"action": "redeem", "points": "11", "goods": "大米"}, follow=True)
+    assert "积分不足" in r.content.decode()
+    client.post(url, {"action": "redeem", "points": "6", "goods": "大米"})
+    assert balance_of(a1) == 4 and PointEntry.objects.count() == 2
+    listing = client.get("/measures/points/").content.decode()
+    assert "H-A1-0001" in listing
+
+
+def test_an_auditor_reads_but_cannot_write(client, personas, a1):
+    client.force_login(personas.auditor)
+    assert client.get("/measures/coverage/?year=2019").status_code == 200
+    r = client.post(f"/measures/households/{a1.pk}/record/", {"programme": "industry_linkage",
+                                                             "starts_on": "2019-04-01"})
+    assert r.status_code in (302, 403) and not Measure.objects.exists()
+
+
+def test_coverage_page_and_api(client, personas, a1):
+    add_member(a1, "高中生", date(2003, 1, 1), schooling="senior")
+    client.force_login(personas.township_a)
+    page = client.get("/measures/coverage/?year=2019").content.decode()
+    assert "甲村民委员会" in page and "乙村民委员会" in page and "丙村民委员会" not in page
+    data = client.get("/api/v1/measures/coverage?year=2019").json()
+    assert data["households"] == 2 and data["high_school"] == 1 and data["high_school_ok"] is False
+    assert any(g["programme"] == "high_school_grant" for v in data["villages"] for g in v["gaps"])
+    assert client.get("/api/v1/measures/suggestions?year=2019").json()["count"] > 0
+    client.force_login(personas.officer)  # the district: one line per township, then per village
+    page = client.get("/measures/coverage/?year=2019").content.decode()
+    township = page.split('data-testid="township-table"')[1].split("</table>")[0]
+    assert "孟庙镇" in township and "商桥镇" in township
+
+
+def test_a_department_uploads_its_list(client, personas, a1):
+    pupil = add_member(a1, "学生", date(2009, 3, 1), schooling="primary")
+    book = Workbook()
+    book.active.append(["身份证号", "姓名", "帮扶项目", "金额", "发放日期"])
+    book.active.append([pupil.id_number, "学生", "boarding_subsidy", "9999", "2019-09-10"])
+    raw = BytesIO()
+    book.save(raw)
+    client.force_login(personas.department)
+    raw.seek(0)
+    raw.name = "名单.xlsx"
+    page = client.post("/measures/deliveries/", {"file": raw}).content.decode()
+    assert "超过政策上限" in page and "exceeds the policy limit" in page and not Measure.objects.exists()
+    client.force_login(personas.cadre_a1)
+    assert client.get("/measures/deliveries/").status_code == 403

@@ -1,0 +1,219 @@
+"""Measures pages: the ledger, a household's measures with its suggestions and points, the village
+suggestions list, coverage for townships and the district, the monthly 爱心超市 list, and department
+uploads. Thin: forms check shapes, services decide."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fupin.accounts.access import can, require_capability
+from fupin.accounts.roles import Cap
+from fupin.areas.models import Area
+from fupin.areas.scoping import get_visible_or_404
+from fupin.assessment.services import work_year
+from fupin.core.errors import BadInput, DomainError
+from fupin.core.forms import submit
+from fupin.measures import selectors, services
+from fupin.measures.catalogue import CATEGORIES
+from fupin.measures.coverage import coverage
+from fupin.measures.deliveries import measures_load
+from fupin.measures.forms import DecisionForm, DeliveryForm, MeasureForm, PointsForm, StatusForm
+from fupin.measures.models import Measure, PointEntry, PointRule, Programme
+from fupin.measures.suggestions import evaluate
+
+SHOWN_SUGGESTIONS = 300
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _year(request: HttpRequest) -> int:
+    year = _int(request.GET.get("year"))
+    return year if year and 2014 <= year <= 2100 else work_year()
+
+
+def _villages(user: Any) -> Any:
+    return Area.objects.visible_to(user).filter(level="village", valid_to__isnull=True).order_by("code")
+
+
+def _programme(code: str) -> Programme:
+    programme = Programme.objects.filter(code=code, active=True).first()
+    if programme is None:
+        raise BadInput(f"未知的帮扶项目「{code}」/ unknown programme {code}", code="PROGRAMME_UNKNOWN")
+    return programme
+
+
+@require_capability(Cap.MEASURES_VIEW)
+def measure_list(request: HttpRequest) -> HttpResponse:
+    p = request.GET
+    qs = selectors.measure_list(request.user, village=_int(p.get("village")), programme=p.get("programme", ""),
+                                q=p.get("q", "").strip(), category=p.get("category", ""))
+    return render(request, "measures/measure_list.html", {
+        "page": Paginator(qs, 25).get_page(p.get("page")), "params": p, "villages": _villages(request.user),
+        "programmes": Programme.objects.filter(active=True), "categories": CATEGORIES, "tab": "list"})
+
+
+@require_capability(Cap.MEASURES_VIEW)
+def household_measures(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get(request.user, pk)
+    year = _year(request)
+    suggestions = evaluate(selectors.visible_households(request.user).filter(pk=household.pk), year).suggestions
+    return render(request, "measures/household.html", {
+        "household": household, "measures": selectors.household_measures(household.pk), "suggestions": suggestions,
+        "members": list(household.members.order_by("pk")), "programmes": Programme.objects.filter(active=True),
+        "statuses": Measure.Status.choices[:3], "rules": PointRule.objects.filter(active=True),
+        "balance": services.balance_of(household), "year": year, "today": timezone.localdate(),
+        "entries": PointEntry.objects.filter(household=household).select_related("rule")[:20],
+        "can_edit": can(request.user, Cap.MEASURES_EDIT)})
+
+
+@require_POST
+@require_capability(Cap.MEASURES_VIEW)
+def measure_record(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get(request.user, pk)
+
+    def action(d: dict[str, Any]) -> str:
+        member = household.members.filter(pk=d["member"]).first() if d["member"] else None
+        if d["member"] and member is None:
+            raise BadInput("受益成员不是该户成员 / the member is not in this household", code="MEMBER_NOT_IN_HOUSEHOLD")
+        measure = services.measure_create(household, services.MeasureInput(
+            _programme(d["programme"]), d["starts_on"], d["ends_on"], member, d["amount"], d["quantity"],
+            d["evidence"] or "", d["status"] or Measure.Status.DONE), actor=request.user)
+        return _("已记录帮扶措施：%(name)s") % {"name": measure.programme.name}
+
+    submit(request, MeasureForm(request.POST), action)
+    return redirect("measures:household", pk=household.pk)
+
+
+@require_POST
+@require_capability(Cap.MEASURES_VIEW)
+def suggestion_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get(request.user, pk)
+
+    def action(d: dict[str, Any]) -> str:
+        programme = _programme(d["programme"])
+        if d["decision"] == "accept":
+            services.suggestion_accept(household, programme, starts_on=d["starts_on"] or timezone.localdate(),
+                                       amount=d["amount"], actor=request.user)
+            return _("已采纳建议并记录措施：%(name)s") % {"name": programme.name}
+        services.suggestion_dismiss(household, programme, reason=d["reason"] or "", actor=request.user)
+        return _("已记录不采纳及理由：%(name)s") % {"name": programme.name}
+
+    submit(request, DecisionForm(request.POST), action)
+    return redirect("measures:household", pk=household.pk)
+
+
+@require_POST
+@require_capability(Cap.MEASURES_VIEW)
+def points(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get(request.user, pk)
+
+    def action(d: dict[str, Any]) -> str:
+        on = d["on"] or timezone.localdate()
+        if d["action"] == "earn":
+            rule = PointRule.objects.filter(code=d["rule"] or "", active=True).first()
+            if rule is None:
+                raise BadInput("请选择积分事项 / choose a rule", code="RULE_REQUIRED")
+            entry = services.points_earn(household, rule, on=on, actor=request.user)
+            return _("已获得 %(n)s 积分") % {"n": entry.points}
+        entry = services.points_redeem(household, points=d["points"] or 0, goods=d["goods"] or "", on=on,
+                                       actor=request.user)
+        return _("已兑换 %(goods)s，扣减 %(n)s 积分") % {"goods": entry.goods, "n": entry.points}
+
+    submit(request, PointsForm(request.POST), action)
+    return redirect("measures:household", pk=household.pk)
+
+
+@require_POST
+@require_capability(Cap.MEASURES_VIEW)
+def measure_status(request: HttpRequest, pk: int) -> HttpResponse:
+    measure = get_visible_or_404(Measure.objects.all(), request.user, pk=pk)
+
+    def action(d: dict[str, Any]) -> str:
+        done = services.measure_set_status(measure, d["status"], actor=request.user, note=d["note"] or "")
+        return _("措施状态已改为：%(status)s") % {"status": done.get_status_display()}
+
+    submit(request, StatusForm(request.POST), action)
+    return redirect("measures:household", pk=measure.household_id)
+
+
+@require_capability(Cap.MEASURES_VIEW)
+def suggestion_list(request: HttpRequest) -> HttpResponse:
+    p = request.GET
+    year = _year(request)
+    households = selectors.visible_households(request.user, village=_int(p.get("village")),
+                                              township=_int(p.get("township")))
+    items = evaluate(households, year).suggestions
+    return render(request, "measures/suggestion_list.html", {
+        "items": items[:SHOWN_SUGGESTIONS], "count": len(items), "year": year, "params": p,
+        "villages": _villages(request.user), "tab": "suggestions"})
+
+
+@require_capability(Cap.MEASURES_VIEW)
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    p = request.GET
+    year = _year(request)
+    households = selectors.visible_households(request.user, village=_int(p.get("village")),
+                                              township=_int(p.get("township")))
+    cov = coverage(households, year)
+    townships: dict[str, list[Any]] = {}
+    for row in cov.villages:
+        townships.setdefault(row.township, []).append(row)
+    rollup = [{"township": name, "villages": len(rows), "households": sum(r.households for r in rows),
+               "without_measure": sum(r.without_measure for r in rows),
+               "without_helper": sum(r.without_helper for r in rows),
+               "poor_without_industry": sum(1 for r in rows if r.poor_village and not r.industry),
+               "high_school": sum(r.high_school for r in rows),
+               "high_school_granted": sum(r.high_school_granted for r in rows),
+               "gaps": sum(len(r.gaps) for r in rows)} for name, rows in townships.items()]
+    return render(request, "measures/coverage.html", {
+        "cov": cov, "townships": townships, "rollup": rollup, "year": year, "tab": "coverage", "params": p,
+        "township_choices": Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True)
+        .order_by("code"),
+        "without_measure": cov.total("without_measure"), "without_helper": cov.total("without_helper")})
+
+
+@require_capability(Cap.MEASURES_VIEW)
+def points_list(request: HttpRequest) -> HttpResponse:
+    p = request.GET
+    today = timezone.localdate()
+    try:
+        y, m = (int(x) for x in p.get("month", "").split("-"))
+        month = date(y, m, 1)
+    except ValueError:
+        month = today.replace(day=1)
+    return render(request, "measures/points.html", {
+        "rows": selectors.monthly_points(request.user, month, village=_int(p.get("village"))), "month": month,
+        "villages": _villages(request.user), "params": p, "tab": "points",
+        "rules": PointRule.objects.filter(active=True)})
+
+
+@require_capability(Cap.MEASURES_DELIVER)
+def delivery_upload(request: HttpRequest) -> HttpResponse:
+    form = DeliveryForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(upload.name).name
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            try:
+                result = measures_load(path, actor=request.user, name=upload.name,
+                                       valid_only=form.cleaned_data["valid_only"])
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+    return render(request, "measures/deliveries.html", {"form": form, "result": result, "tab": "deliveries",
+                                                        "programmes": Programme.objects.filter(active=True)})
