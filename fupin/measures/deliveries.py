@@ -138,15 +138,28 @@ def _problem(label: str, row: int, header: str, value: Any, message: str, code: 
     return Problem(label, row, header, "" if value is None else str(value), zh, en or zh, code)
 
 
+LOOKUP_CHUNK = 5000  # values per IN (...): SQLite allows only so many query parameters
+
+
+def _chunks(values: set[Any]) -> list[list[Any]]:
+    ordered = sorted(values)
+    return [ordered[i:i + LOOKUP_CHUNK] for i in range(0, len(ordered), LOOKUP_CHUNK)]
+
+
 def _domain_check(rows: list[tuple[Any, ...]], label: str, actor: Any) -> tuple[list[tuple[int, Measure]], list[Problem]]:
     ids = {r[1] for r in rows if r[1]}
-    members = {m.id_number: m for m in Member.objects.filter(id_number__in=ids).select_related("household")}
-    visible = set(Household.objects.visible_to(actor).filter(members__id_number__in=ids).values_list("pk", flat=True)) \
-        if actor is not None else None
+    members: dict[str, Member] = {}
+    visible: set[int] | None = set() if actor is not None else None
+    for chunk in _chunks(ids):
+        members.update((m.id_number, m) for m in Member.objects.filter(id_number__in=chunk).select_related("household"))
+        if visible is not None:
+            visible |= set(Household.objects.visible_to(actor).filter(members__id_number__in=chunk)
+                           .values_list("pk", flat=True))
     household_ids = {m.household_id for m in members.values()}
     family: dict[int, list[Member]] = defaultdict(list)
-    for m in Member.objects.filter(household_id__in=household_ids).order_by("pk"):
-        family[m.household_id].append(m)
+    for chunk in _chunks(household_ids):
+        for m in Member.objects.filter(household_id__in=chunk).order_by("pk"):
+            family[m.household_id].append(m)
     programmes = {p.code: p for p in Programme.objects.filter(active=True)}
     by_name = {p.name: p for p in programmes.values()}
     allowed = _allowed_programmes(actor)

@@ -53,7 +53,7 @@ def receiving_filter(year: int) -> Q:
             & (Q(ends_on__isnull=True) | Q(ends_on__gte=date(year, 1, 1))))
 
 
-def latest_failed(household_ids: list[int], year: int) -> dict[int, list[str]]:
+def latest_failed(household_ids: list[int] | QuerySet[Any], year: int) -> dict[int, list[str]]:
     """Each household's failing indicators in its latest stored (non-draft) assessment of ``year``."""
     rows = (HouseholdAssessment.objects.filter(household_id__in=household_ids, year=year)
             .exclude(run__scope=AssessmentRun.Scope.DRAFT).order_by("household_id", "run_id")
@@ -65,10 +65,13 @@ def latest_failed(household_ids: list[int], year: int) -> dict[int, list[str]]:
 
 
 def evaluate(households: QuerySet[Household], year: int, *, programmes: list[Programme] | None = None) -> Evaluation:
-    hs = list(households.filter(status__in=REGISTERED).values_list(
+    registered = households.filter(status__in=REGISTERED)
+    hs = list(registered.values_list(
         "pk", "household_no", "village_id", "village__name", "attribute", "housing_grade", "housing_renovated",
         "main_cause", "other_causes").order_by("village__code", "household_no"))
-    ids = [h[0] for h in hs]
+    # A county has hundreds of thousands of households: select them by subquery, never by a list of ids
+    # (SQLite allows only so many query parameters).
+    ids = registered.order_by().values("pk")
     progs = programmes if programmes is not None else list(Programme.objects.filter(active=True))
     if not hs or not progs:
         return Evaluation([], [])
