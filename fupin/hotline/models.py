@@ -24,8 +24,6 @@ replied one has a reply; a satisfaction is recorded with its call-back time.
 
 from __future__ import annotations
 
-import uuid
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from fupin.accounts.models import Department
 from fupin.areas.models import Area
 from fupin.areas.scoping import ScopedQuerySet
+from fupin.core.files import StoredFile, random_upload_name
 from fupin.notices.models import Objection
 from fupin.registry.models import Household
 
@@ -229,18 +228,12 @@ class TicketNotification(models.Model):
 
 
 def attachment_path(instance: TicketAttachment, filename: str) -> str:
-    """A random name under hotline/<year>/<month>/: the sender's file name is kept in the row only."""
-    suffix = PurePath(filename).suffix.lower()[:10]
-    now = timezone.localdate()
-    return f"hotline/{now:%Y}/{now:%m}/{uuid.uuid4().hex}{suffix}"
+    return random_upload_name("hotline", filename)
 
 
-class TicketAttachment(models.Model):
+class TicketAttachment(StoredFile):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("文件"), upload_to=attachment_path, max_length=255)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    size = models.PositiveIntegerField(_("大小"))
-    sha256 = models.CharField(max_length=64)
 
     area_scope = "ticket__area"
     objects = ScopedQuerySet.as_manager()
@@ -249,9 +242,6 @@ class TicketAttachment(models.Model):
         ordering = ["ticket_id", "pk"]
         verbose_name = _("诉求附件")
         verbose_name_plural = _("诉求附件")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class RoutingRule(models.Model):

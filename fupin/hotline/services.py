@@ -12,17 +12,14 @@ links to the objection; answering the ticket resolves the objection through
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -34,6 +31,7 @@ from fupin.areas.models import Area
 from fupin.core.audit import Action, audit_record
 from fupin.core.bulk import insert_rows
 from fupin.core.errors import BadInput, ConcurrentChange, DomainError
+from fupin.core.files import Upload, UploadRules, stored_file_save, uploads_read
 from fupin.hotline.access import handles
 from fupin.hotline.models import (
     Category,
@@ -49,7 +47,6 @@ from fupin.hotline.routing import Unit, deadlines, route
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import objection_raise, objection_resolve
 from fupin.registry.models import Household
-from fupin.workflow.services import MAGIC
 
 TEXT_REQUIRED = "须填写诉求内容 / the ticket needs a text"
 TEXT_TOO_LONG = "诉求内容不能超过 {n} 字 / the text may have at most {n} characters"
@@ -95,55 +92,16 @@ def tracking_code_normalise(value: str) -> str:
 # --- attachments -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Upload:
-    name: str
-    content: bytes
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
-
-
 def attachments_read(files: Iterable[Any]) -> list[Upload]:
     """Read and check uploaded files (count, size, extension, first bytes); raise BadInput, write nothing."""
-    files = list(files)
-    limit, max_bytes = settings.FUPIN_HOTLINE_MAX_FILES, settings.FUPIN_HOTLINE_MAX_BYTES
-    allowed = settings.FUPIN_HOTLINE_EXTENSIONS
-    if len(files) > limit:
-        raise BadInput(TOO_MANY_FILES.format(n=limit), fields={"files": [TOO_MANY_FILES.format(n=limit)]})
-    result = []
-    for upload in files:
-        name = PurePath(str(getattr(upload, "name", "") or "file")).name[:200]
-        ext = PurePath(name).suffix.lower().lstrip(".")
-        mb = max_bytes // (1024 * 1024)
-        problem = ""
-        if ext not in allowed:
-            problem = BAD_EXTENSION.format(name=name, allowed=", ".join(allowed))
-        elif (getattr(upload, "size", None) or 0) > max_bytes:
-            problem = FILE_TOO_LARGE.format(name=name, mb=mb)
-        else:
-            upload.seek(0)
-            content = upload.read(max_bytes + 1)
-            if len(content) > max_bytes:
-                problem = FILE_TOO_LARGE.format(name=name, mb=mb)
-            elif not content:
-                problem = FILE_EMPTY.format(name=name)
-            elif not content.startswith(MAGIC[ext]):
-                problem = BAD_CONTENT.format(name=name)
-        if problem:
-            raise BadInput(problem, fields={"files": [problem]})
-        result.append(Upload(name, content))
-    return result
+    return uploads_read(files, UploadRules(
+        settings.FUPIN_HOTLINE_MAX_FILES, settings.FUPIN_HOTLINE_MAX_BYTES, settings.FUPIN_HOTLINE_EXTENSIONS,
+        TOO_MANY_FILES, BAD_EXTENSION, FILE_TOO_LARGE, FILE_EMPTY, BAD_CONTENT))
 
 
 def _store(ticket: Ticket, uploads: list[Upload], saved: list[str]) -> None:
     for item in uploads:
-        attachment = TicketAttachment(ticket=ticket, original_name=item.name, size=len(item.content),
-                                      sha256=item.sha256)
-        attachment.file.save(item.name, ContentFile(item.content), save=False)
-        saved.append(str(attachment.file.name))
-        attachment.save()
+        stored_file_save(TicketAttachment(ticket=ticket), item, saved)
 
 
 # --- notifications -----------------------------------------------------------------------------------

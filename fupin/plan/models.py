@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from fupin.accounts.models import Department
 from fupin.areas.models import Area
 from fupin.areas.scoping import ScopedQuerySet
+from fupin.core.files import StoredFile
 
 
 class Unit(models.Model):
@@ -252,12 +253,9 @@ class ReportLine(models.Model):
         return f"{self.report} · {self.task}"
 
 
-class ReportAttachment(models.Model):
+class ReportAttachment(StoredFile):
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("文件"), upload_to=report_path, max_length=255)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    size = models.PositiveIntegerField(_("大小"))
-    sha256 = models.CharField(max_length=64)
 
     area_scope = "report__unit__area"
     objects = ScopedQuerySet.as_manager()
@@ -266,9 +264,6 @@ class ReportAttachment(models.Model):
         ordering = ["report_id", "pk"]
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class Inspection(models.Model):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -18,6 +16,7 @@ from fupin.accounts.roles import Cap
 from fupin.assessment.models import Target
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, DomainError
+from fupin.core.files import stored_file_save
 from fupin.plan.models import (
     PERIOD_END,
     Accountability,
@@ -108,10 +107,7 @@ def report_submit(*, plan: Plan, unit: Unit, year: int, period: str, summary: st
     Task.objects.filter(pk__in=finished, status=Task.Status.OPEN).update(
         status=Task.Status.DONE, done_on=timezone.localtime(report.submitted_at).date())
     for item in evidence:
-        attachment = ReportAttachment(report=report, original_name=item.name, size=len(item.content),
-                                      sha256=hashlib.sha256(item.content).hexdigest())
-        attachment.file.save(item.name, ContentFile(item.content), save=False)
-        attachment.save()
+        stored_file_save(ReportAttachment(report=report), item)
     audit_record(actor=actor, action=Action.CREATE, obj=report, changes={
         "unit": unit.code, "year": year, "period": period, "late": report.is_late, "lines": len(lines),
         "tasks_finished": finished, "attachments": len(evidence)})

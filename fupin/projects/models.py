@@ -16,9 +16,7 @@ neither; only a payment names a payee kind.
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from fupin.accounts.models import Department
 from fupin.areas.models import Area
 from fupin.areas.scoping import ScopedQuerySet
+from fupin.core.files import StoredFile, random_upload_name
 from fupin.notices.models import Notice
 from fupin.registry.models import Household
 
@@ -209,19 +208,14 @@ class ProjectStep(models.Model):
 
 
 def attachment_path(instance: ProjectAttachment, filename: str) -> str:
-    suffix = PurePath(filename).suffix.lower()[:10]
-    now = timezone.localdate()
-    return f"projects/{now:%Y}/{now:%m}/{uuid.uuid4().hex}{suffix}"
+    return random_upload_name("projects", filename)
 
 
-class ProjectAttachment(models.Model):
+class ProjectAttachment(StoredFile):
     """Documents of a step (contracts, acceptance reports, vouchers, photos of the posted notice)."""
 
     step = models.ForeignKey(ProjectStep, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("文件"), upload_to=attachment_path, max_length=255)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    size = models.PositiveIntegerField(_("大小"))
-    sha256 = models.CharField(max_length=64)
 
     area_scope = "step__project__area"
     objects = ScopedQuerySet.as_manager()
@@ -230,9 +224,6 @@ class ProjectAttachment(models.Model):
         ordering = ["step_id", "pk"]
         verbose_name = _("项目佐证材料")
         verbose_name_plural = _("项目佐证材料")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class Beneficiary(models.Model):

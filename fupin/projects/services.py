@@ -32,7 +32,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -46,6 +45,7 @@ from fupin.areas.scoping import scope_of
 from fupin.assessment import services as assessment
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, ConcurrentChange, DomainError, TransitionRefused
+from fupin.core.files import stored_file_save
 from fupin.notices.models import Notice, Objection
 from fupin.notices.selectors import notice_block
 from fupin.notices.services import notice_close, notice_publish, objection_raise
@@ -273,10 +273,7 @@ def _publish(spec: Transition, project: Project, day: date, actor: Any, is_demo:
 
 def _store_documents(step: ProjectStep, evidence: Sequence[Evidence], saved: list[str]) -> None:
     for item in evidence:
-        attachment = ProjectAttachment(step=step, original_name=item.name, size=len(item.content), sha256=item.sha256)
-        attachment.file.save(item.name, ContentFile(item.content), save=False)
-        saved.append(str(attachment.file.name))
-        attachment.save()
+        stored_file_save(ProjectAttachment(step=step), item, saved)
 
 
 def _with_documents(files: Iterable[Any], work: Any) -> Any:

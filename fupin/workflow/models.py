@@ -11,8 +11,6 @@ does; an exit proposal names who signed the household's consent (户认可).
 
 from __future__ import annotations
 
-import uuid
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.areas.scoping import ScopedQuerySet
 from fupin.assessment.models import HouseholdAssessment
+from fupin.core.files import StoredFile, random_upload_name
 from fupin.notices.models import Notice
 from fupin.registry.models import Household
 
@@ -94,20 +93,14 @@ class HouseholdTransition(models.Model):
 
 
 def evidence_path(instance: TransitionAttachment, filename: str) -> str:
-    """A random name under evidence/<year>/<month>/: the clerk's file name is kept in the row only."""
-    suffix = PurePath(filename).suffix.lower()[:10]
-    now = timezone.localdate()
-    return f"evidence/{now:%Y}/{now:%m}/{uuid.uuid4().hex}{suffix}"
+    return random_upload_name("evidence", filename)
 
 
-class TransitionAttachment(models.Model):
+class TransitionAttachment(StoredFile):
     """Evidence for a step (signed forms, meeting minutes, photos of the posted notice)."""
 
     transition = models.ForeignKey(HouseholdTransition, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=255)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    size = models.PositiveIntegerField(_("大小"))
-    sha256 = models.CharField(max_length=64)
 
     area_scope = "transition__household__village"
     objects = ScopedQuerySet.as_manager()
@@ -116,6 +109,3 @@ class TransitionAttachment(models.Model):
         ordering = ["transition_id", "pk"]
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
-
-    def __str__(self) -> str:
-        return self.original_name

@@ -16,16 +16,12 @@ transition row, notice, audit entry, assessment row or file behind.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +31,7 @@ from fupin.areas.scoping import scope_of
 from fupin.assessment import services as assessment
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, ConcurrentChange, TransitionRefused
+from fupin.core.files import Upload, UploadRules, stored_file_save, uploads_read
 from fupin.notices.models import Notice
 from fupin.notices.selectors import notice_block
 from fupin.notices.services import notice_close, notice_publish
@@ -90,29 +87,9 @@ FILE_EMPTY = "文件「{name}」是空文件 / {name} is empty"
 BAD_EXTENSION = "文件「{name}」的类型不允许，可上传：{allowed} / {name}: file type not allowed; allowed: {allowed}"
 BAD_CONTENT = "文件「{name}」的内容与扩展名不符 / {name}: the content does not match its extension"
 
-# The first bytes each allowed extension must start with: a renamed HTML page is not a scan.
-MAGIC: dict[str, tuple[bytes, ...]] = {
-    "pdf": (b"%PDF",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
-    "xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-}
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """An uploaded file, read and checked before anything is written."""
-
-    name: str
-    content: bytes
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
+Evidence = Upload  # the name the workflow's callers use
 
 
 def state_label(state: str | None) -> str:
@@ -131,37 +108,15 @@ def refuse(template: str, spec: Transition | None = None, *, code: str = "TRANSI
     return TransitionRefused(template.format(**values), code=code)
 
 
+def evidence_rules() -> UploadRules:
+    return UploadRules(settings.FUPIN_EVIDENCE_MAX_FILES, settings.FUPIN_EVIDENCE_MAX_BYTES,
+                       settings.FUPIN_EVIDENCE_EXTENSIONS, TOO_MANY_FILES, BAD_EXTENSION, FILE_TOO_LARGE, FILE_EMPTY,
+                       BAD_CONTENT)
+
+
 def evidence_read(files: Iterable[Any]) -> list[Evidence]:
-    """Read and check uploaded files (count, size, extension, first bytes); raise BadInput."""
-    files = list(files)
-    limit = settings.FUPIN_EVIDENCE_MAX_FILES
-    if len(files) > limit:
-        raise BadInput(TOO_MANY_FILES.format(n=limit), fields={"files": [TOO_MANY_FILES.format(n=limit)]})
-    allowed = settings.FUPIN_EVIDENCE_EXTENSIONS
-    max_bytes = settings.FUPIN_EVIDENCE_MAX_BYTES
-    result = []
-    for upload in files:
-        name = PurePath(str(getattr(upload, "name", "") or "file")).name[:200]
-        ext = PurePath(name).suffix.lower().lstrip(".")
-        problem = ""
-        if ext not in allowed:
-            problem = BAD_EXTENSION.format(name=name, allowed=", ".join(allowed))
-        elif (getattr(upload, "size", None) or 0) > max_bytes:
-            problem = FILE_TOO_LARGE.format(name=name, mb=max_bytes // (1024 * 1024))
-        if problem:
-            raise BadInput(problem, fields={"files": [problem]})
-        upload.seek(0)
-        content = upload.read(max_bytes + 1)
-        if len(content) > max_bytes:
-            problem = FILE_TOO_LARGE.format(name=name, mb=max_bytes // (1024 * 1024))
-        elif not content:
-            problem = FILE_EMPTY.format(name=name)
-        elif not content.startswith(MAGIC[ext]):
-            problem = BAD_CONTENT.format(name=name)
-        if problem:
-            raise BadInput(problem, fields={"files": [problem]})
-        result.append(Evidence(name, content))
-    return result
+    """Read and check uploaded evidence (count, size, extension, first bytes); raise BadInput."""
+    return uploads_read(files, evidence_rules())
 
 
 def current_notice(household: Household, last: HouseholdTransition | None = None) -> Notice | None:
@@ -244,11 +199,7 @@ def _notice_text(spec: Transition, household: Household, starts: date, ends: dat
 
 def _store_evidence(transition: HouseholdTransition, evidence: Sequence[Evidence], saved: list[str]) -> None:
     for item in evidence:
-        attachment = TransitionAttachment(transition=transition, original_name=item.name, size=len(item.content),
-                                          sha256=item.sha256)
-        attachment.file.save(item.name, ContentFile(item.content), save=False)
-        saved.append(str(attachment.file.name))
-        attachment.save()
+        stored_file_save(TransitionAttachment(transition=transition), item, saved)
 
 
 def ensure_can_transition(actor: Any, spec: Transition) -> None:
