@@ -67,6 +67,16 @@ def seed_demo_monitoring(*, seed: int = 2018) -> MonitoringRun:
         # Steps in the demo users' own area carry their names; elsewhere the system's.
         _advance(case, rng, depth, cadre if cadre and cadre.area_scope.covers(village) else None,
                  township if township and township.area_scope.covers(village) else None)
+    # The rules may refuse the planned elimination (say nobody in that household can work): move others on
+    # until one is eliminated, so the demo shows every step.
+    for case in [c for c in cases if c.pk not in planned][:20]:
+        if MonitoringCase.objects.filter(opened_run=run, step="eliminated").exists():
+            break
+        MonitoringCase.objects.filter(pk=case.pk).update(opened_at=buckets[0][0])
+        case.opened_at = buckets[0][0]
+        village = case.household.village
+        _advance(case, rng, 4, cadre if cadre and cadre.area_scope.covers(village) else None,
+                 township if township and township.area_scope.covers(village) else None)
     return run
 
 
