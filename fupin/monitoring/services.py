@@ -105,7 +105,9 @@ def evaluate(year: int, households: QuerySet[Household], signal_household_ids: I
     params, record = params_for_villages(year, mfacts.facts.households["village_id"].unique().to_list())
     if not params:
         return pl.DataFrame(), record
-    return rules.evaluate(mfacts, year, params, signal_household_ids), record
+    # In household order: the joins and group-bys of the rules do not keep an order, and the cases and
+    # results are written in this order (the same registry gives the same rows, demo included).
+    return rules.evaluate(mfacts, year, params, signal_household_ids).sort("id"), record
 
 
 # --- the county run ------------------------------------------------------------------------------
