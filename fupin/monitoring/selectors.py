@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from fupin.areas.models import Area
-from fupin.monitoring.models import Category, MonitoringCase, MonitoringResult, MonitoringRun
+from fupin.monitoring.models import CaseMeasure, CaseStep, Category, MonitoringCase, MonitoringResult, MonitoringRun
 
 RESULT_HEADER = ("household_no", "category", "risks")
 """RULES.md §7: the ``monitor`` output columns."""
@@ -106,3 +106,15 @@ def trends(user: Any) -> list[dict[str, Any]]:
     for row in out:
         row["township"] = names.get(row["township_id"], "")
     return out
+
+
+def household_monitoring(household_id: int) -> dict[str, Any]:
+    """For the household file: its monitoring cases (newest first, with their steps and measures) and
+    its results in the latest runs (per-capita income against the monitoring line); a few queries."""
+    cases = list(MonitoringCase.objects.filter(household_id=household_id)
+                 .prefetch_related(Prefetch("steps", queryset=CaseStep.objects.select_related("actor").order_by("at", "pk")))
+                 .prefetch_related(Prefetch("measures", queryset=CaseMeasure.objects.order_by("starts_on", "pk")))
+                 .select_related("notice").order_by("-opened_at", "-pk"))
+    results = list(MonitoringResult.objects.filter(household_id=household_id).select_related("run")
+                   .order_by("-run__started_at", "-pk")[:5])
+    return {"cases": cases, "results": results}

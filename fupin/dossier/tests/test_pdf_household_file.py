@@ -82,8 +82,10 @@ def test_every_page_has_the_household_number_and_a_page_number(pdf):
         assert "打印日期" in page
 
 
-def test_it_shows_placeholders_for_modules_not_built_yet(pdf):
-    assert "本模块建设中" in "\n".join(text_of(pdf.content))
+def test_it_shows_every_module_section_and_no_placeholder(pdf):
+    text = "\n".join(text_of(pdf.content))
+    assert "本模块建设中" not in text
+    assert "防返贫监测" in text and "未纳入防返贫监测案例" in text and "帮扶措施" in text
 
 
 def test_it_audits_the_export(pdf, personas, rich_household):

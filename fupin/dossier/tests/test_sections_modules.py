@@ -129,18 +129,24 @@ class TestWorkflowAndHelpers:
 class TestRegistry:
     @pytest.fixture
     def extra_section(self):
-        saved = dict(sections._REGISTRY)
+        saved, planned = dict(sections._REGISTRY), dict(sections.PLANNED)
         yield
         sections._REGISTRY.clear()
         sections._REGISTRY.update(saved)
+        sections.PLANNED.clear()
+        sections.PLANNED.update(planned)
 
     def test_a_module_claims_its_placeholder_by_registering_the_key(self, admin, rich_household, extra_section):
-        register(Section("measures", "帮扶措施", 70, "dossier/sections/_placeholder.html",
-                         lambda ctx: {"section": Section("measures", "帮扶措施", 70, planned=f"{len(ctx.members)} 项措施")}))
+        for key, order in (("insurance", 85), ("credit", 86)):
+            sections.PLANNED[key] = Section(key, key, order, planned="计划中")
         html = admin.get(url(rich_household)).content.decode()
-        measures = html.split('data-section="measures"')[1].split("</section>")[0]
-        assert "4 项措施" in measures and "is-placeholder" not in html.split('data-section="measures"')[0][-200:]
-        assert 'data-testid="placeholder-monitoring"' in html  # the others stay placeholders
+        assert 'data-testid="placeholder-insurance"' in html and "本模块建设中" in html
+        register(Section("insurance", "保险", 85, "dossier/sections/_placeholder.html",
+                         lambda ctx: {"section": Section("insurance", "保险", 85, planned=f"{len(ctx.members)} 份保单")}))
+        html = admin.get(url(rich_household)).content.decode()
+        insurance = html.split('data-section="insurance"')[1].split("</section>")[0]
+        assert "4 份保单" in insurance and "is-placeholder" not in html.split('data-section="insurance"')[0][-200:]
+        assert 'data-testid="placeholder-credit"' in html  # the others stay placeholders
 
     def test_a_section_can_require_a_capability(self, client, personas, rich_household, extra_section):
         register(Section("secret", "内部备注", 15, "dossier/sections/_placeholder.html", lambda ctx: {},

@@ -67,11 +67,11 @@ class TestSections:
         assert "暂无收入记录" in html
         assert "income-chart-data" not in html
 
-    def test_it_marks_modules_not_built_yet_as_placeholders(self, signed_in, rich_household):
+    def test_every_planned_section_is_claimed_by_its_module(self, signed_in, rich_household):
         html = signed_in.get(url(rich_household)).content.decode()
-        for key in ("monitoring",):  # measures: fupin.measures claimed its section
-            assert f'data-testid="placeholder-{key}"' in html
-        assert "本模块建设中" in html
+        assert "本模块建设中" not in html and 'data-testid="placeholder-' not in html
+        monitoring = html.split('data-section="monitoring"')[1].split("</section>")[0]
+        assert 'data-testid="dossier-monitoring-none"' in monitoring
 
     def test_it_offers_the_pdf(self, signed_in, rich_household):
         html = signed_in.get(url(rich_household)).content.decode()
