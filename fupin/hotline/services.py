@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from fupin.accounts.access import can, ensure_can
@@ -44,6 +45,7 @@ from fupin.hotline.models import (
     TicketStep,
 )
 from fupin.hotline.routing import Unit, deadlines, route
+from fupin.inbox.services import inbox_send_many
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import objection_raise, objection_resolve
 from fupin.registry.models import Household
@@ -179,8 +181,10 @@ def _notify_briefs(tickets: list[_Brief], kind: str, message: str, *, escalate: 
     targets = _unit_users(((t.pk, t.department_id, t.unit_area_id, t.path, t.category) for t in tickets),
                           escalate=escalate)
     at = connection.ops.adapt_datetimefield_value(timezone.now())
-    rows = ((t.pk, u, kind, message.format(ref=t.reference, title=t.title)[:300], at)
-            for t in tickets for u in sorted(targets.get(t.pk, ())))
+    rows = [(t.pk, u, kind, message.format(ref=t.reference, title=t.title)[:300], at)
+            for t in tickets for u in sorted(targets.get(t.pk, ()))]
+    # The same notice in each recipient's inbox (站内消息), linking to the ticket.
+    inbox_send_many((u, text, "", reverse("hotline:ticket-detail", args=[pk])) for pk, u, _kind, text, _at in rows)
     return insert_rows(TicketNotification, ["ticket_id", "user_id", "kind", "message", "created_at"], rows)
 
 

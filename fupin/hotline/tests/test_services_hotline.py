@@ -22,6 +22,7 @@ from fupin.hotline.services import (
     ticket_transfer,
     tracking_code_normalise,
 )
+from fupin.inbox.models import Message
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +132,8 @@ class TestSweep:
         assert escalation.note == "已超过办理时限 2020-03-12 10:00，报区扶贫办督办"
         notice = TicketNotification.objects.get(ticket=ticket, kind="escalated", user=people.office_clerk)
         assert notice.created_at == timezone.now() and notice.message == f"诉求 {ticket.reference}「低保金没有发放」已超期，督办"
+        inbox = Message.objects.get(user=people.office_clerk, title=notice.message)  # also in the inbox
+        assert inbox.link == f"/hotline/{ticket.pk}/" and inbox.read_at is None
 
     def test_reminders_go_to_the_unit_and_escalations_also_to_the_district_office(self, people, clock):
         clock("2020-03-02")

@@ -14,6 +14,7 @@ from fupin.hotline.access import ticket_visible
 from fupin.hotline.models import Ticket, TicketNotification
 from fupin.hotline.selectors import hotline_unit_figures, ticket_figures, ticket_list
 from fupin.hotline.services import hotline_sweep, ticket_create, ticket_transfer
+from fupin.inbox.models import Message
 
 pytestmark = pytest.mark.django_db
 SECRET = "村支书优亲厚友-CONDUCT"
@@ -48,10 +49,11 @@ def test_no_other_role_sees_a_conduct_complaint_anywhere(people, tickets, who):
     assert all(f.key != "conduct" for f in figures["category"])
     assert figures["total"][0].received == ticket_visible(user).count()
     assert not TicketNotification.objects.filter(ticket=conduct, user=user).exists()
+    assert not Message.objects.filter(user=user, link=f"/hotline/{conduct.pk}/").exists()
     c = client(user)
     for url in ("/hotline/", "/hotline/?category=conduct", "/hotline/mine/", "/hotline/figures/",
                 "/api/v1/hotline/tickets?category=conduct", "/api/v1/hotline/tickets?limit=500",
-                "/api/v1/hotline/figures"):
+                "/api/v1/hotline/figures", "/inbox/"):
         body = c.get(url).content.decode()
         assert SECRET not in body and conduct.reference not in body and "干部作风问题" not in body.replace(
             '<option value="conduct"', ""), url
@@ -69,6 +71,7 @@ def test_the_inspector_sees_and_handles_conduct_complaints(people, tickets):
     conduct = tickets["conduct"]
     assert ticket_visible(people.inspector).filter(pk=conduct.pk).exists()
     assert TicketNotification.objects.filter(ticket=conduct, user=people.inspector).exists()
+    assert Message.objects.filter(user=people.inspector, link=f"/hotline/{conduct.pk}/").exists()
     c = client(people.inspector)
     assert SECRET in c.get(f"/hotline/{conduct.pk}/").content.decode()
     api = c.get("/api/v1/hotline/tickets?category=conduct").json()
