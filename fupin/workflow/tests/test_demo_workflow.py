@@ -77,7 +77,7 @@ RUN_HISTORY = {"assessment.AssessmentRun", "crosscheck.CrosscheckRun", "monitori
 
 
 def _row_counts() -> dict[str, int]:
-    return {m._meta.label: m.objects.count() for m in apps.get_models()
+    return {m._meta.label: m._default_manager.count() for m in apps.get_models()
             if m._meta.app_label not in ("auth", "contenttypes", "sessions", "admin", "django_tasks_database")}
 
 
