@@ -68,6 +68,17 @@ PARAMS: tuple[ParamDef, ...] = (
     ParamDef("measure_working_age_min", _("公益性岗位等就业帮扶最小年龄"), "int"),
     ParamDef("measure_working_age_max", _("公益性岗位等就业帮扶最大年龄"), "int"),
     ParamDef("measure_high_school_grant_share", _("普通高中助学金资助面不低于(占在校生)"), "ratio", "行动计划：20%"),
+    # Micro-credit, credit ratings (fupin.measures.credit, REFERENCE §8.2 "5-3-0" and §8.10).
+    ParamDef("credit_term_max_months", _("扶贫小额信贷期限上限(月)"), "int", "5-3-0: 3 年以内"),
+    ParamDef("credit_benchmark_rate", _("贷款基准利率(年利率，财政按此贴息)"), "ratio", "1-5 年期 4.75%"),
+    ParamDef("credit_day_basis", _("计息天数基数(日利率=年利率÷天数)"), "int"),
+    ParamDef("credit_extension_max_months", _("小额信贷展期最长(月)"), "int"),
+    ParamDef("credit_borrower_age_min", _("借款人最小年龄"), "int"),
+    ParamDef("credit_borrower_age_max", _("借款人最大年龄"), "int"),
+    ParamDef("credit_rating_valid_months", _("信用户评级有效期(月)"), "int"),
+    ParamDef("credit_village_household_share", _("信用村：信用户占建档立卡户不低于"), "ratio", "50%–70%"),
+    ParamDef("credit_village_overdue_share_max", _("信用村：逾期贷款占贷款余额不高于"), "ratio", "不良 3%–5%"),
+    ParamDef("credit_township_village_share", _("信用乡镇：信用村占比不低于"), "ratio", "50%"),
 )
 PARAM_NAMES = tuple(p.name for p in PARAMS)
 _DEFS = {p.name: p for p in PARAMS}
@@ -117,6 +128,16 @@ def default_values(year: int) -> dict[str, Any]:
         "measure_working_age_min": 16,
         "measure_working_age_max": 65,
         "measure_high_school_grant_share": "0.2",
+        "credit_term_max_months": 36,
+        "credit_benchmark_rate": "0.0475",
+        "credit_day_basis": 360,
+        "credit_extension_max_months": 12,
+        "credit_borrower_age_min": 18,
+        "credit_borrower_age_max": 65,
+        "credit_rating_valid_months": 12,
+        "credit_village_household_share": "0.7",
+        "credit_village_overdue_share_max": "0.05",
+        "credit_township_village_share": "0.5",
     }
     if year in POVERTY_LINES:
         values["poverty_line"] = str(POVERTY_LINES[year])

@@ -1,4 +1,5 @@
-"""Measures over JSON: the ledger, a household's measures, suggestions and coverage (area-scoped)."""
+"""Measures over JSON: the ledger, a household's measures, suggestions and coverage (area-scoped); loans,
+credit ratings and awards come from ``credit_api``."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from fupin.accounts.roles import Cap
 from fupin.assessment.services import work_year
 from fupin.measures import selectors
 from fupin.measures.coverage import coverage
+from fupin.measures.credit_api import router as credit_router
 from fupin.measures.models import Measure
 from fupin.measures.suggestions import evaluate
 
 router = Router(tags=["measures"])
+router.add_router("", credit_router)
 
 
 class MeasureOut(Schema):

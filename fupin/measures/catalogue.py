@@ -102,3 +102,16 @@ POINT_RULES: tuple[tuple[str, str, str, int], ...] = (
     ("volunteer", "义务劳动", "义务劳动", 3),
     ("meeting", "参加集体活动", "集体活动", 2),
 )
+
+AWARD_POINT_RULES: tuple[tuple[str, str, str, int], ...] = (
+    # Earned only through an award of the category that names the rule (fupin.measures.awards), never by hand.
+    ("award_self_reliance", "获评自强之星", "激励扶志", 20),
+    ("award_star_household", "获评星级户", "激励扶志", 10),
+)
+
+AWARD_CATEGORIES: tuple[tuple[str, str, str, str], ...] = (
+    # (code, name, kind: title | stars, points rule code or "") — yearly, once per household and category.
+    ("self_reliance_star", "自强之星", "title", "award_self_reliance"),
+    ("star_household", "星级户评定", "stars", "award_star_household"),
+    ("honour_exit", "光荣脱贫户", "title", ""),
+)

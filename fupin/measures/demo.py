@@ -4,7 +4,7 @@ The suggestions of the work year are computed for the demo households (one evalu
 about two in three are accepted as recorded measures at the parameter amounts, one in twenty is
 dismissed with a reason, the rest stay open for the helper. Each poor village's households get an
 industry linkage; a third of the households earn 爱心超市 points this month and last, and some
-redeem them.
+redeem them. Then loans, credit ratings and awards (``credit_demo``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from fupin.assessment.models import PoorVillage
 from fupin.assessment.params import Params
 from fupin.assessment.services import work_year
 from fupin.core.audit import Action, audit_record
+from fupin.measures.credit_demo import seed_demo_credit
 from fupin.measures.models import Measure, PointAccount, PointEntry, PointRule, Programme, SuggestionDecision
 from fupin.measures.services import params_for, period_end, programmes_seed
 from fupin.measures.suggestions import REGISTERED, evaluate
@@ -64,9 +65,10 @@ def seed_demo_measures(households: list[Household], *, seed: int = 2018) -> dict
     Measure.objects.bulk_create(measures, batch_size=2000)
     SuggestionDecision.objects.bulk_create(decisions, batch_size=2000)
     points = _points(rng, ids)
+    credit = seed_demo_credit(households, seed=seed)
     audit_record(actor=None, action=Action.CREATE, object_type="measures.measure", object_label="seed-demo",
-                 changes={"measures": len(measures), "dismissed": len(decisions), "point_entries": points})
-    return {"measures": len(measures), "dismissed": len(decisions), "point_entries": points}
+                 changes={"measures": len(measures), "dismissed": len(decisions), "point_entries": points, **credit})
+    return {"measures": len(measures), "dismissed": len(decisions), "point_entries": points, **credit}
 
 
 def _measure(household_id: int, member_id: int | None, programme: Programme, year: int, params: Params,

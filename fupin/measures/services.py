@@ -21,19 +21,31 @@ from fupin.assessment.services import params_for_villages
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, ConcurrentChange
 from fupin.measures import rules
-from fupin.measures.catalogue import POINT_RULES, PROGRAMMES
-from fupin.measures.models import Measure, PointAccount, PointEntry, PointRule, Programme, SuggestionDecision
+from fupin.measures.catalogue import AWARD_CATEGORIES, AWARD_POINT_RULES, POINT_RULES, PROGRAMMES
+from fupin.measures.models import (
+    AwardCategory,
+    Measure,
+    PointAccount,
+    PointEntry,
+    PointRule,
+    Programme,
+    SuggestionDecision,
+)
 from fupin.registry.models import Household, Member
 
 ACTIVE = (Measure.Status.PLANNED, Measure.Status.DELIVERING, Measure.Status.DONE)
 
 
 def programmes_seed() -> int:
-    """Store (or refresh) the programmes and point rules of the catalogue; returns how many programmes."""
+    """Store (or refresh) the programmes, point rules and award categories of the catalogue; returns how
+    many programmes."""
     for sort, data in enumerate(PROGRAMMES):
         Programme.objects.update_or_create(code=data["code"], defaults={**data, "sort": sort})
-    for code, name, category, points in POINT_RULES:
+    for code, name, category, points in POINT_RULES + AWARD_POINT_RULES:
         PointRule.objects.update_or_create(code=code, defaults={"name": name, "category": category, "points": points})
+    for sort, (code, name, kind, rule) in enumerate(AWARD_CATEGORIES):
+        AwardCategory.objects.update_or_create(code=code, defaults={
+            "name": name, "kind": kind, "sort": sort, "point_rule": PointRule.objects.filter(code=rule).first()})
     return len(PROGRAMMES)
 
 
@@ -239,11 +251,16 @@ def _account(household: Household) -> PointAccount:
 
 
 @transaction.atomic
-def points_earn(household: Household, rule: PointRule, *, on: date, actor: Any, note: str = "") -> PointEntry:
+def points_earn(household: Household, rule: PointRule, *, on: date, actor: Any, note: str = "",
+                by_award: bool = False) -> PointEntry:
+    """Earn a rule's points. A rule an award category names is earned only with that award (``by_award``)."""
     if actor is not None:
         ensure_can(actor, Cap.MEASURES_EDIT)
     if not rule.active:
         raise BadInput(f"积分事项「{rule.name}」已停用 / the rule {rule.code} is no longer in use", code="RULE_INACTIVE")
+    if not by_award and rule.award_categories.exists():
+        raise BadInput(f"积分事项「{rule.name}」随评定授予，请登记评定 / {rule.code} is earned with an award: record "
+                       f"the award", code="RULE_BY_AWARD", fields={"rule": ["by_award"]})
     account = _account(household)
     PointAccount.objects.filter(pk=account.pk).update(balance=F("balance") + rule.points)
     entry = PointEntry.objects.create(household=household, kind=PointEntry.Kind.EARN, rule=rule, points=rule.points,

@@ -72,7 +72,7 @@ def household_measures(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "measures/household.html", {
         "household": household, "measures": selectors.household_measures(household.pk), "suggestions": suggestions,
         "members": list(household.members.order_by("pk")), "programmes": Programme.objects.filter(active=True),
-        "statuses": Measure.Status.choices[:3], "rules": PointRule.objects.filter(active=True),
+        "statuses": Measure.Status.choices[:3], "rules": PointRule.objects.filter(active=True, award_categories__isnull=True),
         "balance": services.balance_of(household), "year": year, "today": timezone.localdate(),
         "entries": PointEntry.objects.filter(household=household).select_related("rule")[:20],
         "can_edit": can(request.user, Cap.MEASURES_EDIT)})

@@ -27,7 +27,8 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,18 @@ from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
 from fupin.hotline.models import Ticket, TicketAttachment, TicketStep
 from fupin.hotline.services import ticket_create
 from fupin.inbox.models import Message
-from fupin.measures.models import Measure, PointAccount, PointEntry, SuggestionDecision
+from fupin.measures.credit import add_months
+from fupin.measures.models import (
+    Award,
+    CreditRating,
+    Loan,
+    LoanInstalment,
+    LoanRepayment,
+    Measure,
+    PointAccount,
+    PointEntry,
+    SuggestionDecision,
+)
 from fupin.monitoring.models import CaseMeasure, CaseStep, MonitoringCase, MonitoringResult, MonitoringRun
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import notice_publish, objection_raise
@@ -85,9 +97,11 @@ OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-
                "plan_attachment": "PLAN-EVIDENCE-A", "plan_inspection": "督查-A",
                "project": "项目-A1", "asset": "资产-A1", "project_doc": "PROJECTDOC-A1",
                "case": "H-A1-0001", "measure": "措施-A1", "message": "消息-A1", "help_measure": "措施-A1",
-               "ticket": "诉求-A1", "ticket_attachment": "HOTLINE-A1"}
+               "ticket": "诉求-A1", "ticket_attachment": "HOTLINE-A1", "loan": "贷款-A1"}
 PAYMENT = {"amount": "100", "source": "central", "payee": "contractor", "payee_name": "施工单位"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TODAY = timezone.localdate()
+LOAN_DAY = TODAY - timedelta(days=30)  # each village's 12-month loan (贷款-A1 …): not yet due, so it may be extended
 
 
 @dataclass(frozen=True)
@@ -247,6 +261,24 @@ PAGES: dict[str, Route] = {
         "programme": "micro_credit", "decision": "dismiss", "reason": "无贷款意愿"}),
     "measures/households/<int:pk>/points/": Route(OBJECT, "POST", 302, target="household", data={
         "action": "earn", "rule": "tidy"}),
+    # 扶贫小额信贷, 信用评级, 自强之星: each village's household has a loan, a rating and last year's award (奖励-A1 …).
+    "measures/loans/": Route(LIST, shows=("H-A1-0001", "贷款-A1"), note="贷款台账与分村逾期"),
+    "measures/loans/<int:pk>/": Route(OBJECT, target="loan"),
+    "measures/loans/<int:pk>/repayments/": Route(OBJECT, "POST", 302, target="loan", data={
+        "paid_on": TODAY.isoformat(), "principal": "100", "interest": "0"}),
+    "measures/loans/<int:pk>/extend/": Route(OBJECT, "POST", 302, target="loan", data={
+        "due_on": add_months(LOAN_DAY, 14).isoformat(), "reason": "受灾展期"}),
+    "measures/credit/": Route(LIST, shows=("甲村民委员会",), note="信用村；信用乡镇只对看得到全乡镇者"),
+    "measures/awards/": Route(LIST, shows=("H-A1-0001", "奖励-A1"), note="自强之星内部公示（按村）"),
+    "measures/households/<int:pk>/credit/": Route(OBJECT, target="household"),
+    "measures/households/<int:pk>/loans/": Route(OBJECT, "POST", 302, target="household", data={
+        "bank": "银行", "amount": "5000", "term_months": "12", "rate_percent": "4.75", "use": "planting",
+        "disbursed_on": TODAY.isoformat()}),
+    "measures/households/<int:pk>/rating/": Route(OBJECT, "POST", 302, target="household", data={
+        "grade": "A", "rated_on": TODAY.isoformat(), "evaluator": "村信用评定小组"}),
+    "measures/households/<int:pk>/awards/": Route(OBJECT, "POST", 302, target="household", data={
+        "category": "self_reliance_star", "year": TODAY.year, "awarded_on": TODAY.isoformat(), "reason": "新事迹",
+        "approving_unit": "孟庙镇人民政府"}),
     # The public section (阳光公开): no sign-in; project data is public by policy, household data never.
     "public/": Route(PUBLIC, note="正在公示的项目、监督电话"),
     "public/projects/": Route(PUBLIC),
@@ -369,6 +401,10 @@ API: dict[str, Route] = {
     "api/v1/measures/suggestions": Route(LIST, shows=("H-A1-0001",)),
     "api/v1/measures/coverage": Route(LIST, shows=("甲村民委员会",)),
     "api/v1/measures/households/<household_id>": Route(OBJECT, target="household"),
+    "api/v1/measures/loans": Route(LIST, shows=("H-A1-0001", "贷款-A1")),
+    "api/v1/measures/loans/<loan_id>": Route(OBJECT, target="loan"),
+    "api/v1/measures/credit": Route(LIST, shows=("甲村民委员会",)),
+    "api/v1/measures/awards": Route(LIST, shows=("H-A1-0001", "奖励-A1")),
 }
 
 # Every operation of the NinjaAPI (from its OpenAPI schema) and the URL route that serves it.
@@ -436,6 +472,10 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/measures/suggestions"): "api/v1/measures/suggestions",
     ("GET", "/api/v1/measures/coverage"): "api/v1/measures/coverage",
     ("GET", "/api/v1/measures/households/{household_id}"): "api/v1/measures/households/<household_id>",
+    ("GET", "/api/v1/measures/loans"): "api/v1/measures/loans",
+    ("GET", "/api/v1/measures/loans/{loan_id}"): "api/v1/measures/loans/<loan_id>",
+    ("GET", "/api/v1/measures/credit"): "api/v1/measures/credit",
+    ("GET", "/api/v1/measures/awards"): "api/v1/measures/awards",
 }
 
 # The models registered in the Django admin. None holds village data (households, members,
@@ -521,6 +561,7 @@ class World:
     tickets: dict[str, Ticket] = field(default_factory=dict)
     ticket_attachments: dict[str, TicketAttachment] = field(default_factory=dict)
     measures: dict[str, Measure] = field(default_factory=dict)
+    loans: dict[str, Loan] = field(default_factory=dict)
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -542,6 +583,7 @@ class World:
                                              "project_doc": self.project_docs,
                                              "ticket": self.tickets,
                                              "ticket_attachment": self.ticket_attachments, "help_measure": self.measures,
+                                             "loan": self.loans,
                                              **self.monitoring}
         plan_rows: dict[str, dict[str, Any]] = {
             "plan_unit": self.plan_units, "plan_report": self.plan_reports, "plan_attachment": self.plan_attachments,
@@ -718,6 +760,24 @@ def _village_measures(households: dict[str, Household]) -> dict[str, Measure]:
     return made
 
 
+def _village_credit(households: dict[str, Household]) -> dict[str, Loan]:
+    """In each village: a 12-month loan (贷款-A1 …) not yet due, a credit rating, and last year's 自强之星 (奖励-A1 …)."""
+    from fupin.measures.credit import LoanInput, loan_create
+    from fupin.measures.models import AwardCategory
+    from fupin.measures.ratings import award_grant, rating_record
+
+    loans = {}
+    for key, household in households.items():
+        tag = key.upper()
+        loans[key] = loan_create(household, LoanInput(
+            bank="银行", amount=Decimal("10000"), term_months=12, interest_rate=Decimal("0.0475"), use="breeding",
+            disbursed_on=LOAN_DAY, contract_no=f"贷款-{tag}"), actor=None)
+        rating_record(household, grade="AA", rated_on=LOAN_DAY, evaluator=f"评定-{tag}", actor=None)
+        award_grant(household, AwardCategory.objects.get(code="self_reliance_star"), year=TODAY.year - 1,
+                    awarded_on=LOAN_DAY, reason=f"奖励-{tag}", approving_unit="孟庙镇人民政府", actor=None)
+    return loans
+
+
 @pytest.fixture
 def world(personas, households, settings, tmp_path) -> World:
     settings.STORAGES = {**settings.STORAGES, "default": {
@@ -740,19 +800,20 @@ def world(personas, households, settings, tmp_path) -> World:
     monitoring = _monitoring_rows(households, people)
     tickets, ticket_files = _tickets(households)
     measures = _village_measures(households)
+    loans = _village_credit(households)
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
                "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
                "导出-A2", "导出-B1", "疑点-A2", "疑点-B1", "核实-A2", "核实-B1", "名单-A2", "名单-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids,
                *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE", "项目", "资产",
                                               "任务说明", "资料", "PROJECTDOC", "措施", "消息", "诉求",
-                                              "HOTLINE") for tag in ("A2", "B1")]]
+                                              "HOTLINE", "贷款", "评定", "奖励") for tag in ("A2", "B1")]]
     units, reports, report_files, inspections, plan_findings, rectified = _plan_rows(p, tmp_path)
     markers += ["报告-B", "PLAN-EVIDENCE-B", "督查-B", "问题-B", "整改-B"]
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
                  teams, secretaries, found, verified, load_jobs, units, reports, report_files, inspections, plan_findings,
                  rectified, projects, assets, project_docs, monitoring, tickets=tickets,
-                 ticket_attachments=ticket_files, measures=measures)
+                 ticket_attachments=ticket_files, measures=measures, loans=loans)
 
 
 def _monitoring_rows(households: dict[str, Household], people: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -815,6 +876,11 @@ def snapshot() -> dict[str, Any]:
         "suggestion_decisions": list(SuggestionDecision.objects.order_by("pk").values()),
         "point_entries": list(PointEntry.objects.order_by("pk").values()),
         "point_accounts": list(PointAccount.objects.order_by("pk").values()),
+        "loans": list(Loan.objects.order_by("pk").values()),
+        "loan_instalments": list(LoanInstalment.objects.order_by("pk").values()),
+        "loan_repayments": list(LoanRepayment.objects.order_by("pk").values()),
+        "credit_ratings": list(CreditRating.objects.order_by("pk").values()),
+        "awards": list(Award.objects.order_by("pk").values()),
     }
 
 
