@@ -21,6 +21,8 @@ class TaskOut(Schema):
     year: int | None
     deadline: date
     lead: str
+    cooperating: list[str]
+    target: str
     status: str
 
 
@@ -28,6 +30,7 @@ class MeasureOut(Schema):
     code: str
     label: str
     title: str
+    text: str
     parent: str | None
     lead: list[str]
     cooperating: list[str]
@@ -69,11 +72,12 @@ def plan_detail(request: HttpRequest, code: str = "") -> PlanOut:
     for m in selectors.measures_with_units(plan):
         units = list(m.responsibilities.all())
         measures.append(MeasureOut(
-            code=m.code, label=m.label, title=m.title, parent=m.parent.code if m.parent else None,
+            code=m.code, label=m.label, title=m.title, text=m.text, parent=m.parent.code if m.parent else None,
             lead=[r.unit.name for r in units if r.role == "lead"],
             cooperating=[r.unit.name for r in units if r.role == "cooperating"],
             tasks=[TaskOut(code=t.code, title=t.title, year=t.year, deadline=t.deadline, lead=t.lead.name,
-                           status=t.status) for t in m.tasks.all()]))
+                           cooperating=[u.name for u in t.cooperating.all()], target=t.target, status=t.status)
+                   for t in m.tasks.all()]))
     return PlanOut(code=plan.code, title=plan.title, starts_year=plan.starts_year, ends_year=plan.ends_year,
                    measures=measures)
 

@@ -77,6 +77,8 @@ class Plan(models.Model):
     starts_year = models.PositiveSmallIntegerField(_("起始年度"))
     ends_year = models.PositiveSmallIntegerField(_("截止年度"))
     source = models.CharField(_("来源"), max_length=200, blank=True)
+    # Set by every change made in the UI: re-running `fupin seed-reference` leaves such a plan's head alone.
+    edited_at = models.DateTimeField(_("页面修改时间"), null=True, blank=True)
     report_due_days = models.PositiveSmallIntegerField(
         _("报告期限（期末后天数）"), default=10,
         help_text=_("季度报告和年度报告在季度末、年末后多少天内报送"))
@@ -97,14 +99,27 @@ class Plan(models.Model):
 
 
 class Measure(models.Model):
+    """A measure (举措) of a plan, or a sub-item of one (``parent``). ``order`` runs through the whole plan in
+    reading order (a measure, then its sub-items), so listing by ``order`` shows the tree.
+
+    ``source`` tells a measure loaded from the plan's data file from one added in the UI; ``edited_at`` is set by
+    every change made in the UI, after which `fupin seed-reference` leaves the measure (and its units) alone."""
+
+    class Source(models.TextChoices):
+        PLAN = "plan", _("规划文本")
+        MANUAL = "manual", _("页面新增")
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures", verbose_name=_("规划"))
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children",
                                verbose_name=_("上级举措"))
     code = models.CharField(_("编号"), max_length=20)
     label = models.CharField(_("序号"), max_length=30, blank=True)
     title = models.CharField(_("举措"), max_length=200)
+    text = models.TextField(_("内容"), blank=True)
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
     units = models.ManyToManyField(Unit, through="MeasureUnit", related_name="measures")
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.PLAN)
+    edited_at = models.DateTimeField(_("页面修改时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["plan_id", "order"]
@@ -135,9 +150,15 @@ class MeasureUnit(models.Model):
 
 
 class Task(models.Model):
+    """A task of the plan with its deadline and lead unit. A task is open, done (through its lead unit's report), or
+    retired (撤销) by the district office: a retired task is owed by nobody, but stays with the reports that
+    name it. ``edited_at`` is set by every change made in the UI, after which `fupin seed-reference` leaves the
+    task alone."""
+
     class Status(models.TextChoices):
         OPEN = "open", _("进行中")
         DONE = "done", _("已完成")
+        RETIRED = "retired", _("已撤销")
 
     class Source(models.TextChoices):
         PLAN = "plan", _("规划")
@@ -153,8 +174,15 @@ class Task(models.Model):
                                             help_text=_("每年都有的任务，每年一条"))
     deadline = models.DateField(_("完成时限"))
     lead = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="led_tasks", verbose_name=_("牵头单位"))
+    cooperating = models.ManyToManyField(Unit, blank=True, related_name="cooperating_tasks",
+                                         verbose_name=_("协同单位"))
+    target = models.CharField(_("目标"), max_length=300, blank=True,
+                              help_text=_("可衡量的目标，如“680 人脱贫”“覆盖全部贫困村”"))
     status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
+    retired_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    retired_reason = models.CharField(_("撤销理由"), max_length=300, blank=True)
+    edited_at = models.DateTimeField(_("页面修改时间"), null=True, blank=True)
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.PLAN)
     meeting = models.ForeignKey("Meeting", null=True, blank=True, on_delete=models.PROTECT, related_name="decisions",
                                 verbose_name=_("会议"))
@@ -169,7 +197,11 @@ class Task(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "code"], name="plan_task_code_unique"),
             models.CheckConstraint(condition=models.Q(status="open", done_on__isnull=True)
-                                   | models.Q(status="done", done_on__isnull=False), name="plan_task_done_has_date"),
+                                   | models.Q(status="done", done_on__isnull=False)
+                                   | models.Q(status="retired", done_on__isnull=True),
+                                   name="plan_task_done_has_date"),
+            models.CheckConstraint(condition=~models.Q(status="retired") | models.Q(retired_on__isnull=False),
+                                   name="plan_task_retired_has_date"),
         ]
 
     def __str__(self) -> str:

@@ -44,6 +44,7 @@ from fupin.plan.models import (
     Unit,
 )
 from fupin.plan.selectors import report_periods, responsible_unit_ids
+from fupin.plan.sources import fund_spending, hotline_on_time, hotline_satisfaction, measure_coverage
 from fupin.registry.models import Household
 from fupin.workflow.models import HouseholdTransition
 
@@ -85,7 +86,7 @@ def _rectification_on_time(review: Review, units: list[Unit]) -> Computed:
 
 def _tasks_on_time(review: Review, units: list[Unit]) -> Computed:
     rows = (Task.objects.filter(plan=review.plan, deadline__year=review.year, lead__in=units)
-            .values("lead_id").annotate(total=Count("pk"), on_time=Count(
+            .exclude(status=Task.Status.RETIRED).values("lead_id").annotate(total=Count("pk"), on_time=Count(
                 "pk", filter=Q(status=Task.Status.DONE) & Q(done_on__lte=F("deadline")))))
     found = {r["lead_id"]: (r["on_time"], r["total"]) for r in rows}
     return {u.pk: (_pct(*found[u.pk]), f"按期完成 {found[u.pk][0]}/{found[u.pk][1]}") if u.pk in found
@@ -132,6 +133,11 @@ COMPUTERS: dict[str, Callable[[Review, list[Unit]], Computed]] = {
     "tasks_on_time": _tasks_on_time,
     "exits_vs_target": _exits_vs_target,
     "returned_after_exit": _returned_after_exit,
+    # From the other modules (fupin/plan/sources.py): help measures, project funds, the hotline.
+    "measure_coverage": measure_coverage,
+    "fund_spending": fund_spending,
+    "hotline_on_time": hotline_on_time,
+    "hotline_satisfaction": hotline_satisfaction,
 }
 
 
@@ -139,7 +145,7 @@ def reviewed_units(plan: Plan) -> list[Unit]:
     """The townships and departments the plan holds responsible (groups expanded), by kind and code."""
     return list(Unit.objects.filter(pk__in=responsible_unit_ids(plan), kind__in=(Unit.Kind.TOWNSHIP,
                                                                                  Unit.Kind.DEPARTMENT))
-                .select_related("area").order_by("kind", "code"))
+                .select_related("area", "department").order_by("kind", "code"))
 
 
 def _ensure_manage(actor: Any) -> None:
@@ -222,7 +228,8 @@ def task_completed(review: Review, unit: Unit, scores: dict[str, Score]) -> bool
     if unit.kind == Unit.Kind.TOWNSHIP:
         exits = scores.get("exits_vs_target")
         return exits is None or exits.score is None or exits.score >= HUNDRED
-    due = Task.objects.filter(plan=review.plan, lead=unit, deadline__year=review.year)
+    due = Task.objects.filter(plan=review.plan, lead=unit, deadline__year=review.year).exclude(
+        status=Task.Status.RETIRED)
     return not due.exclude(status=Task.Status.DONE, done_on__lte=date(review.year, 12, 31)).exists()
 
 

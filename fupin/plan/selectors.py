@@ -147,15 +147,29 @@ def standings(plan: Plan, units: QuerySet[Unit], *, today: date | None = None) -
 
 
 def unit_tasks(plan: Plan, unit: Unit) -> QuerySet[Task]:
-    """The tasks the unit leads, and those of the measures it shares responsibility for."""
+    """The tasks the unit leads or cooperates on, and those of the measures it shares responsibility for; a
+    retired task is nobody's."""
     measures = responsible_unit_ids(plan).get(unit.pk, set())
-    return (Task.objects.filter(plan=plan).filter(Q(lead=unit) | Q(measure_id__in=measures))
+    mine = Task.objects.filter(plan=plan).filter(Q(lead=unit) | Q(measure_id__in=measures) | Q(cooperating=unit))
+    return (Task.objects.filter(pk__in=mine.values("pk")).exclude(status=Task.Status.RETIRED)
             .select_related("measure", "lead").order_by("deadline", "code"))
 
 
 def measures_with_units(plan: Plan) -> list[Measure]:
-    return list(Measure.objects.filter(plan=plan).prefetch_related("responsibilities__unit", "tasks__lead")
+    return list(Measure.objects.filter(plan=plan).prefetch_related("responsibilities__unit", "tasks__lead",
+                                                                   "tasks__cooperating")
                 .order_by("order"))
+
+
+def plan_list() -> QuerySet[Plan]:
+    """Every plan, the current one first; plans are the district's, seen by everyone who sees the plan."""
+    return Plan.objects.order_by("-starts_year", "code")
+
+
+def plan_tasks_without_measure(plan: Plan) -> QuerySet[Task]:
+    """Tasks that hang on no measure: meeting decisions, tasks added for the plan as a whole."""
+    return (Task.objects.filter(plan=plan, measure__isnull=True).select_related("lead", "meeting")
+            .prefetch_related("cooperating").order_by("deadline", "code"))
 
 
 def unit_visible(user: Any, pk: int) -> Unit:

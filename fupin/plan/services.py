@@ -244,7 +244,8 @@ def agreement_targets(plan: Plan, year: int, unit: Unit) -> str:
         if target is not None:
             people = "剩余贫困人口全部脱贫" if target.people is None else f"{target.people} 人以上脱贫"
             lines.append(f"{year} 年脱贫目标：{people}" + (f"，{target.villages} 个贫困村退出" if target.villages else ""))
-    for task in Task.objects.filter(plan=plan, lead=unit, deadline__year=year).order_by("deadline", "code"):
+    for task in (Task.objects.filter(plan=plan, lead=unit, deadline__year=year).exclude(status=Task.Status.RETIRED)
+                 .order_by("deadline", "code")):
         lines.append(f"{task.title}（{task.deadline:%Y-%m-%d} 前完成）")
     return "\n".join(lines)
 

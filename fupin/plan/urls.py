@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fupin.plan import views
+from fupin.plan import edit_views, views
 
 app_name = "plan"
 urlpatterns = [
@@ -29,4 +29,15 @@ urlpatterns = [
     path("reviews/<int:year>/scores/", views.review_score_view, name="review-score"),
     path("reviews/<int:year>/finalise/", views.review_finalise_view, name="review-finalise"),
     path("reviews/<int:year>/export/", views.review_export_view, name="review-export"),
+    path("plans/", edit_views.plan_list, name="plan-list"),
+    path("plans/new/", edit_views.plan_create, name="plan-create"),
+    path("plans/<slug:code>/", edit_views.plan_manage, name="plan-manage"),
+    path("plans/<slug:code>/measures/new/", edit_views.measure_create, name="measure-create"),
+    path("plans/<slug:code>/measures/<str:measure>/", edit_views.measure_edit, name="measure-edit"),
+    path("plans/<slug:code>/measures/<str:measure>/move/", edit_views.measure_move, name="measure-move"),
+    path("plans/<slug:code>/measures/<str:measure>/delete/", edit_views.measure_delete, name="measure-delete"),
+    path("plans/<slug:code>/tasks/new/", edit_views.task_create, name="task-create"),
+    path("plans/<slug:code>/tasks/<str:task>/", edit_views.task_edit, name="task-edit"),
+    path("plans/<slug:code>/tasks/<str:task>/retire/", edit_views.task_retire, name="task-retire"),
+    path("plans/<slug:code>/tasks/<str:task>/delete/", edit_views.task_delete, name="task-delete"),
 ]

@@ -103,7 +103,7 @@ def plan_overview(request: HttpRequest) -> HttpResponse:
     plan = selectors.plan_get(request.GET.get("plan"))
     return render(request, "plan/overview.html", {
         "plan": plan, "measures": selectors.measures_with_units(plan), "today": timezone.localdate(),
-        "tab": "overview"})
+        "tab": "overview", "can_manage": can(request.user, Cap.PLAN_MANAGE)})
 
 
 @require_capability(Cap.PLAN_VIEW)

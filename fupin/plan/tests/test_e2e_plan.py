@@ -108,3 +108,66 @@ def test_an_inspection_finding_is_rectified_and_verified(page: Page, live_server
     expect(page.get_by_test_id("finding")).to_contain_text("核验通过")
     screenshot(page, "plan-inspection-verified-desktop")
     assert errors == []
+
+
+def test_the_office_creates_a_plan_adds_a_measure_and_a_task_and_sees_them_listed(page: Page, live_server,
+                                                                                e2e_personas, plan):
+    errors = watch_console(page)
+    page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+    sign_in(page, live_server.url, "officer")
+    page.goto(f"{live_server.url}/plan/plans/")
+    page.get_by_test_id("plan-new").click()
+    form = page.get_by_test_id("plan-form")
+    form.get_by_label("规划名称").fill("巩固拓展脱贫攻坚成果三年行动方案")
+    form.get_by_label("规划代码").fill("consolidation-2021")
+    form.get_by_label("起始年度").fill("2021")
+    form.get_by_label("截止年度").fill("2023")
+    form.get_by_label("印发单位").fill("郾城区委农办")
+    form.get_by_role("button", name="建立规划").click()
+    expect(page.get_by_test_id("manage-table")).to_contain_text("尚无举措")
+
+    page.get_by_test_id("measure-new").click()
+    form = page.get_by_test_id("measure-form")
+    form.get_by_label("编号").fill("1")
+    form.get_by_label("举措", exact=True).fill("产业帮扶")
+    form.get_by_role("group", name="牵头责任单位").get_by_label("区教体局").check()
+    form.get_by_role("group", name="协同责任单位").get_by_label("区教体局").check()  # a mistake: both roles
+    form.get_by_role("button", name="保存举措").click()
+    expect(page.get_by_test_id("measure-form")).to_contain_text("“区教体局”不能同时是牵头单位和协同单位")
+    form = page.get_by_test_id("measure-form")
+    form.get_by_role("group", name="协同责任单位").get_by_label("区教体局").uncheck()
+    form.get_by_role("group", name="协同责任单位").get_by_label("孟庙镇").check()
+    screenshot(page, "plan-measure-form-desktop")
+    form.get_by_role("button", name="保存举措").click()
+    expect(page.locator("tr[data-measure='1']")).to_contain_text("区教体局")
+
+    page.get_by_test_id("task-new-1").click()
+    form = page.get_by_test_id("task-form")
+    expect(form.get_by_label("任务编号")).to_have_value("1-1")
+    form.get_by_label("任务", exact=True).fill("每个脱贫村都有主导产业")
+    form.get_by_label("目标").fill("覆盖全部脱贫村")
+    form.get_by_label("完成时限").fill("2024-06-30")  # after the plan's years
+    form.get_by_label("牵头单位").select_option(label="区教体局")
+    form.get_by_role("group", name="协同单位").get_by_label("区水利局").check()
+    form.get_by_role("button", name="保存任务").click()
+    expect(page.get_by_test_id("task-form")).to_contain_text("不在规划期（2021—2023 年）内")
+    page.get_by_test_id("task-form").get_by_label("完成时限").fill("2022-12-31")
+    page.get_by_test_id("task-form").get_by_role("button", name="保存任务").click()
+    task = page.locator("tr[data-measure='1'] [data-task='1-1']")
+    expect(task).to_contain_text("每个脱贫村都有主导产业")
+    expect(task).to_contain_text("目标：覆盖全部脱贫村")
+    expect(task).to_contain_text("区水利局")
+    screenshot(page, "plan-manage-desktop")
+
+    page.goto(f"{live_server.url}/plan/plans/")
+    row = page.get_by_test_id("plan-table").locator("tr[data-plan='consolidation-2021']")
+    expect(row).to_contain_text("2021—2023")
+    row.get_by_role("link", name="巩固拓展脱贫攻坚成果三年行动方案").click()
+    expect(page.get_by_test_id("measure-table")).to_contain_text("产业帮扶")
+    expect(page.get_by_test_id("measure-table")).to_contain_text("每个脱贫村都有主导产业")
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    page.goto(f"{live_server.url}/plan/plans/consolidation-2021/")
+    assert horizontal_overflow(page) <= 0, "the plan's edit page scrolls sideways on a phone"
+    screenshot(page, "plan-manage-phone")
+    # The two refused forms came back with their errors as 400s; nothing else went wrong.
+    assert [e for e in errors if "status of 400" not in e] == [] and len(errors) == 2

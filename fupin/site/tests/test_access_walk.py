@@ -69,8 +69,10 @@ from fupin.measures.models import (
 from fupin.monitoring.models import CaseMeasure, CaseStep, MonitoringCase, MonitoringResult, MonitoringRun
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import notice_publish, objection_raise
-from fupin.plan.models import Accountability, Inspection, ProgressReport, ReportAttachment, Unit
+from fupin.plan.models import Accountability, Inspection, MeasureUnit, Plan, ProgressReport, ReportAttachment, Unit
 from fupin.plan.models import Finding as PlanFinding
+from fupin.plan.models import Measure as PlanMeasure
+from fupin.plan.models import Task as PlanTask
 from fupin.plan.review import review_create
 from fupin.plan.seed import plan_seed
 from fupin.plan.services import FindingInput, finding_rectify, inspection_record, report_submit
@@ -173,6 +175,23 @@ PAGES: dict[str, Route] = {
                                                path="/plan/reviews/2018/finalise/"),
     "plan/reviews/<int:year>/export/": Route(CAPABILITY, allowed="officer", path="/plan/reviews/2018/export/"),
     "plan/inspections/new/": Route(CAPABILITY, allowed="officer"),
+    "plan/plans/": Route(LIST, note="全部规划：不含村级数据"),
+    "plan/plans/new/": Route(CAPABILITY, allowed="officer", note="区扶贫办建立规划"),
+    "plan/plans/<slug:code>/": Route(CAPABILITY, allowed="officer", path="/plan/plans/walk/",
+                                     note="规划信息、举措与任务的编辑页"),
+    "plan/plans/<slug:code>/measures/new/": Route(CAPABILITY, allowed="officer", path="/plan/plans/walk/measures/new/"),
+    "plan/plans/<slug:code>/measures/<str:measure>/": Route(CAPABILITY, allowed="officer",
+                                                            path="/plan/plans/walk/measures/1/"),
+    "plan/plans/<slug:code>/measures/<str:measure>/move/": Route(CAPABILITY, "POST", 302, allowed="officer",
+                                                                 path="/plan/plans/walk/measures/1/move/"),
+    "plan/plans/<slug:code>/measures/<str:measure>/delete/": Route(CAPABILITY, "POST", 302, allowed="officer",
+                                                                   path="/plan/plans/walk/measures/1/delete/"),
+    "plan/plans/<slug:code>/tasks/new/": Route(CAPABILITY, allowed="officer", path="/plan/plans/walk/tasks/new/"),
+    "plan/plans/<slug:code>/tasks/<str:task>/": Route(CAPABILITY, allowed="officer", path="/plan/plans/walk/tasks/1-1/"),
+    "plan/plans/<slug:code>/tasks/<str:task>/retire/": Route(CAPABILITY, "POST", 302, allowed="officer",
+                                                             path="/plan/plans/walk/tasks/1-1/retire/"),
+    "plan/plans/<slug:code>/tasks/<str:task>/delete/": Route(CAPABILITY, "POST", 302, allowed="officer",
+                                                             path="/plan/plans/walk/tasks/1-1/delete/"),
     "plan/inspections/<int:pk>/": Route(OBJECT, target="plan_inspection", actor="township_a"),
     "plan/findings/<int:pk>/rectify/": Route(OBJECT, "POST", 302, target="plan_finding", actor="township_a",
                                              data={"rectification": "已整改"}),
@@ -851,6 +870,11 @@ def snapshot() -> dict[str, Any]:
         "plan_reports": list(ProgressReport.objects.order_by("pk").values()),
         "plan_findings": list(PlanFinding.objects.order_by("pk").values()),
         "plan_accountability": list(Accountability.objects.order_by("pk").values()),
+        "plans": list(Plan.objects.order_by("pk").values()),
+        "plan_measures": list(PlanMeasure.objects.order_by("pk").values()),
+        "plan_measure_units": list(MeasureUnit.objects.order_by("pk").values()),
+        "plan_tasks": list(PlanTask.objects.order_by("pk").values()),
+        "plan_task_units": list(PlanTask.cooperating.through.objects.order_by("pk").values()),
         "helpers": list(HelperAssignment.objects.order_by("pk").values()),
         "teams": list(WorkTeam.objects.order_by("pk").values()),
         "team_members": list(WorkTeamMember.objects.order_by("pk").values()),
