@@ -369,6 +369,12 @@ API: dict[str, Route] = {
     "api/v1/measures/suggestions": Route(LIST, shows=("H-A1-0001",)),
     "api/v1/measures/coverage": Route(LIST, shows=("甲村民委员会",)),
     "api/v1/measures/households/<household_id>": Route(OBJECT, target="household"),
+    "api/v1/measures/households/<household_id>/measures": Route(OBJECT, "POST", 201, target="household", json=True,
+                                                                data={"programme": "industry_linkage",
+                                                                      "starts_on": "2019-03-01", "evidence": "分红协议"}),
+    "api/v1/measures/households/<household_id>/suggestions": Route(
+        OBJECT, "POST", 201, target="household", json=True,
+        data={"programme": "micro_credit", "decision": "dismiss", "reason": "无贷款意愿"}),
 }
 
 # Every operation of the NinjaAPI (from its OpenAPI schema) and the URL route that serves it.
@@ -436,6 +442,10 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/measures/suggestions"): "api/v1/measures/suggestions",
     ("GET", "/api/v1/measures/coverage"): "api/v1/measures/coverage",
     ("GET", "/api/v1/measures/households/{household_id}"): "api/v1/measures/households/<household_id>",
+    ("POST", "/api/v1/measures/households/{household_id}/measures"):
+        "api/v1/measures/households/<household_id>/measures",
+    ("POST", "/api/v1/measures/households/{household_id}/suggestions"):
+        "api/v1/measures/households/<household_id>/suggestions",
 }
 
 # The models registered in the Django admin. None holds village data (households, members,
