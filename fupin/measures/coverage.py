@@ -175,7 +175,8 @@ def load_facts(households: QuerySet[Household], year: int, programmes: list[Prog
     # Only the members who may qualify under a member rule in play, or are high-school students: each of
     # those rules names a fact-among-values condition every qualifying member meets (rules.Rule.narrowing);
     # the rules then decide over the frame.
-    narrowing = [r.narrowing(rules.PERSON_FACTS) for r in map(_rule, programmes) if isinstance(r, rules.MemberRule)]
+    ruled = [_rule(p) for p in programmes if p.rule]
+    narrowing = [r.narrowing(rules.PERSON_FACTS) for r in ruled if isinstance(r, rules.MemberRule)]
     wanted = [] if None in narrowing else [c for c in narrowing if c is not None] + [STUDENTS]
     member_where = " OR ".join(f"{q(c.fact)} IN ({', '.join(['%s'] * len(c.values))})" for c in wanted)
     member_params = [v for c in wanted for v in sorted(c.values)]
@@ -204,9 +205,7 @@ def load_facts(households: QuerySet[Household], year: int, programmes: list[Prog
     failed = (assessed.sort("household_id", "run_id").group_by("household_id", maintain_order=True).last()
               .select("household_id", failed=pl.col("failed_codes").str.split(";").list.eval(
                   pl.element().filter(pl.element() != ""))))
-    names: set[str] = set()
-    for p in programmes:
-        names |= _rule(p).params()
+    names = frozenset().union(*(r.params() for r in ruled))
     params = rules.params_frame(params_for(year, sorted(hh["village_id"].unique().to_list())), names)
     members_f, measures_f, helped_f, granted_f, failed_f = pl.collect_all([members, measures, helped, granted, failed])
     return Facts(hh, members_f, measures_f, helped_f, granted_f, failed_f, params)
