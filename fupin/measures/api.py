@@ -1,22 +1,25 @@
-"""Measures over JSON: the ledger, a household's measures, suggestions and coverage (area-scoped); loans,
+"""Measures over JSON: the ledger, a household's measures, suggestions and coverage (area-scoped); recording
+a measure for a household and deciding on a suggestion, through the same services as the pages (the
+same capability checks and the same refusals, each with its code; a refused write changes nothing); loans,
 credit ratings and awards come from ``credit_api``."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.assessment.services import work_year
-from fupin.measures import selectors
+from fupin.measures import selectors, services
 from fupin.measures.coverage import coverage
 from fupin.measures.credit_api import router as credit_router
-from fupin.measures.models import Measure
+from fupin.measures.models import Measure, SuggestionDecision
 from fupin.measures.suggestions import evaluate
 
 router = Router(tags=["measures"])
@@ -101,6 +104,38 @@ class CoverageOut(Schema):
     villages: list[VillageCoverageOut]
 
 
+class MeasureIn(Schema):
+    programme: str = Field(max_length=40, description="帮扶项目代码 / the programme's code")
+    member: int | None = Field(None, description="受益成员 id（按人发放的项目必填）/ the member who benefits")
+    starts_on: date
+    ends_on: date | None = Field(None, description="按期项目不填则为本期末 / a per-period programme: the period's end")
+    amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    quantity: int | None = Field(None, ge=0)
+    evidence: str = Field("", max_length=300)
+    status: Literal["planned", "delivering", "done"] = "done"
+
+
+class DecisionIn(Schema):
+    programme: str = Field(max_length=40, description="帮扶项目代码 / the programme's code")
+    decision: Literal["accept", "dismiss"]
+    reason: str = Field("", max_length=300, description="不采纳的理由（必填）/ why it is dismissed (required)")
+    starts_on: date | None = Field(None, description="采纳：措施开始日期；不填则为所看年度内的日期（当年为今天，"
+                                   "往年为年末）/ accept: the measure's start; by default a day of ``year``")
+    year: int | None = Field(None, ge=2014, le=2100, description="所看年度，默认工作年度 / the year viewed")
+    member: int | None = Field(None, description="采纳按人项目：受益成员，不填则为首个符合条件者 / accept: the member")
+    amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    evidence: str = Field("", max_length=300)
+
+
+class DecisionOut(Schema):
+    id: int
+    household_id: int
+    programme: str
+    decision: str
+    reason: str
+    measure: MeasureOut | None
+
+
 class HouseholdMeasuresOut(Schema):
     household_id: int
     household_no: str
@@ -162,3 +197,45 @@ def household_measures(request: HttpRequest, household_id: int, year: int | None
     return HouseholdMeasuresOut(household_id=household.pk, household_no=household.household_no,
                                 measures=[_out(m) for m in measures],
                                 suggestions=[_suggestion(s) for s in items.suggestions])
+
+
+@router.post("/households/{household_id}/measures", response={201: MeasureOut},
+             summary="为一户记录帮扶措施 / record a measure for a household")
+def measure_record(request: HttpRequest, household_id: int, payload: MeasureIn) -> Status[MeasureOut]:
+    """The record form's checks: the programme in use, the member in the household, the programme's rule,
+    the amount within its policy limit, one record per period. A refusal answers 422 with its code
+    (PROGRAMME_UNKNOWN, MEMBER_REQUIRED, MEMBER_NOT_IN_HOUSEHOLD, NOT_ELIGIBLE, AMOUNT_OVER_LIMIT,
+    PERIOD_SPANS, PERIOD_OVERLAP, DATES_ORDER …) and records nothing."""
+    ensure_can(request.user, Cap.MEASURES_VIEW)
+    household = selectors.household_get(request.user, household_id)
+    measure = services.measure_create(household, services.MeasureInput(
+        selectors.programme_active(payload.programme), payload.starts_on, payload.ends_on,
+        selectors.household_member(household, payload.member), payload.amount, payload.quantity, payload.evidence,
+        payload.status), actor=request.user)
+    return Status(201, _out(_measure(measure.pk)))
+
+
+@router.post("/households/{household_id}/suggestions", response={201: DecisionOut},
+             summary="采纳或不采纳一条建议措施 / accept or dismiss a suggested measure")
+def suggestion_decide(request: HttpRequest, household_id: int, payload: DecisionIn) -> Status[DecisionOut]:
+    """Accept (the measure is recorded, planned, with the record form's checks) or dismiss (with a reason).
+    A household decides on a programme once: a second decision is refused (SUGGESTION_DECIDED); any
+    refusal answers 422 with its code and changes nothing."""
+    ensure_can(request.user, Cap.MEASURES_VIEW)
+    household = selectors.household_get(request.user, household_id)
+    programme = selectors.programme_active(payload.programme)
+    if payload.decision == "accept":
+        starts_on = payload.starts_on or selectors.record_day(payload.year or work_year())
+        services.suggestion_accept(household, programme, starts_on=starts_on, actor=request.user,
+                                   member=selectors.household_member(household, payload.member),
+                                   amount=payload.amount, evidence=payload.evidence)
+    else:
+        services.suggestion_dismiss(household, programme, reason=payload.reason, actor=request.user)
+    row = SuggestionDecision.objects.get(household=household, programme=programme)
+    return Status(201, DecisionOut(id=row.pk, household_id=household.pk, programme=programme.code,
+                                   decision=row.decision, reason=row.reason,
+                                   measure=_out(_measure(row.measure_id)) if row.measure_id else None))
+
+
+def _measure(pk: int) -> Measure:
+    return Measure.objects.select_related("household", "member", "programme", "department").get(pk=pk)

@@ -6,10 +6,12 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from fupin.areas.scoping import get_visible_or_404
-from fupin.measures.models import Measure, PointEntry
-from fupin.registry.models import Household
+from fupin.core.errors import BadInput
+from fupin.measures.models import Measure, PointEntry, Programme
+from fupin.registry.models import Household, Member
 
 
 def visible_households(user: Any, *, village: int | None = None, township: int | None = None) -> QuerySet[Household]:
@@ -23,6 +25,33 @@ def visible_households(user: Any, *, village: int | None = None, township: int |
 
 def household_get(user: Any, pk: int) -> Household:
     return get_visible_or_404(Household.objects.select_related("village"), user, pk=pk)
+
+
+def record_day(year: int, today: date | None = None) -> date:
+    """The date a measure recorded from a page (or the API) of ``year`` starts on unless one is given."""
+    today = today or timezone.localdate()
+    # Today if it falls in the year viewed, else the nearest day of that year (a past year's 31 Dec, a future year's 1 Jan).
+    return min(max(today, date(year, 1, 1)), date(year, 12, 31))
+
+
+def programme_active(code: str) -> Programme:
+    """The programme in use with this code; refused (PROGRAMME_UNKNOWN) otherwise."""
+    programme = Programme.objects.filter(code=code, active=True).first()
+    if programme is None:
+        raise BadInput(f"未知的帮扶项目「{code}」/ unknown programme {code}", code="PROGRAMME_UNKNOWN",
+                       fields={"programme": ["invalid"]})
+    return programme
+
+
+def household_member(household: Household, pk: int | None) -> Member | None:
+    """The member ``pk`` of ``household`` (None for none); refused (MEMBER_NOT_IN_HOUSEHOLD) if not one of its."""
+    if pk is None:
+        return None
+    member = household.members.filter(pk=pk).first()
+    if member is None:
+        raise BadInput("受益成员不是该户成员 / the member is not in this household", code="MEMBER_NOT_IN_HOUSEHOLD",
+                       fields={"member": ["invalid"]})
+    return member
 
 
 def measure_list(user: Any, *, village: int | None = None, programme: str = "", q: str = "",

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -38,20 +39,19 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def _year(request: HttpRequest) -> int:
-    year = _int(request.GET.get("year"))
+def _year(params: Any) -> int:
+    """The year viewed (``?year=``, or a form's hidden ``year``); the work year by default."""
+    year = _int(params.get("year"))
     return year if year and 2014 <= year <= 2100 else work_year()
+
+
+def _back(request: HttpRequest, household_pk: int) -> HttpResponse:
+    """Back to the household's page, in the year the form was sent from."""
+    return redirect(f"{reverse('measures:household', args=[household_pk])}?year={_year(request.POST)}")
 
 
 def _villages(user: Any) -> Any:
     return Area.objects.visible_to(user).filter(level="village", valid_to__isnull=True).order_by("code")
-
-
-def _programme(code: str) -> Programme:
-    programme = Programme.objects.filter(code=code, active=True).first()
-    if programme is None:
-        raise BadInput(f"未知的帮扶项目「{code}」/ unknown programme {code}", code="PROGRAMME_UNKNOWN")
-    return programme
 
 
 @require_capability(Cap.MEASURES_VIEW)
@@ -67,13 +67,13 @@ def measure_list(request: HttpRequest) -> HttpResponse:
 @require_capability(Cap.MEASURES_VIEW)
 def household_measures(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(request.user, pk)
-    year = _year(request)
+    year = _year(request.GET)
     suggestions = evaluate(selectors.visible_households(request.user).filter(pk=household.pk), year).suggestions
     return render(request, "measures/household.html", {
         "household": household, "measures": selectors.household_measures(household.pk), "suggestions": suggestions,
         "members": list(household.members.order_by("pk")), "programmes": Programme.objects.filter(active=True),
         "statuses": Measure.Status.choices[:3], "rules": PointRule.objects.filter(active=True, award_categories__isnull=True),
-        "balance": services.balance_of(household), "year": year, "today": timezone.localdate(),
+        "balance": services.balance_of(household), "year": year, "day": selectors.record_day(year),
         "entries": PointEntry.objects.filter(household=household).select_related("rule")[:20],
         "can_edit": can(request.user, Cap.MEASURES_EDIT)})
 
@@ -84,16 +84,14 @@ def measure_record(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(request.user, pk)
 
     def action(d: dict[str, Any]) -> str:
-        member = household.members.filter(pk=d["member"]).first() if d["member"] else None
-        if d["member"] and member is None:
-            raise BadInput("受益成员不是该户成员 / the member is not in this household", code="MEMBER_NOT_IN_HOUSEHOLD")
         measure = services.measure_create(household, services.MeasureInput(
-            _programme(d["programme"]), d["starts_on"], d["ends_on"], member, d["amount"], d["quantity"],
-            d["evidence"] or "", d["status"] or Measure.Status.DONE), actor=request.user)
+            selectors.programme_active(d["programme"]), d["starts_on"], d["ends_on"],
+            selectors.household_member(household, d["member"]), d["amount"], d["quantity"], d["evidence"] or "",
+            d["status"] or Measure.Status.DONE), actor=request.user)
         return _("已记录帮扶措施：%(name)s") % {"name": measure.programme.name}
 
     submit(request, MeasureForm(request.POST), action)
-    return redirect("measures:household", pk=household.pk)
+    return _back(request, household.pk)
 
 
 @require_POST
@@ -102,16 +100,16 @@ def suggestion_decide(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(request.user, pk)
 
     def action(d: dict[str, Any]) -> str:
-        programme = _programme(d["programme"])
+        programme = selectors.programme_active(d["programme"])
         if d["decision"] == "accept":
-            services.suggestion_accept(household, programme, starts_on=d["starts_on"] or timezone.localdate(),
-                                       amount=d["amount"], actor=request.user)
+            services.suggestion_accept(household, programme, actor=request.user, amount=d["amount"],
+                                       starts_on=d["starts_on"] or selectors.record_day(_year(request.POST)))
             return _("已采纳建议并记录措施：%(name)s") % {"name": programme.name}
         services.suggestion_dismiss(household, programme, reason=d["reason"] or "", actor=request.user)
         return _("已记录不采纳及理由：%(name)s") % {"name": programme.name}
 
     submit(request, DecisionForm(request.POST), action)
-    return redirect("measures:household", pk=household.pk)
+    return _back(request, household.pk)
 
 
 @require_POST
@@ -132,7 +130,7 @@ def points(request: HttpRequest, pk: int) -> HttpResponse:
         return _("已兑换 %(goods)s，扣减 %(n)s 积分") % {"goods": entry.goods, "n": entry.points}
 
     submit(request, PointsForm(request.POST), action)
-    return redirect("measures:household", pk=household.pk)
+    return _back(request, household.pk)
 
 
 @require_POST
@@ -145,13 +143,13 @@ def measure_status(request: HttpRequest, pk: int) -> HttpResponse:
         return _("措施状态已改为：%(status)s") % {"status": done.get_status_display()}
 
     submit(request, StatusForm(request.POST), action)
-    return redirect("measures:household", pk=measure.household_id)
+    return _back(request, measure.household_id)
 
 
 @require_capability(Cap.MEASURES_VIEW)
 def suggestion_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    year = _year(request)
+    year = _year(p)
     households = selectors.visible_households(request.user, village=_int(p.get("village")),
                                               township=_int(p.get("township")))
     items = evaluate(households, year).suggestions
@@ -163,7 +161,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
 @require_capability(Cap.MEASURES_VIEW)
 def coverage_page(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    year = _year(request)
+    year = _year(p)
     households = selectors.visible_households(request.user, village=_int(p.get("village")),
                                               township=_int(p.get("township")))
     cov = coverage(households, year)

@@ -67,3 +67,26 @@ def test_the_share_floor_is_a_parameter_and_an_unmet_share_is_flagged(policy, ho
 def test_scoped_to_the_households_given(policy, households):
     cov = coverage(Household.objects.filter(village=households["a1"].village), YEAR)
     assert [v.village for v in cov.villages] == [households["a1"].village.name]
+
+
+def test_the_queries_do_not_grow_with_the_households(policy, households, areas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fupin.core.testing import make_household
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            cov = coverage(Household.objects.all(), YEAR)
+        assert cov.total_gaps >= cov.total("households")  # each has a high-school student without the grant
+        return len(ctx.captured_queries)
+
+    for h in Household.objects.all():
+        add_member(h, f"高中生{h.pk}", date(2003, 1, 1), schooling="senior")
+    few = queries()
+    for i in range(30):
+        h = make_household((areas.village_a1, areas.village_a2, areas.village_b1)[i % 3], f"H-X-{i:04d}",
+                           attribute="dibao_poor" if i % 2 else "general_poor")
+        add_member(h, f"学生{i}", date(2003, 2, 1 + i % 28), schooling="senior")
+    assert Household.objects.count() == 33
+    assert queries() == few

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -102,3 +103,38 @@ def test_a_department_uploads_its_list(client, personas, a1):
     assert "超过政策上限" in page and "exceeds the policy limit" in page and not Measure.objects.exists()
     client.force_login(personas.cadre_a1)
     assert client.get("/measures/deliveries/").status_code == 403
+
+
+def test_the_form_dates_start_inside_the_year_viewed(client, personas, a1):
+    from django.utils import timezone
+
+    from fupin.assessment.services import work_year
+    from fupin.measures.coverage import coverage
+    from fupin.measures.selectors import record_day
+    from fupin.registry.models import Household
+
+    assert record_day(2019, today=date(2019, 6, 3)) == date(2019, 6, 3)  # today, when it is in the year
+    assert record_day(2019, today=date(2026, 11, 29)) == date(2019, 12, 31)  # a past year: its last day
+    assert record_day(2030, today=date(2026, 11, 29)) == date(2030, 1, 1)  # a year ahead: its first day
+    assert record_day(2019, today=date(2019, 1, 1)) == date(2019, 1, 1)
+    assert record_day(2019, today=date(2019, 12, 31)) == date(2019, 12, 31)
+
+    def dates_on(page: str) -> set[str]:
+        return set(re.findall(r'name="starts_on" value="([^"]*)"', page))
+
+    client.force_login(personas.cadre_a1)
+    today = timezone.localdate()
+    page = client.get(f"/measures/households/{a1.pk}/").content.decode()  # the work year
+    assert dates_on(page) == {record_day(work_year()).isoformat()}
+    page = client.get(f"/measures/households/{a1.pk}/?year=2019").content.decode()
+    assert "建议措施（2019）" in page and 'name="year" value="2019"' in page
+    assert dates_on(page) == {"2019-12-31"} and today.year > 2019
+    page = client.get(f"/measures/households/{a1.pk}/?year={today.year}").content.decode()
+    assert dates_on(page) == {today.isoformat()}
+
+    # Accepting from the 2019 page without a date records the measure inside 2019 and comes back to 2019.
+    r = client.post(f"/measures/households/{a1.pk}/suggestions/", {"programme": "industry_linkage",
+                                                                  "decision": "accept", "year": "2019"})
+    assert r.status_code == 302 and r["Location"].endswith(f"/measures/households/{a1.pk}/?year=2019")
+    assert Measure.objects.get().starts_on == date(2019, 12, 31)
+    assert coverage(Household.objects.filter(pk=a1.pk), 2019).total("with_measure") == 1

@@ -424,6 +424,12 @@ API: dict[str, Route] = {
     "api/v1/measures/loans/<loan_id>": Route(OBJECT, target="loan"),
     "api/v1/measures/credit": Route(LIST, shows=("甲村民委员会",)),
     "api/v1/measures/awards": Route(LIST, shows=("H-A1-0001", "奖励-A1")),
+    "api/v1/measures/households/<household_id>/measures": Route(OBJECT, "POST", 201, target="household", json=True,
+                                                                data={"programme": "industry_linkage",
+                                                                      "starts_on": "2019-03-01", "evidence": "分红协议"}),
+    "api/v1/measures/households/<household_id>/suggestions": Route(
+        OBJECT, "POST", 201, target="household", json=True,
+        data={"programme": "micro_credit", "decision": "dismiss", "reason": "无贷款意愿"}),
 }
 
 # Every operation of the NinjaAPI (from its OpenAPI schema) and the URL route that serves it.
@@ -495,6 +501,10 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/measures/loans/{loan_id}"): "api/v1/measures/loans/<loan_id>",
     ("GET", "/api/v1/measures/credit"): "api/v1/measures/credit",
     ("GET", "/api/v1/measures/awards"): "api/v1/measures/awards",
+    ("POST", "/api/v1/measures/households/{household_id}/measures"):
+        "api/v1/measures/households/<household_id>/measures",
+    ("POST", "/api/v1/measures/households/{household_id}/suggestions"):
+        "api/v1/measures/households/<household_id>/suggestions",
 }
 
 # The models registered in the Django admin. None holds village data (households, members,

@@ -316,8 +316,9 @@ class Case:
 
 
 def _measures_coverage(_: Any) -> dict[str, Any]:
-    """Coverage of the help measures over the whole county (the import case's registry): per-village SQL
-    aggregates plus the 应享未享 evaluation of every household (rows = registered households)."""
+    """Coverage of the help measures over the whole county (the import case's registry): the facts read once
+    into Polars frames, the per-village counts and the 应享未享 of every household over their columns
+    (rows = registered households)."""
     from fupin.measures.coverage import coverage
     from fupin.measures.services import programmes_seed
 
