@@ -119,9 +119,13 @@ def objection_raise(notice: Notice, *, text: str, actor: Any, raised_by_name: st
 
 @transaction.atomic
 def objection_resolve(objection: Objection, *, outcome: str, resolution: str, actor: Any,
-                      when: datetime | None = None) -> Objection:
-    """Resolve an open objection: upheld (异议成立) or dismissed (异议不成立), with a note."""
-    if actor is not None:
+                      when: datetime | None = None, owner_checked: bool = False) -> Objection:
+    """Resolve an open objection: upheld (异议成立) or dismissed (异议不成立), with a note.
+
+    ``owner_checked``: the owner of the notice's subject has already checked that ``actor`` may resolve
+    objections to it (a project's responsible unit, see ``fupin.projects.services``); the actor is
+    recorded as the one who resolved it, whether or not they manage notices."""
+    if actor is not None and not owner_checked:
         ensure_can(actor, Cap.NOTICES_MANAGE)
     if outcome not in Objection.Outcome.values:
         raise BadInput(BAD_OUTCOME, fields={"outcome": [BAD_OUTCOME]})

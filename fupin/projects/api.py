@@ -1,14 +1,18 @@
-"""Projects over JSON: the library, a project's every step (auditors read them all), taking a step,
-progress and alerts, assets; and the public views (no sign-in) of /public/.
+"""Projects over JSON: the library, a project's every step (auditors read them all), proposing a
+project and taking every later step, beneficiaries, assets and their payouts, progress and alerts,
+the objections that reach the responsible unit; and the public views (no sign-in) of /public/.
 
-``POST …/steps`` is multipart (form fields plus optional ``files``), so documents travel with the
-step, as on the project page.
+Every write calls the service the pages call, so the same capability, area and unit checks and the
+same refusals (with their codes) hold, and a refusal changes nothing. ``POST /`` (a proposal) and
+``POST …/steps`` are multipart (form fields plus optional ``files``), so documents travel with the
+proposal or the step, as on the pages; the other writes take JSON.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -16,10 +20,14 @@ from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 
 from fupin.accounts.access import ensure_can
+from fupin.accounts.models import Department
 from fupin.accounts.roles import Cap
+from fupin.areas.models import Area
+from fupin.areas.scoping import get_visible_or_404
+from fupin.core.errors import BadInput
+from fupin.notices.models import Objection
 from fupin.projects import selectors, services
-from fupin.projects.models import Asset, Project, ProjectStep
-from fupin.projects.transitions import actions_from
+from fupin.projects.models import Asset, AssetPayout, FundSource, Project, ProjectStep
 
 router = Router(tags=["projects"])
 
@@ -84,6 +92,9 @@ class ProjectDetailOut(ProjectOut):
     performance_targets: str
     allocated: Decimal
     spent: Decimal
+    deposit: Decimal | None  # the quality deposit settlement retained (unspent until released)
+    deposit_due: date | None  # the first day it may be released
+    deposit_released_on: date | None
     steps: list[StepOut]
     beneficiaries: list[BeneficiaryOut]
     notice_ids: list[int]
@@ -104,6 +115,29 @@ class ProjectFilter(Schema):
     limit: int = 50
 
 
+class ProjectIn(Schema):
+    """A proposal (村级申报), the proposal form's fields. Performance targets may be sent empty: the
+    service refuses a project without them (NO_TARGETS), as the form does."""
+
+    year: int
+    name: str
+    category: str
+    nature: str
+    department_code: str  # the responsible unit (责任单位)
+    planned_start: date
+    planned_end: date
+    tasks: str
+    benefit_mechanism: str
+    performance_targets: str = ""
+    location: str = ""
+    budget_central: str = ""
+    budget_provincial: str = ""
+    budget_city: str = ""
+    budget_district: str = ""
+    budget_integrated: str = ""
+    households: list[str] = []  # beneficiary household numbers (户编号), the field repeated
+
+
 class StepIn(Schema):
     action: str
     note: str = ""
@@ -112,7 +146,58 @@ class StepIn(Schema):
     payee: str = ""
     payee_name: str = ""
     household_no: str = ""
+    year: int | None = None  # adjust: the new plan year
+    budget_central: str = ""  # adjust: new amounts per fund source (empty: unchanged)
+    budget_provincial: str = ""
+    budget_city: str = ""
+    budget_district: str = ""
+    budget_integrated: str = ""
     seen_status: str | None = None  # the status the client acted on; a different current one → 409
+
+
+class BeneficiaryIn(Schema):
+    household_no: str
+    benefit: str = ""
+
+
+class AssetIn(Schema):
+    name: str
+    kind: str
+    value: str
+    owner: str
+    custodian: str
+    formed_on: date
+    household_no: str = ""
+
+
+class PayoutIn(Schema):
+    household_no: str
+    year: int
+    amount: str
+    paid_on: date
+
+
+class ResolveIn(Schema):
+    outcome: Literal["upheld", "dismissed"]
+    resolution: str  # the reply (处理意见)
+
+
+class ProjectObjectionOut(Schema):
+    id: int
+    notice_id: int
+    notice_kind: str
+    project_id: int | None
+    project_name: str
+    department: str
+    raised_at: datetime
+    channel: str
+    text: str
+    status: str
+    outcome: str
+    resolution: str
+    resolved_by: str
+    resolved_at: datetime | None
+    may_resolve: bool
 
 
 class IdleOut(Schema):
@@ -133,10 +218,19 @@ class LateOut(Schema):
     days_late: int
 
 
+class DepositOverdueOut(Schema):
+    project_id: int
+    name: str
+    deposit: Decimal
+    due: date
+    days_late: int
+
+
 class AlertsOut(Schema):
     as_of: date
     idle_funds: list[IdleOut]
     behind_schedule: list[LateOut]
+    deposits_overdue: list[DepositOverdueOut]
 
 
 class SourceProgressOut(Schema):
@@ -157,6 +251,7 @@ class ProjectProgressOut(Schema):
     to_date: Decimal
     months: list[Decimal]
     rate: Decimal
+    deposit: Decimal  # the quality deposit held at the month's end: allocated, not spent
 
 
 class ProgressOut(Schema):
@@ -164,6 +259,7 @@ class ProgressOut(Schema):
     month: int
     sources: list[SourceProgressOut]
     projects: list[ProjectProgressOut]
+    deposit_total: Decimal
 
 
 class AssetOut(Schema):
@@ -226,11 +322,13 @@ def _detail(request: HttpRequest, project: Project) -> ProjectDetailOut:
         **_project_out(project).dict(), tasks=project.tasks, location=project.location,
         benefit_mechanism=project.benefit_mechanism, performance_targets=project.performance_targets,
         allocated=services.allocated_total(project.pk), spent=services.spending_total(project.pk),
+        deposit=project.deposit, deposit_due=project.deposit_due,
+        deposit_released_on=services.deposit_released_on(project.pk) if project.deposit else None,
         steps=[_step_out(s) for s in selectors.project_steps(project)],
         beneficiaries=[BeneficiaryOut(household_no=b.household_no, village=b.village, head_id_masked=b.head_id_masked,
                                       benefit=b.benefit) for b in selectors.beneficiary_rows(project)],
         notice_ids=[n.pk for n in selectors.project_notices(project)],
-        actions=[t.action for t in actions_from(project.status) if services.may_take(request.user, t, project)])
+        actions=[t.action for t in services.open_actions(request.user, project)])
 
 
 @router.get("/", response=ProjectPage, summary="项目库 / the project library in your area")
@@ -253,7 +351,10 @@ def alerts(request: HttpRequest, as_of: date | None = None) -> AlertsOut:
                             spent=i.spent, idle=i.idle, since=i.since, days=i.days)
                     for i in selectors.idle_funds(visible, as_of=day)],
         behind_schedule=[LateOut(project_id=b.project.pk, name=b.project.name, code=b.code, due=b.due,
-                                 days_late=b.days_late) for b in selectors.behind_schedule(visible, as_of=day)])
+                                 days_late=b.days_late) for b in selectors.behind_schedule(visible, as_of=day)],
+        deposits_overdue=[DepositOverdueOut(project_id=d.project.pk, name=d.project.name, deposit=d.deposit, due=d.due,
+                                            days_late=d.days_late)
+                          for d in selectors.deposits_overdue(visible, as_of=day)])
 
 
 @router.get("/progress", response=ProgressOut, summary="月度支出进度 / monthly spending per fund source and project")
@@ -269,7 +370,8 @@ def progress(request: HttpRequest, year: int | None = None, month: int | None = 
                        projects=[ProjectProgressOut(project_id=r["project"].pk, name=r["project"].name,
                                                     approved=r["approved"], allocated=r["allocated"],
                                                     month=r["month"], to_date=r["to_date"], months=r["months"],
-                                                    rate=r["rate"]) for r in data.projects])
+                                                    rate=r["rate"], deposit=r["deposit"]) for r in data.projects],
+                       deposit_total=data.totals["deposit"])
 
 
 def _asset_out(a: Asset) -> AssetOut:
@@ -310,6 +412,53 @@ def public_projects(request: HttpRequest, year: int | None = None) -> list[Proje
     return [_project_out(p) for p in selectors.public_projects(year=year).order_by("-year", "pk")[:1000]]
 
 
+def _objection_out(request: HttpRequest, o: Objection, project: Project | None) -> ProjectObjectionOut:
+    return ProjectObjectionOut(
+        id=o.pk, notice_id=o.notice_id, notice_kind=o.notice.kind, project_id=project.pk if project else None,
+        project_name=project.name if project else "", department=project.department.name if project else "",
+        raised_at=o.raised_at, channel=o.channel, text=o.text, status=o.status, outcome=o.outcome,
+        resolution=o.resolution, resolved_by=str(o.resolved_by) if o.resolved_by_id else "", resolved_at=o.resolved_at,
+        may_resolve=bool(o.is_pending and project is not None
+                         and services.may_resolve_objection(request.user, project, o.notice)))
+
+
+@router.get("/objections", response=list[ProjectObjectionOut],
+            summary="项目公示的群众异议（责任单位）/ objections to project notices, for the responsible unit")
+def objection_list(request: HttpRequest) -> list[ProjectObjectionOut]:
+    ensure_can(request.user, Cap.PROJECTS_VIEW)
+    return [_objection_out(request, o, p) for o, p in selectors.project_objections(request.user, limit=500)]
+
+
+@router.post("/objections/{objection_id}/resolve", response=ProjectObjectionOut,
+             summary="责任单位处理项目公示异议并答复（拒绝时不作任何更改）/ resolve an objection to a project notice")
+def objection_resolve(request: HttpRequest, objection_id: int, payload: ResolveIn) -> ProjectObjectionOut:
+    objection = selectors.project_objection_get(request.user, objection_id)
+    objection = services.project_objection_resolve(objection, outcome=payload.outcome, resolution=payload.resolution,
+                                                   actor=request.user)
+    return _objection_out(request, objection, services.objection_project(objection))
+
+
+@router.post("/areas/{area_id}/proposals", response={201: ProjectDetailOut},
+             summary="在一地申报项目（村级申报并公示；无绩效目标不得入库）/ propose a project located in an area")
+def project_create(request: HttpRequest, area_id: int, payload: Form[ProjectIn],
+                   files: File[list[UploadedFile]] = None) -> Status[ProjectDetailOut]:  # type: ignore[assignment]
+    area = get_visible_or_404(Area.objects.all(), request.user, pk=area_id)
+    ensure_can(request.user, Cap.PROJECTS_PROPOSE)
+    department = Department.objects.filter(code=payload.department_code.strip()).first()
+    if department is None:
+        message = services.FIELD_REQUIRED.format(label="责任单位", name="department_code")
+        raise BadInput(message, fields={"department_code": [message]})
+    households = services.households_for_area(area, payload.households)
+    data = services.ProjectInput(
+        year=payload.year, name=payload.name, category=payload.category, nature=payload.nature, area=area,
+        department=department, planned_start=payload.planned_start, planned_end=payload.planned_end,
+        tasks=payload.tasks, benefit_mechanism=payload.benefit_mechanism,
+        performance_targets=payload.performance_targets, location=payload.location,
+        budget={s: getattr(payload, f"budget_{s}") for s in FundSource.values if getattr(payload, f"budget_{s}")})
+    project = services.project_propose(data, actor=request.user, households=households, files=files or ())
+    return Status(201, _detail(request, selectors.project_get(request.user, project.pk)))
+
+
 @router.get("/{project_id}", response=ProjectDetailOut, summary="项目及其每一步 / a project and its every step")
 def project_detail(request: HttpRequest, project_id: int) -> ProjectDetailOut:
     ensure_can(request.user, Cap.PROJECTS_VIEW)
@@ -324,7 +473,41 @@ def step_create(request: HttpRequest, project_id: int, payload: Form[StepIn],
     if payload.seen_status is not None:
         project.status = payload.seen_status
     household = services.household_for_project(project, payload.household_no) if payload.household_no else None
+    budget = {s: getattr(payload, f"budget_{s}") for s in FundSource.values if getattr(payload, f"budget_{s}")}
     step = services.project_step(project, payload.action, actor=request.user, files=files or (), data=services.StepInput(
         note=payload.note, amount=payload.amount or None, source=payload.source, payee=payload.payee,
-        payee_name=payload.payee_name, household=household))
+        payee_name=payload.payee_name, household=household, year=payload.year, budget=budget or None))
     return Status(201, _step_out(step))
+
+
+@router.post("/{project_id}/beneficiaries", response={201: BeneficiaryOut},
+             summary="添加受益户 / name a registry household as a beneficiary")
+def beneficiary_create(request: HttpRequest, project_id: int, payload: BeneficiaryIn) -> Status[BeneficiaryOut]:
+    project = selectors.project_get(request.user, project_id)
+    household = services.household_for_project(project, payload.household_no)
+    services.beneficiary_add(project, household=household, benefit=payload.benefit, actor=request.user)
+    row = next(b for b in selectors.beneficiary_rows(project) if b.household_id == household.pk)
+    return Status(201, BeneficiaryOut(household_no=row.household_no, village=row.village,
+                                      head_id_masked=row.head_id_masked, benefit=row.benefit))
+
+
+@router.post("/{project_id}/assets", response={201: AssetOut},
+             summary="登记项目形成的资产（验收后）/ record an asset the project formed (after acceptance)")
+def asset_create(request: HttpRequest, project_id: int, payload: AssetIn) -> Status[AssetOut]:
+    project = selectors.project_get(request.user, project_id)
+    household = services.household_for_project(project, payload.household_no) if payload.household_no else None
+    asset = services.asset_create(project, name=payload.name, kind=payload.kind, value=payload.value,
+                                  owner=payload.owner, custodian=payload.custodian, formed_on=payload.formed_on,
+                                  household=household, actor=request.user)
+    return Status(201, _asset_out(asset))
+
+
+@router.post("/assets/{asset_id}/payouts", response={201: PayoutOut},
+             summary="登记资产收益分配到户 / record an asset's income paid to a household")
+def payout_create(request: HttpRequest, asset_id: int, payload: PayoutIn) -> Status[PayoutOut]:
+    asset = selectors.asset_get(request.user, asset_id)
+    household = services.household_for_project(asset.project, payload.household_no)
+    row: AssetPayout = services.asset_payout(asset, household=household, year=payload.year, amount=payload.amount,
+                                             paid_on=payload.paid_on, actor=request.user)
+    return Status(201, PayoutOut(year=row.year, household_no=household.household_no, amount=row.amount,
+                                 paid_on=row.paid_on))

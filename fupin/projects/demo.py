@@ -9,7 +9,11 @@ the ledger and the audit trail are exactly what the pages would have produced. T
 - an idle-funds case (money allocated 120 days ago, almost none spent: 账面滞留);
 - two behind-schedule cases (a start overdue, a completion overdue);
 - accepted and settled projects with their assets (经营性, 公益性, 到户类) and income paid to
-  beneficiary households (on their household files).
+  beneficiary households (on their household files);
+- quality deposits (质保金): one settled project holds its deposit (the warranty still runs), one
+  had it released after the warranty, one holds it past its release day (the alert);
+- a school project of 区教体局 whose village notice is on display with a public objection, for the
+  demo_education officer to resolve on /projects/objections/.
 
 Rows hang off ``Project.is_demo``; :func:`clear_demo_projects` removes them before the demo
 households are replaced.
@@ -27,6 +31,7 @@ from django.utils import timezone
 
 from fupin.accounts.models import Department
 from fupin.areas.models import Area
+from fupin.assessment.services import param_for_area, work_year
 from fupin.notices.models import Notice, Objection
 from fupin.notices.services import objection_raise
 from fupin.projects.models import Asset, AssetPayout, Project
@@ -58,6 +63,7 @@ class Case:
     reapprove: bool = False
     asset: str = ""  # asset class formed after acceptance
     to_households: bool = False  # payments go to beneficiary households
+    objection: str = ""  # a public objection to the project's current notice (on display)
 
 
 CASES = [
@@ -94,8 +100,19 @@ CASES = [
     Case("高标准农田配套", "infrastructure", "expansion", "agriculture", {"central": 300000, "integrated": 100000},
          170, "pay", "配套机井 20 眼、灌溉管道 8 公里", "新增有效灌溉面积 1500 亩", "优先流转贫困户土地并务工",
          planned=(40, 330), reapprove=True),
+    # Quality deposits: accepted some 16 months ago (released after the warranty) and some 12 months ago
+    # (the deposit is past its release day and still held).
+    Case("村卫生室标准化建设", "health", "renovation", "health", {"central": 260000, "district": 40000},
+         560, "release", "改造村卫生室 120 平方米，配齐基本诊疗设备", "村卫生室达到标准化建设要求，群众就近就医",
+         "保障贫困户基本医疗服务", planned=(40, 120)),
+    Case("村组道路安防工程", "infrastructure", "new", "transport", {"central": 220000},
+         480, "settle", "安装道路护栏 3 公里、警示标志 40 处", "消除农村道路安全隐患", "优先吸纳贫困劳动力务工",
+         planned=(40, 120)),
+    Case("村小学食堂改造", "education", "renovation", "education", {"central": 150000, "district": 30000},
+         3, "propose", "改造学校食堂 300 平方米，更新厨房设备", "全村学生在校就餐条件达标", "贫困家庭学生免费就餐",
+         objection="食堂选址紧邻旱厕，卫生条件堪忧，建议另选位置。"),
 ]
-ORDER = ["propose", "township_review", "county_approve", "approve", "start", "pay", "accept", "settle"]
+ORDER = ["propose", "township_review", "county_approve", "approve", "start", "pay", "accept", "settle", "release"]
 
 
 def clear_demo_projects() -> None:
@@ -152,6 +169,11 @@ def seed_demo_projects(households: list[Household], *, seed: int = 2018) -> dict
             budget={k: str(v) for k, v in case.budget.items()})
         project = project_propose(data, actor=None, households=chosen, when=_at(proposed_on), is_demo=True)
         _walk(project, case, proposed_on, chosen, rng)
+        if case.objection:
+            notice = Notice.objects.get(subject_type="projects.project", subject_id=project.pk,
+                                        kind=Notice.Kind.PROJECT_VILLAGE)
+            objection_raise(notice, text=case.objection, actor=None, raised_by_name="李秀兰", contact="13839560178",
+                            channel=Objection.Channel.WEB)
         made += 1
     return {"projects": made}
 
@@ -188,8 +210,19 @@ def _walk(project: Project, case: Case, proposed_on: date, chosen: list[Househol
     if last >= 6:
         walk.step("accept", 12, StepInput(note="经区主管部门组织验收，工程质量合格"))
     if last >= 7:
-        _pay(walk, project, case, chosen, (total * Decimal("0.1")).quantize(Decimal(1)), rng)
+        # The last instalment leaves the quality deposit unpaid: the contractor has then had the contract
+        # less the deposit, and settlement retains the deposit (to households: the last 10 %, no deposit).
+        ratio = Decimal(str(param_for_area(work_year(), project.area, "project_deposit_ratio")))
+        share = Decimal("0.1") if case.to_households else Decimal(1) - ratio - Decimal("0.9")
+        if share > 0:
+            _pay(walk, project, case, chosen, (total * share).quantize(Decimal(1)), rng)
         walk.step("settle", 6, StepInput(note="报账资料齐全，已复核"))
+    if last >= 8:
+        project.refresh_from_db()
+        if project.deposit_due is not None:
+            walk.day = project.deposit_due + timedelta(days=2)
+            walk.step("release", 0, StepInput(source=next(iter(case.budget)), payee_name="郾城区建筑工程公司",
+                                              note="质保期满，经核查无质量问题，返还质保金"))
     if case.asset:
         _assets(project, case, chosen, walk.day)
 

@@ -7,11 +7,15 @@ amount and a fund source. Only :func:`fupin.projects.services.project_step` writ
 project's status.
 
 "Spent" (支出) is money paid to the contractor or to a beneficiary; a transfer to a township or a
-department (转拨) is not spent (REFERENCE §7.3, the Chongqing expenditure definition).
+department (转拨) is not spent (REFERENCE §7.3, the Chongqing expenditure definition). Neither is the
+quality deposit (质保金): the share of the contractor's contract that settlement retains until the
+warranty period after acceptance has ended; its release (质保金返还) is a payment to the contractor
+and is spent from that day.
 
 Invariants held by the database: a project has performance targets (no target, no entry); budget
-amounts are not negative; a money step has a positive amount and a fund source, other steps have
-neither; only a payment names a payee kind.
+amounts are not negative; a money step (allocation, payment, deposit release) has a positive amount
+and a fund source, other steps have no fund source; only a payment or a deposit release names a payee
+kind, and a release names the contractor; a retained deposit is positive and has its release date.
 """
 
 from __future__ import annotations
@@ -44,6 +48,11 @@ class FundSource(models.TextChoices):
 
 
 BUDGET_FIELDS = {s: f"budget_{s}" for s in FundSource.values}
+# Steps that move money (amount and fund source), and those of them that are spending when the
+# payee is the contractor or a beneficiary (a transfer to a township or department is not).
+MONEY_ACTIONS = ("allocate", "pay", "release")
+PAYING_ACTIONS = ("pay", "release")
+SPENDING_PAYEES = ("contractor", "beneficiary")
 
 
 class Project(models.Model):
@@ -97,6 +106,11 @@ class Project(models.Model):
     # The amount the county approved for implementation (批复金额); set by the approval and by each
     # re-approval after an overspend. Spending beyond it by more than the policy ratio is refused.
     approved_total = models.DecimalField(_("批复金额"), null=True, blank=True, **MONEY)
+    # The quality deposit (质保金) settlement retained from the contractor, and the first day it may be
+    # released (acceptance + the warranty months in force at settlement). Both set by the settlement
+    # step alone; the release is a step of its own (``ProjectStep.Action.RELEASE``).
+    deposit = models.DecimalField(_("质保金"), null=True, blank=True, **MONEY)
+    deposit_due = models.DateField(_("质保期满（可返还）日期"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("申报人"))
     created_at = models.DateTimeField(_("申报时间"), default=timezone.now)
@@ -119,6 +133,10 @@ class Project(models.Model):
                 condition=models.Q(budget_central__gte=0, budget_provincial__gte=0, budget_city__gte=0,
                                    budget_district__gte=0, budget_integrated__gte=0),
                 name="project_budget_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(deposit__isnull=True, deposit_due__isnull=True)
+                | models.Q(deposit__gt=0, deposit_due__isnull=False),
+                name="project_deposit_has_due_date"),
         ]
 
     def __str__(self) -> str:
@@ -157,6 +175,7 @@ class ProjectStep(models.Model):
         SETTLE = "settle", _("报账")
         ADJUST = "adjust", _("年度调整")
         WITHDRAW = "withdraw", _("出库")
+        RELEASE = "release", _("质保金返还")
 
     class Payee(models.TextChoices):
         CONTRACTOR = "contractor", _("施工/供货单位")
@@ -191,12 +210,15 @@ class ProjectStep(models.Model):
         indexes = [models.Index(fields=["project", "action"]), models.Index(fields=["action", "on"])]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(action__in=["allocate", "pay"]) & models.Q(amount__gt=0) & ~models.Q(source=""))
-                | (~models.Q(action__in=["allocate", "pay"]) & models.Q(source="")),
+                condition=(models.Q(action__in=MONEY_ACTIONS) & models.Q(amount__gt=0) & ~models.Q(source=""))
+                | (~models.Q(action__in=MONEY_ACTIONS) & models.Q(source="")),
                 name="projectstep_money_has_amount_and_source"),
             models.CheckConstraint(condition=models.Q(action="pay", payee__in=["contractor", "beneficiary", "transfer"])
-                                   | (~models.Q(action="pay") & models.Q(payee="")),
+                                   | models.Q(action="release", payee="contractor")
+                                   | (~models.Q(action__in=PAYING_ACTIONS) & models.Q(payee="")),
                                    name="projectstep_payee_only_on_payment"),
+            models.UniqueConstraint(fields=["project"], condition=models.Q(action="release"),
+                                    name="projectstep_deposit_released_once"),
         ]
 
     def __str__(self) -> str:
@@ -204,7 +226,7 @@ class ProjectStep(models.Model):
 
     @property
     def is_spending(self) -> bool:
-        return self.action == self.Action.PAY and self.payee in (self.Payee.CONTRACTOR, self.Payee.BENEFICIARY)
+        return self.action in PAYING_ACTIONS and self.payee in SPENDING_PAYEES
 
 
 def attachment_path(instance: ProjectAttachment, filename: str) -> str:

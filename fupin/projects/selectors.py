@@ -7,9 +7,14 @@ query per project.
   before the reference day that has not been spent by that day. A project is flagged when
   (allocations dated strictly before ``as_of − days``) − (spending dated on or before ``as_of``) > 0;
   an allocation exactly ``days`` old is not yet idle.
+  A quality deposit (质保金) retained by the settlement and not yet released is withheld by
+  contract, not idle: it is taken off the allocations before comparing.
 - Behind schedule: a project not started (村级申报 … 批复实施) whose planned start lies more than
   ``project_schedule_grace_days`` days before ``as_of`` (未按期开工), or a started project not yet
   accepted whose planned end lies more than that before ``as_of`` (未按期完工).
+- Deposits overdue (质保金逾期未返还): a deposit retained by a settlement on or before ``as_of``,
+  whose release day lies strictly before ``as_of``, and not released by ``as_of``. On its release
+  day itself it is due, not overdue.
 """
 
 from __future__ import annotations
@@ -21,21 +26,33 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, F, Min, Q, QuerySet, Sum, Value
+from django.db.models import DecimalField, Exists, F, Min, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.utils import timezone
 
+from fupin.accounts.access import can
+from fupin.accounts.roles import Cap, Role
+from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment.services import params_for_villages, work_year
 from fupin.core import idnumber
-from fupin.notices.models import Notice
-from fupin.projects.models import ZERO, Asset, AssetPayout, Beneficiary, FundSource, Project, ProjectStep
+from fupin.notices.models import Notice, Objection
+from fupin.projects.models import (
+    PAYING_ACTIONS,
+    SPENDING_PAYEES,
+    ZERO,
+    Asset,
+    AssetPayout,
+    Beneficiary,
+    FundSource,
+    Project,
+    ProjectStep,
+)
 from fupin.projects.transitions import BEFORE_START, PROJECT_KINDS
 from fupin.registry.models import Member
 
 S = Project.Status
-SPENDING = Q(steps__action=ProjectStep.Action.PAY,
-             steps__payee__in=[ProjectStep.Payee.CONTRACTOR, ProjectStep.Payee.BENEFICIARY])
+SPENDING = Q(steps__action__in=PAYING_ACTIONS, steps__payee__in=SPENDING_PAYEES)
 # Public: the library (入库) and everything after it; proposals are public through their notices only.
 PUBLIC_STATUSES = (S.PLANNED, S.APPROVED, S.STARTED, S.ACCEPTED, S.SETTLED)
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
@@ -69,9 +86,49 @@ def with_money(qs: QuerySet[Project]) -> QuerySet[Project]:
     )
 
 
+def proposal_areas(user: Any) -> QuerySet[Area]:
+    """Where the user may locate a proposal: the current counties, townships and villages in their areas."""
+    return (Area.objects.visible_to(user).filter(level__in=("county", "township", "village"), valid_to__isnull=True)
+            .order_by("code"))
+
+
 def project_get(user: Any, pk: int) -> Project:
     return get_visible_or_404(Project.objects.select_related("area", "area__parent", "department", "created_by"),
                               user, pk=pk)
+
+
+def project_objection_get(user: Any, pk: int) -> Objection:
+    """An objection to a project's notice, in the user's areas (404 otherwise, and for any other notice)."""
+    qs = Objection.objects.select_related("notice", "notice__area").filter(notice__subject_type="projects.project")
+    return get_visible_or_404(qs, user, pk=pk)
+
+
+def actor_units(actor: Any) -> set[int]:
+    """The departments (责任单位) the actor is an officer of."""
+    return {a.department_id for a in getattr(actor, "active_assignments", [])
+            if a.role == Role.DEPARTMENT_OFFICER and a.department_id}
+
+
+def unit_objections_filter(actor: Any) -> Q:
+    """Objections to the notices of projects the actor's unit is responsible for (all, for the county)."""
+    if can(actor, Cap.PROJECTS_COUNTY) or getattr(actor, "is_superuser", False):
+        return Q()
+    units = actor_units(actor)
+    ids = Project.objects.filter(department_id__in=units).values_list("pk", flat=True)
+    return Q(notice__subject_id__in=ids) if units else Q()
+
+
+def project_objections(user: Any, *, limit: int | None = None) -> list[tuple[Objection, Project | None]]:
+    """Objections to project notices that reach the user's unit (in their areas), open ones first,
+    each with its project (three queries)."""
+    qs = (Objection.objects.visible_to(user)
+          .filter(notice__subject_type="projects.project")
+          .filter(unit_objections_filter(user))
+          .select_related("notice", "notice__area", "resolved_by").order_by("status", "-raised_at", "pk"))
+    rows = list(qs[:limit] if limit else qs)
+    projects = {p.pk: p for p in Project.objects.filter(pk__in={o.notice.subject_id for o in rows})
+                .select_related("department", "area")}
+    return [(o, projects.get(o.notice.subject_id or 0)) for o in rows]
 
 
 def project_steps(project: Project) -> list[ProjectStep]:
@@ -116,6 +173,14 @@ class IdleFunds:
 
 
 @dataclass(frozen=True)
+class DepositOverdue:
+    project: Project
+    deposit: Decimal
+    due: date
+    days_late: int
+
+
+@dataclass(frozen=True)
 class BehindSchedule:
     project: Project
     code: str  # DELAYED_START | DELAYED_COMPLETION
@@ -148,8 +213,12 @@ def idle_funds(projects: QuerySet[Project], *, as_of: date | None = None) -> lis
                   allocated_before=Coalesce(Sum("steps__amount", filter=Q(steps__action=ProjectStep.Action.ALLOCATE,
                                                                           steps__on__lt=cutoff)), _zero()),
                   spent_by=Coalesce(Sum("steps__amount", filter=SPENDING & Q(steps__on__lte=as_of)), _zero()),
+                  retained=Coalesce(Sum("steps__amount", filter=Q(steps__action=ProjectStep.Action.SETTLE,
+                                                                  steps__on__lte=as_of)), _zero()),
+                  released=Coalesce(Sum("steps__amount", filter=Q(steps__action=ProjectStep.Action.RELEASE,
+                                                                  steps__on__lte=as_of)), _zero()),
                   since=Min("steps__on", filter=Q(steps__action=ProjectStep.Action.ALLOCATE)))
-              .annotate(idle=F("allocated_before") - F("spent_by"))
+              .annotate(idle=F("allocated_before") - F("spent_by") - (F("retained") - F("released")))
               .filter(idle__gt=0).order_by("since", "pk"))
         result += [IdleFunds(p, p.allocated_before, p.spent_by, p.idle, p.since, days) for p in qs]  # type: ignore[attr-defined]
     return sorted(result, key=lambda r: (r.since or as_of, r.project.pk))
@@ -170,6 +239,18 @@ def behind_schedule(projects: QuerySet[Project], *, as_of: date | None = None) -
     return sorted(result, key=lambda r: (r.due, r.project.pk))
 
 
+def deposits_overdue(projects: QuerySet[Project], *, as_of: date | None = None) -> list[DepositOverdue]:
+    """Quality deposits past their release day and not released by ``as_of`` (one query)."""
+    as_of = as_of or timezone.localdate()
+    steps = ProjectStep.objects.filter(project_id=OuterRef("pk"), on__lte=as_of)
+    qs = (projects.filter(deposit__gt=0, deposit_due__lt=as_of)
+          .filter(Exists(steps.filter(action=ProjectStep.Action.SETTLE)))
+          .exclude(Exists(steps.filter(action=ProjectStep.Action.RELEASE)))
+          .select_related("area", "department").order_by("deposit_due", "pk"))
+    return [DepositOverdue(p, p.deposit or ZERO, p.deposit_due, (as_of - p.deposit_due).days)
+            for p in qs if p.deposit_due is not None]
+
+
 # --- progress -----------------------------------------------------------------------------------
 
 
@@ -178,25 +259,35 @@ class Progress:
     year: int
     month: int
     sources: list[dict[str, Any]]  # per fund source: budget, approved share, spent in the month, to date
-    projects: list[dict[str, Any]]  # per project: approved, allocated, spent in the month, to date, months
+    projects: list[dict[str, Any]]  # per project: approved, allocated, spent in the month, to date, months,
+    # and the quality deposit held (retained by the settlement, not released) at the month's end: unspent
     totals: dict[str, Decimal]
 
 
 def monthly_progress(projects: QuerySet[Project], *, year: int, month: int) -> Progress:
-    """Spending per fund source and per project: in ``month`` of ``year`` and from January to its end.
+    """Spending per fund source and per project: in ``month`` of ``year`` and from January to its end,
+    with each project's allocations and its quality deposit still held at the month's end (unspent).
 
-    Two aggregate queries (budget per source; payments per project × source × month)."""
+    Three aggregate queries (payments per project × source × month; allocations; deposits)."""
     plan = list(projects.exclude(status=S.WITHDRAWN).filter(year=year).select_related("area", "department")
                 .order_by("area__code", "pk"))
     ids = [p.pk for p in plan]
-    payments = (ProjectStep.objects.filter(project_id__in=ids, action=ProjectStep.Action.PAY,
-                                           payee__in=[ProjectStep.Payee.CONTRACTOR, ProjectStep.Payee.BENEFICIARY],
+    month_end = date(year, month, monthrange(year, month)[1])
+    payments = (ProjectStep.objects.filter(project_id__in=ids, action__in=PAYING_ACTIONS, payee__in=SPENDING_PAYEES,
                                            on__year=year, on__month__lte=month)
                 .annotate(y=ExtractYear("on"), m=ExtractMonth("on"))
                 .values("project_id", "source", "m").annotate(total=Sum("amount")))
     allocated = dict(ProjectStep.objects.filter(project_id__in=ids, action=ProjectStep.Action.ALLOCATE,
-                                                on__lte=date(year, month, monthrange(year, month)[1]))
+                                                on__lte=month_end)
                      .values("project_id").annotate(t=Sum("amount")).values_list("project_id", "t"))
+    held: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for project_id, action, total in (
+            ProjectStep.objects.filter(project_id__in=ids, action__in=[ProjectStep.Action.SETTLE,
+                                                                        ProjectStep.Action.RELEASE],
+                                       amount__isnull=False, on__lte=month_end)
+            .values("project_id", "action").annotate(t=Sum("amount")).values_list("project_id", "action", "t")):
+        amount = Decimal(total).quantize(Decimal("0.01"))  # SQLite sums come back without the cents
+        held[project_id] += amount if action == ProjectStep.Action.SETTLE else -amount
     by_project: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     by_source: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"month": ZERO, "to_date": ZERO})
     for row in payments:
@@ -217,11 +308,13 @@ def monthly_progress(projects: QuerySet[Project], *, year: int, month: int) -> P
         base = p.approved_total or p.budget_total
         rows.append({"project": p, "approved": p.approved_total, "budget": p.budget_total,
                      "allocated": allocated.get(p.pk) or ZERO, "month": months.get(month, ZERO), "to_date": to_date,
-                     "months": [months.get(m, ZERO) for m in range(1, 13)], "rate": _rate(to_date, base)})
+                     "months": [months.get(m, ZERO) for m in range(1, 13)], "rate": _rate(to_date, base),
+                     "deposit": held.get(p.pk, ZERO)})
     budget_total: Decimal = sum((s["budget"] for s in sources), ZERO)
     spent_total: Decimal = sum((s["to_date"] for s in sources), ZERO)
     totals: dict[str, Decimal] = {"budget": budget_total, "month": sum((s["month"] for s in sources), ZERO),
-                                  "to_date": spent_total, "rate": _rate(spent_total, budget_total)}
+                                  "to_date": spent_total, "rate": _rate(spent_total, budget_total),
+                                  "deposit": sum(held.values(), ZERO)}
     return Progress(year, month, sources, rows, totals)
 
 

@@ -17,29 +17,39 @@ Money rules (REFERENCE §7.3, the action plan's 先启动再拨付、先验收�
   the approved total by at most ``project_overspend_ratio`` (10 %); beyond that a re-approval
   (追加批复) must raise the approved total first;
 - allocations (资金下达) never exceed the approved total;
-- no settlement before acceptance, and none of a project that spent nothing.
+- no settlement before acceptance, and none of a project that spent nothing;
+- settlement retains the quality deposit (质保金): ``project_deposit_ratio`` of the contractor's
+  settled contract, i.e. of what the contractor was paid plus the deposit itself (paid 95 000 at
+  5 % → a contract of 100 000, a deposit of 5 000), due for release ``project_deposit_months``
+  after the acceptance; the deposit is not spent, and counts against the overspend limit already;
+- the release (质保金返还) pays exactly the deposit to the contractor, once, and not before its day.
+
+Objections to a project's notices reach the responsible unit: :func:`project_objection_resolve`
+lets an officer of the project's department resolve them (with a reply), besides those who resolve
+notices in the notice's area; anyone else is refused and nothing changes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from calendar import monthrange
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from fupin.accounts.access import can
 from fupin.accounts.models import Department
-from fupin.accounts.roles import Cap, Role
+from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import scope_of
 from fupin.assessment import services as assessment
@@ -48,9 +58,11 @@ from fupin.core.errors import BadInput, ConcurrentChange, DomainError, Transitio
 from fupin.core.files import stored_file_save
 from fupin.notices.models import Notice, Objection
 from fupin.notices.selectors import notice_block
-from fupin.notices.services import notice_close, notice_publish, objection_raise
+from fupin.notices.services import notice_close, notice_publish, objection_raise, objection_resolve
 from fupin.projects.models import (
     BUDGET_FIELDS,
+    PAYING_ACTIONS,
+    SPENDING_PAYEES,
     ZERO,
     Asset,
     AssetPayout,
@@ -61,7 +73,16 @@ from fupin.projects.models import (
     ProjectStep,
     PublicSubmission,
 )
-from fupin.projects.transitions import LASTING_KINDS, NEW, PROJECT_KINDS, SAME, TRANSITIONS, Transition
+from fupin.projects.selectors import actor_units
+from fupin.projects.transitions import (
+    LASTING_KINDS,
+    NEW,
+    PROJECT_KINDS,
+    SAME,
+    TRANSITIONS,
+    Transition,
+    actions_from,
+)
 from fupin.registry.models import Household
 from fupin.workflow.services import Evidence, evidence_read
 
@@ -127,6 +148,23 @@ ASSET_HOUSEHOLD = "到户类资产须填写受益户编号 / a household asset n
 PAYOUT_HOUSEHOLD = ("收益分配对象须为该资产所在辖区的户 / the payout must go to a household in the asset's area")
 PAYOUT_TWICE = "该户本年度已分配过该资产收益 / this household already had a payout of this asset for the year"
 NOT_PUBLIC = "该公示不对外公开 / this notice is not public"
+DEPOSIT_OVERSPEND = ("已支出 {spent} 元连同应留质保金 {deposit} 元将达 {total} 元，超过批复金额 {approved} 元的 "
+                     "{pct}%（上限 {limit} 元），须先追加批复再报账 / the spending {spent} plus the quality deposit "
+                     "{deposit} would reach {total}, more than {pct}% over the approved {approved} (limit {limit}): "
+                     "reapprove before settling")
+BAD_DEPOSIT_RATIO = ("政策参数「项目质保金比例」为 {ratio}，须小于 1 / "
+                     "the policy parameter project_deposit_ratio is {ratio}; it must be below 1")
+NO_DEPOSIT = "该项目报账时未留质保金，无需返还 / settlement retained no quality deposit on this project"
+DEPOSIT_RELEASED = "该项目的质保金已于 {on} 返还 / the quality deposit was released on {on}"
+DEPOSIT_NOT_DUE = ("质保期至 {last} 止，质保金 {deposit} 元须于 {due} 起方可返还 / "
+                   "the warranty runs until {last}: the deposit of {deposit} can be released from {due}")
+DEPOSIT_AMOUNT = ("返还金额须等于所留质保金 {deposit} 元 / the release pays exactly the retained deposit ({deposit})")
+DEPOSIT_PAYEE = ("质保金返还给施工/供货单位，须填写收款单位 / "
+                 "the deposit goes back to the contractor: name the contractor")
+NOT_A_PROJECT_OBJECTION = "该异议不是针对项目公示的 / this objection is not about a project notice"
+OBJECTION_NOT_YOURS = ("该异议由项目责任单位「{unit}」或公示所在地的公示管理人员处理 / "
+                       "objections to this project are resolved by its responsible unit ({unit}) "
+                       "or by those who manage notices where it was posted")
 RATE_LIMITED = ("提交过于频繁，请稍后再试，或拨打监督举报电话 12317 / "
                 "too many submissions from your connection: try again later, or call the 12317 hotline")
 
@@ -171,24 +209,38 @@ def notice_area(area: Area, level: str) -> Area:
     return area
 
 
-def spending_total(project_id: int) -> Decimal:
-    return (ProjectStep.objects.filter(project_id=project_id, action=ProjectStep.Action.PAY,
-                                       payee__in=[ProjectStep.Payee.CONTRACTOR, ProjectStep.Payee.BENEFICIARY])
-            .aggregate(s=Sum("amount"))["s"] or ZERO)
+def spending_total(project_id: int, *, payees: Sequence[str] = SPENDING_PAYEES) -> Decimal:
+    """Money paid (payments and the deposit's release) to ``payees``: by default, what counts as spent."""
+    total = (ProjectStep.objects.filter(project_id=project_id, action__in=PAYING_ACTIONS, payee__in=payees)
+             .aggregate(s=Sum("amount"))["s"] or ZERO)
+    return Decimal(total).quantize(CENT)  # SQLite sums come back without the cents
 
 
 def allocated_total(project_id: int) -> Decimal:
-    return (ProjectStep.objects.filter(project_id=project_id, action=ProjectStep.Action.ALLOCATE)
-            .aggregate(s=Sum("amount"))["s"] or ZERO)
+    total = (ProjectStep.objects.filter(project_id=project_id, action=ProjectStep.Action.ALLOCATE)
+             .aggregate(s=Sum("amount"))["s"] or ZERO)
+    return Decimal(total).quantize(CENT)
 
 
 def overspend_ratio(project: Project) -> Decimal:
     return Decimal(str(assessment.param_for_area(assessment.work_year(), project.area, "project_overspend_ratio")))
 
 
-def actor_units(actor: Any) -> set[int]:
-    return {a.department_id for a in getattr(actor, "active_assignments", [])
-            if a.role == Role.DEPARTMENT_OFFICER and a.department_id}
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter: 31 Jan + 1 → 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+def deposit_released_on(project_id: int) -> date | None:
+    return (ProjectStep.objects.filter(project_id=project_id, action=ProjectStep.Action.RELEASE)
+            .values_list("on", flat=True).first())
+
+
+def deposit_held(project: Project) -> bool:
+    """Settlement retained a deposit that has not been released yet."""
+    return bool(project.deposit) and deposit_released_on(project.pk) is None
 
 
 def may_take(actor: Any, spec: Transition, project: Project) -> bool:
@@ -201,6 +253,14 @@ def may_take(actor: Any, spec: Transition, project: Project) -> bool:
     if spec.unit_may and not can(actor, Cap.PROJECTS_COUNTY):
         return project.department_id in actor_units(actor)
     return True
+
+
+def open_actions(actor: Any, project: Project) -> list[Transition]:
+    """The steps ``actor`` may take on ``project`` now, as the pages and the API offer them (the
+    deposit's release only while one is held); the service still checks everything when taken."""
+    held = deposit_held(project) if project.status == Project.Status.SETTLED else False
+    return [t for t in actions_from(project.status)
+            if may_take(actor, t, project) and (t.action != ProjectStep.Action.RELEASE or held)]
 
 
 def _ensure_may(actor: Any, spec: Transition, project: Project) -> None:
@@ -338,7 +398,7 @@ def _clean_input(data: ProjectInput, actor: Any) -> dict[str, Decimal]:
         raise BadInput(BAD_SCHEDULE, fields={"planned_end": [BAD_SCHEDULE]})
     if not 2000 <= data.year <= 2100:
         raise BadInput(BAD_YEAR, fields={"year": [BAD_YEAR]})
-    if data.area.level not in ("county", "township", "village") or (
+    if data.area.level not in ("county", "township", "village") or data.area.valid_to is not None or (
             actor is not None and not scope_of(actor).covers(data.area)):
         raise BadInput(BAD_AREA, fields={"area": [BAD_AREA]})
     return _clean_budget(data.budget)
@@ -498,7 +558,7 @@ def _apply(project: Project, spec: Transition, *, actor: Any, data: StepInput, e
     problem = notice_check(spec, notice_now, day)
     if problem:
         raise problem
-    money_fields = _money_check(spec, locked, data)
+    money_fields = _release_check(locked, data, day) if spec.action == "release" else _money_check(spec, locked, data)
 
     target = source if spec.target == SAME else spec.target
     changes: dict[str, Any] = {"status": target, "updated_at": timezone.now()}
@@ -510,8 +570,8 @@ def _apply(project: Project, spec: Transition, *, actor: Any, data: StepInput, e
             raise refuse(REAPPROVE_LOWER, spec, code="REAPPROVE_LOWER", amount=f"{amount:,.2f}",
                          approved=f"{locked.approved_total or ZERO:,.2f}")
         changes["approved_total"] = amount
-    if spec.action == "settle" and spending_total(locked.pk) <= 0:
-        raise refuse(NOTHING_SPENT, spec, code="NOTHING_SPENT")
+    if spec.action == "settle":
+        changes |= _deposit_retained(locked, spec)
     if spec.action == "adjust":
         changes |= _adjustment(locked, data)
     before = {k: getattr(locked, k) for k in changes if k != "updated_at"}
@@ -529,7 +589,8 @@ def _apply(project: Project, spec: Transition, *, actor: Any, data: StepInput, e
     step = ProjectStep.objects.create(
         project=locked, action=spec.action, from_status=source, to_status=target, actor=_user(actor), at=moment,
         on=day, note=note, notice=published,
-        amount=money_fields.get("amount", changes.get("approved_total") if spec.action == "reapprove" else None),
+        amount=money_fields.get("amount", changes.get("approved_total") if spec.action == "reapprove"
+                                else changes.get("deposit") if spec.action == "settle" else None),
         source=money_fields.get("source", ""), payee=money_fields.get("payee", ""),
         payee_name=money_fields.get("payee_name", ""), household=money_fields.get("household"))
     _store_documents(step, evidence, saved)
@@ -541,6 +602,53 @@ def _apply(project: Project, spec: Transition, *, actor: Any, data: StepInput, e
         **{k: [str(v), str(changes[k])] for k, v in before.items() if v != changes[k]},
     })
     return step
+
+
+def _deposit_retained(locked: Project, spec: Transition) -> dict[str, Any]:
+    """The settlement's quality deposit and its release day (see the module docstring), or refuse."""
+    spent = spending_total(locked.pk)
+    if spent <= 0:
+        raise refuse(NOTHING_SPENT, spec, code="NOTHING_SPENT")
+    year = assessment.work_year()
+    ratio = Decimal(str(assessment.param_for_area(year, locked.area, "project_deposit_ratio")))
+    if ratio >= 1:
+        raise refuse(BAD_DEPOSIT_RATIO, spec, code="BAD_DEPOSIT_RATIO", ratio=ratio)
+    to_contractor = spending_total(locked.pk, payees=(ProjectStep.Payee.CONTRACTOR,))
+    deposit = (to_contractor * ratio / (1 - ratio)).quantize(CENT, rounding=ROUND_HALF_UP)
+    if deposit <= 0:
+        return {"deposit": None, "deposit_due": None}
+    approved = locked.approved_total or ZERO
+    limit = (approved * (1 + overspend_ratio(locked))).quantize(CENT)
+    if spent + deposit > limit:
+        raise refuse(DEPOSIT_OVERSPEND, spec, code="OVERSPEND", spent=f"{spent:,.2f}", deposit=f"{deposit:,.2f}",
+                     total=f"{spent + deposit:,.2f}", approved=f"{approved:,.2f}",
+                     pct=f"{overspend_ratio(locked) * 100:.0f}", limit=f"{limit:,.2f}")
+    accepted_on = (ProjectStep.objects.filter(project_id=locked.pk, action=ProjectStep.Action.ACCEPT)
+                   .order_by("-at", "-pk").values_list("on", flat=True).first())
+    months = int(assessment.param_for_area(year, locked.area, "project_deposit_months"))
+    return {"deposit": deposit, "deposit_due": add_months(accepted_on or timezone.localdate(), months)}
+
+
+def _release_check(locked: Project, data: StepInput, day: date) -> dict[str, Any]:
+    """The release of the deposit: one is held, its day has come, it is paid whole to the contractor."""
+    spec = TRANSITIONS["release"]
+    if not locked.deposit or locked.deposit_due is None:
+        raise refuse(NO_DEPOSIT, spec, code="NO_DEPOSIT")
+    released = deposit_released_on(locked.pk)
+    if released is not None:
+        raise refuse(DEPOSIT_RELEASED, spec, code="DEPOSIT_RELEASED", on=released)
+    if day < locked.deposit_due:
+        raise refuse(DEPOSIT_NOT_DUE, spec, code="DEPOSIT_NOT_DUE", deposit=f"{locked.deposit:,.2f}",
+                     due=locked.deposit_due, last=locked.deposit_due - timedelta(days=1))
+    if data.amount not in (None, "") and money(data.amount) != locked.deposit:
+        message = DEPOSIT_AMOUNT.format(deposit=f"{locked.deposit:,.2f}")
+        raise BadInput(message, code="DEPOSIT_AMOUNT", fields={"amount": [message]})
+    if data.source not in FundSource.values:
+        raise BadInput(SOURCE_REQUIRED, fields={"source": [SOURCE_REQUIRED]})
+    if data.payee not in ("", ProjectStep.Payee.CONTRACTOR) or not data.payee_name.strip():
+        raise BadInput(DEPOSIT_PAYEE, fields={"payee_name": [DEPOSIT_PAYEE]})
+    return {"amount": locked.deposit, "source": data.source, "payee": ProjectStep.Payee.CONTRACTOR,
+            "payee_name": data.payee_name.strip()[:100], "household": None}
 
 
 def _adjustment(locked: Project, data: StepInput) -> dict[str, Any]:
@@ -577,6 +685,14 @@ def household_for_project(project: Project, household_no: str) -> Household:
     if household is None:
         raise BadInput(HOUSEHOLD_UNKNOWN.format(no=no), fields={"household_no": [HOUSEHOLD_UNKNOWN.format(no=no)]})
     return household
+
+
+def households_for_area(area: Area, numbers: Iterable[str]) -> list[Household]:
+    """The registry households with these numbers in ``area`` (a proposal's beneficiaries), in the
+    order given, duplicates dropped; BadInput naming the first number that is not there."""
+    probe = Project(area=area)
+    wanted = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
+    return [household_for_project(probe, n) for n in wanted]
 
 
 @transaction.atomic
@@ -678,10 +794,32 @@ def public_objection(notice: Notice, *, text: str, raised_by_name: str = "", con
     return objection
 
 
-def unit_objections_filter(actor: Any) -> Q:
-    """Objections to the notices of projects the actor's unit is responsible for (all, for the county)."""
-    if can(actor, Cap.PROJECTS_COUNTY) or getattr(actor, "is_superuser", False):
-        return Q()
-    units = actor_units(actor)
-    ids = Project.objects.filter(department_id__in=units).values_list("pk", flat=True)
-    return Q(notice__subject_id__in=ids) if units else Q()
+def objection_project(objection: Objection) -> Project | None:
+    """The project whose notice the objection is about (None for any other notice)."""
+    notice = objection.notice
+    if notice.subject_type != SUBJECT_TYPE or notice.subject_id is None:
+        return None
+    return Project.objects.select_related("area", "department").filter(pk=notice.subject_id).first()
+
+
+def may_resolve_objection(actor: Any, project: Project, notice: Notice) -> bool:
+    """An officer of the project's responsible unit (in whose areas the project lies), or whoever
+    resolves objections to notices (``notices.manage``) where the notice hangs."""
+    scope = scope_of(actor)
+    if can(actor, Cap.NOTICES_MANAGE) and scope.covers(notice.area):
+        return True
+    return project.department_id in actor_units(actor) and scope.covers(project.area)
+
+
+def project_objection_resolve(objection: Objection, *, outcome: str, resolution: str, actor: Any,
+                              when: datetime | None = None) -> Objection:
+    """Resolve an objection to one of a project's notices, with a reply (处理意见), as the responsible
+    unit; refused (nothing changed) for anyone else. Dismissed, it releases the step the notice held;
+    upheld, it stops it (the notices app's rule)."""
+    project = objection_project(objection)
+    if project is None:
+        raise DomainError(NOT_A_PROJECT_OBJECTION, code="NOT_A_PROJECT_OBJECTION")
+    if actor is not None and not may_resolve_objection(actor, project, objection.notice):
+        raise PermissionDenied(OBJECTION_NOT_YOURS.format(unit=project.department.name))
+    return objection_resolve(objection, outcome=outcome, resolution=resolution, actor=actor, when=when,
+                             owner_checked=True)

@@ -13,7 +13,8 @@ Read it as a table; :func:`fupin.projects.services.project_step` is the only cod
 | pay 拨付 | STARTED, ACCEPTED | same | funds | no payment before the start | spending ≤ approved × (1 + overspend ratio) |
 | reapprove 追加批复 | APPROVED, STARTED, ACCEPTED | same | county | note | a new, higher approved total |
 | accept 竣工验收 | STARTED | ACCEPTED | responsible unit or county | | completion announcement (竣工公告) |
-| settle 报账 | ACCEPTED | SETTLED | funds | no settlement before acceptance; some spending | |
+| settle 报账 | ACCEPTED | SETTLED | funds | no settlement before acceptance; some spending | retains the quality deposit (质保金) |
+| release 质保金返还 | SETTLED | same | funds | a deposit held; the warranty has ended | the deposit, paid to the contractor |
 | adjust 年度调整 | PROPOSED, TOWNSHIP_REVIEWED, PLANNED | same | county | note | new year and/or budget |
 | withdraw 出库 | PROPOSED … APPROVED | WITHDRAWN | county | note | |
 
@@ -79,6 +80,7 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     Transition(A.ACCEPT, (S.STARTED,), S.ACCEPTED, (Cap.PROJECTS_IMPLEMENT,), publishes=K.PROJECT_COMPLETION,
                unit_may=True),
     Transition(A.SETTLE, (S.ACCEPTED,), S.SETTLED, (Cap.PROJECTS_FUNDS,)),
+    Transition(A.RELEASE, (S.SETTLED,), SAME, (Cap.PROJECTS_FUNDS,), money=True),
     Transition(A.ADJUST, (S.PROPOSED, S.TOWNSHIP_REVIEWED, S.PLANNED), SAME, (Cap.PROJECTS_COUNTY,),
                requires_note=True),
     Transition(A.WITHDRAW, BEFORE_START, S.WITHDRAWN, (Cap.PROJECTS_COUNTY,), requires_note=True),

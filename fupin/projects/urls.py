@@ -12,6 +12,7 @@ urlpatterns = [
     path("assets/<int:pk>/", views.asset_detail, name="asset-detail"),
     path("assets/<int:pk>/payouts/", views.asset_payout, name="asset-payout"),
     path("objections/", views.objection_list, name="objection-list"),
+    path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection-resolve"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("<int:pk>/", views.project_detail, name="project-detail"),
     path("<int:pk>/beneficiaries/", views.beneficiary_add, name="beneficiary-add"),

@@ -23,12 +23,14 @@ from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import DomainError
+from fupin.core.forms import submit
+from fupin.notices.forms import ResolveForm
 from fupin.notices.models import Objection
 from fupin.projects import selectors, services
 from fupin.projects.forms import AssetForm, BeneficiaryForm, PayoutForm, ProjectForm, StepForm, form_errors
 from fupin.projects.models import Asset, FundSource, Project, ProjectAttachment, ProjectStep
 from fupin.projects.report import monthly_report
-from fupin.projects.transitions import PROJECT_KINDS, TRANSITIONS, actions_from
+from fupin.projects.transitions import TRANSITIONS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,13 +50,13 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "statuses": Project.Status.choices, "categories": Project.Category.choices,
         "years": sorted(set(visible.values_list("year", flat=True)), reverse=True),
         "idle_count": len(selectors.idle_funds(visible)), "late_count": len(selectors.behind_schedule(visible)),
+        "deposit_count": len(selectors.deposits_overdue(visible)),
         "can_propose": can(request.user, Cap.PROJECTS_PROPOSE),
     })
 
 
 def _areas_for(user: Any) -> QuerySet[Area]:
-    return (Area.objects.visible_to(user).filter(level__in=("county", "township", "village"), valid_to__isnull=True)
-            .order_by("code"))
+    return selectors.proposal_areas(user)
 
 
 @require_capability(Cap.PROJECTS_VIEW)
@@ -84,10 +86,8 @@ def _propose(request: HttpRequest, form: ProjectForm) -> Project | None:
         messages.error(request, services.BAD_AREA if area is None else services.FIELD_REQUIRED.format(
             label="责任单位", name="department"))
         return None
-    numbers = [n.strip() for n in (d["households"] or "").split() if n.strip()]
     try:
-        probe = Project(area=area)
-        households = [services.household_for_project(probe, n) for n in numbers]
+        households = services.households_for_area(area, (d["households"] or "").split())
         data = services.ProjectInput(
             year=d["year"], name=d["name"], category=d["category"], nature=d["nature"], area=area,
             department=department, planned_start=d["planned_start"], planned_end=d["planned_end"], tasks=d["tasks"],
@@ -104,7 +104,7 @@ def _propose(request: HttpRequest, form: ProjectForm) -> Project | None:
 @require_capability(Cap.PROJECTS_VIEW)
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(request.user, pk)
-    open_actions = [t for t in actions_from(project.status) if services.may_take(request.user, t, project)]
+    open_actions = services.open_actions(request.user, project)
     rows = selectors.beneficiary_rows(project)
     spent = services.spending_total(project.pk)
     return render(request, "projects/project_detail.html", {
@@ -116,7 +116,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and project.status not in (Project.Status.SETTLED, Project.Status.WITHDRAWN),
         "can_add_asset": can(request.user, Cap.PROJECTS_ASSETS)
         and project.status in (Project.Status.ACCEPTED, Project.Status.SETTLED),
-        "asset_kinds": Asset.Kind.choices,
+        "asset_kinds": Asset.Kind.choices, "deposit_released_on": services.deposit_released_on(project.pk)
+        if project.deposit else None,
     })
 
 
@@ -211,7 +212,7 @@ def progress(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/progress.html", {
         "progress": selectors.monthly_progress(visible, year=year, month=month), "year": year, "month": month,
         "months": range(1, 13), "idle": selectors.idle_funds(visible), "late": selectors.behind_schedule(visible),
-        "today": timezone.localdate(),
+        "deposits": selectors.deposits_overdue(visible), "today": timezone.localdate(),
     })
 
 
@@ -273,11 +274,21 @@ def asset_payout(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_capability(Cap.PROJECTS_VIEW)
 def objection_list(request: HttpRequest) -> HttpResponse:
-    qs = (Objection.objects.visible_to(request.user)
-          .filter(notice__kind__in=PROJECT_KINDS, notice__subject_type=services.SUBJECT_TYPE)
-          .filter(services.unit_objections_filter(request.user))
-          .select_related("notice", "notice__area").order_by("status", "-raised_at"))
-    projects = {p.pk: p for p in Project.objects.filter(pk__in={o.notice.subject_id for o in qs})
-                .select_related("department")}
-    rows = [(o, projects.get(o.notice.subject_id or 0)) for o in qs]
-    return render(request, "projects/objection_list.html", {"rows": rows, "today": date.today()})
+    """Objections to project notices, for the responsible unit: each open one with a reply form for
+    those who may resolve it (the unit's officers, and who manages notices there)."""
+    rows = [(o, p, o.is_pending and p is not None and services.may_resolve_objection(request.user, p, o.notice))
+            for o, p in selectors.project_objections(request.user)]
+    return render(request, "projects/objection_list.html", {
+        "rows": rows, "today": date.today(), "outcomes": Objection.Outcome.choices})
+
+
+@require_POST
+def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = selectors.project_objection_get(request.user, pk)
+
+    def resolve(data: dict[str, Any]) -> str:
+        services.project_objection_resolve(objection, actor=request.user, **data)
+        return _("异议已处理，处理意见已记录。")
+
+    submit(request, ResolveForm(request.POST), resolve)
+    return redirect("projects:objection-list")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from fupin.accounts.models import User
 from fupin.notices.models import Objection
 from fupin.projects.models import Asset, AssetPayout, Project, ProjectStep
-from fupin.projects.selectors import behind_schedule, idle_funds, public_notices
+from fupin.projects.selectors import behind_schedule, deposits_overdue, idle_funds, project_objections, public_notices
+from fupin.projects.services import deposit_released_on, may_resolve_objection
 from fupin.site.demo import seed_demo
 
 
@@ -30,6 +32,17 @@ def test_seed_demo_fills_the_projects_module_quickly_and_again(areas):
     assert Objection.objects.filter(channel="web").exists()
     assert set(Asset.objects.values_list("kind", flat=True)) == {"operating", "public_welfare", "household"}
     assert AssetPayout.objects.exists()
-    first = sorted(projects.values_list("name", "status"))
+    # quality deposits: one held in its warranty, one released after it, one held past its day (the alert)
+    today = timezone.localdate()
+    deposits = [(p.deposit_due or today, deposit_released_on(p.pk)) for p in projects.filter(deposit__gt=0)]
+    assert any(due > today and released is None for due, released in deposits)
+    assert any(released is not None and released >= due for due, released in deposits)
+    assert [d.project.name[-8:] for d in deposits_overdue(projects)] == ["村组道路安防工程"]
+    # an objection for the demo 区教体局 officer to answer
+    officer = User.objects.get(username="demo_education")
+    open_rows = [(o, p) for o, p in project_objections(officer) if o.is_pending and p is not None]
+    assert [p.department.code for _o, p in open_rows] == ["education"]
+    assert all(may_resolve_objection(officer, p, o.notice) for o, p in open_rows)
+    first = sorted(projects.values_list("name", "status", "deposit", "deposit_due"))
     seed_demo(households=300, seed=7)  # a re-run replaces the demo projects
-    assert sorted(Project.objects.values_list("name", "status")) == first
+    assert sorted(Project.objects.values_list("name", "status", "deposit", "deposit_due")) == first

@@ -97,10 +97,14 @@ OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-
                "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1", "finding": "疑点-A1",
                "load_job": "名单-A1", "work_team": "书记-A1", "plan_unit": "孟庙镇", "plan_report": "报告-A",
                "plan_attachment": "PLAN-EVIDENCE-A", "plan_inspection": "督查-A",
-               "project": "项目-A1", "asset": "资产-A1", "project_doc": "PROJECTDOC-A1",
+               "project": "项目-A1", "asset": "资产-A1", "project_doc": "PROJECTDOC-A1", "project_objection": "项目-A1",
                "case": "H-A1-0001", "measure": "措施-A1", "message": "消息-A1", "help_measure": "措施-A1",
                "ticket": "诉求-A1", "ticket_attachment": "HOTLINE-A1", "loan": "贷款-A1"}
 PAYMENT = {"amount": "100", "source": "central", "payee": "contractor", "payee_name": "施工单位"}
+PROPOSAL = {"year": 2026, "name": "新项目", "category": "industry", "nature": "new", "department_code": "education",
+            "planned_start": "2026-03-01", "planned_end": "2026-09-30", "tasks": "建设内容", "benefit_mechanism": "分红",
+            "performance_targets": "带动增收", "budget_central": "1000"}
+REPLY = {"outcome": "dismissed", "resolution": "经核实不属实"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TODAY = timezone.localdate()
 LOAN_DAY = TODAY - timedelta(days=30)  # each village's 12-month loan (贷款-A1 …): not yet due, so it may be extended
@@ -255,7 +259,9 @@ PAGES: dict[str, Route] = {
     "projects/assets/<int:pk>/": Route(OBJECT, target="asset"),
     "projects/assets/<int:pk>/payouts/": Route(OBJECT, "POST", 302, target="asset", actor="officer", data={
         "household_no": "H-A1-0001", "year": 2026, "amount": "100", "paid_on": "2026-01-20"}),
-    "projects/objections/": Route(LIST, note="本辖区（责任单位）项目公示的异议"),
+    "projects/objections/": Route(LIST, shows=("项目-A1",), note="本辖区（责任单位）项目公示的异议"),
+    "projects/objections/<int:pk>/resolve/": Route(OBJECT, "POST", 302, target="project_objection", actor="department",
+                                                   data=REPLY, note="责任单位（区教体局）答复并处理"),
     "projects/attachments/<int:pk>/": Route(OBJECT, target="project_doc"),
     "projects/<int:pk>/": Route(OBJECT, target="project"),
     "projects/<int:pk>/beneficiaries/": Route(OBJECT, "POST", 302, target="project",
@@ -399,6 +405,19 @@ API: dict[str, Route] = {
     "api/v1/projects/<project_id>": Route(OBJECT, target="project"),
     "api/v1/projects/<project_id>/steps": Route(OBJECT, "POST", 201, target="project", actor="officer",
                                                 data={"action": "pay", **PAYMENT}),
+    "api/v1/projects/areas/<area_id>/proposals": Route(OBJECT, "POST", 201, target="area", data=PROPOSAL,
+                                                       note="在本辖区的村申报项目"),
+    "api/v1/projects/<project_id>/beneficiaries": Route(OBJECT, "POST", 201, target="project", json=True,
+                                                        data={"household_no": "H-A1-0001", "benefit": "务工"}),
+    "api/v1/projects/<project_id>/assets": Route(OBJECT, "POST", 201, target="project", actor="officer", json=True, data={
+        "name": "新资产", "kind": "public_welfare", "value": "1000", "owner": "村集体", "custodian": "村委会",
+        "formed_on": "2026-01-01"}),
+    "api/v1/projects/assets/<asset_id>/payouts": Route(OBJECT, "POST", 201, target="asset", actor="officer", json=True,
+                                                       data={"household_no": "H-A1-0001", "year": 2026, "amount": "100",
+                                                             "paid_on": "2026-01-20"}),
+    "api/v1/projects/objections": Route(LIST, shows=("项目-A1",), note="本辖区（责任单位）项目公示的异议"),
+    "api/v1/projects/objections/<objection_id>/resolve": Route(OBJECT, "POST", 200, target="project_objection",
+                                                               actor="department", json=True, data=REPLY),
     "api/v1/monitoring/results": Route(LIST, shows=("H-A1-0001",)),
     "api/v1/monitoring/households/<household_id>": Route(OBJECT, target="household"),
     "api/v1/monitoring/runs/start": Route(CAPABILITY, "POST", 202, allowed="officer"),
@@ -480,6 +499,13 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/projects/public/projects"): "api/v1/projects/public/projects",
     ("GET", "/api/v1/projects/{project_id}"): "api/v1/projects/<project_id>",
     ("POST", "/api/v1/projects/{project_id}/steps"): "api/v1/projects/<project_id>/steps",
+    ("POST", "/api/v1/projects/areas/{area_id}/proposals"): "api/v1/projects/areas/<area_id>/proposals",
+    ("POST", "/api/v1/projects/{project_id}/beneficiaries"): "api/v1/projects/<project_id>/beneficiaries",
+    ("POST", "/api/v1/projects/{project_id}/assets"): "api/v1/projects/<project_id>/assets",
+    ("POST", "/api/v1/projects/assets/{asset_id}/payouts"): "api/v1/projects/assets/<asset_id>/payouts",
+    ("GET", "/api/v1/projects/objections"): "api/v1/projects/objections",
+    ("POST", "/api/v1/projects/objections/{objection_id}/resolve"):
+        "api/v1/projects/objections/<objection_id>/resolve",
     ("GET", "/api/v1/monitoring/results"): "api/v1/monitoring/results",
     ("GET", "/api/v1/monitoring/households/{household_id}"): "api/v1/monitoring/households/<household_id>",
     ("POST", "/api/v1/monitoring/runs/start"): "api/v1/monitoring/runs/start",
@@ -586,6 +612,7 @@ class World:
     projects: dict[str, Project] = field(default_factory=dict)
     assets: dict[str, Asset] = field(default_factory=dict)
     project_docs: dict[str, ProjectAttachment] = field(default_factory=dict)
+    project_objections: dict[str, Objection] = field(default_factory=dict)
     monitoring: dict[str, dict[str, Any]] = field(default_factory=dict)
     tickets: dict[str, Ticket] = field(default_factory=dict)
     ticket_attachments: dict[str, TicketAttachment] = field(default_factory=dict)
@@ -610,6 +637,7 @@ class World:
                                              "verified_finding": self.verified_findings, "load_job": self.load_jobs,
                                              "project": self.projects, "asset": self.assets,
                                              "project_doc": self.project_docs,
+                                             "project_objection": self.project_objections,
                                              "ticket": self.tickets,
                                              "ticket_attachment": self.ticket_attachments, "help_measure": self.measures,
                                              "loan": self.loans,
@@ -735,15 +763,16 @@ def _plan_rows(p: Any, tmp_path: Path) -> tuple[dict[str, Unit], dict[str, Progr
 
 
 def _village_projects(households: dict[str, Household]) -> tuple[dict[str, Project], dict[str, Asset],
-                                                                  dict[str, ProjectAttachment]]:
-    """In each village a project with an asset and a document. a1's went the whole way to acceptance
-    (its notices and library entry are public); a2's and b1's are bare proposals, nothing public."""
+                                                                  dict[str, ProjectAttachment], dict[str, Objection]]:
+    """In each village a project of 区教体局 (the department persona's unit) with an asset, a document and an
+    objection to a notice about it. a1's went the whole way to acceptance (its notices and library entry are
+    public); a2's and b1's are bare proposals, nothing public (their notices are of the staff-only kind)."""
     from fupin.projects.tests.factories import advance, proposed, unit
 
-    projects, assets, docs = {}, {}, {}
+    projects, assets, docs, objections = {}, {}, {}, {}
     for key, household in households.items():
         tag = key.upper()
-        dept = unit(Area.objects.get(code="411103000000"))
+        dept = unit(Area.objects.get(code="411103000000"), "education")
         if key == "a1":
             project = advance(proposed(household.village, dept, name=f"项目-{tag}", year=date.today().year), "accepted")
         else:
@@ -760,7 +789,13 @@ def _village_projects(households: dict[str, Household]) -> tuple[dict[str, Proje
         doc.file.save(f"资料-{tag}.pdf", ContentFile(f"%PDF PROJECTDOC-{tag}".encode()), save=False)
         doc.save()
         docs[key] = doc
-    return projects, assets, docs
+        notice = notice_publish(kind=Notice.Kind.PROJECT, area=household.village, title=f"项目公示 项目-{tag}",
+                                actor=None, starts_on=date.today(), days=10, subject_type="projects.project",
+                                subject_id=project.pk, subject_label=project.number)
+        objections[key] = objection_raise(notice, text=f"对项目-{tag}的异议", actor=None)
+    return projects, assets, docs, objections
+
+
 def _tickets(households: dict[str, Household]) -> tuple[dict[str, Ticket], dict[str, TicketAttachment]]:
     """In each village: a hotline ticket from the public web form, with an attachment."""
     tickets, files = {}, {}
@@ -825,7 +860,7 @@ def world(personas, households, settings, tmp_path) -> World:
     notices, objections, attachments, teams, secretaries = _village_rows(households)
     found, verified = _findings(households)
     load_jobs = {k: _file_job(tmp_path, u, "crosscheck.load", f"名单-{k.upper()}") for k, u in people.items()}
-    projects, assets, project_docs = _village_projects(households)
+    projects, assets, project_docs, project_objections = _village_projects(households)
     monitoring = _monitoring_rows(households, people)
     tickets, ticket_files = _tickets(households)
     measures = _village_measures(households)
@@ -841,7 +876,7 @@ def world(personas, households, settings, tmp_path) -> World:
     markers += ["报告-B", "PLAN-EVIDENCE-B", "督查-B", "问题-B", "整改-B"]
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
                  teams, secretaries, found, verified, load_jobs, units, reports, report_files, inspections, plan_findings,
-                 rectified, projects, assets, project_docs, monitoring, tickets=tickets,
+                 rectified, projects, assets, project_docs, project_objections, monitoring, tickets=tickets,
                  ticket_attachments=ticket_files, measures=measures, loans=loans)
 
 
