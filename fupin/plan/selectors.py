@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from fupin.accounts.access import can
 from fupin.accounts.roles import Cap
+from fupin.assessment.services import work_year
 from fupin.plan.models import (
     PERIOD_END,
     Finding,
@@ -34,7 +35,14 @@ from fupin.plan.models import (
 
 
 def plan_current() -> Plan | None:
-    return Plan.objects.order_by("-starts_year", "code").first()
+    """The plan the pages show when none is named: the one whose period holds the work year (the latest
+    starting, if several), else the latest that has begun, else the next to begin. A plan drafted for later
+    years does not take over the pages before its time."""
+    year = work_year()
+    plans = Plan.objects.order_by("-starts_year", "code")
+    return (plans.filter(starts_year__lte=year, ends_year__gte=year).first()
+            or plans.filter(starts_year__lte=year).first()
+            or Plan.objects.order_by("starts_year", "code").first())
 
 
 class NoPlan(Http404):

@@ -269,3 +269,19 @@ def test_a_newer_data_file_updates_only_what_the_office_did_not_touch(small_plan
     assert [r.unit.name for r in education.responsibilities.all()] == ["区教体局"]  # the office's units stay
     tasks = dict(Task.objects.filter(plan=plan).values_list("code", "title"))
     assert tasks["1-1"] == "控辍保学（页面修改）" and tasks["2-1"] == "全面解决不安全饮水"
+
+
+def test_the_pages_show_the_plan_of_the_work_year_not_one_drafted_for_later(db):
+    from fupin.assessment.services import work_year
+    from fupin.plan.models import Plan
+    from fupin.plan.selectors import plan_current
+
+    year = work_year()
+    assert plan_current() is None
+    later = Plan.objects.create(code="later", title="以后的规划", starts_year=year + 4, ends_year=year + 6)
+    assert plan_current() == later  # the only plan
+    past = Plan.objects.create(code="past", title="已结束的规划", starts_year=year - 8, ends_year=year - 6)
+    assert plan_current() == past  # begun beats not yet begun
+    now = Plan.objects.create(code="now", title="本期规划", starts_year=year - 1, ends_year=year + 1)
+    assert plan_current() == now  # its period holds the work year
+    assert plan_current() != Plan.objects.order_by("-starts_year").first()
