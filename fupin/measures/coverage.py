@@ -27,7 +27,8 @@ from typing import Any
 
 import polars as pl
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from fupin.areas.models import Area
 from fupin.assessment.models import INDICATOR_LABELS, AssessmentRun, HouseholdAssessment, PoorVillage
@@ -135,7 +136,7 @@ class Facts:
 
 _HOUSEHOLD_SCHEMA: dict[str, Any] = {
     "id": pl.Int64, "household_no": pl.String, "village_id": pl.Int64, "attribute": pl.String,
-    "housing_grade": pl.String, "housing_renovated": pl.Boolean, "main_cause": pl.String, "other_causes": pl.String}
+    "housing_grade": pl.String, "housing_renovated": pl.Boolean, "main_cause": pl.String, "causes_text": pl.String}
 _MEMBER_SCHEMA: dict[str, Any] = {
     "id": pl.Int64, "household_id": pl.Int64, "birth_date": pl.Date, "schooling": pl.String, "health": pl.String,
     "disability_level": pl.String, "labour": pl.String, "dibao": pl.Boolean}
@@ -166,12 +167,9 @@ def load_facts(households: QuerySet[Household], year: int, programmes: list[Prog
     q = connection.ops.quote_name
     registered = households.filter(status__in=REGISTERED)
     ids_sql, ids_params = registered.order_by().values_list("id").query.sql_with_params()
-    hh = read_frame(
-        f"SELECT id, household_no, village_id, attribute, housing_grade, housing_renovated, main_cause, "  # noqa: S608
-        f"CAST(other_causes AS TEXT) FROM {q(Household._meta.db_table)} WHERE id IN ({ids_sql})", list(ids_params),
-        _HOUSEHOLD_SCHEMA, lazy=True,
-    ).with_columns(causes=pl.concat_list(pl.col("main_cause"), pl.col("other_causes").str.json_decode(
-        pl.List(pl.String)).fill_null(_NO_TEXT))).drop("main_cause", "other_causes").collect()
+    hh = _read(registered.annotate(causes_text=Cast("other_causes", TextField())), _HOUSEHOLD_SCHEMA).with_columns(
+        causes=pl.concat_list(pl.col("main_cause"), pl.col("causes_text").str.json_decode(pl.List(pl.String))
+                              .fill_null(_NO_TEXT))).drop("main_cause", "causes_text").collect()
     # Only the members who may qualify under a member rule in play, or are high-school students: each of
     # those rules names a fact-among-values condition every qualifying member meets (rules.Rule.narrowing);
     # the rules then decide over the frame.
@@ -180,9 +178,18 @@ def load_facts(households: QuerySet[Household], year: int, programmes: list[Prog
     wanted = [] if None in narrowing else [c for c in narrowing if c is not None] + [STUDENTS]
     member_where = " OR ".join(f"{q(c.fact)} IN ({', '.join(['%s'] * len(c.values))})" for c in wanted)
     member_params = [v for c in wanted for v in sorted(c.values)]
-    # As the exit assessment does: SQLite has no hash join, so a large set's members are read by scanning the
-    # member table and kept by a semi-join in Polars rather than looked up household by household.
+    # As the exit assessment does: SQLite has no hash join, so for a large set the member, measure, helper and
+    # assessment tables are read whole (members: those wanted) and kept by a semi-join in Polars, rather than
+    # matched against the households one by one (PostgreSQL's planner makes that choice itself).
     scan = connection.vendor == "sqlite" and hh.height > SQLITE_SCAN_ABOVE
+    ids = registered.order_by().values("pk")
+    hh_ids = hh.lazy().select(household_id="id")
+
+    def of_households(qs: QuerySet[Any], schema: dict[str, Any]) -> pl.LazyFrame:
+        if scan:
+            return _read(qs, schema).join(hh_ids, on="household_id", how="semi")
+        return _read(qs.filter(household_id__in=ids), schema)
+
     where, where_params = ([], []) if scan else ([f"household_id IN ({ids_sql})"], list(ids_params))
     if member_where:
         where, where_params = [*where, f"({member_where})"], [*where_params, *member_params]
@@ -191,17 +198,15 @@ def load_facts(households: QuerySet[Household], year: int, programmes: list[Prog
         f"FROM {q(Member._meta.db_table)} {'WHERE ' + ' AND '.join(where) if where else ''}", where_params,
         _MEMBER_SCHEMA, lazy=True)
     if scan:
-        members = members.join(hh.lazy().select(household_id="id"), on="household_id", how="semi")
-    ids = registered.order_by().values("pk")
-    measures = _read(Measure.objects.filter(receiving_filter(year), household_id__in=ids),
-                     {"household_id": pl.Int64, "programme_id": pl.Int64, "member_id": pl.Int64})
-    helped = _read(HelperAssignment.objects.filter(household_id__in=ids, ends_on__isnull=True),
-                   {"household_id": pl.Int64})
+        members = members.join(hh_ids, on="household_id", how="semi")
+    measures = of_households(Measure.objects.filter(receiving_filter(year)),
+                             {"household_id": pl.Int64, "programme_id": pl.Int64, "member_id": pl.Int64})
+    helped = of_households(HelperAssignment.objects.filter(ends_on__isnull=True), {"household_id": pl.Int64})
+    assessed = of_households(HouseholdAssessment.objects.filter(year=year).exclude(run__scope=AssessmentRun.Scope.DRAFT),
+                             {"household_id": pl.Int64, "run_id": pl.Int64, "failed_codes": pl.String})
+    # Every grant of the year: they are counted over the students read, whichever household a grant was given under.
     granted = _read(Measure.objects.filter(receiving_filter(year), programme__code=HIGH_SCHOOL_GRANT,
-                                           member__household_id__in=ids), {"member_id": pl.Int64})
-    assessed = _read(HouseholdAssessment.objects.filter(household_id__in=ids, year=year)
-                     .exclude(run__scope=AssessmentRun.Scope.DRAFT),
-                     {"household_id": pl.Int64, "run_id": pl.Int64, "failed_codes": pl.String})
+                                           member__isnull=False), {"member_id": pl.Int64})
     failed = (assessed.sort("household_id", "run_id").group_by("household_id", maintain_order=True).last()
               .select("household_id", failed=pl.col("failed_codes").str.split(";").list.eval(
                   pl.element().filter(pl.element() != ""))))
