@@ -94,7 +94,8 @@ def test_it_finds_a_household_by_pinyin_initials_and_opens_its_file(page, live_s
     expect(chart.locator("canvas")).to_have_count(1)
     box = chart.locator("canvas").bounding_box()
     assert box is not None and box["width"] > 600 and box["height"] > 200
-    expect(page.get_by_test_id("placeholder-monitoring")).to_contain_text("本模块建设中")
+    expect(page.get_by_test_id("dossier-monitoring-none")).to_contain_text("未纳入防返贫监测案例")
+    expect(page.locator('[data-testid^="placeholder-"]')).to_have_count(0)
     expect(page.get_by_test_id("assessment-verdict")).to_contain_text("2020 年度评估结论")
     expect(page.get_by_test_id("helper-current")).to_contain_text("赵帮扶")
     screenshot(page, "household-file-desktop")
