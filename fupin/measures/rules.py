@@ -20,6 +20,7 @@ runs both readings over a planted population covering every rule and its boundar
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -88,16 +89,18 @@ class Subject:
 
 # --- conditions: one description, two readings ------------------------------------------------------
 
-class Cond:
-    def holds(self, s: Subject) -> bool:
-        raise NotImplementedError
+class Cond(ABC):
+    """A condition read two ways: for one subject (``holds``) and over columns (``expr``)."""
 
+    @abstractmethod
+    def holds(self, s: Subject) -> bool: ...
+
+    @abstractmethod
     def expr(self) -> pl.Expr:
         """The condition over columns; never null (an unknown fact does not satisfy it)."""
-        raise NotImplementedError
 
-    def facts(self) -> frozenset[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def facts(self) -> frozenset[str]: ...
 
     def params(self) -> frozenset[str]:
         return frozenset()
