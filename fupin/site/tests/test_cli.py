@@ -12,6 +12,7 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,8 +21,9 @@ from typing import Any
 
 import pytest
 
-ROOT = Path("/work/main")
-FUPIN = str(ROOT / ".venv" / "bin" / "fupin")
+ROOT = Path(__file__).resolve().parents[3]  # the checkout under test
+# The `fupin` entry point installed beside the interpreter running the tests.
+FUPIN = str(Path(sys.executable).with_name("fupin"))
 DB_NAME = "fupin.sqlite3"
 DIVISIONS = 212
 LEAKY_VARIABLES = ("DATABASE_URL", "FUPIN_PROFILE", "SECRET_KEY", "SECRET_KEY_FILE", "DEBUG", "ALLOWED_HOSTS",

@@ -6,13 +6,14 @@ import os
 import secrets
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-ROOT = Path("/work/main")
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
+ROOT = Path(__file__).resolve().parents[3]  # the checkout under test
+PYTHON = sys.executable
 # Variables the settings read: the tests set what they need and nothing leaks in from the runner
 # (the test conftest sets DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly warns about).
 SETTINGS_VARIABLES = ("DATABASE_URL", "FUPIN_PROFILE", "SECRET_KEY", "SECRET_KEY_FILE", "DEBUG", "ALLOWED_HOSTS",
