@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
 
+from fupin.core.workflow import InsertOnlyQuerySetMixin
+
 if TYPE_CHECKING:
     from fupin.areas.models import Area
 
@@ -69,6 +71,10 @@ class ScopedQuerySet(models.QuerySet[_M]):
         if not scope_of(user).paths:
             return self.none()
         return self.filter(condition)
+
+
+class InsertOnlyScopedQuerySet(InsertOnlyQuerySetMixin, ScopedQuerySet[_M]):
+    """The queryset of an area-scoped ledger (``fupin.core.workflow.StepLedger``): scoped, insert-only."""
 
 
 def get_visible_or_404(queryset: ScopedQuerySet[_M], user: Any, **lookup: Any) -> _M:

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "fupin.core.middleware.IdleTimeoutMiddleware",
     "fupin.core.middleware.ApiMethodNotAllowedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "fupin.core.middleware.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -16,6 +16,13 @@ class DomainError(Exception):
             self.code = code
         self.fields = fields or {}
 
+    def message_in(self, language: str) -> str:
+        """The message in one language: the Chinese half before " / ", the English half after it."""
+        zh, separator, en = self.message.partition(" / ")
+        if not separator:
+            return self.message
+        return zh if language.lower().startswith("zh") else en
+
 
 class TransitionRefused(DomainError):
     code = "TRANSITION_REFUSED"

@@ -1,4 +1,4 @@
-"""Idle session timeout.
+"""The platform's middleware: the idle session timeout, the API's 405 envelope, refused steps on pages.
 
 A session unused for ``SESSION_IDLE_SECONDS`` is ended on its next request. Background polling
 (progress bars, inbox counters) sends the ``X-Fupin-Poll`` header and does not count as activity,
@@ -13,9 +13,15 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+
+from fupin.core.errors import ConcurrentChange, TransitionRefused
 
 LAST_SEEN_KEY = "fupin_last_seen"
 POLL_HEADER = "X-Fupin-Poll"
+REFUSAL_HEADER = "X-Fupin-Error"
 
 
 class IdleTimeoutMiddleware:
@@ -54,3 +60,28 @@ class ApiMethodNotAllowedMiddleware:
         if response.has_header("Allow"):
             enveloped["Allow"] = response["Allow"]
         return enveloped
+
+
+class RefusalMiddleware:
+    """A step the workflow refuses (wrong state, a rule of the step, someone else's change) answers
+    on pages as in the API: HTTP 409, the error code in the ``X-Fupin-Error`` header, and the
+    platform's own page with the reason in the viewer's language and a way back. Views let
+    ``TransitionRefused`` and ``ConcurrentChange`` pass; the API maps them in its own handlers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, (TransitionRefused, ConcurrentChange)) or request.path.startswith("/api/"):
+            return None
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = ""
+        response = render(request, "core/refused.html", {
+            "message": exception.message_in(get_language() or settings.LANGUAGE_CODE), "back": back,
+            "concurrent": isinstance(exception, ConcurrentChange)}, status=exception.status)
+        response[REFUSAL_HEADER] = exception.code
+        return response
