@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: prepare the SQLite demo county, then serve it with the background worker beside it.
-# Ctrl-C stops both: the worker is this script's child and is ended by the EXIT trap, once.
+# Ctrl-C stops both: they run as this script's children, and the EXIT trap ends them, once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -19,13 +19,11 @@ step "收集静态文件 / collecting static files"
 "$BIN/fupin" collectstatic --no-input -v0
 
 mkdir -p var
-worker=""
+pids=()
 stop() {
-  trap - EXIT INT TERM  # run once: a trap that signals its own group would call itself again
-  if [ -n "$worker" ] && kill -0 "$worker" 2>/dev/null; then
-    kill -TERM "$worker" 2>/dev/null || true
-    wait "$worker" 2>/dev/null || true
-  fi
+  trap - EXIT INT TERM  # run once: a trap that signalled its own process group would call itself again
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   printf '\n已停止 / stopped\n'
 }
 trap stop EXIT
@@ -33,7 +31,10 @@ trap 'exit 0' INT TERM
 
 step "后台任务进程 / starting the background worker (log: var/worker.log)"
 "$BIN/fupin" db_worker >var/worker.log 2>&1 &
-worker=$!
+pids+=("$!")
 
 printf '\n  精准扶贫管理平台 Fupin: http://%s:%s/   (Ctrl-C 停止 / to stop)\n\n' "$HOST" "$PORT"
-ALLOWED_HOSTS="${ALLOWED_HOSTS:-$HOST,127.0.0.1,localhost}" "$BIN/fupin" runserver --noreload "$HOST:$PORT" || true
+ALLOWED_HOSTS="${ALLOWED_HOSTS:-$HOST,127.0.0.1,localhost}" "$BIN/fupin" runserver --noreload "$HOST:$PORT" &
+pids+=("$!")
+# `wait` returns as soon as a trapped signal arrives (Ctrl-C), or when the server ends by itself.
+wait "${pids[1]}" || true
