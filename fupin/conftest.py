@@ -8,9 +8,15 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.utils import translation
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from fupin.core.testing import Areas, Personas, build_areas, build_personas, make_household
+
+# Hypothesis judges speed by the clock; on a loaded two-core CI machine that is noise, not a finding.
+hypothesis_settings.register_profile("fupin", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("fupin")
 
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls made by the
 # test itself are still synchronous and safe there.
