@@ -17,7 +17,6 @@ from fupin.accounts.access import can, require_capability
 from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
-from fupin.areas.scoping import scope_of
 from fupin.assessment.services import work_year
 from fupin.core.errors import DomainError
 from fupin.core.jobs import job_create, job_sweep_stale
@@ -92,12 +91,6 @@ def findings(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _assignees(finding: Finding) -> list[User]:
-    """Users who may work on the finding's village (a short list, for the assignment drop-down)."""
-    users = User.objects.filter(is_active=True, assignments__area__isnull=False).distinct().order_by("username")[:200]
-    return [u for u in users if u.can(Cap.CROSSCHECK_WORK) and scope_of(u).covers(finding.area)]
-
-
 @require_capability(Cap.REGISTRY_VIEW)
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     finding = selectors.finding_get(request.user, pk)
@@ -105,7 +98,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "crosscheck/finding_detail.html", {
         "f": finding, "year": finding.year, "can_work": can_work,
         "full_id": can(request.user, Cap.REGISTRY_FULL_ID),
-        "assignees": _assignees(finding) if can_work and finding.status != Finding.Status.CLOSED else [],
+        "assignees": selectors.finding_assignees(finding) if can_work and finding.status != Finding.Status.CLOSED else [],
         "verify_form": VerifyForm(), "close_form": CloseForm(),
     })
 

@@ -1,6 +1,6 @@
 """Reads of the hotline: ticket lists with filters, the "my tickets" page, and the figures.
 
-Everything starts from :func:`fupin.hotline.access.ticket_visible`, so cadre-conduct complaints
+Everything starts from ``Ticket.objects.visible_to(user)``, so cadre-conduct complaints
 never reach a list, a count or a figure of anyone outside the discipline inspection role.
 Figures are SQL aggregates grouped in the database (one query per breakdown), never a loop over tickets.
 """
@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from fupin.hotline.access import get_ticket_for_user, ticket_q, ticket_visible
+from fupin.areas.scoping import get_visible_or_404
 from fupin.hotline.models import Category, Ticket, TicketNotification
 
 
@@ -34,7 +34,7 @@ class TicketFilter:
 
 def ticket_list(user: Any, f: TicketFilter | None = None) -> QuerySet[Ticket]:
     f = f or TicketFilter()
-    qs = ticket_visible(user).select_related("area", "area__parent", "department", "unit_area")
+    qs = Ticket.objects.visible_to(user).select_related("area", "area__parent", "department", "unit_area")
     if f.status:
         qs = qs.filter(status=f.status)
     if f.category:
@@ -65,13 +65,13 @@ def ticket_get(user: Any, pk: int) -> Ticket:
     qs = Ticket.objects.select_related("area", "area__parent", "department", "unit_area", "household",
                                        "objection", "objection__notice", "entered_by").prefetch_related(
         "attachments", "steps__actor")
-    return get_ticket_for_user(user, pk, qs)
+    return get_visible_or_404(qs, user, pk=pk)
 
 
 def notifications_of(user: Any, limit: int = 50) -> list[TicketNotification]:
     """The user's notifications about tickets they still see (a ticket transferred away stays listed only
     while visible)."""
-    return list(TicketNotification.objects.filter(user=user).filter(ticket_q(user, "ticket__"))
+    return list(TicketNotification.objects.filter(user=user).visible_to(user)
                 .select_related("ticket").order_by("-created_at", "-pk")[:limit])
 
 
@@ -148,7 +148,7 @@ def figures(qs: QuerySet[Ticket], *, now: datetime | None = None) -> dict[str, l
 
 
 def ticket_figures(user: Any, *, year: int | None = None) -> dict[str, list[Figures]]:
-    qs = ticket_visible(user)
+    qs = Ticket.objects.visible_to(user)
     if year:
         qs = qs.filter(received_at__year=year)
     return figures(qs)

@@ -19,11 +19,12 @@ from fupin.accounts.access import can, require_capability
 from fupin.accounts.models import Department
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
+from fupin.areas.scoping import get_visible_or_404
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput
 from fupin.core.forms import form_errors, submit
 from fupin.hotline import selectors, services
-from fupin.hotline.access import handles, ticket_visible
+from fupin.hotline.access import handles
 from fupin.hotline.forms import (
     CallbackForm,
     DeadlineForm,
@@ -184,7 +185,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if not handles(request.user, ticket):
         raise PermissionDenied(services.NOT_YOUR_UNIT)  # 403: visible, but not this user's unit
     submit(request, form_class(request.POST), make(ticket, request.user))
-    if not ticket_visible(request.user).filter(pk=ticket.pk).exists():  # transferred out of the user's sight
+    if not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk).exists():  # transferred out of the user's sight
         return redirect("hotline:ticket-list")
     return redirect("hotline:ticket-detail", pk=ticket.pk)
 
@@ -192,8 +193,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_GET
 @require_capability(Cap.HOTLINE_VIEW)
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
-    attachment = get_object_or_404(TicketAttachment.objects.select_related("ticket"), pk=pk,
-                                   ticket__in=ticket_visible(request.user))
+    attachment = get_visible_or_404(TicketAttachment.objects.select_related("ticket"), request.user, pk=pk)
     label = attachment.ticket.reference if attachment.ticket.is_confidential else attachment.original_name
     audit_record(actor=request.user, action=Action.READ, obj=attachment, object_label=label,
                  changes={"ticket": attachment.ticket_id})
