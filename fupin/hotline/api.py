@@ -14,6 +14,7 @@ from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
+from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput
 from fupin.hotline import selectors, services
 from fupin.hotline.access import handles
@@ -181,7 +182,7 @@ def ticket_create(request: HttpRequest, area_id: int, payload: TicketIn) -> Stat
         raise BadInput(services.BAD_CATEGORY.format(value=payload.category))
     ticket = services.ticket_create(
         channel=Channel(payload.channel), category=payload.category, text=payload.text, area=area,
-        actor=request.user, title=payload.title, citizen_name=payload.citizen_name,
+        actor=acting_user(request), title=payload.title, citizen_name=payload.citizen_name,
         citizen_phone=payload.citizen_phone, household=household, notice=notice)
     return Status(201, _detail(request, selectors.ticket_get(request.user, ticket.pk)))
 
@@ -192,7 +193,7 @@ def ticket_step(request: HttpRequest, ticket_id: int, payload: StepIn) -> Ticket
     ticket = selectors.ticket_get(request.user, ticket_id)
     if not handles(request.user, ticket):
         raise PermissionDenied(services.NOT_YOUR_UNIT)
-    user = request.user
+    user = acting_user(request)
     if payload.action == "transfer":
         unit = services.transfer_target(payload.to)
         services.ticket_transfer(ticket, actor=user, reason=payload.reason, department=unit.department, area=unit.area)

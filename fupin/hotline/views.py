@@ -20,6 +20,7 @@ from fupin.accounts.models import Department
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
+from fupin.core.actors import acting_user
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput
 from fupin.core.forms import form_errors, submit
@@ -96,7 +97,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 
 
 def _create_from_form(request: HttpRequest, data: dict[str, Any]) -> Ticket:
-    user = request.user
+    user = acting_user(request)
     area = _intake_places(user).filter(code=data["area"]).first()
     if area is None:
         raise BadInput(_("所涉区域不在您的辖区内 / the area is not in your scope"))
@@ -195,7 +196,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     attachment = get_visible_or_404(TicketAttachment.objects.select_related("ticket"), request.user, pk=pk)
     label = attachment.ticket.reference if attachment.ticket.is_confidential else attachment.original_name
-    audit_record(actor=request.user, action=Action.READ, obj=attachment, object_label=label,
+    audit_record(actor=acting_user(request), action=Action.READ, obj=attachment, object_label=label,
                  changes={"ticket": attachment.ticket_id})
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
 
@@ -234,7 +235,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
             area = Area.objects.filter(code=data["area"], valid_to__isnull=True).first()
             if area is None:
                 raise BadInput(_("区划代码无效 / unknown area code"))
-        services.routing_rule_create(category=data.get("category", ""), area=area, to=data["to"], actor=request.user)
+        services.routing_rule_create(category=data.get("category", ""), area=area, to=data["to"], actor=acting_user(request))
         return _("分派规则已添加。")
 
     submit(request, RuleForm(request.POST), create)
@@ -244,7 +245,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @require_capability(Cap.HOTLINE_MANAGE)
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    services.routing_rule_delete(get_object_or_404(RoutingRule, pk=pk), actor=request.user)
+    services.routing_rule_delete(get_object_or_404(RoutingRule, pk=pk), actor=acting_user(request))
     messages.success(request, _("分派规则已删除。"))
     return redirect("hotline:routing")
 
@@ -253,7 +254,7 @@ def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_capability(Cap.HOTLINE_MANAGE)
 def deadline_save(request: HttpRequest) -> HttpResponse:
     def save(data: dict[str, Any]) -> str:
-        services.deadline_set(actor=request.user, **data)
+        services.deadline_set(actor=acting_user(request), **data)
         return _("办理时限已保存，适用于此后受理的诉求。")
 
     submit(request, DeadlineForm(request.POST), save)

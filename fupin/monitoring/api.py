@@ -14,6 +14,7 @@ from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment.services import policy_values, work_year
+from fupin.core.actors import acting_user
 from fupin.core.jobs import job_create
 from fupin.monitoring import selectors, services
 from fupin.monitoring.models import MonitoringCase, MonitoringResult
@@ -173,7 +174,7 @@ def run_start(request: HttpRequest, year: int | None = None) -> Status[JobOut]:
     ensure_can(request.user, Cap.MONITORING_RUN)
     the_year = year or work_year()
     policy_values(the_year)  # refuse a year without parameters now, not in the job
-    job = job_create(kind="monitoring.run", title=f"{the_year} 年防返贫监测", actor=request.user,
+    job = job_create(kind="monitoring.run", title=f"{the_year} 年防返贫监测", actor=acting_user(request),
                      params={"year": the_year})
     job.refresh_from_db()
     return Status(202, JobOut(job_id=job.pk, status=job.status))
@@ -205,7 +206,7 @@ def case_step(request: HttpRequest, case_id: int, payload: StepIn) -> CaseOut:
     A refused step answers 409 with the reason and changes nothing."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     case = _get_case(request, case_id)
-    services.case_step(case, payload.action, actor=request.user, note=payload.note)
+    services.case_step(case, payload.action, actor=acting_user(request), note=payload.note)
     return _case(_get_case(request, case_id))
 
 
@@ -214,7 +215,7 @@ def measure_create(request: HttpRequest, case_id: int, payload: MeasureIn) -> St
     """Record a help measure on an identified or assisted case."""
     ensure_can(request.user, Cap.MONITORING_WORK)
     case = _get_case(request, case_id)
-    m = services.measure_add(case, actor=request.user, kind=payload.kind, description=payload.description,
+    m = services.measure_add(case, actor=acting_user(request), kind=payload.kind, description=payload.description,
                              starts_on=payload.starts_on, ends_on=payload.ends_on, done=payload.done)
     return Status(201, MeasureOut(id=m.pk, kind=m.kind, description=m.description, starts_on=m.starts_on,
                                   ends_on=m.ends_on, done=m.done))

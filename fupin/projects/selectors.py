@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from fupin.accounts.access import can
+from fupin.accounts.models import User
 from fupin.accounts.roles import Cap, Role
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
@@ -103,13 +104,13 @@ def project_objection_get(user: Any, pk: int) -> Objection:
     return get_visible_or_404(qs, user, pk=pk)
 
 
-def actor_units(actor: Any) -> set[int]:
+def actor_units(actor: User | None) -> set[int]:
     """The departments (责任单位) the actor is an officer of."""
     return {a.department_id for a in getattr(actor, "active_assignments", [])
             if a.role == Role.DEPARTMENT_OFFICER and a.department_id}
 
 
-def unit_objections_filter(actor: Any) -> Q:
+def unit_objections_filter(actor: User | None) -> Q:
     """Objections to the notices of projects the actor's unit is responsible for (all, for the county)."""
     if can(actor, Cap.PROJECTS_COUNTY) or getattr(actor, "is_superuser", False):
         return Q()
