@@ -46,10 +46,6 @@ def register_job(kind: str) -> Callable[[JobHandler], JobHandler]:
     return decorator
 
 
-def job_handler(kind: str) -> JobHandler:
-    return _HANDLERS[kind]
-
-
 class JobReporter:
     """Writes progress to the job row, at most once a second, always with a heartbeat."""
 

@@ -8,7 +8,7 @@ Figures are SQL aggregates grouped in the database (one query per breakdown), ne
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
@@ -163,7 +163,3 @@ def hotline_unit_figures(year: int) -> list[Figures]:
     end = timezone.make_aware(datetime(year + 1, 1, 1))
     qs = Ticket.objects.filter(received_at__gte=start, received_at__lt=end).exclude(category=Category.CONDUCT)
     return figures(qs)["unit"]
-
-
-def month_label(d: date | datetime) -> str:
-    return f"{d:%Y-%m}"

@@ -284,15 +284,6 @@ def credit_standing(user: Any, today: date, *, township: int | None = None) -> C
     return CreditStanding(today, rows, list(townships.values()))
 
 
-def current_ratings(household_ids: list[int], day: date) -> dict[int, CreditRating]:
-    """The rating in force on ``day`` for each household that has one (one query)."""
-    result: dict[int, CreditRating] = {}
-    for r in (CreditRating.objects.filter(household_id__in=household_ids, rated_on__lte=day, valid_until__gte=day)
-              .select_related("rated_by").order_by("household_id", "-rated_on", "-pk")):
-        result.setdefault(r.household_id, r)
-    return result
-
-
 def has_overdue_loan(household_id: int, today: date) -> bool:
     return annotate_state(Loan.objects.filter(household_id=household_id), today).filter(Q(state=State.OVERDUE)).exists()
 
