@@ -18,6 +18,7 @@ from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput
 from fupin.hotline import selectors, services
 from fupin.hotline.access import handles
+from fupin.hotline.filters import TicketFilter
 from fupin.hotline.models import Category, Channel, Ticket
 from fupin.notices.models import Notice
 from fupin.registry.models import Household
@@ -150,10 +151,8 @@ def _detail(request: HttpRequest, t: Ticket) -> TicketDetailOut:
 @router.get("/tickets", response=TicketPage, summary="诉求列表 / tickets in your scope")
 def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> TicketPage:
     ensure_can(request.user, Cap.HOTLINE_VIEW)
-    f = selectors.TicketFilter(status=filters.status, category=filters.category, channel=filters.channel,
-                               overdue=filters.overdue, mine=filters.mine, village=filters.village,
-                               township=filters.township, q=filters.q.strip()[:50])
-    qs = selectors.ticket_list(request.user, f)
+    data = filters.dict(exclude={"offset", "limit"})
+    qs = TicketFilter(data, queryset=selectors.ticket_list(request.user), request=request).qs
     limit, now = max(1, min(filters.limit, 500)), timezone.now()
     return TicketPage(count=qs.count(), items=[_out(t, now) for t in qs[filters.offset: filters.offset + limit]])
 

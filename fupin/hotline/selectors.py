@@ -20,38 +20,10 @@ from fupin.areas.scoping import get_visible_or_404
 from fupin.hotline.models import Category, Ticket, TicketNotification
 
 
-@dataclass(frozen=True)
-class TicketFilter:
-    status: str = ""
-    category: str = ""
-    channel: str = ""
-    overdue: bool = False
-    mine: bool = False
-    village: int | None = None
-    township: int | None = None
-    q: str = ""
-
-
-def ticket_list(user: Any, f: TicketFilter | None = None) -> QuerySet[Ticket]:
-    f = f or TicketFilter()
-    qs = Ticket.objects.visible_to(user).select_related("area", "area__parent", "department", "unit_area")
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.category:
-        qs = qs.filter(category=f.category)
-    if f.channel:
-        qs = qs.filter(channel=f.channel)
-    if f.overdue:
-        qs = qs.filter(status=Ticket.Status.OPEN, due_at__lt=timezone.now())
-    if f.village:
-        qs = qs.filter(area_id=f.village)
-    elif f.township:
-        qs = qs.filter(Q(area_id=f.township) | Q(area__parent_id=f.township))
-    if f.q:
-        qs = qs.filter(Q(title__icontains=f.q) | Q(text__icontains=f.q))
-    if f.mine:
-        qs = qs.filter(own_unit_q(user) | Q(entered_by=user))
-    return qs.order_by("-received_at", "-pk")
+def ticket_list(user: Any) -> QuerySet[Ticket]:
+    """The tickets ``user`` sees, newest first (filtered by :class:`fupin.hotline.filters.TicketFilter`)."""
+    return (Ticket.objects.visible_to(user).select_related("area", "area__parent", "department", "unit_area")
+            .order_by("-received_at", "-pk"))
 
 
 def own_unit_q(user: Any) -> Q:

@@ -26,6 +26,7 @@ from fupin.core.errors import BadInput
 from fupin.core.forms import form_errors, submit
 from fupin.hotline import selectors, services
 from fupin.hotline.access import handles
+from fupin.hotline.filters import TicketFilter
 from fupin.hotline.forms import (
     CallbackForm,
     DeadlineForm,
@@ -46,19 +47,10 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def _filters(p: Any) -> selectors.TicketFilter:
-    return selectors.TicketFilter(
-        status=p.get("status", "") if p.get("status", "") in Ticket.Status.values else "",
-        category=p.get("category", "") if p.get("category", "") in Category.values else "",
-        channel=p.get("channel", "") if p.get("channel", "") in Channel.values else "",
-        overdue=p.get("overdue") == "1", mine=p.get("mine") == "1", village=_int(p.get("village")),
-        township=_int(p.get("township")), q=(p.get("q") or "").strip()[:50])
-
-
 @require_capability(Cap.HOTLINE_VIEW)
 def ticket_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    tickets = selectors.ticket_list(request.user, _filters(p))
+    tickets = TicketFilter(p, queryset=selectors.ticket_list(request.user), request=request).qs
     return render(request, "hotline/ticket_list.html", {
         "page": Paginator(tickets, 25).get_page(p.get("page")), "params": p, "now": timezone.now(),
         "statuses": Ticket.Status.choices, "categories": _categories(request.user), "channels": Channel.choices,
@@ -203,7 +195,7 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @require_capability(Cap.HOTLINE_VIEW)
 def my_tickets(request: HttpRequest) -> HttpResponse:
-    tickets = selectors.ticket_list(request.user, selectors.TicketFilter(mine=True)).exclude(
+    tickets = TicketFilter({"mine": "1"}, queryset=selectors.ticket_list(request.user), request=request).qs.exclude(
         status=Ticket.Status.CLOSED)
     return render(request, "hotline/my_tickets.html", {
         "tickets": list(tickets[:200]), "notifications": selectors.notifications_of(request.user),

@@ -17,6 +17,7 @@ from fupin.assessment.services import policy_values, work_year
 from fupin.core.actors import acting_user
 from fupin.core.jobs import job_create
 from fupin.monitoring import selectors, services
+from fupin.monitoring.filters import CaseFilter, ResultFilter
 from fupin.monitoring.models import MonitoringCase, MonitoringResult
 from fupin.registry.selectors import household_get
 
@@ -34,7 +35,7 @@ class ResultOut(Schema):
     monitoring_line: Decimal | None
 
 
-class ResultFilter(Schema):
+class ResultFilterIn(Schema):
     year: int | None = None
     category: str = ""
     risk: str = ""
@@ -101,7 +102,7 @@ class MeasureIn(Schema):
     done: bool = False
 
 
-class CaseFilter(Schema):
+class CaseFilterIn(Schema):
     step: str = "open"
     category: str = ""
     township: int | None = None
@@ -139,15 +140,15 @@ def _case(c: MonitoringCase) -> CaseOut:
 
 
 @router.get("/results", response=ResultPage)
-def result_list(request: HttpRequest, filters: Query[ResultFilter]) -> ResultPage:
+def result_list(request: HttpRequest, filters: Query[ResultFilterIn]) -> ResultPage:
     """Households at risk in the latest run of the year (default: the work year), within your area."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     year = filters.year or work_year()
     run = selectors.latest_run(year)
     if run is None:
         return ResultPage(year=year, run_id=None, count=0, items=[])
-    qs = selectors.result_list(request.user, run, category=filters.category, risk=filters.risk,
-                               township=filters.township, village=filters.village, q=filters.q)
+    data = filters.dict(exclude={"year", "offset", "limit"})
+    qs = ResultFilter(data, queryset=selectors.result_list(request.user, run)).qs
     limit = max(1, min(filters.limit, 500))
     return ResultPage(year=year, run_id=run.pk, count=qs.count(),
                       items=[_result(r) for r in qs[filters.offset: filters.offset + limit]])
@@ -181,11 +182,11 @@ def run_start(request: HttpRequest, year: int | None = None) -> Status[JobOut]:
 
 
 @router.get("/cases", response=CasePage)
-def case_list(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
+def case_list(request: HttpRequest, filters: Query[CaseFilterIn]) -> CasePage:
     """Monitoring cases within your area (default: the open ones), newest first."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
-    qs = selectors.case_list(request.user, step=filters.step, township=filters.township, village=filters.village,
-                             q=filters.q, category=filters.category).prefetch_related("measures")
+    data = filters.dict(exclude={"offset", "limit"})
+    qs = CaseFilter(data, queryset=selectors.case_list(request.user)).qs.prefetch_related("measures")
     limit = max(1, min(filters.limit, 500))
     return CasePage(count=qs.count(), items=[_case(c) for c in qs[filters.offset: filters.offset + limit]])
 

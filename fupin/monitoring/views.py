@@ -26,6 +26,7 @@ from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
 from fupin.core.jobs import job_create
 from fupin.monitoring import selectors, services
+from fupin.monitoring.filters import CaseFilter, ResultFilter
 from fupin.monitoring.models import CaseMeasure, Category, MonitoringCase, Risk
 
 
@@ -65,9 +66,7 @@ def results(request: HttpRequest) -> HttpResponse:
     p = request.GET
     year = _year(request)
     run = selectors.latest_run(year)
-    rows = selectors.result_list(request.user, run, category=p.get("category", ""), risk=p.get("risk", ""),
-                                 township=_int(p.get("township")), village=_int(p.get("village")),
-                                 q=p.get("q", "")) if run else None
+    rows = ResultFilter(p, queryset=selectors.result_list(request.user, run)).qs if run else None
     return render(request, "monitoring/results.html", {
         "year": year, "run": run, "params": p, "categories": Category.choices, "risks": Risk.choices,
         "page": Paginator(rows, 25).get_page(p.get("page")) if rows is not None else None, **_areas(request)})
@@ -90,8 +89,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
 @require_capability(Cap.REGISTRY_VIEW)
 def case_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    cases = selectors.case_list(request.user, step=p.get("step", "open"), township=_int(p.get("township")),
-                                village=_int(p.get("village")), q=p.get("q", ""), category=p.get("category", ""))
+    cases = CaseFilter(p, queryset=selectors.case_list(request.user)).qs
     return render(request, "monitoring/case_list.html", {
         "page": Paginator(cases, 25).get_page(p.get("page")), "params": p, "step": p.get("step", "open"),
         "steps": MonitoringCase.Step.choices, "categories": Category.choices, **_areas(request)})

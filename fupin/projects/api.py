@@ -28,6 +28,7 @@ from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput
 from fupin.notices.models import Objection
 from fupin.projects import selectors, services
+from fupin.projects.filters import AssetFilter, ProjectFilter, PublicProjectFilter
 from fupin.projects.models import Asset, AssetPayout, FundSource, Project, ProjectStep
 
 router = Router(tags=["projects"])
@@ -107,7 +108,7 @@ class ProjectPage(Schema):
     items: list[ProjectOut]
 
 
-class ProjectFilter(Schema):
+class ProjectFilterIn(Schema):
     year: int | None = None
     status: str = ""
     category: str = ""
@@ -333,10 +334,10 @@ def _detail(request: HttpRequest, project: Project) -> ProjectDetailOut:
 
 
 @router.get("/", response=ProjectPage, summary="项目库 / the project library in your area")
-def project_list(request: HttpRequest, filters: Query[ProjectFilter]) -> ProjectPage:
+def project_list(request: HttpRequest, filters: Query[ProjectFilterIn]) -> ProjectPage:
     ensure_can(request.user, Cap.PROJECTS_VIEW)
-    qs = selectors.project_list(request.user, year=filters.year, status=filters.status, category=filters.category,
-                                q=filters.q).order_by("-year", "pk")
+    data = filters.dict(exclude={"offset", "limit"})
+    qs = ProjectFilter(data, queryset=selectors.project_list(request.user)).qs.order_by("-year", "pk")
     limit = max(1, min(filters.limit, 500))
     return ProjectPage(count=qs.count(), items=[_project_out(p) for p in qs[filters.offset: filters.offset + limit]])
 
@@ -385,7 +386,7 @@ def _asset_out(a: Asset) -> AssetOut:
 @router.get("/assets", response=list[AssetOut], summary="项目资产 / assets formed by projects")
 def asset_list(request: HttpRequest, kind: str = "") -> list[AssetOut]:
     ensure_can(request.user, Cap.PROJECTS_VIEW)
-    return [_asset_out(a) for a in selectors.asset_list(request.user, kind=kind)[:1000]]
+    return [_asset_out(a) for a in AssetFilter({"kind": kind}, queryset=selectors.asset_list(request.user)).qs[:1000]]
 
 
 @router.get("/assets/{asset_id}", response=AssetDetailOut, summary="资产及其收益分配 / an asset and its payouts")
@@ -410,7 +411,8 @@ def public_notices(request: HttpRequest, current: bool = True) -> list[PublicNot
 @router.get("/public/projects", response=list[ProjectOut], auth=None,
             summary="公开：项目库（无需登录）/ public: the project library")
 def public_projects(request: HttpRequest, year: int | None = None) -> list[ProjectOut]:
-    return [_project_out(p) for p in selectors.public_projects(year=year).order_by("-year", "pk")[:1000]]
+    qs = PublicProjectFilter({"year": year}, queryset=selectors.public_projects()).qs
+    return [_project_out(p) for p in qs.order_by("-year", "pk")[:1000]]
 
 
 def _objection_out(request: HttpRequest, o: Objection, project: Project | None) -> ProjectObjectionOut:

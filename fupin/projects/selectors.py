@@ -63,20 +63,9 @@ def _zero() -> Value:
     return Value(ZERO, output_field=MONEY_FIELD)
 
 
-def project_list(user: Any, *, year: int | None = None, status: str = "", category: str = "",
-                 q: str = "", area: int | None = None) -> QuerySet[Project]:
-    qs = Project.objects.visible_to(user).select_related("area", "area__parent", "department")
-    if year:
-        qs = qs.filter(year=year)
-    if status:
-        qs = qs.filter(status=status)
-    if category:
-        qs = qs.filter(category=category)
-    if area:
-        qs = qs.filter(Q(area_id=area) | Q(area__parent_id=area))
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(tasks__icontains=q))
-    return with_money(qs)
+def project_list(user: Any) -> QuerySet[Project]:
+    """The projects ``user`` sees, with their money (filtered by :class:`fupin.projects.filters.ProjectFilter`)."""
+    return with_money(Project.objects.visible_to(user).select_related("area", "area__parent", "department"))
 
 
 def with_money(qs: QuerySet[Project]) -> QuerySet[Project]:
@@ -326,10 +315,8 @@ def _rate(part: Decimal, whole: Decimal) -> Decimal:
 # --- assets -------------------------------------------------------------------------------------
 
 
-def asset_list(user: Any, *, kind: str = "") -> QuerySet[Asset]:
+def asset_list(user: Any) -> QuerySet[Asset]:
     qs = Asset.objects.visible_to(user).select_related("project", "project__area", "household")
-    if kind:
-        qs = qs.filter(kind=kind)
     return qs.annotate(income=Coalesce(Sum("payouts__amount"), _zero())).order_by("project_id", "pk")
 
 

@@ -28,6 +28,7 @@ from fupin.core.forms import submit
 from fupin.notices.forms import ResolveForm
 from fupin.notices.models import Objection
 from fupin.projects import selectors, services
+from fupin.projects.filters import AssetFilter, ProjectFilter
 from fupin.projects.forms import AssetForm, BeneficiaryForm, PayoutForm, ProjectForm, StepForm, form_errors
 from fupin.projects.models import Asset, FundSource, Project, ProjectAttachment, ProjectStep
 from fupin.projects.report import monthly_report
@@ -43,8 +44,7 @@ def _int(value: str | None) -> int | None:
 @require_capability(Cap.PROJECTS_VIEW)
 def project_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    qs = selectors.project_list(request.user, year=_int(p.get("year")), status=p.get("status", ""),
-                                category=p.get("category", ""), q=p.get("q", "").strip(), area=_int(p.get("area")))
+    qs = ProjectFilter(p, queryset=selectors.project_list(request.user)).qs
     visible = Project.objects.visible_to(request.user)
     return render(request, "projects/project_list.html", {
         "page": Paginator(qs.order_by("-year", "area__code", "pk"), 25).get_page(p.get("page")), "params": p,
@@ -237,7 +237,7 @@ def progress_report(request: HttpRequest) -> HttpResponse:
 @require_capability(Cap.PROJECTS_VIEW)
 def asset_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
-    qs = selectors.asset_list(request.user, kind=kind)
+    qs = AssetFilter(request.GET, queryset=selectors.asset_list(request.user)).qs
     return render(request, "projects/asset_list.html", {
         "page": Paginator(qs, 25).get_page(request.GET.get("page")), "kinds": Asset.Kind.choices, "kind": kind})
 
