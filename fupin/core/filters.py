@@ -98,3 +98,15 @@ def with_default(data: Any, **defaults: str) -> Any:
         if key not in merged:
             merged[key] = value
     return merged
+
+
+class YearField(PositiveIntField):
+    """A year between 2014 and 2100; any other value is None (no filter)."""
+
+    def to_python(self, value: Any) -> int | None:
+        year = super().to_python(value)
+        return year if year and 2014 <= year <= 2100 else None
+
+
+class YearFilter(django_filters.Filter):
+    field_class = YearField

@@ -20,6 +20,7 @@ from fupin.core.actors import acting_user
 from fupin.measures import selectors, services
 from fupin.measures.coverage import coverage
 from fupin.measures.credit_api import router as credit_router
+from fupin.measures.filters import MeasureFilter
 from fupin.measures.models import Measure, SuggestionDecision
 from fupin.measures.suggestions import evaluate
 
@@ -51,7 +52,7 @@ class MeasurePage(Schema):
     items: list[MeasureOut]
 
 
-class MeasureFilter(Schema):
+class MeasureFilterIn(Schema):
     village: int | None = None
     programme: str = ""
     category: str = ""
@@ -159,10 +160,10 @@ def _suggestion(s: Any) -> SuggestionOut:
 
 
 @router.get("/", response=MeasurePage, summary="帮扶措施台账 / the measures ledger in your area")
-def measure_list(request: HttpRequest, filters: Query[MeasureFilter]) -> MeasurePage:
+def measure_list(request: HttpRequest, filters: Query[MeasureFilterIn]) -> MeasurePage:
     ensure_can(request.user, Cap.MEASURES_VIEW)
-    qs = selectors.measure_list(request.user, village=filters.village, programme=filters.programme,
-                                category=filters.category, q=filters.q.strip())
+    data = filters.dict(exclude={"offset", "limit"})
+    qs = MeasureFilter(data, queryset=selectors.measure_list(request.user)).qs
     limit = max(1, min(filters.limit, 500))
     return MeasurePage(count=qs.count(), items=[_out(m) for m in qs[filters.offset: filters.offset + limit]])
 

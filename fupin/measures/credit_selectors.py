@@ -314,16 +314,8 @@ def household_credit(household_id: int, today: date) -> HouseholdCredit:
     return HouseholdCredit(loans, rating, ratings, awards)
 
 
-def award_list(user: Any, *, village: int | None = None, township: int | None = None, year: int | None = None,
-               category: str = "") -> QuerySet[Award]:
+def award_list(user: Any) -> QuerySet[Award]:
+    """The awards ``user`` sees (filtered by :class:`fupin.measures.filters.AwardFilter`)."""
     qs = Award.objects.visible_to(user).select_related("household", "household__village", "category", "point_entry")
-    if village:
-        qs = qs.filter(household__village_id=village)
-    if township:
-        qs = qs.filter(household__village__parent_id=township)
-    if year:
-        qs = qs.filter(year=year)
-    if category:
-        qs = qs.filter(category__code=category)
     return qs.order_by("household__village__parent__code", "household__village__code", "-year",
                        "household__household_no", "category__sort", "pk")

@@ -27,6 +27,7 @@ from fupin.measures import credit_selectors as cs
 from fupin.measures import selectors
 from fupin.measures.credit import LoanInput, loan_create, loan_extend, repayment_record
 from fupin.measures.credit_forms import AwardForm, ExtendForm, LoanForm, RatingForm, RepaymentForm
+from fupin.measures.filters import AwardFilter
 from fupin.measures.models import AwardCategory, CreditRating, Loan
 from fupin.measures.ratings import award_grant, rating_record
 from fupin.measures.services import params_for
@@ -213,9 +214,7 @@ def credit_page(request: HttpRequest) -> HttpResponse:
 @require_capability(Cap.MEASURES_VIEW)
 def award_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    year = _int(p.get("year"))
-    qs = cs.award_list(request.user, village=_int(p.get("village")), township=_int(p.get("township")),
-                       year=year if year and 2014 <= year <= 2100 else None, category=p.get("category", ""))
+    qs = AwardFilter(p, queryset=cs.award_list(request.user)).qs
     page = Paginator(qs, 50).get_page(p.get("page"))
     return render(request, "measures/award_list.html", {
         "page": page, "params": p, "villages": _areas(request.user, "village"),

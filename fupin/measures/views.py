@@ -29,6 +29,7 @@ from fupin.measures import selectors, services
 from fupin.measures.catalogue import CATEGORIES
 from fupin.measures.coverage import coverage
 from fupin.measures.deliveries import measures_load
+from fupin.measures.filters import MeasureFilter
 from fupin.measures.forms import DecisionForm, DeliveryForm, MeasureForm, PointsForm, StatusForm
 from fupin.measures.models import Measure, PointEntry, PointRule, Programme
 from fupin.measures.suggestions import evaluate
@@ -58,8 +59,7 @@ def _villages(user: Any) -> Any:
 @require_capability(Cap.MEASURES_VIEW)
 def measure_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    qs = selectors.measure_list(request.user, village=_int(p.get("village")), programme=p.get("programme", ""),
-                                q=p.get("q", "").strip(), category=p.get("category", ""))
+    qs = MeasureFilter(p, queryset=selectors.measure_list(request.user)).qs
     return render(request, "measures/measure_list.html", {
         "page": Paginator(qs, 25).get_page(p.get("page")), "params": p, "villages": _villages(request.user),
         "programmes": Programme.objects.filter(active=True), "categories": CATEGORIES, "tab": "list"})
