@@ -23,7 +23,7 @@ DEPARTMENT_REQUIRED = "行业部门工作人员须指定部门 / a department of
 
 
 @transaction.atomic
-def user_create(*, username: str, password: str | None, name: str = "", actor: Any = None,
+def user_create(*, username: str, password: str | None, name: str = "", actor: User | None = None,
                 is_demo: bool = False, validate: bool = True) -> User:
     user = User(username=username, name=name, is_demo=is_demo)
     if password is None:
@@ -43,7 +43,7 @@ def user_create(*, username: str, password: str | None, name: str = "", actor: A
 
 @transaction.atomic
 def assignment_create(*, user: User, role: str, area: Area, department: Department | None = None,
-                      valid_from: date | None = None, actor: Any = None) -> Assignment:
+                      valid_from: date | None = None, actor: User | None = None) -> Assignment:
     levels = ROLE_LEVELS[role]
     if area.level not in levels:
         raise DomainError(ROLE_LEVEL_MISMATCH.format(role=Role(role).label, levels="/".join(levels)),

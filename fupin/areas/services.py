@@ -8,13 +8,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from fupin.areas.models import Area
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput
+
+if TYPE_CHECKING:
+    from fupin.accounts.models import User  # a type only: accounts is on a floor above
 
 LEVELS = Area.LEVEL_ORDER
 PARENT_LEVEL = {"city": "province", "county": "city", "township": "county", "village": "township"}
@@ -114,7 +117,7 @@ def _division_row(line: int, rec: dict[str, Any]) -> DivisionRow:
 
 
 @transaction.atomic
-def divisions_import(rows: Iterable[DivisionRow], *, actor: Any = None, source: str = "") -> DivisionImportResult:
+def divisions_import(rows: Iterable[DivisionRow], *, actor: User | None = None, source: str = "") -> DivisionImportResult:
     """Upsert divisions by code, parents first. All or nothing: a bad reference refuses the file.
 
     A row with ``valid_to`` ends the current row of that code (a re-division); a name change of a
@@ -146,7 +149,7 @@ def _historic_parent(historic: dict[tuple[str, date], Area], code: str) -> Area 
 
 
 def _upsert(row: DivisionRow, parent: Area | None, current: dict[str, Area],
-            historic: dict[tuple[str, date], Area], result: DivisionImportResult, actor: Any, source: str) -> None:
+            historic: dict[tuple[str, date], Area], result: DivisionImportResult, actor: User | None, source: str) -> None:
     valid_from = row.valid_from or date(2000, 1, 1)
     if row.valid_to is None:
         existing = current.get(row.code)

@@ -14,6 +14,7 @@ from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.assessment import selectors, services
 from fupin.assessment.models import AssessmentRun, HouseholdAssessment, PolicyVersion
+from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput
 from fupin.core.jobs import job_create
 from fupin.registry.selectors import household_get
@@ -129,7 +130,7 @@ def household_assess(request: HttpRequest, household_id: int, year: int | None =
     """Assess the household now (the same rules as the county run) and store the result."""
     ensure_can(request.user, Cap.REGISTRY_EDIT)
     household = household_get(request.user, household_id)
-    return _out(services.household_assess(household, year or services.work_year(), actor=request.user))  # type: ignore[arg-type]
+    return _out(services.household_assess(household, year or services.work_year(), actor=acting_user(request)))  # type: ignore[arg-type]
 
 
 @router.get("/runs", response=list[RunOut])
@@ -149,7 +150,7 @@ def run_start(request: HttpRequest, year: int | None = None) -> Status[JobOut]:
     ensure_can(request.user, Cap.ASSESSMENT_RUN)
     the_year = year or services.work_year()
     services.policy_values(the_year)  # refuse a year without parameters now, not in the job
-    job = job_create(kind="assessment.run", title=f"{the_year} 年全区退出评估", actor=request.user,
+    job = job_create(kind="assessment.run", title=f"{the_year} 年全区退出评估", actor=acting_user(request),
                      params={"year": the_year})
     job.refresh_from_db()
     return Status(202, JobOut(job_id=job.pk, status=job.status))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin.accounts.access import can, require_capability
-from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
@@ -29,14 +28,10 @@ from fupin.assessment.villages import (
     village_facts_save,
     village_verdicts,
 )
+from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
 from fupin.core.jobs import job_create
 from fupin.registry.selectors import household_get
-
-
-def _actor(request: HttpRequest) -> User:
-    """The signed-in user (every view here is behind a capability check)."""
-    return cast(User, request.user)
 
 
 def _int(value: str | None) -> int | None:
@@ -54,7 +49,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"year": year, "run": run, "years": sorted({v.year for v in PolicyVersion.objects.all()}),
                "verdicts": Verdict.choices, "can_run": can(request.user, Cap.ASSESSMENT_RUN)}
     if run is not None:
-        context |= selectors.run_summary(_actor(request), run)
+        context |= selectors.run_summary(acting_user(request), run)
         context["verdict_totals"] = [(code, label, context["totals"][code]) for code, label in Verdict.choices]
     return render(request, "assessment/overview.html", context)
 
@@ -64,7 +59,7 @@ def results(request: HttpRequest) -> HttpResponse:
     params = request.GET
     year = _year(request)
     run = selectors.runs_for_year(year).order_by("-pk").first()
-    rows = selectors.result_list(_actor(request), run, verdict=params.get("verdict", ""),
+    rows = selectors.result_list(acting_user(request), run, verdict=params.get("verdict", ""),
                                  township=_int(params.get("township")), village=_int(params.get("village")),
                                  failed=params.get("failed", ""), q=params.get("q", "")) if run else None
     townships = Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True)
@@ -82,7 +77,7 @@ def household_assess(request: HttpRequest, pk: int) -> HttpResponse:
     household = household_get(request.user, pk)
     year = _int(request.POST.get("year")) or services.work_year()
     try:
-        result = services.household_assess(household, year, actor=_actor(request))
+        result = services.household_assess(household, year, actor=acting_user(request))
         messages.success(request, _("%(no)s %(year)s 年评估结论：%(verdict)s") % {
             "no": household.household_no, "year": year, "verdict": result.get_verdict_display()})
     except DomainError as exc:
@@ -94,7 +89,7 @@ def household_assess(request: HttpRequest, pk: int) -> HttpResponse:
 @require_capability(Cap.ASSESSMENT_RUN)
 def run_start(request: HttpRequest) -> HttpResponse:
     year = _int(request.POST.get("year")) or services.work_year()
-    job = job_create(kind="assessment.run", title=_("%(year)s 年全区退出评估") % {"year": year}, actor=_actor(request),
+    job = job_create(kind="assessment.run", title=_("%(year)s 年全区退出评估") % {"year": year}, actor=acting_user(request),
                      params={"year": year})
     return redirect("core:job-detail", pk=job.pk)
 
@@ -113,7 +108,7 @@ def policy_new(request: HttpRequest) -> HttpResponse:
         try:
             version = services.policy_version_create(
                 year=form.cleaned_data["year"], region=form.cleaned_data["region"], values=form.values(),
-                reason=form.cleaned_data["reason"], actor=_actor(request), publish=form.cleaned_data["publish"])
+                reason=form.cleaned_data["reason"], actor=acting_user(request), publish=form.cleaned_data["publish"])
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -126,7 +121,7 @@ def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(PolicyVersion.objects.select_related("region"), pk=pk)
     preview = version.runs.filter(finished_at__isnull=False).order_by("-pk").first()
     base = selectors.runs_for_year(version.year).order_by("-pk").first()
-    changes = selectors.draft_changes(_actor(request), preview, base) if preview else []
+    changes = selectors.draft_changes(acting_user(request), preview, base) if preview else []
     return render(request, "assessment/policy_detail.html", {
         "version": version, "values": [(p.name, p.label, version.values.get(p.name)) for p in PARAMS],
         "preview": preview, "base": base, "changes": changes})
@@ -137,7 +132,7 @@ def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def policy_preview(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(PolicyVersion, pk=pk, status=PolicyVersion.Status.DRAFT)
     job = job_create(kind="assessment.preview", title=_("草稿参数试算：%(year)s 年 v%(n)s") % {
-        "year": version.year, "n": version.number}, actor=_actor(request), params={"version": version.pk})
+        "year": version.year, "n": version.number}, actor=acting_user(request), params={"version": version.pk})
     return redirect("core:job-detail", pk=job.pk)
 
 
@@ -146,7 +141,7 @@ def policy_preview(request: HttpRequest, pk: int) -> HttpResponse:
 def policy_publish(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(PolicyVersion, pk=pk)
     try:
-        services.policy_version_publish(version, actor=_actor(request))
+        services.policy_version_publish(version, actor=acting_user(request))
         messages.success(request, _("已发布"))
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -160,7 +155,7 @@ def poverty_measures(request: HttpRequest) -> HttpResponse:
     k_sixths = _int(request.GET.get("k")) or 2
     k_sixths = min(max(k_sixths, 1), 6)
     run = selectors.runs_for_year(year).order_by("-pk").first()
-    rows = measures.compute(measures.load_frame(run, _actor(request)), by=by, k=Fraction(k_sixths, 6)) if run else []
+    rows = measures.compute(measures.load_frame(run, acting_user(request)), by=by, k=Fraction(k_sixths, 6)) if run else []
     return render(request, "assessment/measures.html", {
         "year": year, "run": run, "by": by, "k": k_sixths, "k_choices": range(1, 7), "rows": rows,
         "indicators": INDICATORS,
@@ -194,7 +189,7 @@ def village_facts_edit(request: HttpRequest, pk: int) -> HttpResponse:
     instance = VillageFacts.objects.filter(village=village, year=year).first()
     form = VillageFactsForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        village_facts_save(village, year, form.cleaned_data, actor=_actor(request))
+        village_facts_save(village, year, form.cleaned_data, actor=acting_user(request))
         messages.success(request, _("已保存"))
         return redirect(f"{reverse('assessment:villages')}?year={year}&all=1")
     return render(request, "assessment/village_facts.html", {"village": village, "year": year, "form": form,

@@ -21,13 +21,16 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
 from fupin.core.models import AuditChainHead, AuditEntry
+
+if TYPE_CHECKING:
+    from fupin.accounts.models import User  # a type only: accounts is on a floor above
 
 GENESIS_HASH = "0" * 64
 Action = AuditEntry.Action
@@ -80,7 +83,7 @@ def area_path_of(obj: models.Model) -> str:
 @transaction.atomic
 def audit_record(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     obj: models.Model | None = None,
     object_type: str = "",

@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,6 +29,9 @@ from django.utils import timezone
 
 from fupin.core.errors import DomainError
 from fupin.core.models import JobRun
+
+if TYPE_CHECKING:
+    from fupin.accounts.models import User  # a type only: accounts is on a floor above
 
 JobHandler = Callable[[JobRun, "JobReporter"], dict[str, Any]]
 _HANDLERS: dict[str, JobHandler] = {}
@@ -41,10 +44,6 @@ def register_job(kind: str) -> Callable[[JobHandler], JobHandler]:
         _HANDLERS[kind] = fn
         return fn
     return decorator
-
-
-def job_handler(kind: str) -> JobHandler:
-    return _HANDLERS[kind]
 
 
 class JobReporter:
@@ -107,7 +106,7 @@ def job_live(job: JobRun) -> JobRun:
     return job
 
 
-def job_create(*, kind: str, title: str, actor: Any = None, params: dict[str, Any] | None = None) -> JobRun:
+def job_create(*, kind: str, title: str, actor: User | None = None, params: dict[str, Any] | None = None) -> JobRun:
     if kind not in _HANDLERS:
         raise DomainError(f"未知的任务类型 {kind} / unknown job kind {kind}", code="UNKNOWN_JOB")
     user = actor if getattr(actor, "is_authenticated", False) else None

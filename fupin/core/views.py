@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from fupin.core import selectors
+from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
 from fupin.core.jobs import job_create, job_retry, job_sweep_stale
 
@@ -39,7 +40,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @require_POST
 def audit_verify_start(request: HttpRequest) -> HttpResponse:
     selectors.audit_entry_list(request.user)  # the same permission as reading the log
-    job = job_create(kind="audit.verify", title="校验审计链 / verify the audit chain", actor=request.user)
+    job = job_create(kind="audit.verify", title="校验审计链 / verify the audit chain", actor=acting_user(request))
     return redirect("core:job-detail", pk=job.pk)
 
 

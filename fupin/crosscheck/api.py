@@ -14,6 +14,7 @@ from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.assessment.services import work_year
 from fupin.core import idnumber
+from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput
 from fupin.core.jobs import job_create
 from fupin.crosscheck import selectors, services
@@ -202,7 +203,7 @@ def run_start(request: HttpRequest, year: int | None = None) -> Status[JobOut]:
     the_year = year or work_year()
     if not services.latest_loads():
         raise BadInput(services.NO_LISTS, code="NO_LISTS")
-    job = job_create(kind=RUN_KIND, title=f"{the_year} 年部门数据比对", actor=request.user, params={"year": the_year})
+    job = job_create(kind=RUN_KIND, title=f"{the_year} 年部门数据比对", actor=acting_user(request), params={"year": the_year})
     job.refresh_from_db()
     return Status(202, JobOut(job_id=job.pk, status=job.status))
 

@@ -116,8 +116,3 @@ NAME_MISMATCH = FindingDef("NAME_MISMATCH", "", Kind.CORRECTION, _("姓名不一
 """Raised on any dataset (its ``dataset`` is the list where the names differ)."""
 FINDING_LABELS: dict[str, Any] = {**{c: f.label for c, f in FINDINGS.items()}, NAME_MISMATCH.code: NAME_MISMATCH.label}
 FINDING_KINDS: dict[str, str] = {**{c: str(f.kind) for c, f in FINDINGS.items()}, NAME_MISMATCH.code: str(Kind.CORRECTION)}
-
-
-def dataset_of(code: str) -> Dataset:
-    """The dataset of a code given on the command line or in a form; ValueError when unknown."""
-    return Dataset(code.strip().upper())

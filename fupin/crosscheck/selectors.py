@@ -10,8 +10,10 @@ import polars as pl
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from fupin.accounts.models import User
+from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
-from fupin.areas.scoping import get_visible_or_404
+from fupin.areas.scoping import get_visible_or_404, scope_of
 from fupin.core.bulk import fetch_rows
 from fupin.crosscheck.datasets import Kind
 from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
@@ -65,6 +67,12 @@ def finding_list(user: Any, *, year: int | None = None, status: str = "", code: 
 def finding_get(user: Any, pk: int) -> Finding:
     return get_visible_or_404(Finding.objects.select_related("household", "area", "assigned_to", "verified_by",
                                                              "closed_by", "run", "load"), user, pk=pk)
+
+
+def finding_assignees(finding: Finding) -> list[User]:
+    """Users who may work on the finding's village (a short list, for the assignment drop-down)."""
+    users = User.objects.filter(is_active=True, assignments__area__isnull=False).distinct().order_by("username")[:200]
+    return [u for u in users if u.can(Cap.CROSSCHECK_WORK) and scope_of(u).covers(finding.area)]
 
 
 def run_rows(run: CrosscheckRun) -> Iterator[tuple[str, ...]]:

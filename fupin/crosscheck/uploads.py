@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404
 
 from fupin.accounts.access import can
+from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.core.errors import BadInput
 from fupin.core.jobs import job_create
@@ -19,7 +20,7 @@ from fupin.registry.uploads import Upload, upload_check, upload_store
 ONE_FILE = "请选择一个文件（一份名单一个文件）/ choose one file (one list per file)"
 
 
-def load_start(*, dataset: str, upload: Upload | None, actor: Any, valid_only: bool) -> JobRun:
+def load_start(*, dataset: str, upload: Upload | None, actor: User | None, valid_only: bool) -> JobRun:
     ensure_may_load(actor, dataset)
     if upload is None:
         raise BadInput(ONE_FILE, code="NO_FILE")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,8 +17,8 @@ from fupin.accounts.access import can, require_capability
 from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
-from fupin.areas.scoping import scope_of
 from fupin.assessment.services import work_year
+from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
 from fupin.core.jobs import job_create, job_sweep_stale
 from fupin.core.models import JobRun
@@ -31,10 +31,6 @@ from fupin.crosscheck.models import Finding
 from fupin.crosscheck.uploads import load_job_get, load_start
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _int(value: str | None) -> int | None:
@@ -92,12 +88,6 @@ def findings(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _assignees(finding: Finding) -> list[User]:
-    """Users who may work on the finding's village (a short list, for the assignment drop-down)."""
-    users = User.objects.filter(is_active=True, assignments__area__isnull=False).distinct().order_by("username")[:200]
-    return [u for u in users if u.can(Cap.CROSSCHECK_WORK) and scope_of(u).covers(finding.area)]
-
-
 @require_capability(Cap.REGISTRY_VIEW)
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     finding = selectors.finding_get(request.user, pk)
@@ -105,7 +95,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "crosscheck/finding_detail.html", {
         "f": finding, "year": finding.year, "can_work": can_work,
         "full_id": can(request.user, Cap.REGISTRY_FULL_ID),
-        "assignees": _assignees(finding) if can_work and finding.status != Finding.Status.CLOSED else [],
+        "assignees": selectors.finding_assignees(finding) if can_work and finding.status != Finding.Status.CLOSED else [],
         "verify_form": VerifyForm(), "close_form": CloseForm(),
     })
 
@@ -116,13 +106,13 @@ def _step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action == "assign":
             assignee_id = _int(request.POST.get("assignee"))
             assignee = User.objects.filter(pk=assignee_id).first() if assignee_id else None
-            services.finding_assign(finding, actor=_actor(request), assignee=assignee)
+            services.finding_assign(finding, actor=acting_user(request), assignee=assignee)
             messages.success(request, _("已分派"))
         elif action == "verify":
-            services.finding_verify(finding, actor=_actor(request), note=request.POST.get("note", ""))
+            services.finding_verify(finding, actor=acting_user(request), note=request.POST.get("note", ""))
             messages.success(request, _("已登记核实情况"))
         else:
-            services.finding_close(finding, actor=_actor(request), disposition=request.POST.get("disposition", ""),
+            services.finding_close(finding, actor=acting_user(request), disposition=request.POST.get("disposition", ""),
                                    note=request.POST.get("note", ""))
             messages.success(request, _("疑点已办结"))
     except DomainError as exc:
@@ -155,7 +145,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
     if not services.latest_loads():
         messages.error(request, services.NO_LISTS)
         return redirect("crosscheck:overview")
-    job = job_create(kind=RUN_KIND, title=_("%(year)s 年部门数据比对") % {"year": year}, actor=_actor(request),
+    job = job_create(kind=RUN_KIND, title=_("%(year)s 年部门数据比对") % {"year": year}, actor=acting_user(request),
                      params={"year": year})
     return redirect("core:job-detail", pk=job.pk)
 
@@ -168,7 +158,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             job = load_start(dataset=form.cleaned_data["dataset"], upload=form.cleaned_data.get("upload"),
-                             actor=request.user, valid_only=form.cleaned_data["valid_only"])
+                             actor=acting_user(request), valid_only=form.cleaned_data["valid_only"])
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

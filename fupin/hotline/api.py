@@ -14,9 +14,11 @@ from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
+from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput
 from fupin.hotline import selectors, services
 from fupin.hotline.access import handles
+from fupin.hotline.filters import TicketFilter
 from fupin.hotline.models import Category, Channel, Ticket
 from fupin.notices.models import Notice
 from fupin.registry.models import Household
@@ -149,10 +151,8 @@ def _detail(request: HttpRequest, t: Ticket) -> TicketDetailOut:
 @router.get("/tickets", response=TicketPage, summary="诉求列表 / tickets in your scope")
 def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> TicketPage:
     ensure_can(request.user, Cap.HOTLINE_VIEW)
-    f = selectors.TicketFilter(status=filters.status, category=filters.category, channel=filters.channel,
-                               overdue=filters.overdue, mine=filters.mine, village=filters.village,
-                               township=filters.township, q=filters.q.strip()[:50])
-    qs = selectors.ticket_list(request.user, f)
+    data = filters.dict(exclude={"offset", "limit"})
+    qs = TicketFilter(data, queryset=selectors.ticket_list(request.user), request=request).qs
     limit, now = max(1, min(filters.limit, 500)), timezone.now()
     return TicketPage(count=qs.count(), items=[_out(t, now) for t in qs[filters.offset: filters.offset + limit]])
 
@@ -181,7 +181,7 @@ def ticket_create(request: HttpRequest, area_id: int, payload: TicketIn) -> Stat
         raise BadInput(services.BAD_CATEGORY.format(value=payload.category))
     ticket = services.ticket_create(
         channel=Channel(payload.channel), category=payload.category, text=payload.text, area=area,
-        actor=request.user, title=payload.title, citizen_name=payload.citizen_name,
+        actor=acting_user(request), title=payload.title, citizen_name=payload.citizen_name,
         citizen_phone=payload.citizen_phone, household=household, notice=notice)
     return Status(201, _detail(request, selectors.ticket_get(request.user, ticket.pk)))
 
@@ -192,7 +192,7 @@ def ticket_step(request: HttpRequest, ticket_id: int, payload: StepIn) -> Ticket
     ticket = selectors.ticket_get(request.user, ticket_id)
     if not handles(request.user, ticket):
         raise PermissionDenied(services.NOT_YOUR_UNIT)
-    user = request.user
+    user = acting_user(request)
     if payload.action == "transfer":
         unit = services.transfer_target(payload.to)
         services.ticket_transfer(ticket, actor=user, reason=payload.reason, department=unit.department, area=unit.area)

@@ -11,8 +11,9 @@ escalated, replied, called back, reopened, closed) writes one step, written only
 writes one audit entry per run for all the reminders and escalations it recorded).
 
 Cadre-conduct complaints (``category == "conduct"``) are seen only by users holding
-``hotline.conduct`` (the discipline inspection role): every read goes through
-:func:`fupin.hotline.selectors.ticket_visible`, which drops them for everyone else.
+``hotline.conduct`` (the discipline inspection role): ``Ticket.objects.visible_to(user)`` is the whole
+rule (:class:`TicketQuerySet`), and steps, notifications and attachments are seen through their ticket
+(``scope_through``), so every read drops them for everyone else.
 
 A subject the ticket is about is a household (a real foreign key: the registry sits below) or a
 plain reference (``subject_type``/``subject_id``, as notices do) for things of apps above or beside
@@ -24,6 +25,8 @@ replied one has a reply; a satisfaction is recorded with its call-back time.
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
@@ -32,8 +35,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts.models import Department
+from fupin.accounts.roles import CAPABILITIES, Cap
 from fupin.areas.models import Area
-from fupin.areas.scoping import ScopedQuerySet
+from fupin.areas.scoping import NO_ROWS, ScopedQuerySet
 from fupin.core.files import StoredFile, random_upload_name
 from fupin.notices.models import Objection
 from fupin.registry.models import Household
@@ -53,6 +57,37 @@ class Channel(models.TextChoices):
     WEB = "web", _("网上提交")
     CADRE = "cadre", _("村干部代为反映")
     OBJECTION = "objection", _("公示异议")
+
+
+def _assignment_q(assignment: Any, prefix: str) -> models.Q | None:
+    caps = CAPABILITIES.get(assignment.role, frozenset())
+    if Cap.HOTLINE_VIEW not in caps:
+        return None
+    place = models.Q(**{f"{prefix}area__path__startswith": assignment.area.path})
+    if Cap.HOTLINE_CONDUCT in caps:
+        return place
+    if assignment.department_id:
+        place &= models.Q(**{f"{prefix}department_id": assignment.department_id})
+    return place & ~models.Q(**{f"{prefix}category": Category.CONDUCT})
+
+
+class TicketQuerySet(ScopedQuerySet["Ticket"]):
+    """Tickets are seen per role assignment, not by the user's area scope alone:
+
+    - an assignment with a department (行业部门) sees the tickets its department handles, in its area;
+    - any other assignment holding ``hotline.view`` sees the tickets about places in its area;
+    - cadre-conduct complaints (干部作风) are seen **only** through an assignment whose role holds
+      ``hotline.conduct`` (纪检监察). Not the district administrator, not a superuser, not an auditor.
+    """
+
+    @classmethod
+    def visibility(cls, model: type[models.Model], user: Any, prefix: str = "") -> models.Q | None:
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return NO_ROWS
+        if user.is_superuser:
+            return ~models.Q(**{f"{prefix}category": Category.CONDUCT})
+        parts = [q for q in (_assignment_q(a, prefix) for a in user.active_assignments) if q is not None]
+        return reduce(operator.or_, parts) if parts else NO_ROWS
 
 
 class Ticket(models.Model):
@@ -101,7 +136,7 @@ class Ticket(models.Model):
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
     area_scope = "area"
-    objects = ScopedQuerySet.as_manager()
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-pk"]
@@ -188,6 +223,7 @@ class TicketStep(models.Model):
     note = models.TextField(_("说明"), blank=True)
 
     area_scope = "ticket__area"
+    scope_through = "ticket"
     objects = TicketStepQuerySet.as_manager()
 
     class Meta:
@@ -215,6 +251,7 @@ class TicketNotification(models.Model):
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
     area_scope = "ticket__area"
+    scope_through = "ticket"
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -236,6 +273,7 @@ class TicketAttachment(StoredFile):
     file = models.FileField(_("文件"), upload_to=attachment_path, max_length=255)
 
     area_scope = "ticket__area"
+    scope_through = "ticket"
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

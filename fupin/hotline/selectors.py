@@ -1,6 +1,6 @@
 """Reads of the hotline: ticket lists with filters, the "my tickets" page, and the figures.
 
-Everything starts from :func:`fupin.hotline.access.ticket_visible`, so cadre-conduct complaints
+Everything starts from ``Ticket.objects.visible_to(user)``, so cadre-conduct complaints
 never reach a list, a count or a figure of anyone outside the discipline inspection role.
 Figures are SQL aggregates grouped in the database (one query per breakdown), never a loop over tickets.
 """
@@ -8,7 +8,7 @@ Figures are SQL aggregates grouped in the database (one query per breakdown), ne
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
@@ -16,42 +16,14 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from fupin.hotline.access import get_ticket_for_user, ticket_q, ticket_visible
+from fupin.areas.scoping import get_visible_or_404
 from fupin.hotline.models import Category, Ticket, TicketNotification
 
 
-@dataclass(frozen=True)
-class TicketFilter:
-    status: str = ""
-    category: str = ""
-    channel: str = ""
-    overdue: bool = False
-    mine: bool = False
-    village: int | None = None
-    township: int | None = None
-    q: str = ""
-
-
-def ticket_list(user: Any, f: TicketFilter | None = None) -> QuerySet[Ticket]:
-    f = f or TicketFilter()
-    qs = ticket_visible(user).select_related("area", "area__parent", "department", "unit_area")
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.category:
-        qs = qs.filter(category=f.category)
-    if f.channel:
-        qs = qs.filter(channel=f.channel)
-    if f.overdue:
-        qs = qs.filter(status=Ticket.Status.OPEN, due_at__lt=timezone.now())
-    if f.village:
-        qs = qs.filter(area_id=f.village)
-    elif f.township:
-        qs = qs.filter(Q(area_id=f.township) | Q(area__parent_id=f.township))
-    if f.q:
-        qs = qs.filter(Q(title__icontains=f.q) | Q(text__icontains=f.q))
-    if f.mine:
-        qs = qs.filter(own_unit_q(user) | Q(entered_by=user))
-    return qs.order_by("-received_at", "-pk")
+def ticket_list(user: Any) -> QuerySet[Ticket]:
+    """The tickets ``user`` sees, newest first (filtered by :class:`fupin.hotline.filters.TicketFilter`)."""
+    return (Ticket.objects.visible_to(user).select_related("area", "area__parent", "department", "unit_area")
+            .order_by("-received_at", "-pk"))
 
 
 def own_unit_q(user: Any) -> Q:
@@ -65,13 +37,13 @@ def ticket_get(user: Any, pk: int) -> Ticket:
     qs = Ticket.objects.select_related("area", "area__parent", "department", "unit_area", "household",
                                        "objection", "objection__notice", "entered_by").prefetch_related(
         "attachments", "steps__actor")
-    return get_ticket_for_user(user, pk, qs)
+    return get_visible_or_404(qs, user, pk=pk)
 
 
 def notifications_of(user: Any, limit: int = 50) -> list[TicketNotification]:
     """The user's notifications about tickets they still see (a ticket transferred away stays listed only
     while visible)."""
-    return list(TicketNotification.objects.filter(user=user).filter(ticket_q(user, "ticket__"))
+    return list(TicketNotification.objects.filter(user=user).visible_to(user)
                 .select_related("ticket").order_by("-created_at", "-pk")[:limit])
 
 
@@ -148,7 +120,7 @@ def figures(qs: QuerySet[Ticket], *, now: datetime | None = None) -> dict[str, l
 
 
 def ticket_figures(user: Any, *, year: int | None = None) -> dict[str, list[Figures]]:
-    qs = ticket_visible(user)
+    qs = Ticket.objects.visible_to(user)
     if year:
         qs = qs.filter(received_at__year=year)
     return figures(qs)
@@ -163,7 +135,3 @@ def hotline_unit_figures(year: int) -> list[Figures]:
     end = timezone.make_aware(datetime(year + 1, 1, 1))
     qs = Ticket.objects.filter(received_at__gte=start, received_at__lt=end).exclude(category=Category.CONDUCT)
     return figures(qs)["unit"]
-
-
-def month_label(d: date | datetime) -> str:
-    return f"{d:%Y-%m}"

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fupin.accounts.access import can, ensure_can
-from fupin.accounts.models import Assignment, Department
+from fupin.accounts.models import Assignment, Department, User
 from fupin.accounts.roles import CAPABILITIES, Cap
 from fupin.areas.models import Area
 from fupin.core.audit import Action, audit_record
@@ -191,7 +191,7 @@ def _notify_briefs(tickets: list[_Brief], kind: str, message: str, *, escalate: 
 # --- intake ---------------------------------------------------------------------------------------------
 
 
-def _step(ticket: Ticket, kind: str, actor: Any, *, at: datetime | None = None, note: str = "",
+def _step(ticket: Ticket, kind: str, actor: User | None, *, at: datetime | None = None, note: str = "",
           from_unit: str = "", to_unit: str = "") -> TicketStep:
     user = actor if getattr(actor, "is_authenticated", False) else None
     return TicketStep.objects.create(ticket=ticket, kind=kind, actor=user, at=at or timezone.now(), note=note,
@@ -201,7 +201,7 @@ def _step(ticket: Ticket, kind: str, actor: Any, *, at: datetime | None = None, 
 CONFIDENTIAL_KEEP = ("status",)
 
 
-def _audit(actor: Any, action: str, ticket: Ticket, changes: dict[str, Any]) -> None:
+def _audit(actor: User | None, action: str, ticket: Ticket, changes: dict[str, Any]) -> None:
     """An audit entry for a ticket, labelled by its reference. A cadre-conduct complaint's entry says only that a
     confidential ticket changed (and its status): auditors and the district administrator read the audit log,
     and must learn nothing of these complaints there either."""
@@ -231,7 +231,7 @@ def _validate_intake(*, channel: str, category: str, text: str, area: Area, hous
 
 
 @transaction.atomic
-def ticket_create(*, channel: str, category: str, text: str, area: Area, actor: Any, title: str = "",
+def ticket_create(*, channel: str, category: str, text: str, area: Area, actor: User | None, title: str = "",
                   citizen_name: str = "", citizen_phone: str = "", household: Household | None = None,
                   subject_type: str = "", subject_id: int | None = None, subject_label: str = "",
                   notice: Notice | None = None, files: Iterable[Any] = (), when: datetime | None = None,
@@ -296,7 +296,7 @@ def ticket_create(*, channel: str, category: str, text: str, area: Area, actor: 
 # --- handling ---------------------------------------------------------------------------------------------
 
 
-def ensure_handles(actor: Any, ticket: Ticket) -> None:
+def ensure_handles(actor: User | None, ticket: Ticket) -> None:
     if actor is not None and not handles(actor, ticket):
         raise PermissionDenied(NOT_YOUR_UNIT)
 
@@ -332,7 +332,7 @@ def _require_status(ticket: Ticket, *statuses: str) -> None:
 
 
 @transaction.atomic
-def ticket_transfer(ticket: Ticket, *, actor: Any, reason: str, department: Department | None = None,
+def ticket_transfer(ticket: Ticket, *, actor: User | None, reason: str, department: Department | None = None,
                     area: Area | None = None, when: datetime | None = None) -> Ticket:
     """Hand the ticket to another unit (a department, or a township/village) with a reason; the deadline stays."""
     ensure_handles(actor, ticket)
@@ -356,7 +356,7 @@ def ticket_transfer(ticket: Ticket, *, actor: Any, reason: str, department: Depa
 
 
 @transaction.atomic
-def ticket_reply(ticket: Ticket, *, actor: Any, text: str, outcome: str = "", when: datetime | None = None) -> Ticket:
+def ticket_reply(ticket: Ticket, *, actor: User | None, text: str, outcome: str = "", when: datetime | None = None) -> Ticket:
     """Answer the citizen. An objection's ticket needs an outcome and resolves the objection with the reply."""
     ensure_handles(actor, ticket)
     _require_status(ticket, Ticket.Status.OPEN)
@@ -378,7 +378,7 @@ def ticket_reply(ticket: Ticket, *, actor: Any, text: str, outcome: str = "", wh
 
 
 @transaction.atomic
-def ticket_callback(ticket: Ticket, *, actor: Any, satisfaction: str, note: str = "",
+def ticket_callback(ticket: Ticket, *, actor: User | None, satisfaction: str, note: str = "",
                     when: datetime | None = None) -> Ticket:
     """Record the call-back (回访): satisfied closes the ticket, unsatisfied reopens it with a new deadline."""
     ensure_handles(actor, ticket)
@@ -400,7 +400,7 @@ def ticket_callback(ticket: Ticket, *, actor: Any, satisfaction: str, note: str 
     return ticket
 
 
-def _reopen(ticket: Ticket, *, actor: Any, reason: str, now: datetime) -> Ticket:
+def _reopen(ticket: Ticket, *, actor: User | None, reason: str, now: datetime) -> Ticket:
     limit = deadlines()[ticket.category]
     before = ticket.status
     _cas(ticket, status=Ticket.Status.OPEN, answered_at=None, reply="", closed_at=None, due_at=now + limit.span,
@@ -413,7 +413,7 @@ def _reopen(ticket: Ticket, *, actor: Any, reason: str, now: datetime) -> Ticket
 
 
 @transaction.atomic
-def ticket_reopen(ticket: Ticket, *, actor: Any, reason: str) -> Ticket:
+def ticket_reopen(ticket: Ticket, *, actor: User | None, reason: str) -> Ticket:
     """Reopen an answered or closed ticket (the citizen is not satisfied), with a new deadline."""
     ensure_handles(actor, ticket)
     if ticket.status == Ticket.Status.OPEN:
@@ -425,7 +425,7 @@ def ticket_reopen(ticket: Ticket, *, actor: Any, reason: str) -> Ticket:
 
 
 @transaction.atomic
-def ticket_note(ticket: Ticket, *, actor: Any, text: str) -> Ticket:
+def ticket_note(ticket: Ticket, *, actor: User | None, text: str) -> Ticket:
     """A handling note (已联系当事人, 已现场核实...): recorded in the step history."""
     ensure_handles(actor, ticket)
     text = text.strip()
@@ -515,7 +515,7 @@ RULE_DUPLICATE = "该类别在该区域已有分派规则，请先删除 / a rul
 
 
 @transaction.atomic
-def routing_rule_create(*, category: str, area: Area | None, to: str, actor: Any) -> RoutingRule:
+def routing_rule_create(*, category: str, area: Area | None, to: str, actor: User | None) -> RoutingRule:
     """Add a rule; ``to`` is ``dept:<code>``, ``local:township`` or ``local:village``."""
     ensure_can(actor, Cap.HOTLINE_MANAGE)
     kind, _, value = to.partition(":")
@@ -538,7 +538,7 @@ def routing_rule_create(*, category: str, area: Area | None, to: str, actor: Any
 
 
 @transaction.atomic
-def routing_rule_delete(rule: RoutingRule, *, actor: Any) -> None:
+def routing_rule_delete(rule: RoutingRule, *, actor: User | None) -> None:
     ensure_can(actor, Cap.HOTLINE_MANAGE)
     audit_record(actor=actor, action=Action.DELETE, obj=rule, changes={
         "category": rule.category, "area": rule.area.code if rule.area else ""})
@@ -546,7 +546,7 @@ def routing_rule_delete(rule: RoutingRule, *, actor: Any) -> None:
 
 
 @transaction.atomic
-def deadline_set(*, category: str, days: int, remind_hours: int, actor: Any) -> CategoryDeadline:
+def deadline_set(*, category: str, days: int, remind_hours: int, actor: User | None) -> CategoryDeadline:
     """Set a category's deadline; it applies to tickets received (or reopened) from now on."""
     ensure_can(actor, Cap.HOTLINE_MANAGE)
     if remind_hours >= days * 24:

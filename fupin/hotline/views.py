@@ -19,11 +19,14 @@ from fupin.accounts.access import can, require_capability
 from fupin.accounts.models import Department
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
+from fupin.areas.scoping import get_visible_or_404
+from fupin.core.actors import acting_user
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput
 from fupin.core.forms import form_errors, submit
 from fupin.hotline import selectors, services
-from fupin.hotline.access import handles, ticket_visible
+from fupin.hotline.access import handles
+from fupin.hotline.filters import TicketFilter
 from fupin.hotline.forms import (
     CallbackForm,
     DeadlineForm,
@@ -44,19 +47,10 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def _filters(p: Any) -> selectors.TicketFilter:
-    return selectors.TicketFilter(
-        status=p.get("status", "") if p.get("status", "") in Ticket.Status.values else "",
-        category=p.get("category", "") if p.get("category", "") in Category.values else "",
-        channel=p.get("channel", "") if p.get("channel", "") in Channel.values else "",
-        overdue=p.get("overdue") == "1", mine=p.get("mine") == "1", village=_int(p.get("village")),
-        township=_int(p.get("township")), q=(p.get("q") or "").strip()[:50])
-
-
 @require_capability(Cap.HOTLINE_VIEW)
 def ticket_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    tickets = selectors.ticket_list(request.user, _filters(p))
+    tickets = TicketFilter(p, queryset=selectors.ticket_list(request.user), request=request).qs
     return render(request, "hotline/ticket_list.html", {
         "page": Paginator(tickets, 25).get_page(p.get("page")), "params": p, "now": timezone.now(),
         "statuses": Ticket.Status.choices, "categories": _categories(request.user), "channels": Channel.choices,
@@ -95,7 +89,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 
 
 def _create_from_form(request: HttpRequest, data: dict[str, Any]) -> Ticket:
-    user = request.user
+    user = acting_user(request)
     area = _intake_places(user).filter(code=data["area"]).first()
     if area is None:
         raise BadInput(_("所涉区域不在您的辖区内 / the area is not in your scope"))
@@ -184,7 +178,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if not handles(request.user, ticket):
         raise PermissionDenied(services.NOT_YOUR_UNIT)  # 403: visible, but not this user's unit
     submit(request, form_class(request.POST), make(ticket, request.user))
-    if not ticket_visible(request.user).filter(pk=ticket.pk).exists():  # transferred out of the user's sight
+    if not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk).exists():  # transferred out of the user's sight
         return redirect("hotline:ticket-list")
     return redirect("hotline:ticket-detail", pk=ticket.pk)
 
@@ -192,17 +186,16 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_GET
 @require_capability(Cap.HOTLINE_VIEW)
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
-    attachment = get_object_or_404(TicketAttachment.objects.select_related("ticket"), pk=pk,
-                                   ticket__in=ticket_visible(request.user))
+    attachment = get_visible_or_404(TicketAttachment.objects.select_related("ticket"), request.user, pk=pk)
     label = attachment.ticket.reference if attachment.ticket.is_confidential else attachment.original_name
-    audit_record(actor=request.user, action=Action.READ, obj=attachment, object_label=label,
+    audit_record(actor=acting_user(request), action=Action.READ, obj=attachment, object_label=label,
                  changes={"ticket": attachment.ticket_id})
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
 
 
 @require_capability(Cap.HOTLINE_VIEW)
 def my_tickets(request: HttpRequest) -> HttpResponse:
-    tickets = selectors.ticket_list(request.user, selectors.TicketFilter(mine=True)).exclude(
+    tickets = TicketFilter({"mine": "1"}, queryset=selectors.ticket_list(request.user), request=request).qs.exclude(
         status=Ticket.Status.CLOSED)
     return render(request, "hotline/my_tickets.html", {
         "tickets": list(tickets[:200]), "notifications": selectors.notifications_of(request.user),
@@ -234,7 +227,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
             area = Area.objects.filter(code=data["area"], valid_to__isnull=True).first()
             if area is None:
                 raise BadInput(_("区划代码无效 / unknown area code"))
-        services.routing_rule_create(category=data.get("category", ""), area=area, to=data["to"], actor=request.user)
+        services.routing_rule_create(category=data.get("category", ""), area=area, to=data["to"], actor=acting_user(request))
         return _("分派规则已添加。")
 
     submit(request, RuleForm(request.POST), create)
@@ -244,7 +237,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @require_capability(Cap.HOTLINE_MANAGE)
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    services.routing_rule_delete(get_object_or_404(RoutingRule, pk=pk), actor=request.user)
+    services.routing_rule_delete(get_object_or_404(RoutingRule, pk=pk), actor=acting_user(request))
     messages.success(request, _("分派规则已删除。"))
     return redirect("hotline:routing")
 
@@ -253,7 +246,7 @@ def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_capability(Cap.HOTLINE_MANAGE)
 def deadline_save(request: HttpRequest) -> HttpResponse:
     def save(data: dict[str, Any]) -> str:
-        services.deadline_set(actor=request.user, **data)
+        services.deadline_set(actor=acting_user(request), **data)
         return _("办理时限已保存，适用于此后受理的诉求。")
 
     submit(request, DeadlineForm(request.POST), save)

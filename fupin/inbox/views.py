@@ -9,12 +9,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from fupin.inbox import selectors, services
+from fupin.inbox.filters import MessageFilter
 
 
 def message_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.messages_of(request.user)
-    if request.GET.get("unread") == "1":
-        qs = qs.filter(read_at__isnull=True)
+    qs = MessageFilter(request.GET, queryset=selectors.messages_of(request.user)).qs
     return render(request, "inbox/list.html", {"page": Paginator(qs, 25).get_page(request.GET.get("page")),
                                                "params": request.GET})
 

@@ -16,9 +16,11 @@ from pydantic import Field
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.assessment.services import work_year
+from fupin.core.actors import acting_user
 from fupin.measures import selectors, services
 from fupin.measures.coverage import coverage
 from fupin.measures.credit_api import router as credit_router
+from fupin.measures.filters import MeasureFilter
 from fupin.measures.models import Measure, SuggestionDecision
 from fupin.measures.suggestions import evaluate
 
@@ -50,7 +52,7 @@ class MeasurePage(Schema):
     items: list[MeasureOut]
 
 
-class MeasureFilter(Schema):
+class MeasureFilterIn(Schema):
     village: int | None = None
     programme: str = ""
     category: str = ""
@@ -158,10 +160,10 @@ def _suggestion(s: Any) -> SuggestionOut:
 
 
 @router.get("/", response=MeasurePage, summary="帮扶措施台账 / the measures ledger in your area")
-def measure_list(request: HttpRequest, filters: Query[MeasureFilter]) -> MeasurePage:
+def measure_list(request: HttpRequest, filters: Query[MeasureFilterIn]) -> MeasurePage:
     ensure_can(request.user, Cap.MEASURES_VIEW)
-    qs = selectors.measure_list(request.user, village=filters.village, programme=filters.programme,
-                                category=filters.category, q=filters.q.strip())
+    data = filters.dict(exclude={"offset", "limit"})
+    qs = MeasureFilter(data, queryset=selectors.measure_list(request.user)).qs
     limit = max(1, min(filters.limit, 500))
     return MeasurePage(count=qs.count(), items=[_out(m) for m in qs[filters.offset: filters.offset + limit]])
 
@@ -211,7 +213,7 @@ def measure_record(request: HttpRequest, household_id: int, payload: MeasureIn) 
     measure = services.measure_create(household, services.MeasureInput(
         selectors.programme_active(payload.programme), payload.starts_on, payload.ends_on,
         selectors.household_member(household, payload.member), payload.amount, payload.quantity, payload.evidence,
-        payload.status), actor=request.user)
+        payload.status), actor=acting_user(request))
     return Status(201, _out(_measure(measure.pk)))
 
 
@@ -226,11 +228,11 @@ def suggestion_decide(request: HttpRequest, household_id: int, payload: Decision
     programme = selectors.programme_active(payload.programme)
     if payload.decision == "accept":
         starts_on = payload.starts_on or selectors.record_day(payload.year or work_year())
-        services.suggestion_accept(household, programme, starts_on=starts_on, actor=request.user,
+        services.suggestion_accept(household, programme, starts_on=starts_on, actor=acting_user(request),
                                    member=selectors.household_member(household, payload.member),
                                    amount=payload.amount, evidence=payload.evidence)
     else:
-        services.suggestion_dismiss(household, programme, reason=payload.reason, actor=request.user)
+        services.suggestion_dismiss(household, programme, reason=payload.reason, actor=acting_user(request))
     row = SuggestionDecision.objects.get(household=household, programme=programme)
     return Status(201, DecisionOut(id=row.pk, household_id=household.pk, programme=programme.code,
                                    decision=row.decision, reason=row.reason,

@@ -27,13 +27,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import Any
 
 import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
 from fupin.accounts.access import ensure_can
+from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.assessment.params import Params
 from fupin.core.audit import Action, audit_record
@@ -219,7 +219,7 @@ def _current_grade(household: Household, day: date) -> str:
 
 
 @transaction.atomic
-def loan_create(household: Household, data: LoanInput, *, actor: Any, today: date | None = None,
+def loan_create(household: Household, data: LoanInput, *, actor: User | None, today: date | None = None,
                 source: str = Measure.Source.MANUAL) -> Loan:
     """Record a disbursed loan: its schedule and its 扶贫小额信贷 entry in the measures ledger."""
     if actor is not None:
@@ -250,7 +250,7 @@ def loan_create(household: Household, data: LoanInput, *, actor: Any, today: dat
 
 
 @transaction.atomic
-def repayment_record(loan: Loan, *, paid_on: date, principal: Decimal, interest: Decimal, actor: Any,
+def repayment_record(loan: Loan, *, paid_on: date, principal: Decimal, interest: Decimal, actor: User | None,
                      note: str = "", today: date | None = None) -> LoanRepayment:
     """Record a repayment; it may not exceed what is owed (principal outstanding, interest accrued and
     unpaid), nor be dated before the disbursement or the last repayment, nor in the future."""
@@ -293,7 +293,7 @@ def repayment_record(loan: Loan, *, paid_on: date, principal: Decimal, interest:
 
 
 @transaction.atomic
-def loan_extend(loan: Loan, *, due_on: date, reason: str, actor: Any, today: date | None = None) -> Loan:
+def loan_extend(loan: Loan, *, due_on: date, reason: str, actor: User | None, today: date | None = None) -> Loan:
     """展期: move the final due date (and the ledger entry's end) later, once, asked for before it falls due,
     when nothing is overdue, by at most ``credit_extension_max_months``."""
     if actor is not None:

@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.measures import credit_selectors as cs
+from fupin.measures.filters import AwardFilter
 from fupin.measures.models import Award, Loan
 
 router = Router(tags=["measures"])
@@ -187,8 +188,8 @@ def credit_view(request: HttpRequest, township: int | None = None) -> CreditOut:
 def award_list(request: HttpRequest, village: int | None = None, township: int | None = None, year: int | None = None,
                category: str = "", limit: int = 500) -> list[AwardOut]:
     ensure_can(request.user, Cap.MEASURES_VIEW)
-    qs: list[Award] = list(cs.award_list(request.user, village=village, township=township, year=year,
-                                         category=category)[: max(1, min(limit, 5000))])
+    data = {"village": village, "township": township, "year": year, "category": category}
+    qs: list[Award] = list(AwardFilter(data, queryset=cs.award_list(request.user)).qs[: max(1, min(limit, 5000))])
     return [AwardOut(id=a.pk, household_id=a.household_id, household_no=a.household.household_no,
                      village=a.household.village.name, category=a.category.code, year=a.year, stars=a.stars,
                      title=a.title, reason=a.reason, awarded_on=a.awarded_on, approving_unit=a.approving_unit,

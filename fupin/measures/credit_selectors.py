@@ -284,15 +284,6 @@ def credit_standing(user: Any, today: date, *, township: int | None = None) -> C
     return CreditStanding(today, rows, list(townships.values()))
 
 
-def current_ratings(household_ids: list[int], day: date) -> dict[int, CreditRating]:
-    """The rating in force on ``day`` for each household that has one (one query)."""
-    result: dict[int, CreditRating] = {}
-    for r in (CreditRating.objects.filter(household_id__in=household_ids, rated_on__lte=day, valid_until__gte=day)
-              .select_related("rated_by").order_by("household_id", "-rated_on", "-pk")):
-        result.setdefault(r.household_id, r)
-    return result
-
-
 def has_overdue_loan(household_id: int, today: date) -> bool:
     return annotate_state(Loan.objects.filter(household_id=household_id), today).filter(Q(state=State.OVERDUE)).exists()
 
@@ -323,16 +314,8 @@ def household_credit(household_id: int, today: date) -> HouseholdCredit:
     return HouseholdCredit(loans, rating, ratings, awards)
 
 
-def award_list(user: Any, *, village: int | None = None, township: int | None = None, year: int | None = None,
-               category: str = "") -> QuerySet[Award]:
+def award_list(user: Any) -> QuerySet[Award]:
+    """The awards ``user`` sees (filtered by :class:`fupin.measures.filters.AwardFilter`)."""
     qs = Award.objects.visible_to(user).select_related("household", "household__village", "category", "point_entry")
-    if village:
-        qs = qs.filter(household__village_id=village)
-    if township:
-        qs = qs.filter(household__village__parent_id=township)
-    if year:
-        qs = qs.filter(year=year)
-    if category:
-        qs = qs.filter(category__code=category)
     return qs.order_by("household__village__parent__code", "household__village__code", "-year",
                        "household__household_no", "category__sort", "pk")

@@ -20,12 +20,14 @@ from fupin.accounts.access import can, require_capability
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
+from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput
 from fupin.core.forms import submit
 from fupin.measures import credit_selectors as cs
 from fupin.measures import selectors
 from fupin.measures.credit import LoanInput, loan_create, loan_extend, repayment_record
 from fupin.measures.credit_forms import AwardForm, ExtendForm, LoanForm, RatingForm, RepaymentForm
+from fupin.measures.filters import AwardFilter
 from fupin.measures.models import AwardCategory, CreditRating, Loan
 from fupin.measures.ratings import award_grant, rating_record
 from fupin.measures.services import params_for
@@ -109,7 +111,7 @@ def repayment_create(request: HttpRequest, pk: int) -> HttpResponse:
 
     def action(d: dict[str, Any]) -> str:
         r = repayment_record(loan, paid_on=d["paid_on"], principal=d["principal"] or Decimal(0),
-                             interest=d["interest"] or Decimal(0), note=d["note"] or "", actor=request.user)
+                             interest=d["interest"] or Decimal(0), note=d["note"] or "", actor=acting_user(request))
         return _("已登记还款：本金 %(p)s 元，利息 %(i)s 元") % {"p": r.principal, "i": r.interest}
 
     submit(request, RepaymentForm(request.POST), action)
@@ -122,7 +124,7 @@ def loan_extension(request: HttpRequest, pk: int) -> HttpResponse:
     loan = get_visible_or_404(Loan.objects.all(), request.user, pk=pk)
 
     def action(d: dict[str, Any]) -> str:
-        done = loan_extend(loan, due_on=d["due_on"], reason=d["reason"], actor=request.user)
+        done = loan_extend(loan, due_on=d["due_on"], reason=d["reason"], actor=acting_user(request))
         return _("已展期至 %(day)s") % {"day": done.due_on.isoformat()}
 
     submit(request, ExtendForm(request.POST), action)
@@ -158,7 +160,7 @@ def loan_record(request: HttpRequest, pk: int) -> HttpResponse:
         made.append(loan_create(household, LoanInput(
             bank=d["bank"], amount=d["amount"], term_months=d["term_months"], interest_rate=d["interest_rate"],
             use=d["use"], disbursed_on=d["disbursed_on"], method=d["method"] or Loan.Method.BULLET, borrower=borrower,
-            contract_no=d["contract_no"] or ""), actor=request.user))
+            contract_no=d["contract_no"] or ""), actor=acting_user(request)))
         return _("已登记扶贫小额信贷 %(amount)s 元，到期日 %(due)s") % {
             "amount": made[0].amount, "due": made[0].due_on.isoformat()}
 
@@ -174,7 +176,7 @@ def rating_create(request: HttpRequest, pk: int) -> HttpResponse:
 
     def action(d: dict[str, Any]) -> str:
         r = rating_record(household, grade=d["grade"], rated_on=d["rated_on"], evaluator=d["evaluator"],
-                          note=d["note"] or "", actor=request.user)
+                          note=d["note"] or "", actor=acting_user(request))
         return _("已登记信用评级：%(grade)s，有效期至 %(day)s") % {"grade": r.get_grade_display(),
                                                           "day": r.valid_until.isoformat()}
 
@@ -193,7 +195,7 @@ def award_create(request: HttpRequest, pk: int) -> HttpResponse:
             raise BadInput(f"未知的评定类别「{d['category']}」/ unknown category", code="CATEGORY_UNKNOWN")
         award = award_grant(household, category, year=d["year"], awarded_on=d["awarded_on"], reason=d["reason"],
                             approving_unit=d["approving_unit"], stars=d["stars"], title=d["title"] or "",
-                            actor=request.user)
+                            actor=acting_user(request))
         points = award.point_entry.points if award.point_entry else 0
         return _("已登记：%(title)s（爱心超市积分 +%(n)s）") % {"title": award.title, "n": points}
 
@@ -212,9 +214,7 @@ def credit_page(request: HttpRequest) -> HttpResponse:
 @require_capability(Cap.MEASURES_VIEW)
 def award_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    year = _int(p.get("year"))
-    qs = cs.award_list(request.user, village=_int(p.get("village")), township=_int(p.get("township")),
-                       year=year if year and 2014 <= year <= 2100 else None, category=p.get("category", ""))
+    qs = AwardFilter(p, queryset=cs.award_list(request.user)).qs
     page = Paginator(qs, 50).get_page(p.get("page"))
     return render(request, "measures/award_list.html", {
         "page": page, "params": p, "villages": _areas(request.user, "village"),

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fupin.accounts.access import ensure_can
-from fupin.accounts.models import Department
+from fupin.accounts.models import Department, User
 from fupin.accounts.roles import Cap
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import DomainError
@@ -76,7 +76,7 @@ class DeliveryResult:
         return bool(self.problems) and (not self.valid_only or self.fatal)
 
 
-def _allowed_programmes(actor: Any) -> set[str] | None:
+def _allowed_programmes(actor: User | None) -> set[str] | None:
     """None: every programme (the command line, district staff, townships: their area limits them); a
     department officer: the programmes their department delivers."""
     if actor is None or actor.can(Cap.CROSSCHECK_RUN):
@@ -87,7 +87,7 @@ def _allowed_programmes(actor: Any) -> set[str] | None:
     return set(Programme.objects.filter(department_code__in=codes).values_list("code", flat=True))
 
 
-def measures_load(path: Path, *, actor: Any, name: str | None = None, valid_only: bool = False,
+def measures_load(path: Path, *, actor: User | None, name: str | None = None, valid_only: bool = False,
                   progress: Progress | None = None) -> DeliveryResult:
     if actor is not None:
         ensure_can(actor, Cap.MEASURES_DELIVER)
@@ -146,7 +146,7 @@ def _chunks(values: set[Any]) -> list[list[Any]]:
     return [ordered[i:i + LOOKUP_CHUNK] for i in range(0, len(ordered), LOOKUP_CHUNK)]
 
 
-def _domain_check(rows: list[tuple[Any, ...]], label: str, actor: Any) -> tuple[list[tuple[int, Measure]], list[Problem]]:
+def _domain_check(rows: list[tuple[Any, ...]], label: str, actor: User | None) -> tuple[list[tuple[int, Measure]], list[Problem]]:
     ids = {r[1] for r in rows if r[1]}
     members: dict[str, Member] = {}
     visible: set[int] | None = set() if actor is not None else None

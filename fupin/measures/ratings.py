@@ -12,12 +12,12 @@ rule earns that rule's points, in the same transaction (``points_earn(..., by_aw
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from fupin.accounts.access import ensure_can
+from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput
@@ -35,7 +35,7 @@ def _in_register(household: Household) -> None:
 
 
 @transaction.atomic
-def rating_record(household: Household, *, grade: str, rated_on: date, evaluator: str, actor: Any, note: str = "",
+def rating_record(household: Household, *, grade: str, rated_on: date, evaluator: str, actor: User | None, note: str = "",
                   today: date | None = None) -> CreditRating:
     if actor is not None:
         ensure_can(actor, Cap.MEASURES_EDIT)
@@ -69,7 +69,7 @@ def rating_record(household: Household, *, grade: str, rated_on: date, evaluator
 
 @transaction.atomic
 def award_grant(household: Household, category: AwardCategory, *, year: int, awarded_on: date, reason: str,
-                approving_unit: str, actor: Any, stars: int | None = None, title: str = "",
+                approving_unit: str, actor: User | None, stars: int | None = None, title: str = "",
                 today: date | None = None) -> Award:
     """Record a yearly award approved by ``approving_unit``; with the category's points rule, the household
     earns its points."""

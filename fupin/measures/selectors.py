@@ -54,17 +54,9 @@ def household_member(household: Household, pk: int | None) -> Member | None:
     return member
 
 
-def measure_list(user: Any, *, village: int | None = None, programme: str = "", q: str = "",
-                 category: str = "") -> QuerySet[Measure]:
+def measure_list(user: Any) -> QuerySet[Measure]:
+    """The measures ``user`` sees, newest first (filtered by :class:`fupin.measures.filters.MeasureFilter`)."""
     qs = Measure.objects.visible_to(user).select_related("household", "member", "programme", "department")
-    if village:
-        qs = qs.filter(household__village_id=village)
-    if programme:
-        qs = qs.filter(programme__code=programme)
-    if category:
-        qs = qs.filter(programme__category=category)
-    if q:
-        qs = qs.filter(Q(household__household_no__startswith=q) | Q(member__name__startswith=q))
     return qs.order_by("-starts_on", "-pk")
 
 

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
 from fupin.accounts.access import ensure_can
-from fupin.accounts.models import Department
+from fupin.accounts.models import Department, User
 from fupin.accounts.roles import Cap
 from fupin.assessment.models import PolicyVersion
 from fupin.assessment.params import Params
@@ -146,7 +146,7 @@ def _department(code: str) -> Department | None:
 
 
 @transaction.atomic
-def measure_create(household: Household, data: MeasureInput, *, actor: Any, source: str = Measure.Source.MANUAL
+def measure_create(household: Household, data: MeasureInput, *, actor: User | None, source: str = Measure.Source.MANUAL
                    ) -> Measure:
     if actor is not None:
         ensure_can(actor, Cap.MEASURES_EDIT)
@@ -180,7 +180,7 @@ STATUS_MOVES: dict[str, tuple[str, ...]] = {
 
 
 @transaction.atomic
-def measure_set_status(measure: Measure, status: str, *, actor: Any, note: str = "") -> Measure:
+def measure_set_status(measure: Measure, status: str, *, actor: User | None, note: str = "") -> Measure:
     """Move a measure on (计划 → 实施中 → 已落实) or cancel it (with a reason, kept in the evidence note);
     a cancelled measure no longer counts and frees its period."""
     if actor is not None:
@@ -205,7 +205,7 @@ def measure_set_status(measure: Measure, status: str, *, actor: Any, note: str =
 
 
 @transaction.atomic
-def suggestion_accept(household: Household, programme: Programme, *, starts_on: date, actor: Any,
+def suggestion_accept(household: Household, programme: Programme, *, starts_on: date, actor: User | None,
                       member: Member | None = None, amount: Decimal | None = None, evidence: str = "") -> Measure:
     """Accept a suggestion: the measure is recorded (rules checked), and the decision is kept."""
     if member is None and programme.target == Programme.Target.MEMBER:
@@ -219,7 +219,7 @@ def suggestion_accept(household: Household, programme: Programme, *, starts_on: 
 
 
 @transaction.atomic
-def suggestion_dismiss(household: Household, programme: Programme, *, reason: str, actor: Any) -> SuggestionDecision:
+def suggestion_dismiss(household: Household, programme: Programme, *, reason: str, actor: User | None) -> SuggestionDecision:
     if actor is not None:
         ensure_can(actor, Cap.MEASURES_EDIT)
     if not reason.strip():
@@ -228,7 +228,7 @@ def suggestion_dismiss(household: Household, programme: Programme, *, reason: st
     return _decide(household, programme, SuggestionDecision.Decision.DISMISSED, reason.strip(), actor, None)
 
 
-def _decide(household: Household, programme: Programme, decision: str, reason: str, actor: Any,
+def _decide(household: Household, programme: Programme, decision: str, reason: str, actor: User | None,
             measure: Measure | None) -> SuggestionDecision:
     try:
         with transaction.atomic():
@@ -251,7 +251,7 @@ def _account(household: Household) -> PointAccount:
 
 
 @transaction.atomic
-def points_earn(household: Household, rule: PointRule, *, on: date, actor: Any, note: str = "",
+def points_earn(household: Household, rule: PointRule, *, on: date, actor: User | None, note: str = "",
                 by_award: bool = False) -> PointEntry:
     """Earn a rule's points. A rule an award category names is earned only with that award (``by_award``)."""
     if actor is not None:
@@ -271,7 +271,7 @@ def points_earn(household: Household, rule: PointRule, *, on: date, actor: Any, 
 
 
 @transaction.atomic
-def points_redeem(household: Household, *, points: int, goods: str, on: date, actor: Any) -> PointEntry:
+def points_redeem(household: Household, *, points: int, goods: str, on: date, actor: User | None) -> PointEntry:
     """Redeem points for goods. The account row is locked, so two redemptions at once cannot both spend
     the same points; the database refuses a negative balance as a last guard."""
     if actor is not None:

@@ -134,9 +134,3 @@ def first_eligible_member(household: Household, programme: Programme, day: date)
     params = params_for(day.year, [household.village_id])[household.village_id]
     ok = rules.eligible_people(programme.rule, house_of(household, members), params, day)
     return next((m for m in members if m.pk in ok), None)
-
-
-def suggestion_rows(items: list[Suggestion]) -> list[dict[str, Any]]:
-    return [{"household_id": s.household_id, "household_no": s.household_no, "village": s.village_name,
-             "programme": s.programme.code, "programme_name": s.programme.name, "category": s.programme.category,
-             "members": s.member_ids, "reasons": s.reasons} for s in items]

@@ -22,12 +22,14 @@ from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment.services import work_year
+from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.forms import submit
 from fupin.measures import selectors, services
 from fupin.measures.catalogue import CATEGORIES
 from fupin.measures.coverage import coverage
 from fupin.measures.deliveries import measures_load
+from fupin.measures.filters import MeasureFilter
 from fupin.measures.forms import DecisionForm, DeliveryForm, MeasureForm, PointsForm, StatusForm
 from fupin.measures.models import Measure, PointEntry, PointRule, Programme
 from fupin.measures.suggestions import evaluate
@@ -57,8 +59,7 @@ def _villages(user: Any) -> Any:
 @require_capability(Cap.MEASURES_VIEW)
 def measure_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    qs = selectors.measure_list(request.user, village=_int(p.get("village")), programme=p.get("programme", ""),
-                                q=p.get("q", "").strip(), category=p.get("category", ""))
+    qs = MeasureFilter(p, queryset=selectors.measure_list(request.user)).qs
     return render(request, "measures/measure_list.html", {
         "page": Paginator(qs, 25).get_page(p.get("page")), "params": p, "villages": _villages(request.user),
         "programmes": Programme.objects.filter(active=True), "categories": CATEGORIES, "tab": "list"})
@@ -87,7 +88,7 @@ def measure_record(request: HttpRequest, pk: int) -> HttpResponse:
         measure = services.measure_create(household, services.MeasureInput(
             selectors.programme_active(d["programme"]), d["starts_on"], d["ends_on"],
             selectors.household_member(household, d["member"]), d["amount"], d["quantity"], d["evidence"] or "",
-            d["status"] or Measure.Status.DONE), actor=request.user)
+            d["status"] or Measure.Status.DONE), actor=acting_user(request))
         return _("已记录帮扶措施：%(name)s") % {"name": measure.programme.name}
 
     submit(request, MeasureForm(request.POST), action)
@@ -102,10 +103,10 @@ def suggestion_decide(request: HttpRequest, pk: int) -> HttpResponse:
     def action(d: dict[str, Any]) -> str:
         programme = selectors.programme_active(d["programme"])
         if d["decision"] == "accept":
-            services.suggestion_accept(household, programme, actor=request.user, amount=d["amount"],
+            services.suggestion_accept(household, programme, actor=acting_user(request), amount=d["amount"],
                                        starts_on=d["starts_on"] or selectors.record_day(_year(request.POST)))
             return _("已采纳建议并记录措施：%(name)s") % {"name": programme.name}
-        services.suggestion_dismiss(household, programme, reason=d["reason"] or "", actor=request.user)
+        services.suggestion_dismiss(household, programme, reason=d["reason"] or "", actor=acting_user(request))
         return _("已记录不采纳及理由：%(name)s") % {"name": programme.name}
 
     submit(request, DecisionForm(request.POST), action)
@@ -123,10 +124,10 @@ def points(request: HttpRequest, pk: int) -> HttpResponse:
             rule = PointRule.objects.filter(code=d["rule"] or "", active=True).first()
             if rule is None:
                 raise BadInput("请选择积分事项 / choose a rule", code="RULE_REQUIRED")
-            entry = services.points_earn(household, rule, on=on, actor=request.user)
+            entry = services.points_earn(household, rule, on=on, actor=acting_user(request))
             return _("已获得 %(n)s 积分") % {"n": entry.points}
         entry = services.points_redeem(household, points=d["points"] or 0, goods=d["goods"] or "", on=on,
-                                       actor=request.user)
+                                       actor=acting_user(request))
         return _("已兑换 %(goods)s，扣减 %(n)s 积分") % {"goods": entry.goods, "n": entry.points}
 
     submit(request, PointsForm(request.POST), action)
@@ -139,7 +140,7 @@ def measure_status(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_visible_or_404(Measure.objects.all(), request.user, pk=pk)
 
     def action(d: dict[str, Any]) -> str:
-        done = services.measure_set_status(measure, d["status"], actor=request.user, note=d["note"] or "")
+        done = services.measure_set_status(measure, d["status"], actor=acting_user(request), note=d["note"] or "")
         return _("措施状态已改为：%(status)s") % {"status": done.get_status_display()}
 
     submit(request, StatusForm(request.POST), action)
@@ -209,7 +210,7 @@ def delivery_upload(request: HttpRequest) -> HttpResponse:
                 for chunk in upload.chunks():
                     out.write(chunk)
             try:
-                result = measures_load(path, actor=request.user, name=upload.name,
+                result = measures_load(path, actor=acting_user(request), name=upload.name,
                                        valid_only=form.cleaned_data["valid_only"])
             except DomainError as exc:
                 form.add_error(None, exc.message)

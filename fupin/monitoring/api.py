@@ -14,8 +14,10 @@ from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment.services import policy_values, work_year
+from fupin.core.actors import acting_user
 from fupin.core.jobs import job_create
 from fupin.monitoring import selectors, services
+from fupin.monitoring.filters import CaseFilter, ResultFilter
 from fupin.monitoring.models import MonitoringCase, MonitoringResult
 from fupin.registry.selectors import household_get
 
@@ -33,7 +35,7 @@ class ResultOut(Schema):
     monitoring_line: Decimal | None
 
 
-class ResultFilter(Schema):
+class ResultFilterIn(Schema):
     year: int | None = None
     category: str = ""
     risk: str = ""
@@ -100,7 +102,7 @@ class MeasureIn(Schema):
     done: bool = False
 
 
-class CaseFilter(Schema):
+class CaseFilterIn(Schema):
     step: str = "open"
     category: str = ""
     township: int | None = None
@@ -138,15 +140,15 @@ def _case(c: MonitoringCase) -> CaseOut:
 
 
 @router.get("/results", response=ResultPage)
-def result_list(request: HttpRequest, filters: Query[ResultFilter]) -> ResultPage:
+def result_list(request: HttpRequest, filters: Query[ResultFilterIn]) -> ResultPage:
     """Households at risk in the latest run of the year (default: the work year), within your area."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     year = filters.year or work_year()
     run = selectors.latest_run(year)
     if run is None:
         return ResultPage(year=year, run_id=None, count=0, items=[])
-    qs = selectors.result_list(request.user, run, category=filters.category, risk=filters.risk,
-                               township=filters.township, village=filters.village, q=filters.q)
+    data = filters.dict(exclude={"year", "offset", "limit"})
+    qs = ResultFilter(data, queryset=selectors.result_list(request.user, run)).qs
     limit = max(1, min(filters.limit, 500))
     return ResultPage(year=year, run_id=run.pk, count=qs.count(),
                       items=[_result(r) for r in qs[filters.offset: filters.offset + limit]])
@@ -173,18 +175,18 @@ def run_start(request: HttpRequest, year: int | None = None) -> Status[JobOut]:
     ensure_can(request.user, Cap.MONITORING_RUN)
     the_year = year or work_year()
     policy_values(the_year)  # refuse a year without parameters now, not in the job
-    job = job_create(kind="monitoring.run", title=f"{the_year} 年防返贫监测", actor=request.user,
+    job = job_create(kind="monitoring.run", title=f"{the_year} 年防返贫监测", actor=acting_user(request),
                      params={"year": the_year})
     job.refresh_from_db()
     return Status(202, JobOut(job_id=job.pk, status=job.status))
 
 
 @router.get("/cases", response=CasePage)
-def case_list(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
+def case_list(request: HttpRequest, filters: Query[CaseFilterIn]) -> CasePage:
     """Monitoring cases within your area (default: the open ones), newest first."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
-    qs = selectors.case_list(request.user, step=filters.step, township=filters.township, village=filters.village,
-                             q=filters.q, category=filters.category).prefetch_related("measures")
+    data = filters.dict(exclude={"offset", "limit"})
+    qs = CaseFilter(data, queryset=selectors.case_list(request.user)).qs.prefetch_related("measures")
     limit = max(1, min(filters.limit, 500))
     return CasePage(count=qs.count(), items=[_case(c) for c in qs[filters.offset: filters.offset + limit]])
 
@@ -205,7 +207,7 @@ def case_step(request: HttpRequest, case_id: int, payload: StepIn) -> CaseOut:
     A refused step answers 409 with the reason and changes nothing."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     case = _get_case(request, case_id)
-    services.case_step(case, payload.action, actor=request.user, note=payload.note)
+    services.case_step(case, payload.action, actor=acting_user(request), note=payload.note)
     return _case(_get_case(request, case_id))
 
 
@@ -214,7 +216,7 @@ def measure_create(request: HttpRequest, case_id: int, payload: MeasureIn) -> St
     """Record a help measure on an identified or assisted case."""
     ensure_can(request.user, Cap.MONITORING_WORK)
     case = _get_case(request, case_id)
-    m = services.measure_add(case, actor=request.user, kind=payload.kind, description=payload.description,
+    m = services.measure_add(case, actor=acting_user(request), kind=payload.kind, description=payload.description,
                              starts_on=payload.starts_on, ends_on=payload.ends_on, done=payload.done)
     return Status(201, MeasureOut(id=m.pk, kind=m.kind, description=m.description, starts_on=m.starts_on,
                                   ends_on=m.ends_on, done=m.done))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import TruncMonth
 
 from fupin.areas.models import Area
@@ -31,20 +31,9 @@ def result_rows(run: MonitoringRun, user: Any = None) -> Iterator[tuple[str, str
     yield from qs.iterator(chunk_size=5000)
 
 
-def result_list(user: Any, run: MonitoringRun, *, category: str = "", risk: str = "", township: int | None = None,
-                village: int | None = None, q: str = "") -> QuerySet[MonitoringResult]:
+def result_list(user: Any, run: MonitoringRun) -> QuerySet[MonitoringResult]:
+    """The run's results ``user`` sees (filtered by :class:`fupin.monitoring.filters.ResultFilter`)."""
     qs = run_results(run, user).select_related("household", "household__village", "household__village__parent")
-    if category:
-        qs = qs.filter(category=category)
-    if risk:
-        qs = qs.filter(Q(risks=risk) | Q(risks__startswith=f"{risk};") | Q(risks__endswith=f";{risk}")
-                       | Q(risks__contains=f";{risk};"))
-    if village:
-        qs = qs.filter(household__village_id=village)
-    elif township:
-        qs = qs.filter(household__village__parent_id=township)
-    if q:
-        qs = qs.filter(household__household_no__icontains=q.strip())
     return qs.order_by("household__household_no")
 
 
@@ -67,22 +56,10 @@ def run_summary(user: Any, run: MonitoringRun, *, township: int | None = None) -
     return {"areas": list(rows.values()), "totals": totals}
 
 
-def case_list(user: Any, *, step: str = "", township: int | None = None, village: int | None = None,
-              q: str = "", category: str = "") -> QuerySet[MonitoringCase]:
+def case_list(user: Any) -> QuerySet[MonitoringCase]:
+    """The cases ``user`` sees, newest first (filtered by :class:`fupin.monitoring.filters.CaseFilter`)."""
     qs = MonitoringCase.objects.visible_to(user).select_related("household", "household__village",
                                                                  "household__village__parent")
-    if step == "open":
-        qs = qs.filter(step__in=MonitoringCase.OPEN_STEPS)
-    elif step:
-        qs = qs.filter(step=step)
-    if category:
-        qs = qs.filter(category=category)
-    if village:
-        qs = qs.filter(household__village_id=village)
-    elif township:
-        qs = qs.filter(household__village__parent_id=township)
-    if q:
-        qs = qs.filter(household__household_no__icontains=q.strip())
     return qs.order_by("-opened_at", "-pk")
 
 

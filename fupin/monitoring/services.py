@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from fupin.accounts.access import can
-from fupin.accounts.models import Assignment
+from fupin.accounts.models import Assignment, User
 from fupin.accounts.roles import Cap, Role
 from fupin.assessment.services import load_facts, param_for_area, params_for_villages
 from fupin.core.audit import Action, audit_record
@@ -121,7 +121,7 @@ def _decimal(cents: int | None) -> Decimal | None:
 
 
 @transaction.atomic
-def monitor_county(year: int, *, actor: Any = None, signal_household_ids: Iterable[int] = (),
+def monitor_county(year: int, *, actor: User | None = None, signal_household_ids: Iterable[int] = (),
                    households: QuerySet[Household] | None = None, is_demo: bool = False) -> MonitoringRun:
     """Run monitoring for ``year`` over every monitored household (or those of ``households``),
     store the households at risk, open cases for new ones and alert the people responsible.
@@ -326,13 +326,13 @@ def elimination_problems(case: MonitoringCase, *, today: date | None = None) -> 
     return problems
 
 
-def _ensure(actor: Any, capability: str) -> None:
+def _ensure(actor: User | None, capability: str) -> None:
     if actor is not None and not can(actor, capability):
         raise PermissionDenied(capability)
 
 
 @transaction.atomic
-def case_step(case: MonitoringCase, action: str, *, actor: Any, note: str = "", today: date | None = None,
+def case_step(case: MonitoringCase, action: str, *, actor: User | None, note: str = "", today: date | None = None,
               when: datetime | None = None) -> MonitoringCase:
     """Move a case by one step of 发现 → 入户核实 → 认定 (with notice) → 帮扶 → 风险消除, or refuse
     and change nothing. ``dismiss`` closes an alert that the visit did not confirm."""
@@ -376,7 +376,7 @@ def case_step(case: MonitoringCase, action: str, *, actor: Any, note: str = "", 
     return locked
 
 
-def _publish_notice(case: MonitoringCase, actor: Any, starts_on: date) -> Notice:
+def _publish_notice(case: MonitoringCase, actor: User | None, starts_on: date) -> Notice:
     household = case.household
     days = int(param_for_area(case.year, household.village, "notice_days"))
     head = Member.objects.filter(household_id=household.pk, relation="head").values_list("name", flat=True).first()
@@ -394,7 +394,7 @@ def _publish_notice(case: MonitoringCase, actor: Any, starts_on: date) -> Notice
 
 
 @transaction.atomic
-def measure_add(case: MonitoringCase, *, actor: Any, kind: str, description: str, starts_on: date | None,
+def measure_add(case: MonitoringCase, *, actor: User | None, kind: str, description: str, starts_on: date | None,
                 ends_on: date | None = None, done: bool = False) -> CaseMeasure:
     """Record a help measure on an open case (identified or assisting)."""
     _ensure(actor, Cap.MONITORING_WORK)
@@ -420,7 +420,7 @@ def measure_add(case: MonitoringCase, *, actor: Any, kind: str, description: str
 
 
 @transaction.atomic
-def measure_complete(measure: CaseMeasure, *, actor: Any, ends_on: date | None) -> CaseMeasure:
+def measure_complete(measure: CaseMeasure, *, actor: User | None, ends_on: date | None) -> CaseMeasure:
     """Mark a measure carried out (已落实) on ``ends_on``."""
     _ensure(actor, Cap.MONITORING_WORK)
     if ends_on is None:

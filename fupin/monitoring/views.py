@@ -22,9 +22,11 @@ from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment.models import PolicyVersion
 from fupin.assessment.services import policy_values, work_year
+from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
 from fupin.core.jobs import job_create
 from fupin.monitoring import selectors, services
+from fupin.monitoring.filters import CaseFilter, ResultFilter
 from fupin.monitoring.models import CaseMeasure, Category, MonitoringCase, Risk
 
 
@@ -64,9 +66,7 @@ def results(request: HttpRequest) -> HttpResponse:
     p = request.GET
     year = _year(request)
     run = selectors.latest_run(year)
-    rows = selectors.result_list(request.user, run, category=p.get("category", ""), risk=p.get("risk", ""),
-                                 township=_int(p.get("township")), village=_int(p.get("village")),
-                                 q=p.get("q", "")) if run else None
+    rows = ResultFilter(p, queryset=selectors.result_list(request.user, run)).qs if run else None
     return render(request, "monitoring/results.html", {
         "year": year, "run": run, "params": p, "categories": Category.choices, "risks": Risk.choices,
         "page": Paginator(rows, 25).get_page(p.get("page")) if rows is not None else None, **_areas(request)})
@@ -81,7 +81,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("monitoring:overview")
-    job = job_create(kind="monitoring.run", title=_("%(year)s 年防返贫监测") % {"year": year}, actor=request.user,
+    job = job_create(kind="monitoring.run", title=_("%(year)s 年防返贫监测") % {"year": year}, actor=acting_user(request),
                      params={"year": year})
     return redirect("core:job-detail", pk=job.pk)
 
@@ -89,8 +89,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
 @require_capability(Cap.REGISTRY_VIEW)
 def case_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    cases = selectors.case_list(request.user, step=p.get("step", "open"), township=_int(p.get("township")),
-                                village=_int(p.get("village")), q=p.get("q", ""), category=p.get("category", ""))
+    cases = CaseFilter(p, queryset=selectors.case_list(request.user)).qs
     return render(request, "monitoring/case_list.html", {
         "page": Paginator(cases, 25).get_page(p.get("page")), "params": p, "step": p.get("step", "open"),
         "steps": MonitoringCase.Step.choices, "categories": Category.choices, **_areas(request)})
@@ -123,7 +122,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def case_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     case = _case(request, pk)
     try:
-        services.case_step(case, action, actor=request.user, note=request.POST.get("note", ""))
+        services.case_step(case, action, actor=acting_user(request), note=request.POST.get("note", ""))
         messages.success(request, _("已办理：%(action)s") % {"action": services._action_label(action)})
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -142,7 +141,7 @@ def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     p = request.POST
     try:
-        services.measure_add(case, actor=request.user, kind=p.get("kind", ""), description=p.get("description", ""),
+        services.measure_add(case, actor=acting_user(request), kind=p.get("kind", ""), description=p.get("description", ""),
                              starts_on=_date(p.get("starts_on")), ends_on=_date(p.get("ends_on")),
                              done=p.get("done") in ("on", "1", "true"))
         messages.success(request, _("已登记帮扶措施"))
@@ -156,7 +155,7 @@ def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
 def measure_done(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_visible_or_404(CaseMeasure.objects.all(), request.user, pk=pk)
     try:
-        services.measure_complete(measure, actor=request.user,
+        services.measure_complete(measure, actor=acting_user(request),
                                   ends_on=_date(request.POST.get("ends_on")) or timezone.localdate())
         messages.success(request, _("已标记为已落实"))
     except (DomainError, ValueError) as exc:

@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema, Status
 
 from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
+from fupin.core.actors import acting_user
 from fupin.notices import selectors, services
 from fupin.notices.models import Notice, Objection
 
@@ -121,7 +122,7 @@ def notice_detail(request: HttpRequest, notice_id: int) -> NoticeDetailOut:
              summary="登记异议（仅限公示期内）/ raise an objection while the notice is on display")
 def objection_create(request: HttpRequest, notice_id: int, payload: ObjectionIn) -> Status[ObjectionOut]:
     notice = selectors.notice_get(request.user, notice_id)
-    objection = services.objection_raise(notice, actor=request.user, text=payload.text,
+    objection = services.objection_raise(notice, actor=acting_user(request), text=payload.text,
                                          raised_by_name=payload.raised_by_name, contact=payload.contact)
     return Status(201, _objection_out(objection, can(request.user, Cap.NOTICES_MANAGE)))
 
@@ -130,6 +131,6 @@ def objection_create(request: HttpRequest, notice_id: int, payload: ObjectionIn)
              summary="处理异议：成立或不成立 / resolve an objection: upheld or dismissed")
 def objection_resolve(request: HttpRequest, objection_id: int, payload: ResolveIn) -> ObjectionOut:
     objection = selectors.objection_get(request.user, objection_id)
-    objection = services.objection_resolve(objection, actor=request.user, outcome=payload.outcome,
+    objection = services.objection_resolve(objection, actor=acting_user(request), outcome=payload.outcome,
                                            resolution=payload.resolution)
     return _objection_out(objection, True)

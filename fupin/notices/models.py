@@ -177,6 +177,3 @@ class Objection(models.Model):
     def masked_contact(self) -> str:
         c = self.contact
         return c[:3] + "*" * max(0, len(c) - 7) + c[-4:] if len(c) > 7 else "*" * len(c)
-
-    def raised_on(self) -> date:
-        return timezone.localdate(self.raised_at)

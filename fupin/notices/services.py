@@ -15,12 +15,12 @@ notice pages, which check ``notices.manage``.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from fupin.accounts.access import ensure_can
+from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.core.audit import Action, audit_record
@@ -55,7 +55,7 @@ def _moment(when: datetime | None) -> datetime:
 
 
 @transaction.atomic
-def notice_publish(*, kind: str, area: Area, title: str, starts_on: date, days: int, actor: Any,
+def notice_publish(*, kind: str, area: Area, title: str, starts_on: date, days: int, actor: User | None,
                    body: str = "", subject_type: str = "", subject_id: int | None = None,
                    subject_label: str = "", is_demo: bool = False) -> Notice:
     """Publish a notice displayed in ``area`` for ``days`` calendar days from ``starts_on``."""
@@ -74,7 +74,7 @@ def notice_publish(*, kind: str, area: Area, title: str, starts_on: date, days: 
 
 
 @transaction.atomic
-def notice_close(notice: Notice, *, actor: Any, note: str = "", when: datetime | None = None) -> Notice:
+def notice_close(notice: Notice, *, actor: User | None, note: str = "", when: datetime | None = None) -> Notice:
     """Take a notice down. Closing before the end of its last day means it did not run its full length."""
     moment = _moment(when)
     user = actor if getattr(actor, "is_authenticated", False) else None
@@ -89,7 +89,7 @@ def notice_close(notice: Notice, *, actor: Any, note: str = "", when: datetime |
 
 
 @transaction.atomic
-def objection_raise(notice: Notice, *, text: str, actor: Any, raised_by_name: str = "", contact: str = "",
+def objection_raise(notice: Notice, *, text: str, actor: User | None, raised_by_name: str = "", contact: str = "",
                     channel: str = Objection.Channel.CADRE, external_ref: str = "",
                     when: datetime | None = None) -> Objection:
     """Record an objection to a notice; refused unless the notice is on display at ``when`` (now)."""
@@ -118,7 +118,7 @@ def objection_raise(notice: Notice, *, text: str, actor: Any, raised_by_name: st
 
 
 @transaction.atomic
-def objection_resolve(objection: Objection, *, outcome: str, resolution: str, actor: Any,
+def objection_resolve(objection: Objection, *, outcome: str, resolution: str, actor: User | None,
                       when: datetime | None = None, owner_checked: bool = False) -> Objection:
     """Resolve an open objection: upheld (异议成立) or dismissed (异议不成立), with a note.
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from fupin.accounts.access import can, ensure_can, require_capability
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
+from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
 from fupin.core.forms import submit
 from fupin.notices import selectors, services
@@ -63,7 +64,7 @@ def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
     ensure_can(request.user, Cap.NOTICES_OBJECT)
 
     def raise_(data: dict[str, Any]) -> str:
-        services.objection_raise(notice, actor=request.user, **data)
+        services.objection_raise(notice, actor=acting_user(request), **data)
         return _("异议已登记；处理前，该户的下一步流程暂停。")
 
     submit(request, ObjectionForm(request.POST), raise_)
@@ -76,7 +77,7 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     ensure_can(request.user, Cap.NOTICES_MANAGE)
 
     def resolve(data: dict[str, Any]) -> str:
-        services.objection_resolve(objection, actor=request.user, **data)
+        services.objection_resolve(objection, actor=acting_user(request), **data)
         return _("异议处理结果已记录。")
 
     submit(request, ResolveForm(request.POST), resolve)
@@ -90,7 +91,7 @@ def notice_close(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        services.notice_close(notice, actor=request.user, note=note)
+        services.notice_close(notice, actor=acting_user(request), note=note)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from fupin.accounts.access import can, require_capability
 from fupin.accounts.roles import Cap
+from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
 from fupin.core.forms import submit
 from fupin.plan import editing, selectors
@@ -87,7 +88,7 @@ def _plan_input(data: dict[str, Any], code: str = "") -> editing.PlanInput:
 def plan_create(request: HttpRequest) -> HttpResponse:
     form = PlanForm(request.POST or None)
     if request.method == "POST":
-        plan = _run(form, lambda data: editing.plan_create(_plan_input(data), actor=request.user))
+        plan = _run(form, lambda data: editing.plan_create(_plan_input(data), actor=acting_user(request)))
         if plan is not None:
             messages.success(request, _("已建立规划“%(title)s”，请添加举措和任务。") % {"title": plan.title})
             return redirect("plan:plan-manage", code=plan.code)
@@ -102,7 +103,7 @@ def plan_manage(request: HttpRequest, code: str) -> HttpResponse:
                "issuer": plan.issuer, "issued_on": plan.issued_on}
     form = PlanForm(request.POST or None, initial=initial, fixed_code=plan.code)
     if request.method == "POST":
-        saved = _run(form, lambda data: editing.plan_update(plan, _plan_input(data, plan.code), actor=request.user))
+        saved = _run(form, lambda data: editing.plan_update(plan, _plan_input(data, plan.code), actor=acting_user(request)))
         if saved is not None:
             messages.success(request, _("规划已保存。"))
             return redirect("plan:plan-manage", code=plan.code)
@@ -132,7 +133,7 @@ def measure_create(request: HttpRequest, code: str) -> HttpResponse:
     form = MeasureForm(request.POST or None, units=_units(), initial={"code": f"{parent.code}." if parent else ""})
     if request.method == "POST":
         measure = _run(form, lambda data: editing.measure_create(plan, _measure_input(data), parent=parent,
-                                                                 actor=request.user))
+                                                                 actor=acting_user(request)))
         if measure is not None:
             messages.success(request, _("已添加举措“%(title)s”。") % {"title": measure.title})
             return redirect("plan:plan-manage", code=plan.code)
@@ -149,7 +150,7 @@ def measure_edit(request: HttpRequest, code: str, measure: str) -> HttpResponse:
                "cooperating": [r.unit_id for r in units if r.role == "cooperating"]}
     form = MeasureForm(request.POST or None, units=_units(), initial=initial)
     if request.method == "POST":
-        saved = _run(form, lambda data: editing.measure_update(item, _measure_input(data), actor=request.user))
+        saved = _run(form, lambda data: editing.measure_update(item, _measure_input(data), actor=acting_user(request)))
         if saved is not None:
             messages.success(request, _("举措“%(title)s”已保存。") % {"title": saved.title})
             return redirect("plan:plan-manage", code=plan.code)
@@ -166,7 +167,7 @@ def measure_move(request: HttpRequest, code: str, measure: str) -> HttpResponse:
     item = _measure(plan, measure)
 
     def move(data: dict[str, Any]) -> str:
-        editing.measure_move(item, up=data["direction"] == "up", actor=request.user)
+        editing.measure_move(item, up=data["direction"] == "up", actor=acting_user(request))
         return _("已调整“%(title)s”的顺序。") % {"title": item.title}
 
     submit(request, MoveForm(request.POST), move)
@@ -180,7 +181,7 @@ def measure_delete(request: HttpRequest, code: str, measure: str) -> HttpRespons
     item = _measure(plan, measure)
 
     def delete(data: dict[str, Any]) -> str:
-        editing.measure_delete(item, actor=request.user)
+        editing.measure_delete(item, actor=acting_user(request))
         return _("已删除举措“%(title)s”。") % {"title": item.title}
 
     if not submit(request, forms.Form(request.POST), delete):
@@ -209,7 +210,7 @@ def task_create(request: HttpRequest, code: str) -> HttpResponse:
         "code": _next_task_code(plan, measure), "lead": lead.unit_id if lead else None})
     if request.method == "POST":
         task = _run(form, lambda data: editing.task_create(plan, _task_input(data), measure=measure,
-                                                           actor=request.user))
+                                                           actor=acting_user(request)))
         if task is not None:
             messages.success(request, _("已添加任务“%(title)s”。") % {"title": task.title})
             return redirect("plan:plan-manage", code=plan.code)
@@ -224,7 +225,7 @@ def task_edit(request: HttpRequest, code: str, task: str) -> HttpResponse:
                "lead": item.lead_id, "cooperating": list(item.cooperating.values_list("pk", flat=True))}
     form = TaskForm(request.POST or None, units=_units(), initial=initial)
     if request.method == "POST":
-        saved = _run(form, lambda data: editing.task_update(item, _task_input(data), actor=request.user))
+        saved = _run(form, lambda data: editing.task_update(item, _task_input(data), actor=acting_user(request)))
         if saved is not None:
             messages.success(request, _("任务“%(title)s”已保存。") % {"title": saved.title})
             return redirect("plan:plan-manage", code=plan.code)
@@ -241,7 +242,7 @@ def task_retire(request: HttpRequest, code: str, task: str) -> HttpResponse:
     item = _task(plan, task)
 
     def retire(data: dict[str, Any]) -> str:
-        editing.task_retire(item, reason=data["reason"], actor=request.user)
+        editing.task_retire(item, reason=data["reason"], actor=acting_user(request))
         return _("任务“%(title)s”已撤销。") % {"title": item.title}
 
     if not submit(request, RetireForm(request.POST), retire):
@@ -256,7 +257,7 @@ def task_delete(request: HttpRequest, code: str, task: str) -> HttpResponse:
     item = _task(plan, task)
 
     def delete(data: dict[str, Any]) -> str:
-        editing.task_delete(item, actor=request.user)
+        editing.task_delete(item, actor=acting_user(request))
         return _("已删除任务“%(title)s”。") % {"title": item.title}
 
     if not submit(request, forms.Form(request.POST), delete):

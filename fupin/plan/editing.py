@@ -22,6 +22,7 @@ from django.db.models import Max, Model
 from django.utils import timezone
 
 from fupin.accounts.access import can
+from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, DomainError
@@ -92,7 +93,7 @@ TASK_HAS_REPORTS = ("任务“{title}”已有 {n} 份进展报告填报，不�
                     "retire it instead")
 
 
-def _ensure_manage(actor: Any) -> None:
+def _ensure_manage(actor: User | None) -> None:
     if actor is not None and not can(actor, Cap.PLAN_MANAGE):
         raise PermissionDenied(Cap.PLAN_MANAGE)
 
@@ -150,7 +151,7 @@ def _plan_values(data: PlanInput) -> dict[str, Any]:
 
 
 @transaction.atomic
-def plan_create(data: PlanInput, *, actor: Any) -> Plan:
+def plan_create(data: PlanInput, *, actor: User | None) -> Plan:
     """A new plan with its name, code and period; its measures and tasks are added afterwards."""
     _ensure_manage(actor)
     values = _plan_values(data)
@@ -171,7 +172,7 @@ def plan_create(data: PlanInput, *, actor: Any) -> Plan:
 
 
 @transaction.atomic
-def plan_update(plan: Plan, data: PlanInput, *, actor: Any) -> Plan:
+def plan_update(plan: Plan, data: PlanInput, *, actor: User | None) -> Plan:
     """Rename the plan or change its period; a period that would leave out a task's deadline, or a year with
     reports, a review, agreements or surveys, is refused."""
     _ensure_manage(actor)
@@ -246,7 +247,7 @@ def _lock(plan: Plan) -> Plan:
 
 
 @transaction.atomic
-def measure_create(plan: Plan, data: MeasureInput, *, actor: Any, parent: Measure | None = None) -> Measure:
+def measure_create(plan: Plan, data: MeasureInput, *, actor: User | None, parent: Measure | None = None) -> Measure:
     """A measure (or, with ``parent``, a sub-item of it), placed last among its siblings."""
     _ensure_manage(actor)
     plan = _lock(plan)
@@ -264,7 +265,7 @@ def measure_create(plan: Plan, data: MeasureInput, *, actor: Any, parent: Measur
 
 
 @transaction.atomic
-def measure_update(measure: Measure, data: MeasureInput, *, actor: Any) -> Measure:
+def measure_update(measure: Measure, data: MeasureInput, *, actor: User | None) -> Measure:
     _ensure_manage(actor)
     plan = _lock(measure.plan)
     measure = Measure.objects.select_related("parent").get(pk=measure.pk)
@@ -311,7 +312,7 @@ def measures_renumber(plan: Plan) -> int:
 
 
 @transaction.atomic
-def measure_move(measure: Measure, *, up: bool, actor: Any) -> Measure:
+def measure_move(measure: Measure, *, up: bool, actor: User | None) -> Measure:
     """Swap the measure (with its sub-items) with the sibling before (``up``) or after it."""
     _ensure_manage(actor)
     plan = _lock(measure.plan)
@@ -333,7 +334,7 @@ def measure_move(measure: Measure, *, up: bool, actor: Any) -> Measure:
 
 
 @transaction.atomic
-def measure_delete(measure: Measure, *, actor: Any) -> None:
+def measure_delete(measure: Measure, *, actor: User | None) -> None:
     """Delete a measure added in the UI that has neither sub-items nor tasks."""
     _ensure_manage(actor)
     plan = _lock(measure.plan)
@@ -390,7 +391,7 @@ def _audited(values: dict[str, Any], cooperating: Sequence[Unit]) -> dict[str, A
 
 
 @transaction.atomic
-def task_create(plan: Plan, data: TaskInput, *, actor: Any, measure: Measure | None = None) -> Task:
+def task_create(plan: Plan, data: TaskInput, *, actor: User | None, measure: Measure | None = None) -> Task:
     _ensure_manage(actor)
     plan = _lock(plan)
     if measure is not None and measure.plan_id != plan.pk:
@@ -405,7 +406,7 @@ def task_create(plan: Plan, data: TaskInput, *, actor: Any, measure: Measure | N
 
 
 @transaction.atomic
-def task_update(task: Task, data: TaskInput, *, actor: Any) -> Task:
+def task_update(task: Task, data: TaskInput, *, actor: User | None) -> Task:
     """Change a task's number, title, target, deadline or units; a retired task does not change."""
     _ensure_manage(actor)
     plan = _lock(task.plan)
@@ -429,7 +430,7 @@ def task_update(task: Task, data: TaskInput, *, actor: Any) -> Task:
 
 
 @transaction.atomic
-def task_retire(task: Task, *, reason: str, actor: Any, today: date | None = None) -> Task:
+def task_retire(task: Task, *, reason: str, actor: User | None, today: date | None = None) -> Task:
     """Retire (撤销) an open task: nobody owes it any more; the reports that name it keep it."""
     _ensure_manage(actor)
     task = Task.objects.select_for_update().get(pk=task.pk)
@@ -448,7 +449,7 @@ def task_retire(task: Task, *, reason: str, actor: Any, today: date | None = Non
 
 
 @transaction.atomic
-def task_delete(task: Task, *, actor: Any) -> None:
+def task_delete(task: Task, *, actor: User | None) -> None:
     """Delete a task added in the UI that no report names; any other is retired instead."""
     _ensure_manage(actor)
     task = Task.objects.select_for_update().get(pk=task.pk)

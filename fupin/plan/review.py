@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -23,6 +22,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from fupin.accounts.access import can
+from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.assessment.villages import target_progress
@@ -148,7 +148,7 @@ def reviewed_units(plan: Plan) -> list[Unit]:
                 .select_related("area", "department").order_by("kind", "code"))
 
 
-def _ensure_manage(actor: Any) -> None:
+def _ensure_manage(actor: User | None) -> None:
     if actor is not None and not can(actor, Cap.PLAN_MANAGE):
         raise PermissionDenied(Cap.PLAN_MANAGE)
 
@@ -159,7 +159,7 @@ def _ensure_draft(review: Review) -> None:
 
 
 @transaction.atomic
-def review_create(plan: Plan, year: int, *, actor: Any, good_min: Decimal = Decimal(90),
+def review_create(plan: Plan, year: int, *, actor: User | None, good_min: Decimal = Decimal(90),
                   fairly_good_min: Decimal = Decimal(80), average_min: Decimal = Decimal(60)) -> Review:
     _ensure_manage(actor)
     if year not in plan.years:
@@ -176,7 +176,7 @@ def review_create(plan: Plan, year: int, *, actor: Any, good_min: Decimal = Deci
 
 
 @transaction.atomic
-def review_compute(review: Review, *, actor: Any) -> int:
+def review_compute(review: Review, *, actor: User | None) -> int:
     """(Re)score every computed indicator for every unit; returns the number of scores written."""
     _ensure_manage(actor)
     review = Review.objects.select_for_update().get(pk=review.pk)
@@ -198,7 +198,7 @@ def review_compute(review: Review, *, actor: Any) -> int:
 
 
 @transaction.atomic
-def score_enter(review: Review, *, unit: Unit, indicator: Indicator, score: Decimal, basis: str, actor: Any) -> Score:
+def score_enter(review: Review, *, unit: Unit, indicator: Indicator, score: Decimal, basis: str, actor: User | None) -> Score:
     _ensure_manage(actor)
     _ensure_draft(Review.objects.select_for_update().get(pk=review.pk))
     if indicator.computed:
@@ -254,7 +254,7 @@ def consequences(result: Result, previous: Result | None) -> list[Consequence]:
 
 
 @transaction.atomic
-def review_finalise(review: Review, *, actor: Any) -> list[Result]:
+def review_finalise(review: Review, *, actor: User | None) -> list[Result]:
     """Compute, check every entered score is there, fix totals, grades, ranks and consequences."""
     review_compute(review, actor=actor)
     review = Review.objects.select_for_update().get(pk=review.pk)

@@ -56,14 +56,6 @@ def plan_get(code: str | None = None) -> Plan:
     return plan
 
 
-def members_of(group: Unit) -> QuerySet[Unit]:
-    if group.expands == Unit.Expands.TOWNSHIPS:
-        return Unit.objects.filter(kind=Unit.Kind.TOWNSHIP)
-    if group.expands == Unit.Expands.DEPARTMENTS:
-        return Unit.objects.filter(kind=Unit.Kind.DEPARTMENT)
-    return Unit.objects.none()
-
-
 def responsible_unit_ids(plan: Plan) -> dict[int, set[int]]:
     """Unit id -> ids of the plan's measures it is responsible for (groups expanded to their members)."""
     rows = MeasureUnit.objects.filter(measure__plan=plan).values_list("unit_id", "unit__kind", "unit__expands",

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fupin.accounts.access import can
+from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.assessment.models import Target
 from fupin.core.audit import Action, audit_record
@@ -62,7 +63,7 @@ def _period_en(period: str) -> str:
 
 
 @transaction.atomic
-def report_submit(*, plan: Plan, unit: Unit, year: int, period: str, summary: str, actor: Any,
+def report_submit(*, plan: Plan, unit: Unit, year: int, period: str, summary: str, actor: User | None,
                   lines: Sequence[LineInput] = (), files: Iterable[Any] = (), today: date | None = None
                   ) -> ProgressReport:
     """File ``unit``'s report for ``period`` of ``year``; lines marked finished finish the unit's own tasks.
@@ -138,7 +139,7 @@ class FindingInput:
 
 @transaction.atomic
 def inspection_record(*, plan: Plan, area: Any, title: str, held_on: date, findings: Sequence[FindingInput],
-                      actor: Any, unannounced: bool = True, inspectors: str = "", summary: str = "") -> Inspection:
+                      actor: User | None, unannounced: bool = True, inspectors: str = "", summary: str = "") -> Inspection:
     _ensure_manage(actor)
     if not findings:
         raise BadInput(NO_FINDINGS, code="NO_FINDINGS")
@@ -158,7 +159,7 @@ def inspection_record(*, plan: Plan, area: Any, title: str, held_on: date, findi
     return inspection
 
 
-def _ensure_manage(actor: Any) -> None:
+def _ensure_manage(actor: User | None) -> None:
     if actor is not None and not can(actor, Cap.PLAN_MANAGE):
         raise PermissionDenied(Cap.PLAN_MANAGE)
 
@@ -168,7 +169,7 @@ def _locked_finding(finding: Finding) -> Finding:
 
 
 @transaction.atomic
-def finding_rectify(finding: Finding, *, rectification: str, actor: Any, today: date | None = None) -> Finding:
+def finding_rectify(finding: Finding, *, rectification: str, actor: User | None, today: date | None = None) -> Finding:
     """The unit reports its rectification; it waits for the district office's verification."""
     finding = _locked_finding(finding)
     if actor is not None and not is_units_officer(actor, finding.unit):  # the office verifies, so it does not rectify
@@ -188,7 +189,7 @@ def finding_rectify(finding: Finding, *, rectification: str, actor: Any, today: 
 
 
 @transaction.atomic
-def finding_verify(finding: Finding, *, accept: bool, note: str, actor: Any, today: date | None = None) -> Finding:
+def finding_verify(finding: Finding, *, accept: bool, note: str, actor: User | None, today: date | None = None) -> Finding:
     """The district office verifies a rectification: accepted, or sent back to the unit with the reason."""
     _ensure_manage(actor)
     finding = _locked_finding(finding)
@@ -213,7 +214,7 @@ def finding_verify(finding: Finding, *, accept: bool, note: str, actor: Any, tod
 
 
 @transaction.atomic
-def accountability_record(*, unit: Unit, kind: str, year: int, reason: str, actor: Any,
+def accountability_record(*, unit: Unit, kind: str, year: int, reason: str, actor: User | None,
                           finding: Finding | None = None, automatic: bool = False) -> Accountability:
     _ensure_manage(actor)
     if not reason.strip():
@@ -251,7 +252,7 @@ def agreement_targets(plan: Plan, year: int, unit: Unit) -> str:
 
 
 @transaction.atomic
-def agreement_sign(*, plan: Plan, year: int, unit: Unit, signed_on: date, actor: Any, targets: str = "") -> Agreement:
+def agreement_sign(*, plan: Plan, year: int, unit: Unit, signed_on: date, actor: User | None, targets: str = "") -> Agreement:
     _ensure_manage(actor)
     if unit.kind == Unit.Kind.GROUP:
         raise BadInput(GROUP_NOT_A_PARTY, code="GROUP_NOT_A_PARTY")
@@ -275,7 +276,7 @@ class DecisionInput:
 
 
 @transaction.atomic
-def meeting_record(*, plan: Plan, kind: str, held_on: date, title: str, actor: Any, minutes: str = "",
+def meeting_record(*, plan: Plan, kind: str, held_on: date, title: str, actor: User | None, minutes: str = "",
                    decisions: Sequence[DecisionInput] = ()) -> Meeting:
     """Record a meeting; each decision becomes a task of the plan for its lead unit."""
     _ensure_manage(actor)
@@ -299,7 +300,7 @@ def meeting_record(*, plan: Plan, kind: str, held_on: date, title: str, actor: A
 
 
 @transaction.atomic
-def survey_record(*, plan: Plan, year: int, unit: Unit, respondents: int, satisfied: int, held_on: date, actor: Any,
+def survey_record(*, plan: Plan, year: int, unit: Unit, respondents: int, satisfied: int, held_on: date, actor: User | None,
                   method: str = "入户问卷", note: str = "") -> Survey:
     _ensure_manage(actor)
     if unit.kind == Unit.Kind.GROUP:

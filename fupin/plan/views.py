@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from fupin.accounts.access import can, require_capability
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
+from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.forms import form_errors, submit
 from fupin.plan import selectors
@@ -149,7 +150,7 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 report = report_submit(plan=plan, unit=unit, year=form.cleaned_data["year"],
                                        period=form.cleaned_data["period"], summary=form.cleaned_data["summary"],
-                                       actor=request.user, lines=lines, files=request.FILES.getlist("files"))
+                                       actor=acting_user(request), lines=lines, files=request.FILES.getlist("files"))
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -215,7 +216,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
             findings.append(FindingInput(unit, row["problem"], deadline))
         if not form.errors:
             try:
-                inspection = inspection_record(plan=plan, actor=request.user, findings=findings, **form.cleaned_data)
+                inspection = inspection_record(plan=plan, actor=acting_user(request), findings=findings, **form.cleaned_data)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -248,7 +249,7 @@ def finding_rectify_view(request: HttpRequest, pk: int) -> HttpResponse:
     finding = selectors.finding_get(request.user, pk)
 
     def rectify(data: dict[str, Any]) -> str:
-        finding_rectify(finding, actor=request.user, rectification=data["rectification"])
+        finding_rectify(finding, actor=acting_user(request), rectification=data["rectification"])
         return _("整改情况已报送，等待核验。")
 
     submit(request, RectifyForm(request.POST), rectify)
@@ -260,7 +261,7 @@ def finding_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
     finding = selectors.finding_get(request.user, pk)
 
     def verify(data: dict[str, Any]) -> str:
-        finding_verify(finding, actor=request.user, accept=data["accept"], note=data["note"])
+        finding_verify(finding, actor=acting_user(request), accept=data["accept"], note=data["note"])
         return _("核验通过。") if data["accept"] else _("已退回重新整改。")
 
     submit(request, VerifyForm(request.POST), verify)
@@ -272,7 +273,7 @@ def finding_accountability_view(request: HttpRequest, pk: int) -> HttpResponse:
     finding = selectors.finding_get(request.user, pk)
 
     def record(data: dict[str, Any]) -> str:
-        accountability_record(unit=finding.unit, finding=finding, actor=request.user, **data)
+        accountability_record(unit=finding.unit, finding=finding, actor=acting_user(request), **data)
         return _("问责记录已登记。")
 
     submit(request, AccountabilityForm(request.POST), record)
@@ -316,7 +317,7 @@ def review_create_view(request: HttpRequest) -> HttpResponse:
     created: list[Review] = []
 
     def create(data: dict[str, Any]) -> str:
-        created.append(review_create(plan, actor=request.user, **data))
+        created.append(review_create(plan, actor=acting_user(request), **data))
         return _("已建立 %(year)s 年度考核。") % {"year": data["year"]}
 
     if submit(request, form, create):
@@ -363,14 +364,14 @@ def _review_post(request: HttpRequest, year: int, action: Any) -> HttpResponse:
 @require_capability(Cap.PLAN_MANAGE)
 def review_compute_view(request: HttpRequest, year: int) -> HttpResponse:
     return _review_post(request, year, lambda review: _("已按平台数据计算 %(n)s 项得分。") % {
-        "n": review_compute(review, actor=request.user)})
+        "n": review_compute(review, actor=acting_user(request))})
 
 
 @require_POST
 @require_capability(Cap.PLAN_MANAGE)
 def review_finalise_view(request: HttpRequest, year: int) -> HttpResponse:
     return _review_post(request, year, lambda review: _("已定等次：%(n)s 个单位。") % {
-        "n": len(review_finalise(review, actor=request.user))})
+        "n": len(review_finalise(review, actor=acting_user(request)))})
 
 
 @require_POST
@@ -385,7 +386,7 @@ def review_score_view(request: HttpRequest, year: int) -> HttpResponse:
         if unit is None or indicator is None or indicator.unit_kind != unit.kind:
             raise BadInput(_("单位与指标不匹配 / the indicator does not apply to that unit"))
         score_enter(review, unit=unit, indicator=indicator, score=data["score"], basis=data["basis"],
-                    actor=request.user)
+                    actor=acting_user(request))
         return _("已录入 %(unit)s 的“%(indicator)s”得分。") % {"unit": unit.name, "indicator": indicator.name}
 
     submit(request, ScoreForm(request.POST), enter)
@@ -441,7 +442,7 @@ def agreement_sign_view(request: HttpRequest) -> HttpResponse:
 
     def sign(data: dict[str, Any]) -> str:
         unit = selectors.unit_visible(request.user, data["unit"])
-        agreement_sign(plan=plan, year=data["year"], unit=unit, signed_on=data["signed_on"], actor=request.user)
+        agreement_sign(plan=plan, year=data["year"], unit=unit, signed_on=data["signed_on"], actor=acting_user(request))
         return _("已登记 %(unit)s 的 %(year)s 年责任书。") % {"unit": unit.name, "year": data["year"]}
 
     form = AgreementForm(request.POST)
@@ -484,7 +485,7 @@ def meeting_create_view(request: HttpRequest) -> HttpResponse:
             if unit is None or deadline is None:
                 raise BadInput(DECISION_FIELDS, code="DECISION_FIELDS")
             decisions.append(DecisionInput(title, unit, deadline))
-        meeting_record(plan=plan, actor=request.user, decisions=decisions, **data)
+        meeting_record(plan=plan, actor=acting_user(request), decisions=decisions, **data)
         return _("会议已登记，%(n)s 项决定已列为任务。") % {"n": len(decisions)}
 
     submit(request, MeetingForm(request.POST), record)
@@ -509,7 +510,7 @@ def survey_create_view(request: HttpRequest) -> HttpResponse:
 
     def record(data: dict[str, Any]) -> str:
         unit = selectors.unit_visible(request.user, data.pop("unit"))
-        survey_record(plan=plan, unit=unit, actor=request.user, **data)
+        survey_record(plan=plan, unit=unit, actor=acting_user(request), **data)
         return _("已登记 %(unit)s 的满意度调查。") % {"unit": unit.name}
 
     form = SurveyForm(request.POST)

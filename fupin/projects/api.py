@@ -24,9 +24,11 @@ from fupin.accounts.models import Department
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
+from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput
 from fupin.notices.models import Objection
 from fupin.projects import selectors, services
+from fupin.projects.filters import AssetFilter, ProjectFilter, PublicProjectFilter
 from fupin.projects.models import Asset, AssetPayout, FundSource, Project, ProjectStep
 
 router = Router(tags=["projects"])
@@ -106,7 +108,7 @@ class ProjectPage(Schema):
     items: list[ProjectOut]
 
 
-class ProjectFilter(Schema):
+class ProjectFilterIn(Schema):
     year: int | None = None
     status: str = ""
     category: str = ""
@@ -328,14 +330,14 @@ def _detail(request: HttpRequest, project: Project) -> ProjectDetailOut:
         beneficiaries=[BeneficiaryOut(household_no=b.household_no, village=b.village, head_id_masked=b.head_id_masked,
                                       benefit=b.benefit) for b in selectors.beneficiary_rows(project)],
         notice_ids=[n.pk for n in selectors.project_notices(project)],
-        actions=[t.action for t in services.open_actions(request.user, project)])
+        actions=[t.action for t in services.open_actions(acting_user(request), project)])
 
 
 @router.get("/", response=ProjectPage, summary="项目库 / the project library in your area")
-def project_list(request: HttpRequest, filters: Query[ProjectFilter]) -> ProjectPage:
+def project_list(request: HttpRequest, filters: Query[ProjectFilterIn]) -> ProjectPage:
     ensure_can(request.user, Cap.PROJECTS_VIEW)
-    qs = selectors.project_list(request.user, year=filters.year, status=filters.status, category=filters.category,
-                                q=filters.q).order_by("-year", "pk")
+    data = filters.dict(exclude={"offset", "limit"})
+    qs = ProjectFilter(data, queryset=selectors.project_list(request.user)).qs.order_by("-year", "pk")
     limit = max(1, min(filters.limit, 500))
     return ProjectPage(count=qs.count(), items=[_project_out(p) for p in qs[filters.offset: filters.offset + limit]])
 
@@ -384,7 +386,7 @@ def _asset_out(a: Asset) -> AssetOut:
 @router.get("/assets", response=list[AssetOut], summary="项目资产 / assets formed by projects")
 def asset_list(request: HttpRequest, kind: str = "") -> list[AssetOut]:
     ensure_can(request.user, Cap.PROJECTS_VIEW)
-    return [_asset_out(a) for a in selectors.asset_list(request.user, kind=kind)[:1000]]
+    return [_asset_out(a) for a in AssetFilter({"kind": kind}, queryset=selectors.asset_list(request.user)).qs[:1000]]
 
 
 @router.get("/assets/{asset_id}", response=AssetDetailOut, summary="资产及其收益分配 / an asset and its payouts")
@@ -409,7 +411,8 @@ def public_notices(request: HttpRequest, current: bool = True) -> list[PublicNot
 @router.get("/public/projects", response=list[ProjectOut], auth=None,
             summary="公开：项目库（无需登录）/ public: the project library")
 def public_projects(request: HttpRequest, year: int | None = None) -> list[ProjectOut]:
-    return [_project_out(p) for p in selectors.public_projects(year=year).order_by("-year", "pk")[:1000]]
+    qs = PublicProjectFilter({"year": year}, queryset=selectors.public_projects()).qs
+    return [_project_out(p) for p in qs.order_by("-year", "pk")[:1000]]
 
 
 def _objection_out(request: HttpRequest, o: Objection, project: Project | None) -> ProjectObjectionOut:
@@ -419,7 +422,7 @@ def _objection_out(request: HttpRequest, o: Objection, project: Project | None) 
         raised_at=o.raised_at, channel=o.channel, text=o.text, status=o.status, outcome=o.outcome,
         resolution=o.resolution, resolved_by=str(o.resolved_by) if o.resolved_by_id else "", resolved_at=o.resolved_at,
         may_resolve=bool(o.is_pending and project is not None
-                         and services.may_resolve_objection(request.user, project, o.notice)))
+                         and services.may_resolve_objection(acting_user(request), project, o.notice)))
 
 
 @router.get("/objections", response=list[ProjectObjectionOut],
@@ -434,7 +437,7 @@ def objection_list(request: HttpRequest) -> list[ProjectObjectionOut]:
 def objection_resolve(request: HttpRequest, objection_id: int, payload: ResolveIn) -> ProjectObjectionOut:
     objection = selectors.project_objection_get(request.user, objection_id)
     objection = services.project_objection_resolve(objection, outcome=payload.outcome, resolution=payload.resolution,
-                                                   actor=request.user)
+                                                   actor=acting_user(request))
     return _objection_out(request, objection, services.objection_project(objection))
 
 
@@ -455,7 +458,7 @@ def project_create(request: HttpRequest, area_id: int, payload: Form[ProjectIn],
         tasks=payload.tasks, benefit_mechanism=payload.benefit_mechanism,
         performance_targets=payload.performance_targets, location=payload.location,
         budget={s: getattr(payload, f"budget_{s}") for s in FundSource.values if getattr(payload, f"budget_{s}")})
-    project = services.project_propose(data, actor=request.user, households=households, files=files or ())
+    project = services.project_propose(data, actor=acting_user(request), households=households, files=files or ())
     return Status(201, _detail(request, selectors.project_get(request.user, project.pk)))
 
 
@@ -474,7 +477,7 @@ def step_create(request: HttpRequest, project_id: int, payload: Form[StepIn],
         project.status = payload.seen_status
     household = services.household_for_project(project, payload.household_no) if payload.household_no else None
     budget = {s: getattr(payload, f"budget_{s}") for s in FundSource.values if getattr(payload, f"budget_{s}")}
-    step = services.project_step(project, payload.action, actor=request.user, files=files or (), data=services.StepInput(
+    step = services.project_step(project, payload.action, actor=acting_user(request), files=files or (), data=services.StepInput(
         note=payload.note, amount=payload.amount or None, source=payload.source, payee=payload.payee,
         payee_name=payload.payee_name, household=household, year=payload.year, budget=budget or None))
     return Status(201, _step_out(step))
@@ -485,7 +488,7 @@ def step_create(request: HttpRequest, project_id: int, payload: Form[StepIn],
 def beneficiary_create(request: HttpRequest, project_id: int, payload: BeneficiaryIn) -> Status[BeneficiaryOut]:
     project = selectors.project_get(request.user, project_id)
     household = services.household_for_project(project, payload.household_no)
-    services.beneficiary_add(project, household=household, benefit=payload.benefit, actor=request.user)
+    services.beneficiary_add(project, household=household, benefit=payload.benefit, actor=acting_user(request))
     row = next(b for b in selectors.beneficiary_rows(project) if b.household_id == household.pk)
     return Status(201, BeneficiaryOut(household_no=row.household_no, village=row.village,
                                       head_id_masked=row.head_id_masked, benefit=row.benefit))
@@ -498,7 +501,7 @@ def asset_create(request: HttpRequest, project_id: int, payload: AssetIn) -> Sta
     household = services.household_for_project(project, payload.household_no) if payload.household_no else None
     asset = services.asset_create(project, name=payload.name, kind=payload.kind, value=payload.value,
                                   owner=payload.owner, custodian=payload.custodian, formed_on=payload.formed_on,
-                                  household=household, actor=request.user)
+                                  household=household, actor=acting_user(request))
     return Status(201, _asset_out(asset))
 
 
@@ -508,6 +511,6 @@ def payout_create(request: HttpRequest, asset_id: int, payload: PayoutIn) -> Sta
     asset = selectors.asset_get(request.user, asset_id)
     household = services.household_for_project(asset.project, payload.household_no)
     row: AssetPayout = services.asset_payout(asset, household=household, year=payload.year, amount=payload.amount,
-                                             paid_on=payload.paid_on, actor=request.user)
+                                             paid_on=payload.paid_on, actor=acting_user(request))
     return Status(201, PayoutOut(year=row.year, household_no=household.household_no, amount=row.amount,
                                  paid_on=row.paid_on))

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from fupin.core.errors import DomainError
 from fupin.projects import selectors, services
+from fupin.projects.filters import PublicProjectFilter
 from fupin.projects.forms import PublicObjectionForm, form_errors
 
 HOTLINE = "12317"
@@ -39,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def project_library(request: HttpRequest) -> HttpResponse:
     year = request.GET.get("year", "")
-    qs = selectors.public_projects(year=int(year) if year.isdigit() else None).order_by("-year", "area__code", "pk")
+    qs = PublicProjectFilter(request.GET, queryset=selectors.public_projects()).qs.order_by("-year", "area__code", "pk")
     return render(request, "projects/public/library.html", _ctx(
         tab="library",
         page=Paginator(qs, 25).get_page(request.GET.get("page")), years=selectors.plan_years(), year=year))

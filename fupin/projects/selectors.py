@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from fupin.accounts.access import can
+from fupin.accounts.models import User
 from fupin.accounts.roles import Cap, Role
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
@@ -62,20 +63,9 @@ def _zero() -> Value:
     return Value(ZERO, output_field=MONEY_FIELD)
 
 
-def project_list(user: Any, *, year: int | None = None, status: str = "", category: str = "",
-                 q: str = "", area: int | None = None) -> QuerySet[Project]:
-    qs = Project.objects.visible_to(user).select_related("area", "area__parent", "department")
-    if year:
-        qs = qs.filter(year=year)
-    if status:
-        qs = qs.filter(status=status)
-    if category:
-        qs = qs.filter(category=category)
-    if area:
-        qs = qs.filter(Q(area_id=area) | Q(area__parent_id=area))
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(tasks__icontains=q))
-    return with_money(qs)
+def project_list(user: Any) -> QuerySet[Project]:
+    """The projects ``user`` sees, with their money (filtered by :class:`fupin.projects.filters.ProjectFilter`)."""
+    return with_money(Project.objects.visible_to(user).select_related("area", "area__parent", "department"))
 
 
 def with_money(qs: QuerySet[Project]) -> QuerySet[Project]:
@@ -103,13 +93,13 @@ def project_objection_get(user: Any, pk: int) -> Objection:
     return get_visible_or_404(qs, user, pk=pk)
 
 
-def actor_units(actor: Any) -> set[int]:
+def actor_units(actor: User | None) -> set[int]:
     """The departments (责任单位) the actor is an officer of."""
     return {a.department_id for a in getattr(actor, "active_assignments", [])
             if a.role == Role.DEPARTMENT_OFFICER and a.department_id}
 
 
-def unit_objections_filter(actor: Any) -> Q:
+def unit_objections_filter(actor: User | None) -> Q:
     """Objections to the notices of projects the actor's unit is responsible for (all, for the county)."""
     if can(actor, Cap.PROJECTS_COUNTY) or getattr(actor, "is_superuser", False):
         return Q()
@@ -325,10 +315,8 @@ def _rate(part: Decimal, whole: Decimal) -> Decimal:
 # --- assets -------------------------------------------------------------------------------------
 
 
-def asset_list(user: Any, *, kind: str = "") -> QuerySet[Asset]:
+def asset_list(user: Any) -> QuerySet[Asset]:
     qs = Asset.objects.visible_to(user).select_related("project", "project__area", "household")
-    if kind:
-        qs = qs.filter(kind=kind)
     return qs.annotate(income=Coalesce(Sum("payouts__amount"), _zero())).order_by("project_id", "pk")
 
 

@@ -48,7 +48,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from fupin.accounts.access import can
-from fupin.accounts.models import Department
+from fupin.accounts.models import Department, User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import scope_of
@@ -243,7 +243,7 @@ def deposit_held(project: Project) -> bool:
     return bool(project.deposit) and deposit_released_on(project.pk) is None
 
 
-def may_take(actor: Any, spec: Transition, project: Project) -> bool:
+def may_take(actor: User | None, spec: Transition, project: Project) -> bool:
     """The actor holds the step's capability, covers the project's area, and (for a responsible
     unit's step, unless they hold the county's capability) belongs to the project's unit."""
     if actor is None:
@@ -255,7 +255,7 @@ def may_take(actor: Any, spec: Transition, project: Project) -> bool:
     return True
 
 
-def open_actions(actor: Any, project: Project) -> list[Transition]:
+def open_actions(actor: User | None, project: Project) -> list[Transition]:
     """The steps ``actor`` may take on ``project`` now, as the pages and the API offer them (the
     deposit's release only while one is held); the service still checks everything when taken."""
     held = deposit_held(project) if project.status == Project.Status.SETTLED else False
@@ -263,7 +263,7 @@ def open_actions(actor: Any, project: Project) -> list[Transition]:
             if may_take(actor, t, project) and (t.action != ProjectStep.Action.RELEASE or held)]
 
 
-def _ensure_may(actor: Any, spec: Transition, project: Project) -> None:
+def _ensure_may(actor: User | None, spec: Transition, project: Project) -> None:
     if actor is None:
         return
     if not any(can(actor, c) for c in spec.capabilities):
@@ -319,7 +319,7 @@ def _notice_text(spec: Transition, project: Project, starts: date, ends: date) -
     return title[:200], "\n".join(lines)
 
 
-def _publish(spec: Transition, project: Project, day: date, actor: Any, is_demo: bool) -> Notice | None:
+def _publish(spec: Transition, project: Project, day: date, actor: User | None, is_demo: bool) -> Notice | None:
     if not spec.publishes:
         return None
     area = notice_area(project.area, spec.notice_level)
@@ -384,7 +384,7 @@ def _clean_budget(budget: dict[str, Any]) -> dict[str, Decimal]:
     return cleaned
 
 
-def _clean_input(data: ProjectInput, actor: Any) -> dict[str, Decimal]:
+def _clean_input(data: ProjectInput, actor: User | None) -> dict[str, Decimal]:
     for name, label in REQUIRED_TEXT.items():
         if not str(getattr(data, name) or "").strip():
             message = FIELD_REQUIRED.format(label=label, name=name)
@@ -404,7 +404,7 @@ def _clean_input(data: ProjectInput, actor: Any) -> dict[str, Decimal]:
     return _clean_budget(data.budget)
 
 
-def project_propose(data: ProjectInput, *, actor: Any, households: Iterable[Household] = (),
+def project_propose(data: ProjectInput, *, actor: User | None, households: Iterable[Household] = (),
                     files: Iterable[Any] = (), when: datetime | None = None, is_demo: bool = False) -> Project:
     """Enter a project (村级申报) and publish its village notice; refused without performance targets."""
     spec = TRANSITIONS["propose"]
@@ -443,7 +443,7 @@ def project_propose(data: ProjectInput, *, actor: Any, households: Iterable[Hous
     return project
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: User | None) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -462,7 +462,7 @@ class StepInput:
     budget: dict[str, Any] | None = None  # adjust
 
 
-def project_step(project: Project, action: str, *, actor: Any, data: StepInput | None = None,
+def project_step(project: Project, action: str, *, actor: User | None, data: StepInput | None = None,
                  files: Iterable[Any] = (), when: datetime | None = None) -> ProjectStep:
     """Take ``action`` (a code of the transition table) on ``project``, or refuse and change nothing.
 
@@ -538,7 +538,7 @@ def _money_check(spec: Transition, locked: Project, data: StepInput) -> dict[str
     return fields
 
 
-def _apply(project: Project, spec: Transition, *, actor: Any, data: StepInput, evidence: Sequence[Evidence],
+def _apply(project: Project, spec: Transition, *, actor: User | None, data: StepInput, evidence: Sequence[Evidence],
            when: datetime | None, saved: list[str]) -> ProjectStep:
     locked = (Project.objects.select_for_update(of=("self",)).select_related("area", "department")
               .get(pk=project.pk))
@@ -696,7 +696,7 @@ def households_for_area(area: Area, numbers: Iterable[str]) -> list[Household]:
 
 
 @transaction.atomic
-def beneficiary_add(project: Project, *, household: Household, benefit: str = "", actor: Any) -> Beneficiary:
+def beneficiary_add(project: Project, *, household: Household, benefit: str = "", actor: User | None) -> Beneficiary:
     """Name a registry household as a beneficiary (before settlement)."""
     locked = Project.objects.select_for_update(of=("self",)).select_related("area").get(pk=project.pk)
     if actor is not None and not (can(actor, Cap.PROJECTS_PROPOSE) or can(actor, Cap.PROJECTS_COUNTY)
@@ -717,7 +717,7 @@ def beneficiary_add(project: Project, *, household: Household, benefit: str = ""
 
 @transaction.atomic
 def asset_create(project: Project, *, name: str, kind: str, value: Any, owner: str, custodian: str,
-                 formed_on: date, household: Household | None = None, actor: Any) -> Asset:
+                 formed_on: date, household: Household | None = None, actor: User | None) -> Asset:
     """Record an asset the project formed (after acceptance), by class, with owner and custodian."""
     locked = Project.objects.select_for_update(of=("self",)).select_related("area").get(pk=project.pk)
     if actor is not None and (not can(actor, Cap.PROJECTS_ASSETS) or not scope_of(actor).covers(locked.area)):
@@ -747,7 +747,7 @@ def asset_create(project: Project, *, name: str, kind: str, value: Any, owner: s
 
 @transaction.atomic
 def asset_payout(asset: Asset, *, household: Household, year: int, amount: Any, paid_on: date,
-                 actor: Any) -> AssetPayout:
+                 actor: User | None) -> AssetPayout:
     """Record the income of ``asset`` paid to one household in ``year`` (shown on the household's file)."""
     locked = Asset.objects.select_for_update(of=("self",)).select_related("project__area").get(pk=asset.pk)
     if actor is not None and (not can(actor, Cap.PROJECTS_ASSETS)
@@ -802,7 +802,7 @@ def objection_project(objection: Objection) -> Project | None:
     return Project.objects.select_related("area", "department").filter(pk=notice.subject_id).first()
 
 
-def may_resolve_objection(actor: Any, project: Project, notice: Notice) -> bool:
+def may_resolve_objection(actor: User | None, project: Project, notice: Notice) -> bool:
     """An officer of the project's responsible unit (in whose areas the project lies), or whoever
     resolves objections to notices (``notices.manage``) where the notice hangs."""
     scope = scope_of(actor)
@@ -811,7 +811,7 @@ def may_resolve_objection(actor: Any, project: Project, notice: Notice) -> bool:
     return project.department_id in actor_units(actor) and scope.covers(project.area)
 
 
-def project_objection_resolve(objection: Objection, *, outcome: str, resolution: str, actor: Any,
+def project_objection_resolve(objection: Objection, *, outcome: str, resolution: str, actor: User | None,
                               when: datetime | None = None) -> Objection:
     """Resolve an objection to one of a project's notices, with a reply (处理意见), as the responsible
     unit; refused (nothing changed) for anyone else. Dismissed, it releases the step the notice held;

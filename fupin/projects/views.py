@@ -21,12 +21,14 @@ from fupin.accounts.models import Department
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
+from fupin.core.actors import acting_user
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import DomainError
 from fupin.core.forms import submit
 from fupin.notices.forms import ResolveForm
 from fupin.notices.models import Objection
 from fupin.projects import selectors, services
+from fupin.projects.filters import AssetFilter, ProjectFilter
 from fupin.projects.forms import AssetForm, BeneficiaryForm, PayoutForm, ProjectForm, StepForm, form_errors
 from fupin.projects.models import Asset, FundSource, Project, ProjectAttachment, ProjectStep
 from fupin.projects.report import monthly_report
@@ -42,8 +44,7 @@ def _int(value: str | None) -> int | None:
 @require_capability(Cap.PROJECTS_VIEW)
 def project_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    qs = selectors.project_list(request.user, year=_int(p.get("year")), status=p.get("status", ""),
-                                category=p.get("category", ""), q=p.get("q", "").strip(), area=_int(p.get("area")))
+    qs = ProjectFilter(p, queryset=selectors.project_list(request.user)).qs
     visible = Project.objects.visible_to(request.user)
     return render(request, "projects/project_list.html", {
         "page": Paginator(qs.order_by("-year", "area__code", "pk"), 25).get_page(p.get("page")), "params": p,
@@ -94,7 +95,7 @@ def _propose(request: HttpRequest, form: ProjectForm) -> Project | None:
             benefit_mechanism=d["benefit_mechanism"], performance_targets=d["performance_targets"] or "",
             location=d["location"] or "",
             budget={s: d[f"budget_{s}"] or 0 for s in FundSource.values})
-        return services.project_propose(data, actor=request.user, households=households,
+        return services.project_propose(data, actor=acting_user(request), households=households,
                                         files=request.FILES.getlist("files"))
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -104,7 +105,7 @@ def _propose(request: HttpRequest, form: ProjectForm) -> Project | None:
 @require_capability(Cap.PROJECTS_VIEW)
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(request.user, pk)
-    open_actions = services.open_actions(request.user, project)
+    open_actions = services.open_actions(acting_user(request), project)
     rows = selectors.beneficiary_rows(project)
     spent = services.spending_total(project.pk)
     return render(request, "projects/project_detail.html", {
@@ -137,7 +138,7 @@ def project_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         data = services.StepInput(note=d["note"], amount=d["amount"] or None, source=d["source"], payee=d["payee"],
                                   payee_name=d["payee_name"], household=household, year=d["year"],
                                   budget=budget or None)
-        services.project_step(project, action, actor=request.user, data=data, files=request.FILES.getlist("files"))
+        services.project_step(project, action, actor=acting_user(request), data=data, files=request.FILES.getlist("files"))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -155,7 +156,7 @@ def beneficiary_add(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         household = services.household_for_project(project, form.cleaned_data["household_no"])
         services.beneficiary_add(project, household=household, benefit=form.cleaned_data["benefit"],
-                                 actor=request.user)
+                                 actor=acting_user(request))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -175,7 +176,7 @@ def asset_create(request: HttpRequest, pk: int) -> HttpResponse:
         household = services.household_for_project(project, d["household_no"]) if d["household_no"] else None
         asset = services.asset_create(project, name=d["name"], kind=d["kind"], value=d["value"], owner=d["owner"],
                                       custodian=d["custodian"], formed_on=d["formed_on"], household=household,
-                                      actor=request.user)
+                                      actor=acting_user(request))
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("projects:project-detail", pk=project.pk)
@@ -186,7 +187,7 @@ def asset_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_capability(Cap.PROJECTS_VIEW)
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_visible_or_404(ProjectAttachment.objects.select_related("step__project"), request.user, pk=pk)
-    audit_record(actor=request.user, action=Action.READ, obj=attachment,
+    audit_record(actor=acting_user(request), action=Action.READ, obj=attachment,
                  changes={"project": attachment.step.project_id})
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
 
@@ -223,7 +224,7 @@ def progress_report(request: HttpRequest) -> HttpResponse:
     unit = f"{assignment.area.name}" if assignment else _("全部区域")
     content = monthly_report(Project.objects.visible_to(request.user), year=year, month=month, unit=unit,
                              as_of=timezone.localdate())
-    audit_record(actor=request.user, action=Action.EXPORT, object_type="projects.report",
+    audit_record(actor=acting_user(request), action=Action.EXPORT, object_type="projects.report",
                  object_label=f"{year}-{month:02d}", changes={"year": year, "month": month})
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="project-progress-{year}-{month:02d}.xlsx"'
@@ -236,7 +237,7 @@ def progress_report(request: HttpRequest) -> HttpResponse:
 @require_capability(Cap.PROJECTS_VIEW)
 def asset_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
-    qs = selectors.asset_list(request.user, kind=kind)
+    qs = AssetFilter(request.GET, queryset=selectors.asset_list(request.user)).qs
     return render(request, "projects/asset_list.html", {
         "page": Paginator(qs, 25).get_page(request.GET.get("page")), "kinds": Asset.Kind.choices, "kind": kind})
 
@@ -261,7 +262,7 @@ def asset_payout(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         household = services.household_for_project(asset.project, d["household_no"])
         services.asset_payout(asset, household=household, year=d["year"], amount=d["amount"], paid_on=d["paid_on"],
-                              actor=request.user)
+                              actor=acting_user(request))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -276,7 +277,7 @@ def asset_payout(request: HttpRequest, pk: int) -> HttpResponse:
 def objection_list(request: HttpRequest) -> HttpResponse:
     """Objections to project notices, for the responsible unit: each open one with a reply form for
     those who may resolve it (the unit's officers, and who manages notices there)."""
-    rows = [(o, p, o.is_pending and p is not None and services.may_resolve_objection(request.user, p, o.notice))
+    rows = [(o, p, o.is_pending and p is not None and services.may_resolve_objection(acting_user(request), p, o.notice))
             for o, p in selectors.project_objections(request.user)]
     return render(request, "projects/objection_list.html", {
         "rows": rows, "today": date.today(), "outcomes": Objection.Outcome.choices})
@@ -287,7 +288,7 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     objection = selectors.project_objection_get(request.user, pk)
 
     def resolve(data: dict[str, Any]) -> str:
-        services.project_objection_resolve(objection, actor=request.user, **data)
+        services.project_objection_resolve(objection, actor=acting_user(request), **data)
         return _("异议已处理，处理意见已记录。")
 
     submit(request, ResolveForm(request.POST), resolve)

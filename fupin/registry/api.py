@@ -8,6 +8,7 @@ from ninja import Query, Router, Schema
 
 from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
+from fupin.core.actors import acting_user
 from fupin.core.audit import Action, audit_record
 from fupin.registry import exporting, selectors
 from fupin.registry.blank_template import TEMPLATE_FILENAME, registry_template_bytes
@@ -102,7 +103,7 @@ def household_detail(request: HttpRequest, household_id: int, full_id: bool = Fa
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     household = selectors.household_get(request.user, household_id)
     full = full_id and can(request.user, Cap.REGISTRY_FULL_ID)
-    audit_record(actor=request.user, action=Action.READ, obj=household, changes={"full_id_numbers": full})
+    audit_record(actor=acting_user(request), action=Action.READ, obj=household, changes={"full_id_numbers": full})
     members = list(household.members.all())
     return HouseholdDetailOut(**_household_out(household, len(members)).dict(),
                               members=[_member_out(m, full) for m in members],
@@ -132,7 +133,7 @@ def registry_export(request: HttpRequest, filters: Query[ExportFilter]) -> HttpR
     ensure_can(request.user, Cap.REGISTRY_EXPORT)
     households = exporting.export_households(request.user, filters.dict())
     exporting.ensure_direct_export(households)
-    return exporting.export_response(households, actor=request.user, filters=filters.dict())
+    return exporting.export_response(households, actor=acting_user(request), filters=filters.dict())
 
 
 @router.get("/template", openapi_extra=_xlsx_doc("空白导入模板（含下拉列表与填写说明）/ the blank import template"),

@@ -31,6 +31,7 @@ from django.http import FileResponse, Http404
 from django.utils import timezone
 
 from fupin.accounts.access import can
+from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.core import idnumber
 from fupin.core.audit import Action, audit_record
@@ -233,7 +234,7 @@ def export_format(out: Path) -> str:
     raise ValueError(BAD_TARGET.format(path=out))
 
 
-def registry_export(scope: Any, out: Path, progress: Progress | None = None, *, actor: Any = None,
+def registry_export(scope: Any, out: Path, progress: Progress | None = None, *, actor: User | None = None,
                     filters: dict[str, Any] | None = None, mask_ids: bool = False) -> ExportResult:
     """Write the households of ``scope`` (a Household queryset, or a user: all they may see) with their
     members and incomes to ``out``: an .xlsx workbook, or a folder of three CSV files.
@@ -287,7 +288,7 @@ def ensure_direct_export(households: QuerySet[Household]) -> None:
         raise ExportTooLarge(TOO_LARGE_FOR_REQUEST.format(n=n, limit=limit))
 
 
-def registry_export_start(*, actor: Any, filters: dict[str, Any]) -> JobRun:
+def registry_export_start(*, actor: User | None, filters: dict[str, Any]) -> JobRun:
     return job_create(kind=EXPORT_KIND, title="导出建档立卡数据 / registry export", actor=actor,
                       params={"filters": {k: v for k, v in filters.items() if k in FILTER_KEYS and v}})
 
@@ -340,7 +341,7 @@ def export_filename() -> str:
     return f"建档立卡-{timezone.localdate():%Y%m%d}.xlsx"
 
 
-def export_response(households: QuerySet[Household], *, actor: Any, filters: dict[str, Any]) -> FileResponse:
+def export_response(households: QuerySet[Household], *, actor: User | None, filters: dict[str, Any]) -> FileResponse:
     """The export as an .xlsx download, written to a temporary file first (deleted once sent)."""
     folder = Path(tempfile.mkdtemp(prefix="fupin-export-"))
     try:

@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema, Status
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.areas.scoping import get_visible_or_404
+from fupin.core.actors import acting_user
 from fupin.registry import helper_selectors
 from fupin.registry.helper_services import helper_assign
 from fupin.registry.models import HelperAssignment, Household, WorkTeam
@@ -95,7 +96,7 @@ def helper_list(request: HttpRequest, household_id: int) -> HouseholdHelpersOut:
 def helper_replace(request: HttpRequest, household_id: int, payload: HelperIn) -> Status[HelperOut]:
     household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
     ensure_can(request.user, Cap.REGISTRY_HELPERS)
-    helper = helper_assign(household, actor=request.user, name=payload.name, unit=payload.unit, phone=payload.phone,
+    helper = helper_assign(household, actor=acting_user(request), name=payload.name, unit=payload.unit, phone=payload.phone,
                            starts_on=payload.starts_on)
     return Status(201, _helper_out(helper))
 

@@ -36,12 +36,12 @@ TEAM_IN_VILLAGE = ("{village}已有在驻工作队（{unit}，{starts} 起），
 TEAM_ENDED = "该工作队已撤回 / the team has been recalled"
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: User | None) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
 @transaction.atomic
-def helper_assign(household: Household, *, name: str, actor: Any, unit: str = "", phone: str = "",
+def helper_assign(household: Household, *, name: str, actor: User | None, unit: str = "", phone: str = "",
                   department: Department | None = None, user: User | None = None,
                   starts_on: date | None = None) -> HelperAssignment:
     """Make ``name`` the household's helper from ``starts_on`` (today), ending the current one that day."""
@@ -68,7 +68,7 @@ def helper_assign(household: Household, *, name: str, actor: Any, unit: str = ""
 
 
 @transaction.atomic
-def helper_end(household: Household, *, actor: Any, ends_on: date | None = None, note: str = "") -> HelperAssignment:
+def helper_end(household: Household, *, actor: User | None, ends_on: date | None = None, note: str = "") -> HelperAssignment:
     """End the current helper without a successor (the household left the register, say)."""
     current = HelperAssignment.objects.select_for_update().filter(household_id=household.pk, ends_on__isnull=True).first()
     if current is None:
@@ -83,7 +83,7 @@ def helper_end(household: Household, *, actor: Any, ends_on: date | None = None,
 
 
 @transaction.atomic
-def work_team_create(village: Area, *, dispatching_unit: str, actor: Any, starts_on: date | None = None,
+def work_team_create(village: Area, *, dispatching_unit: str, actor: User | None, starts_on: date | None = None,
                      department: Department | None = None) -> WorkTeam:
     if village.level != Area.Level.VILLAGE:
         raise BadInput(TEAM_NOT_VILLAGE)
@@ -104,7 +104,7 @@ def work_team_create(village: Area, *, dispatching_unit: str, actor: Any, starts
 
 
 @transaction.atomic
-def work_team_member_add(team: WorkTeam, *, name: str, role: str, actor: Any, unit: str = "", phone: str = "",
+def work_team_member_add(team: WorkTeam, *, name: str, role: str, actor: User | None, unit: str = "", phone: str = "",
                          user: User | None = None, starts_on: date | None = None) -> WorkTeamMember:
     name = name.strip()
     if not name:
@@ -126,7 +126,7 @@ def work_team_member_add(team: WorkTeam, *, name: str, role: str, actor: Any, un
 
 
 @transaction.atomic
-def work_team_member_end(member: WorkTeamMember, *, actor: Any, ends_on: date | None = None) -> WorkTeamMember:
+def work_team_member_end(member: WorkTeamMember, *, actor: User | None, ends_on: date | None = None) -> WorkTeamMember:
     ends = ends_on or timezone.localdate()
     if ends < member.starts_on:
         raise BadInput(ENDS_BEFORE_START, fields={"ends_on": [ENDS_BEFORE_START]})
@@ -138,7 +138,7 @@ def work_team_member_end(member: WorkTeamMember, *, actor: Any, ends_on: date | 
 
 
 @transaction.atomic
-def work_team_end(team: WorkTeam, *, actor: Any, ends_on: date | None = None, note: str = "") -> WorkTeam:
+def work_team_end(team: WorkTeam, *, actor: User | None, ends_on: date | None = None, note: str = "") -> WorkTeam:
     """Recall the team on ``ends_on`` (today): its serving members leave the village the same day."""
     ends = ends_on or timezone.localdate()
     locked = WorkTeam.objects.select_for_update().filter(pk=team.pk).first()

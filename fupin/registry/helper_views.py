@@ -16,6 +16,7 @@ from fupin.accounts.access import can, ensure_can, require_capability
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
+from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
 from fupin.core.forms import submit
 from fupin.registry import helper_selectors
@@ -40,7 +41,7 @@ def helper_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
     ensure_can(request.user, Cap.REGISTRY_HELPERS)
 
     def assign(data: dict[str, Any]) -> str:
-        helper_assign(household, actor=request.user, **data)
+        helper_assign(household, actor=acting_user(request), **data)
         return _("帮扶责任人已更新。")
 
     submit(request, HelperForm(request.POST), assign)
@@ -75,7 +76,7 @@ def work_team_create_view(request: HttpRequest) -> HttpResponse:
                         initial={"village": _int(request.GET.get("village"))})
     if request.method == "POST" and form.is_valid():
         try:
-            team = work_team_create(form.cleaned_data["village"], actor=request.user,
+            team = work_team_create(form.cleaned_data["village"], actor=acting_user(request),
                                     dispatching_unit=form.cleaned_data["dispatching_unit"],
                                     starts_on=form.cleaned_data["starts_on"])
         except DomainError as exc:
@@ -102,7 +103,7 @@ def work_team_member_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     ensure_can(request.user, Cap.WORK_TEAMS_MANAGE)
 
     def add(data: dict[str, Any]) -> str:
-        work_team_member_add(team, actor=request.user, **data)
+        work_team_member_add(team, actor=acting_user(request), **data)
         return _("已登记队员 %(name)s。") % {"name": data["name"]}
 
     submit(request, WorkTeamMemberForm(request.POST), add)
@@ -115,7 +116,7 @@ def work_team_member_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     ensure_can(request.user, Cap.WORK_TEAMS_MANAGE)
 
     def end(data: dict[str, Any]) -> str:
-        work_team_member_end(member, actor=request.user, ends_on=data["ends_on"])
+        work_team_member_end(member, actor=acting_user(request), ends_on=data["ends_on"])
         return _("已登记 %(name)s 离任。") % {"name": member.name}
 
     submit(request, EndForm(request.POST), end)
@@ -128,7 +129,7 @@ def work_team_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     ensure_can(request.user, Cap.WORK_TEAMS_MANAGE)
 
     def end(data: dict[str, Any]) -> str:
-        work_team_end(team, actor=request.user, **data)
+        work_team_end(team, actor=acting_user(request), **data)
         return _("工作队已撤回，在任队员同日离任。")
 
     submit(request, EndForm(request.POST), end)

@@ -16,6 +16,7 @@ import polars as pl
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from fupin.accounts.models import User
 from fupin.areas.scoping import scope_of
 from fupin.registry import template
 from fupin.registry.import_checks import HH
@@ -48,7 +49,7 @@ def _frame(sql: str, schema: dict[str, Any], params: Sequence[Any] = ()) -> pl.D
     return pl.concat(frames)
 
 
-def _visible(paths: pl.Expr, actor: Any) -> pl.Expr:
+def _visible(paths: pl.Expr, actor: User | None) -> pl.Expr:
     scope = scope_of(actor) if actor is not None else None
     if scope is None or scope.everything:
         return pl.lit(True)
@@ -57,7 +58,7 @@ def _visible(paths: pl.Expr, actor: Any) -> pl.Expr:
     return pl.any_horizontal(paths.str.starts_with(p) for p in scope.paths)
 
 
-def load_state(actor: Any) -> RegistryState:
+def load_state(actor: User | None) -> RegistryState:
     """The registry as frames: villages, households (with visibility for ``actor``), members, incomes.
 
     ``actor`` None is the command line's superuser context: everything is visible.

@@ -138,7 +138,3 @@ def household_get(user: Any, pk: int) -> Household:
         Prefetch("incomes", queryset=IncomeRecord.objects.order_by("year")),
     )
     return get_visible_or_404(qs, user, pk=pk)
-
-
-def member_get(user: Any, pk: int) -> Member:
-    return get_visible_or_404(Member.objects.select_related("household"), user, pk=pk)

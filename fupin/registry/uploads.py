@@ -25,6 +25,7 @@ from django.http import Http404
 from django.utils.text import get_valid_filename
 
 from fupin.accounts.access import can, ensure_can
+from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.areas.scoping import AreaScope, scope_of
 from fupin.core.errors import BadInput
@@ -124,7 +125,7 @@ def _scope_payload(user: Any) -> dict[str, Any]:
     return {"everything": scope.everything, "paths": list(scope.paths)}
 
 
-def registry_import_start(*, files: Sequence[Upload], actor: Any, dry_run: bool, valid_only: bool) -> JobRun:
+def registry_import_start(*, files: Sequence[Upload], actor: User | None, dry_run: bool, valid_only: bool) -> JobRun:
     """Check and store the upload, then queue the import job; the job runs with ``actor``'s rights."""
     ensure_can(actor, Cap.REGISTRY_IMPORT)
     upload_check(files)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fupin.accounts.access import can, require_capability
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
+from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
 from fupin.core.jobs import job_sweep_stale
 from fupin.registry import codes, exporting, selectors
@@ -67,9 +68,9 @@ def household_export(request: HttpRequest) -> HttpResponseBase:
     filters = _filters(request.POST)
     households = exporting.export_households(request.user, filters)
     if households.count() > settings.REGISTRY_EXPORT_DIRECT_MAX:
-        job = exporting.registry_export_start(actor=request.user, filters=filters)
+        job = exporting.registry_export_start(actor=acting_user(request), filters=filters)
         return redirect("registry:export-detail", pk=job.pk)
-    return exporting.export_response(households, actor=request.user, filters=filters)
+    return exporting.export_response(households, actor=acting_user(request), filters=filters)
 
 
 @require_GET
@@ -121,7 +122,7 @@ def _import_form(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     if request.method == "POST" and form.is_valid():
         try:
-            job = registry_import_start(files=form.cleaned_data["upload"], actor=request.user,
+            job = registry_import_start(files=form.cleaned_data["upload"], actor=acting_user(request),
                                         dry_run=form.cleaned_data["dry_run"], valid_only=form.cleaned_data["valid_only"])
         except DomainError as exc:
             form.add_error(None, exc.message)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.utils import timezone
 
+from fupin.accounts.models import User
 from fupin.areas.models import Area
 from fupin.core.audit import Action, audit_record
 from fupin.notices.models import Notice, Objection
@@ -195,7 +195,7 @@ def _teams(villages: list[Area], rng: random.Random) -> tuple[list[WorkTeam], li
     return teams, members
 
 
-def seed_demo_workflow(households: list[Household], *, seed: int = 2018, actor: Any = None) -> DemoWorkflowResult:
+def seed_demo_workflow(households: list[Household], *, seed: int = 2018, actor: User | None = None) -> DemoWorkflowResult:
     """Give the (already saved) demo households histories, notices, objections, helpers and work teams."""
     rng = random.Random(seed + 1)
     today = timezone.localdate()

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fupin.accounts.access import can
+from fupin.accounts.models import User
 from fupin.areas.scoping import scope_of
 from fupin.assessment import services as assessment
 from fupin.core.audit import Action, audit_record
@@ -202,12 +203,12 @@ def _store_evidence(transition: HouseholdTransition, evidence: Sequence[Evidence
         stored_file_save(TransitionAttachment(transition=transition), item, saved)
 
 
-def ensure_can_transition(actor: Any, spec: Transition) -> None:
+def ensure_can_transition(actor: User | None, spec: Transition) -> None:
     if actor is not None and not any(can(actor, cap) for cap in spec.capabilities):
         raise PermissionDenied(spec.capabilities[0])
 
 
-def household_transition(household: Household, action: str, *, actor: Any, note: str = "", reason: str = "",
+def household_transition(household: Household, action: str, *, actor: User | None, note: str = "", reason: str = "",
                          files: Iterable[Any] = (), when: datetime | None = None, consent_by: str = "",
                          attribute: str = "") -> HouseholdTransition:
     """Move ``household`` by ``action`` (a code of the transition table), or refuse and change nothing.
@@ -239,7 +240,7 @@ def household_transition(household: Household, action: str, *, actor: Any, note:
     return transition
 
 
-def _apply(household: Household, spec: Transition, *, actor: Any, note: str, reason: str,
+def _apply(household: Household, spec: Transition, *, actor: User | None, note: str, reason: str,
            evidence: Sequence[Evidence], when: datetime | None, consent_by: str, attribute: str,
            saved: list[str]) -> HouseholdTransition:
     locked = Household.objects.select_for_update(of=("self",)).select_related("village").get(pk=household.pk)

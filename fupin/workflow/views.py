@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fupin.accounts.access import require_capability
 from fupin.accounts.roles import Cap
 from fupin.areas.scoping import get_visible_or_404
+from fupin.core.actors import acting_user
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import DomainError
 from fupin.registry.models import Household
@@ -35,7 +36,7 @@ def household_transition_view(request: HttpRequest, pk: int, action: str) -> Htt
     if "seen_status" in request.POST:  # the state shown on the page the clerk acted on
         household.status = request.POST["seen_status"] or None
     try:
-        household_transition(household, action, actor=request.user, files=request.FILES.getlist("files"),
+        household_transition(household, action, actor=acting_user(request), files=request.FILES.getlist("files"),
                              **form.cleaned_data)
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -48,6 +49,6 @@ def household_transition_view(request: HttpRequest, pk: int, action: str) -> Htt
 @require_capability(Cap.REGISTRY_VIEW)
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     attachment = selectors.attachment_get(request.user, pk)
-    audit_record(actor=request.user, action=Action.READ, obj=attachment,
+    audit_record(actor=acting_user(request), action=Action.READ, obj=attachment,
                  changes={"household": attachment.transition.household_id})
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)

@@ -11,6 +11,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from fupin.accounts.models import User
 from fupin.accounts.roles import Role
 from fupin.core.audit import GENESIS_HASH, Action, audit_record, audit_verify
 from fupin.core.models import AuditChainHead, AuditEntry
@@ -159,7 +160,7 @@ class TestPersonalDataReads:
         assert entry.actor == personas.auditor and entry.changes == {"full_id_numbers": False}
 
 
-def _at(day: datetime, label: str, actor: object = None) -> AuditEntry:
+def _at(day: datetime, label: str, actor: User | None = None) -> AuditEntry:
     with time_machine.travel(day, tick=False):
         return audit_record(actor=actor, action=Action.UPDATE, object_type="test.thing", object_label=label)
 

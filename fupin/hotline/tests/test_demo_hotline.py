@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from fupin.accounts.models import User
-from fupin.hotline.access import ticket_visible
 from fupin.hotline.models import Category, Channel, Ticket, TicketStep
 from fupin.site.demo import seed_demo
 from fupin.site.reference import seed_reference
@@ -34,9 +33,9 @@ def test_the_demo_fills_the_hotline(county):
     conduct = demo.filter(category="conduct")
     assert conduct.count() == 2
     inspector, admin = User.objects.get(username="demo_discipline"), User.objects.get(username="demo_admin")
-    assert set(ticket_visible(inspector).filter(category="conduct")) == set(conduct)
-    assert not ticket_visible(admin).filter(category="conduct").exists()
-    assert ticket_visible(admin).count() == demo.count() - 2
+    assert set(Ticket.objects.visible_to(inspector).filter(category="conduct")) == set(conduct)
+    assert not Ticket.objects.visible_to(admin).filter(category="conduct").exists()
+    assert Ticket.objects.visible_to(admin).count() == demo.count() - 2
 
 
 def test_seeding_again_replaces_the_demo_tickets(county):

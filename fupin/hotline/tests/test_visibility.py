@@ -10,8 +10,7 @@ import pytest
 from django.db.models import F
 from django.test import Client
 
-from fupin.hotline.access import ticket_visible
-from fupin.hotline.models import Ticket, TicketNotification
+from fupin.hotline.models import Ticket, TicketAttachment, TicketNotification, TicketStep
 from fupin.hotline.selectors import hotline_unit_figures, ticket_figures, ticket_list
 from fupin.hotline.services import hotline_sweep, ticket_create, ticket_transfer
 from fupin.inbox.models import Message
@@ -43,11 +42,11 @@ EVERYONE_ELSE = ["admin", "officer", "office_clerk", "township_a", "cadre_a1", "
 def test_no_other_role_sees_a_conduct_complaint_anywhere(people, tickets, who):
     user = getattr(people, who)
     conduct = tickets["conduct"]
-    assert not ticket_visible(user).filter(pk=conduct.pk).exists()
+    assert not Ticket.objects.visible_to(user).filter(pk=conduct.pk).exists()
     assert all(t.category != "conduct" for t in ticket_list(user))
     figures = ticket_figures(user)
     assert all(f.key != "conduct" for f in figures["category"])
-    assert figures["total"][0].received == ticket_visible(user).count()
+    assert figures["total"][0].received == Ticket.objects.visible_to(user).count()
     assert not TicketNotification.objects.filter(ticket=conduct, user=user).exists()
     assert not Message.objects.filter(user=user, link=f"/hotline/{conduct.pk}/").exists()
     c = client(user)
@@ -67,9 +66,30 @@ def test_no_other_role_sees_a_conduct_complaint_anywhere(people, tickets, who):
         assert (response.status_code, response.json()) == (missing.status_code, missing.json())
 
 
+@pytest.mark.parametrize("who", ["admin", "superuser", "auditor", "cadre_a1"])
+def test_the_models_own_visible_to_hides_a_conduct_complaint(people, tickets, who):
+    """``visible_to`` is the whole rule: no caller has to add the conduct condition, on the ticket or on what
+    hangs on it (steps, notifications, attachments are seen through their ticket)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    user = getattr(people, who)
+    conduct = ticket_create(channel="web", category="conduct", text=SECRET, area=people.areas.village_a1, actor=None,
+                            files=[SimpleUploadedFile("证据.jpg", b"\xff\xd8\xff conduct")])
+    TicketNotification.objects.create(ticket=conduct, user=user, kind="note", message="看看")
+    assert Ticket.objects.filter(pk=conduct.pk).exists()
+    assert not Ticket.objects.visible_to(user).filter(pk=conduct.pk).exists()
+    assert Ticket.objects.visible_to(user).filter(pk=tickets["a1"].pk).exists()
+    for model in (TicketStep, TicketNotification, TicketAttachment):
+        assert model.objects.filter(ticket=conduct).exists(), model
+        assert not model.objects.visible_to(user).filter(ticket=conduct).exists(), model
+    assert TicketStep.objects.visible_to(user).filter(ticket=tickets["a1"]).exists()
+    assert TicketStep.objects.visible_to(people.inspector).filter(ticket=conduct).exists()
+    assert TicketAttachment.objects.visible_to(people.inspector).filter(ticket=conduct).exists()
+
+
 def test_the_inspector_sees_and_handles_conduct_complaints(people, tickets):
     conduct = tickets["conduct"]
-    assert ticket_visible(people.inspector).filter(pk=conduct.pk).exists()
+    assert Ticket.objects.visible_to(people.inspector).filter(pk=conduct.pk).exists()
     assert TicketNotification.objects.filter(ticket=conduct, user=people.inspector).exists()
     assert Message.objects.filter(user=people.inspector, link=f"/hotline/{conduct.pk}/").exists()
     c = client(people.inspector)
@@ -97,15 +117,15 @@ def test_conduct_reminders_and_escalations_reach_only_inspectors(people, tickets
 
 
 def test_a_village_cadre_sees_only_the_village_s_tickets(people, tickets):
-    assert set(ticket_visible(people.cadre_a1)) == {tickets["a1"]}
-    assert set(ticket_visible(people.township_a)) == {tickets["a1"], tickets["a2"]}
-    assert set(ticket_visible(people.auditor)) == {tickets["a1"], tickets["a2"], tickets["b1"]}
+    assert set(Ticket.objects.visible_to(people.cadre_a1)) == {tickets["a1"]}
+    assert set(Ticket.objects.visible_to(people.township_a)) == {tickets["a1"], tickets["a2"]}
+    assert set(Ticket.objects.visible_to(people.auditor)) == {tickets["a1"], tickets["a2"], tickets["b1"]}
 
 
 def test_a_department_officer_sees_the_department_s_tickets_only(people, tickets):
-    assert set(ticket_visible(people.department)) == set()
+    assert set(Ticket.objects.visible_to(people.department)) == set()
     ticket_transfer(tickets["a2"], actor=people.officer, reason="属教育资助", department=people.education)
-    assert set(ticket_visible(people.department)) == {tickets["a2"]}
+    assert set(Ticket.objects.visible_to(people.department)) == {tickets["a2"]}
 
 
 def test_the_audit_log_keeps_a_conduct_complaint_s_content_to_itself(people, tickets):

@@ -1,0 +1,36 @@
+"""The list filters' value types: bad values are ignored (None), never an error, as the hand-parsed lists did."""
+
+from __future__ import annotations
+
+import pytest
+
+from fupin.core.filters import FlagField, PositiveIntField, TextField, YearField, with_default
+
+
+@pytest.mark.parametrize(("raw", "value"), [("12", 12), (" 7 ", 7), (5, 5), ("0", None), ("-3", None), ("abc", None),
+                                            ("", None), (None, None), ("1.5", None)])
+def test_an_id_is_digits_above_zero(raw, value):
+    assert PositiveIntField(required=False).clean(raw) == value
+
+
+@pytest.mark.parametrize(("raw", "value"), [("2024", 2024), ("2013", None), ("2101", None), ("x", None)])
+def test_a_year_lies_between_2014_and_2100(raw, value):
+    assert YearField(required=False).clean(raw) == value
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1", True), (True, True), ("0", None), ("yes", None), ("", None)])
+def test_a_flag_is_1(raw, value):
+    assert FlagField(required=False).clean(raw) == value
+
+
+def test_text_is_stripped_and_cut():
+    assert TextField(required=False, cut_at=5).clean("  上海市浦东新区  ") == "上海市浦东"
+    assert TextField(required=False).clean("  a b ") == "a b"
+
+
+def test_a_default_fills_only_an_absent_parameter():
+    from django.http import QueryDict
+
+    assert with_default(QueryDict("village=3"), step="open")["step"] == "open"
+    assert with_default(QueryDict("step="), step="open")["step"] == ""
+    assert with_default(None, step="open") == {"step": "open"}
