@@ -67,7 +67,7 @@ def _receiver(node: ast.AST) -> str:
 WRITING_CALLS = ("update", "cas", "_cas", "compare_and_swap")
 
 
-def _dict_keys(node: ast.AST) -> set[str]:
+def _dict_keys(node: ast.AST | None) -> set[str]:
     return {key.value for key in node.keys if isinstance(key, ast.Constant) and isinstance(key.value, str)} \
         if isinstance(node, ast.Dict) else set()
 
