@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
@@ -54,7 +55,6 @@ from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
 from fupin.hotline.models import Ticket, TicketAttachment, TicketStep
 from fupin.hotline.services import ticket_create
 from fupin.inbox.models import Message
-from fupin.measures.credit import add_months
 from fupin.measures.models import (
     Award,
     CreditRating,
@@ -292,7 +292,7 @@ PAGES: dict[str, Route] = {
     "measures/loans/<int:pk>/repayments/": Route(OBJECT, "POST", 302, target="loan", data={
         "paid_on": TODAY.isoformat(), "principal": "100", "interest": "0"}),
     "measures/loans/<int:pk>/extend/": Route(OBJECT, "POST", 302, target="loan", data={
-        "due_on": add_months(LOAN_DAY, 14).isoformat(), "reason": "受灾展期"}),
+        "due_on": (LOAN_DAY + relativedelta(months=14)).isoformat(), "reason": "受灾展期"}),
     "measures/credit/": Route(LIST, shows=("甲村民委员会",), note="信用村；信用乡镇只对看得到全乡镇者"),
     "measures/awards/": Route(LIST, shows=("H-A1-0001", "奖励-A1"), note="自强之星内部公示（按村）"),
     "measures/households/<int:pk>/credit/": Route(OBJECT, target="household"),
