@@ -26,13 +26,13 @@ from django.db import connection, models, transaction
 
 from fupin.assessment.services import assess_county, household_assess, policy_seed_defaults
 from fupin.core.audit import Action, audit_record, audit_verify
+from fupin.core.imports.checks import check_character_expr
 from fupin.core.models import AuditEntry
 from fupin.crosscheck.loading import list_load
 from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
 from fupin.crosscheck.services import crosscheck_run
 from fupin.monitoring.services import monitor_county, monitored_households
 from fupin.registry.generate import INCOME_YEAR
-from fupin.registry.import_checks import check_character_expr
 from fupin.registry.importing import registry_import
 from fupin.registry.models import Household, Member
 from fupin.site.bench_registry import registry_bulk_generate, registry_search_timings
