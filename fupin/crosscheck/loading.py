@@ -16,7 +16,6 @@ from typing import Any
 
 import polars as pl
 from django.db import transaction
-from django.utils import timezone
 
 from fupin.accounts.access import ensure_can
 from fupin.accounts.models import Department, User
@@ -26,7 +25,7 @@ from fupin.core.audit import Action, audit_record
 from fupin.core.bulk import insert_rows
 from fupin.core.errors import BadInput
 from fupin.core.imports.lists import list_check
-from fupin.core.imports.outcome import STAGE_CHECK, STAGE_READ, STAGE_WRITE, ImportOutcome, Progress, Tracker
+from fupin.core.imports.outcome import STAGE_WRITE, ImportOutcome, Progress, Tracker
 from fupin.core.imports.read import ROW
 from fupin.core.imports.report import write_problems_workbook
 from fupin.crosscheck.datasets import DEPARTMENT_DATASETS, SHEETS, Dataset
@@ -95,15 +94,10 @@ def list_load(dataset: str, path: Path, *, actor: User | None, name: str | None 
     ensure_may_load(actor, dataset)
     shown = name or path.name
     tracker = Tracker(progress)
-    tracker.report(STAGE_READ)
     result = LoadResult(dataset=dataset, valid_only=valid_only)
-    checked = list_check(path, shown, SHEETS[dataset], result, timezone.localdate())
+    checked = list_check(path, shown, SHEETS[dataset], result, tracker)
     if checked is None:
-        tracker.finish()
         return result
-    tracker.total = 2 * checked.height
-    tracker.report(STAGE_CHECK)
-    tracker.advance(checked.height)
     if result.refused:
         tracker.finish()
         return result

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from fupin.accounts.access import ensure_can
 from fupin.accounts.models import Department
@@ -28,7 +27,7 @@ from fupin.accounts.roles import Cap
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import DomainError
 from fupin.core.imports.lists import list_check
-from fupin.core.imports.outcome import STAGE_CHECK, STAGE_READ, STAGE_WRITE, ImportOutcome, Progress, Tracker
+from fupin.core.imports.outcome import STAGE_WRITE, ImportOutcome, Progress, Tracker
 from fupin.core.imports.problems import Problem, split_bilingual
 from fupin.core.imports.read import ROW
 from fupin.core.imports.report import write_problems_workbook
@@ -75,15 +74,10 @@ def measures_load(path: Path, *, actor: Any, name: str | None = None, valid_only
     shown = name or path.name
     sheet = delivery_sheet()
     tracker = Tracker(progress)
-    tracker.report(STAGE_READ)
     result = DeliveryResult(valid_only=valid_only)
-    checked = list_check(path, shown, sheet, result, timezone.localdate())
+    checked = list_check(path, shown, sheet, result, tracker, passes=3)
     if checked is None:
-        tracker.finish()
         return result
-    tracker.total = 3 * checked.height
-    tracker.report(STAGE_CHECK)
-    tracker.advance(checked.height)
     rows = [r for r in checked.frame.select(ROW, "_id_number", "name", "_programme", "_amount", "_on", "_note")
             .iter_rows() if r[0] not in checked.bad_rows]
     measures, more = _domain_check(rows, checked.label, actor)

@@ -37,7 +37,7 @@ from fupin.accounts.models import Assignment
 from fupin.accounts.roles import Cap, Role
 from fupin.assessment.services import load_facts, param_for_area, params_for_villages
 from fupin.core.audit import Action, audit_record
-from fupin.core.bulk import fetch_rows, insert_rows
+from fupin.core.bulk import fetch_rows, insert_rows, query_frame
 from fupin.core.errors import BadInput, TransitionRefused
 from fupin.inbox.services import inbox_send_many
 from fupin.monitoring import rules
@@ -88,8 +88,7 @@ def _rigid_frame(households: QuerySet[Household], year: int) -> pl.DataFrame:
 
 def load_monitoring_facts(year: int, households: QuerySet[Household]) -> rules.MonitoringFacts:
     facts = load_facts(year, households)
-    status = pl.DataFrame(fetch_rows(households, ["id", "status"]), schema={"id": pl.Int64, "status": pl.String},
-                          orient="row")
+    status = query_frame(households, ["id", "status"], {"id": pl.Int64, "status": pl.String})
     hh = facts.households.join(status, on="id", how="left")
     return rules.MonitoringFacts(
         facts=type(facts)(hh, facts.members, facts.incomes),

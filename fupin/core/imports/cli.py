@@ -6,14 +6,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from fupin.core.errors import DomainError
 from fupin.core.imports.outcome import STAGE_READ, ImportOutcome, Progress
 from fupin.core.imports.problems import rows_text
 from fupin.core.progress import progress_bar
 
 SHOWN_PROBLEMS = 50
+Outcome = TypeVar("Outcome", bound=ImportOutcome)
+
+
+def import_arguments(parser: CommandParser, *, valid_only: str) -> None:
+    """``--valid-only`` (``valid_only`` says what it keeps) and ``--report PATH``."""
+    parser.add_argument("--valid-only", action="store_true", help=valid_only)
+    parser.add_argument("--report", type=Path, metavar="PATH",
+                        help="write the problems workbook (.xlsx) here when there are problems")
 
 
 def files_present(files: Sequence[Path]) -> None:
@@ -36,6 +46,16 @@ def terminal_progress() -> Iterator[Progress]:
             bar.update(done - bar.n)
 
         yield progress
+
+
+def import_run(load: Callable[[Progress], Outcome]) -> Outcome:
+    """Run ``load`` with a terminal progress bar; a refusal of the whole request (no right to import, a
+    concurrent change) ends the command with its message."""
+    with terminal_progress() as progress:
+        try:
+            return load(progress)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
 
 
 def outcome_print(command: BaseCommand, outcome: ImportOutcome, *, report: Path | None,

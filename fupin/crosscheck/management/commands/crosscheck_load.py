@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from fupin.core.errors import DomainError
-from fupin.core.imports.cli import files_present, outcome_print, terminal_progress
+from fupin.core.imports.cli import files_present, import_arguments, import_run, outcome_print
 from fupin.crosscheck.datasets import Dataset
 from fupin.crosscheck.loading import list_load, load_problems_workbook
 
@@ -24,18 +23,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dataset", metavar="DATASET", choices=[d.value for d in Dataset])
         parser.add_argument("file", type=Path, metavar="FILE")
-        parser.add_argument("--valid-only", action="store_true", help="load the valid rows, leave out the bad ones")
-        parser.add_argument("--report", type=Path, metavar="PATH", help="write the problems workbook (.xlsx) here")
+        import_arguments(parser, valid_only="load the valid rows, leave out the bad ones")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         files_present([path])
-        with terminal_progress() as progress:
-            try:
-                result = list_load(options["dataset"], path, actor=None, valid_only=options["valid_only"],
-                                   progress=progress)
-            except DomainError as exc:
-                raise CommandError(exc.message) from exc
+        result = import_run(lambda progress: list_load(options["dataset"], path, actor=None,
+                                                       valid_only=options["valid_only"], progress=progress))
         outcome_print(self, result, report=options["report"],
                       write_report=lambda out: load_problems_workbook(result, path, out))
         self.stdout.write(f"已导入 {Dataset(result.dataset).label} {result.rows} 行（批次 #{result.load_id}）/ loaded "

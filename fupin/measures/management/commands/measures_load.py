@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from fupin.core.errors import DomainError
-from fupin.core.imports.cli import files_present, outcome_print, terminal_progress
+from fupin.core.imports.cli import files_present, import_arguments, import_run, outcome_print
 from fupin.measures.deliveries import delivery_problems_workbook, measures_load
 
 
@@ -22,17 +21,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, metavar="FILE")
-        parser.add_argument("--valid-only", action="store_true", help="record the valid rows, leave out the bad ones")
-        parser.add_argument("--report", type=Path, metavar="PATH", help="write the problems workbook (.xlsx) here")
+        import_arguments(parser, valid_only="record the valid rows, leave out the bad ones")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         files_present([path])
-        with terminal_progress() as progress:
-            try:
-                result = measures_load(path, actor=None, valid_only=options["valid_only"], progress=progress)
-            except DomainError as exc:
-                raise CommandError(exc.message) from exc
+        result = import_run(lambda progress: measures_load(path, actor=None, valid_only=options["valid_only"],
+                                                           progress=progress))
         outcome_print(self, result, report=options["report"],
                       write_report=lambda out: delivery_problems_workbook(result, path, out))
         self.stdout.write(f"已记录帮扶措施 {result.rows} 条 / recorded {result.rows} measures")

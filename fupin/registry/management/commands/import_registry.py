@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from fupin.core.errors import DomainError
-from fupin.core.imports.cli import files_present, outcome_print, terminal_progress
+from fupin.core.imports.cli import files_present, import_arguments, import_run, outcome_print
 from fupin.registry.importing import ImportResult, problems_workbook, registry_import
 
 
@@ -22,21 +21,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
-        parser.add_argument("--valid-only", action="store_true",
-                            help="import the valid households; leave out every household with a bad row")
+        import_arguments(parser, valid_only="import the valid households; leave out every household with a bad row")
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
-        parser.add_argument("--report", type=Path, metavar="PATH",
-                            help="write the problems workbook (.xlsx) here when there are problems")
 
     def handle(self, *args: Any, **options: Any) -> None:
         files: list[Path] = options["files"]
         files_present(files)
-        with terminal_progress() as progress:
-            try:
-                result = registry_import(files, actor=None, dry_run=options["dry_run"],
-                                         valid_only=options["valid_only"], progress=progress)
-            except DomainError as exc:
-                raise CommandError(exc.message) from exc
+        result = import_run(lambda progress: registry_import(files, actor=None, dry_run=options["dry_run"],
+                                                             valid_only=options["valid_only"], progress=progress))
         outcome_print(self, result, report=options["report"],
                       write_report=lambda out: problems_workbook(result, files, out))
         self._summary(result)
