@@ -25,8 +25,6 @@ class CheckedList:
     """Where problems are located: the sheet name in a workbook, the file name for a CSV file."""
     frame: pl.DataFrame
     """``__row``, the text cells under their column keys and the parsed cells (``_<key>``, null when bad)."""
-    present: frozenset[str]
-    """The column keys the file has."""
     bad_rows: frozenset[int]
     """The rows with a problem in a cell."""
 
@@ -60,4 +58,4 @@ def list_check(path: Path, name: str, sheet: Sheet, outcome: ImportOutcome, trac
     tracker.advance(data.height)
     problems = problems_from_frame(found.frame(), [data.label], (sheet,))
     outcome.problems.extend(problems)
-    return CheckedList(data.label, df, frozenset(data.columns), frozenset(p.row for p in problems if p.row is not None))
+    return CheckedList(data.label, df, frozenset(p.row for p in problems if p.row is not None))
