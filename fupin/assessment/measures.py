@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from fupin.assessment.models import INDICATOR_CODES, AssessmentRun, HouseholdAssessment
-from fupin.core.bulk import fetch_rows
+from fupin.core.bulk import query_frame
 
 WEIGHT = 1 / len(INDICATOR_CODES)
 
@@ -53,12 +53,9 @@ def load_frame(run: AssessmentRun, user: Any = None) -> pl.DataFrame:
               *[c.lower() for c in INDICATOR_CODES]]
     names = ["village_code", "village", "township_code", "township", "members", "pc_income", "line",
              *[c.lower() for c in INDICATOR_CODES]]
-    rows = fetch_rows(qs, fields)
-    frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
-    return frame.with_columns(
-        pl.col("members").cast(pl.Int64),
-        pl.col("pc_income").cast(pl.Float64), pl.col("line").cast(pl.Float64),
-    )
+    schema = {name: pl.String for name in names} | {"members": pl.Int64, "pc_income": pl.Float64,
+                                                    "line": pl.Float64}
+    return query_frame(qs, fields, schema)
 
 
 def compute(frame: pl.DataFrame, *, by: str = "township", k: Fraction = Fraction(1, 3)) -> list[GroupMeasures]:

@@ -1,7 +1,9 @@
-"""Bulk writes for population-wide results: COPY on PostgreSQL, executemany on SQLite.
+"""Bulk reads and writes for population-wide work: COPY on PostgreSQL, a cursor or executemany on SQLite.
 
 ``bulk_create`` builds a model instance per row; for hundreds of thousands of rows of computed
-results that is the slow part. These helpers take plain tuples in the table's column order.
+results that is the slow part. The writers take plain tuples (or a frame) in the table's column
+order. The readers give rows as tuples (:func:`fetch_rows`) or, the one way query results become
+Polars frames, as typed columns (:func:`read_frame` for a SELECT, :func:`query_frame` for a queryset).
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ def fetch_rows(queryset: models.QuerySet[Any], fields: Sequence[str]) -> list[tu
         return rows
 
 
+READ_BATCH = 100_000
+"""Rows fetched from a cursor at a time (SQLite): a county table never exists as one list of tuples."""
+
+
 @overload
 def read_frame(sql: str, params: Sequence[Any], schema: Mapping[str, Any], *,
                few: bool = False) -> pl.DataFrame: ...
@@ -62,14 +68,16 @@ def read_frame(sql: str, params: Sequence[Any], schema: Mapping[str, Any], *, fe
 def read_frame(sql: str, params: Sequence[Any], schema: Mapping[str, Any], *, few: bool = False,
                lazy: bool = False) -> pl.DataFrame | pl.LazyFrame:
     """The rows of one SELECT as a Polars frame with ``schema`` (column name: Polars dtype, in the
-    SELECT's order). PostgreSQL sends them as CSV through ``COPY (...) TO STDOUT`` (parsed by Polars,
-    no Python object per value); SQLite through one cursor. Select dates as text (``CAST(x AS
-    TEXT)``, ISO) and amounts as integers (cents): both engines then give the same frame. With
-    ``lazy``, the conversions are left to the caller's own ``collect`` (one Polars run fewer: each
-    costs a thread-pool round on a busy machine, which adds up when one household is assessed).
+    SELECT's order): the one way query results become frames. PostgreSQL sends them as CSV through
+    ``COPY (...) TO STDOUT`` (parsed by Polars, no Python object per value); SQLite through one cursor,
+    a batch of rows at a time. Select amounts as integers (cents) where they must be exact: both
+    engines then give the same frame. A date column may arrive as a date or as ISO text (a
+    ``CAST(x AS TEXT)``, SQLite's storage, a timestamp's first ten characters). With ``lazy``, the
+    conversions are left to the caller's own ``collect`` (one Polars run fewer: each costs a
+    thread-pool round on a busy machine, which adds up when one household is assessed).
     ``few``: a handful of rows is expected (one household): a plain cursor on PostgreSQL too."""
     # What arrives: booleans as t/f (PostgreSQL CSV), 0/1 (SQLite) or True/False (PostgreSQL cursor);
-    # dates as ISO text.
+    # dates as ISO text (CSV) or either text or dates (a cursor).
     copy_csv = connection.vendor == "postgresql" and not few
     bool_raw = pl.String if copy_csv else (pl.Int8 if connection.vendor == "sqlite" else pl.Boolean)
     raw = {name: (bool_raw if dtype == pl.Boolean else pl.String if dtype == pl.Date else dtype)
@@ -84,15 +92,38 @@ def read_frame(sql: str, params: Sequence[Any], schema: Mapping[str, Any], *, fe
             frame = pl.read_csv(data, has_header=False, schema=raw) if data else pl.DataFrame(schema=raw)
         else:
             cursor.execute(sql, params)
-            frame = pl.DataFrame(cursor.fetchall(), schema=raw, orient="row")
+            dates = [name for name, dtype in schema.items() if dtype == pl.Date]
+            batches = [_rows_frame(rows, raw, dates) for rows in iter(lambda: cursor.fetchmany(READ_BATCH), [])]
+            frame = pl.concat(batches, how="vertical_relaxed") if batches else pl.DataFrame(schema=raw)
     conversions = []
     for name, dtype in schema.items():
         if dtype == pl.Boolean and bool_raw != pl.Boolean:
             conversions.append((pl.col(name) == "t") if copy_csv else pl.col(name).cast(pl.Boolean))
-        elif dtype == pl.Date:
-            conversions.append(pl.col(name).str.to_date("%Y-%m-%d"))
+        elif dtype == pl.Date and frame.schema[name] != pl.Date:
+            conversions.append(pl.col(name).cast(pl.String).str.slice(0, 10).str.to_date("%Y-%m-%d"))
     result = frame.lazy().with_columns(conversions)
     return result if lazy else result.collect()
+
+
+def _rows_frame(rows: Sequence[Sequence[Any]], raw: Mapping[str, Any], dates: Sequence[str]) -> pl.DataFrame:
+    """Cursor rows as columns of the ``raw`` types; a date column keeps what the cursor gave (dates or text)."""
+    if not dates:
+        return pl.DataFrame(rows, schema=dict(raw), orient="row")
+    overrides = {name: dtype for name, dtype in raw.items() if name not in dates}
+    return pl.DataFrame(rows, schema=list(raw), schema_overrides=overrides, orient="row", infer_schema_length=None)
+
+
+@overload
+def query_frame(queryset: models.QuerySet[Any], fields: Sequence[str], schema: Mapping[str, Any]) -> pl.DataFrame: ...
+@overload
+def query_frame(queryset: models.QuerySet[Any], fields: Sequence[str], schema: Mapping[str, Any], *,
+                lazy: Literal[True]) -> pl.LazyFrame: ...
+def query_frame(queryset: models.QuerySet[Any], fields: Sequence[str], schema: Mapping[str, Any], *,
+                lazy: bool = False) -> pl.DataFrame | pl.LazyFrame:
+    """``queryset.values_list(*fields)`` as a frame whose columns are named and typed by ``schema``
+    (:func:`read_frame`)."""
+    sql, params = queryset.values_list(*fields).query.sql_with_params()
+    return read_frame(sql, list(params), schema, lazy=True) if lazy else read_frame(sql, list(params), schema)
 
 
 def insert_frame(model: type[models.Model], frame: pl.DataFrame) -> int:

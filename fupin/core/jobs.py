@@ -69,6 +69,17 @@ class JobReporter:
     def beat(self) -> None:
         self._write()
 
+    def progress(self, done: int, total: int, stage: str) -> None:
+        """A ``(done, total, stage)`` progress callback (an import's, a county run's): a new stage or total is
+        written at once, so it shows even between heartbeats; the count in between at the usual pace."""
+        changed = stage != self.job.message or total != self.job.total
+        self.job.message = stage
+        self.job.done = min(done, total)
+        if changed:
+            self.set_total(total)
+        else:
+            self.beat()
+
     def _write(self, *, force: bool = False) -> None:
         now = timezone.now()
         if not force and (now - self._last).total_seconds() < self.min_interval:

@@ -1,6 +1,6 @@
 """The department lists (部门比对数据, IMPORT-TEMPLATE.md) as data: their columns, and who may load them.
 
-Each dataset is one sheet definition of the registry import machinery (:mod:`fupin.registry.template`):
+Each dataset is one sheet definition of the import framework (:mod:`fupin.core.imports.sheets`):
 身份证号 and 姓名 always, plus the dataset's own columns. Every list is stored in one table
 (:class:`fupin.crosscheck.models.ListRow`) whose generic columns each dataset uses as below; the
 column ``key`` of a sheet column is the ListRow field it is stored in.
@@ -14,7 +14,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from fupin.registry.template import Column, Sheet
+from fupin.core.imports.sheets import Column, Sheet
 
 
 class Dataset(models.TextChoices):

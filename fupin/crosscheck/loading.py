@@ -1,23 +1,21 @@
 """Loading one department list (``fupin crosscheck-load DATASET FILE`` and the upload page).
 
-The registry import's machinery does the reading and the checking (:mod:`fupin.registry.import_read`,
-:mod:`fupin.registry.import_checks`): the same file formats (.xlsx/.xls, CSV in UTF-8 or GBK), the
-same column rules, the same located bilingual problems and the same problems workbook. A list with
-any bad row is refused whole (nothing is stored) unless ``valid_only`` was chosen; then the bad
-rows are left out and named. The rows are stored in bulk (COPY on PostgreSQL) as a new load; the
-latest load of a dataset is the one the cross-check uses.
+The import framework (:mod:`fupin.core.imports`) reads and checks the list: the same file formats
+(.xlsx/.xls, CSV in UTF-8 or GBK), the same column rules, the same located bilingual problems and
+the same problems workbook as the registry import. A list with any bad row is refused whole (nothing
+is stored) unless ``valid_only`` was chosen; then the bad rows are left out and named. The rows are
+stored in bulk (COPY on PostgreSQL) as a new load; the latest load of a dataset is the one the
+cross-check uses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from django.db import transaction
-from django.utils import timezone
 
 from fupin.accounts.access import ensure_can
 from fupin.accounts.models import Department, User
@@ -26,44 +24,23 @@ from fupin.areas.models import Area
 from fupin.core.audit import Action, audit_record
 from fupin.core.bulk import insert_rows
 from fupin.core.errors import BadInput
+from fupin.core.imports.lists import list_check
+from fupin.core.imports.outcome import STAGE_WRITE, ImportOutcome, Progress, Tracker
+from fupin.core.imports.read import ROW
+from fupin.core.imports.report import write_problems_workbook
 from fupin.crosscheck.datasets import DEPARTMENT_DATASETS, SHEETS, Dataset
 from fupin.crosscheck.models import ListLoad, ListRow
-from fupin.registry.import_checks import HH, Findings, check_column, problems_from_frame
-from fupin.registry.import_problems import Problem
-from fupin.registry.import_read import ROW, read_inputs
-from fupin.registry.import_report import write_problems_workbook
 
-Progress = Callable[[int, int, str], None]
-STAGE_READ = "读取文件 / reading"
-STAGE_CHECK = "校验 / checking"
-STAGE_WRITE = "写入 / writing"
-STAGE_DONE = "完成 / done"
-FILE_LEVEL = frozenset({"FILE_TYPE", "FILE_UNREADABLE", "FILE_EMPTY", "CSV_RAGGED", "SHEET_UNRECOGNISED",
-                        "SHEET_DUPLICATE", "NO_SHEETS", "COLUMN_MISSING", "COLUMN_DUPLICATE"})
 STORED = ("load_id", "row_no", "id_number", "name", "event_date", "amount_cents", "year", "text_a", "text_b")
 WRITE_BATCH = 50_000
 NOT_YOUR_DATASET = ("您所在的部门不能导入「{label}」名单 / your department may not load the {code} list")
 
 
 @dataclass
-class LoadResult:
-    dataset: str
-    problems: list[Problem]
-    ignored_columns: list[tuple[str, str]]
-    skipped_rows: dict[str, list[int]]
+class LoadResult(ImportOutcome):
+    dataset: str = ""
     rows: int = 0
-    written: bool = False
-    valid_only: bool = False
     load_id: int | None = None
-    ignored_sheets: list[str] = field(default_factory=list)
-
-    @property
-    def fatal(self) -> bool:
-        return any(p.code in FILE_LEVEL for p in self.problems)
-
-    @property
-    def refused(self) -> bool:
-        return bool(self.problems) and (not self.valid_only or self.fatal)
 
 
 def datasets_for(user: Any) -> list[str]:
@@ -102,14 +79,6 @@ def ensure_may_load(user: User | None, dataset: str) -> None:
         raise BadInput(NOT_YOUR_DATASET.format(label=label, code=dataset), code="DATASET_NOT_ALLOWED")
 
 
-def _typed(frame: pl.DataFrame, columns: dict[str, str], keys: Sequence[str]) -> pl.DataFrame:
-    exprs = [pl.col(ROW)]
-    for key in keys:
-        source = columns.get(key)
-        exprs.append(pl.col(source).alias(key) if source else pl.lit(None, dtype=pl.String).alias(key))
-    return frame.select(exprs).with_columns(pl.lit(None, dtype=pl.String).alias(HH))
-
-
 def _cents(text: pl.Expr) -> pl.Expr:
     """"1234.5" → 123450, exactly (no float)."""
     parts = text.str.split_exact(".", 1)
@@ -123,39 +92,16 @@ def list_load(dataset: str, path: Path, *, actor: User | None, name: str | None 
     """Check and load one department list. ``actor`` None is the command line."""
     dataset = Dataset(dataset).value
     ensure_may_load(actor, dataset)
-    sheet = SHEETS[dataset]
     shown = name or path.name
-
-    def report(done: int, total: int, stage: str) -> None:
-        if progress is not None:
-            progress(done, total, stage)
-
-    report(0, 1, STAGE_READ)
-    read = read_inputs([path], [shown], (sheet,), fallback=sheet)
-    result = LoadResult(dataset, list(read.problems), read.ignored_columns, {}, valid_only=valid_only,
-                        ignored_sheets=read.ignored_sheets)
-    if not read.sheets or result.fatal:
-        report(1, 1, STAGE_DONE)
+    tracker = Tracker(progress)
+    result = LoadResult(dataset=dataset, valid_only=valid_only)
+    checked = list_check(path, shown, SHEETS[dataset], result, tracker)
+    if checked is None:
         return result
-    data = read.sheets[0]
-    total = data.height
-    report(0, total * 2, STAGE_CHECK)
-    found = Findings()
-    today = timezone.localdate()
-    df = _typed(data.frame, data.columns, [c.key for c in sheet.columns])
-    for column in sheet.columns:
-        df = check_column(df, column, data.label, found, today, present=column.key in data.columns)
-    frame = found.frame()
-    result.problems = problems_from_frame(frame, [data.label], (sheet,))
-    report(total, total * 2, STAGE_CHECK)
-    if result.problems and not valid_only:
-        report(total * 2, total * 2, STAGE_DONE)
+    if result.refused:
+        tracker.finish()
         return result
-    if result.problems:
-        bad_rows = frame.get_column("row").drop_nulls().unique()
-        left_out = df.filter(pl.col(ROW).is_in(bad_rows.implode())).get_column(ROW).sort().to_list()
-        result.skipped_rows = {data.label: left_out}
-        df = df.filter(~pl.col(ROW).is_in(bad_rows.implode()))
+    df = checked.without(result.leave_out(checked.label, checked.bad_rows))
     out = df.select(
         pl.col(ROW).alias("row_no"), pl.col("_id_number").alias("id_number"), pl.col("_name").alias("name"),
         (pl.col("_event_date") if "_event_date" in df.columns else pl.lit(None, dtype=pl.Date)).alias("event_date"),
@@ -164,7 +110,7 @@ def list_load(dataset: str, path: Path, *, actor: User | None, name: str | None 
         (pl.col("_text_a") if "_text_a" in df.columns else pl.lit(None, dtype=pl.String)).fill_null("").alias("text_a"),
         (pl.col("_text_b") if "_text_b" in df.columns else pl.lit(None, dtype=pl.String)).fill_null("").alias("text_b"),
     )
-    report(total, total * 2, STAGE_WRITE)
+    tracker.report(STAGE_WRITE)
     department = _department_of(actor, dataset)
     with transaction.atomic():
         load = ListLoad.objects.create(
@@ -174,8 +120,9 @@ def list_load(dataset: str, path: Path, *, actor: User | None, name: str | None 
         written = 0
         for start in range(0, out.height, WRITE_BATCH):
             chunk = out.slice(start, WRITE_BATCH)
-            written += insert_rows(ListRow, STORED, ((load.pk, *r) for r in chunk.iter_rows()))
-            report(total + written, total * 2, STAGE_WRITE)
+            batch = insert_rows(ListRow, STORED, ((load.pk, *r) for r in chunk.iter_rows()))
+            written += batch
+            tracker.advance(batch)
         load.row_count = written
         load.save(update_fields=["row_count"])
         audit_record(actor=actor, action=Action.IMPORT, obj=load, changes={
@@ -184,7 +131,7 @@ def list_load(dataset: str, path: Path, *, actor: User | None, name: str | None 
     result.rows = written
     result.written = True
     result.load_id = load.pk
-    report(total * 2, total * 2, STAGE_DONE)
+    tracker.finish()
     return result
 
 
@@ -193,6 +140,6 @@ def _county() -> Area | None:
 
 
 def load_problems_workbook(result: LoadResult, path: Path, out: Path, name: str | None = None) -> None:
-    """The registry import's problems workbook, for a department list."""
+    """The problems workbook of a department list."""
     sheet = SHEETS[result.dataset]
     write_problems_workbook(result, [path], out, [name or path.name], (sheet,), fallback=sheet)

@@ -12,19 +12,16 @@ household has left the registry's active population (docs/adr/0009).
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from django.db import connection
-from django.db.models import QuerySet
 
 from fupin.assessment.rules import age_expr, school_age_expr
 from fupin.assessment.services import REGISTER_STATES, params_for_villages
-from fupin.core.bulk import fetch_rows
+from fupin.core.bulk import query_frame
 from fupin.crosscheck.datasets import OPERATING, Dataset
 from fupin.crosscheck.models import ListRow
 from fupin.registry import codes
@@ -64,50 +61,6 @@ def params_frame(year: int, village_ids: list[int], as_of: date | None) -> tuple
         "village_id": pl.Int64, "as_of": pl.Date, "asof_year": pl.Int32, "asof_md": pl.Int32, "age_min": pl.Int32,
         "age_max": pl.Int32, "vehicle_cents": pl.Int64, "med_reg_cents": pl.Int64, "med_cand_cents": pl.Int64,
     }), record
-
-
-def query_frame(queryset: QuerySet[Any], fields: list[str], schema: dict[str, Any]) -> pl.DataFrame:
-    """``queryset.values_list(*fields)`` as typed columns named by ``schema``. On PostgreSQL the rows come
-    through ``COPY ... TO STDOUT`` as CSV read by polars (a million rows in about a second, against several
-    through Python tuples); on SQLite through one cursor."""
-    if connection.vendor != "postgresql":
-        return _frame(fetch_rows(queryset, fields), schema)
-    sql, params = queryset.values_list(*fields).query.sql_with_params()
-    buffer = io.BytesIO()
-    with connection.cursor() as cursor, cursor.cursor.copy(  # type: ignore[attr-defined]
-            f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-        for chunk in copy:
-            buffer.write(chunk)
-    names = list(schema)
-    if not buffer.getbuffer().nbytes:
-        return pl.DataFrame(schema=schema)
-    text = pl.read_csv(buffer.getvalue(), has_header=False, new_columns=names, infer_schema=False)
-    exprs = []
-    for column, dtype in schema.items():
-        if dtype == pl.Boolean:
-            exprs.append(pl.col(column).replace_strict({"t": True, "f": False}, default=None, return_dtype=pl.Boolean))
-        elif dtype == pl.Date:
-            exprs.append(pl.col(column).str.to_date("%Y-%m-%d"))
-        else:
-            exprs.append(pl.col(column).cast(dtype))
-    return text.select(exprs)
-
-
-def _frame(rows: list[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
-    """Rows of a raw cursor as typed columns; dates may come as date objects or as ISO text (by engine)."""
-    frame = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
-    for column, dtype in schema.items():
-        frame = _to_date(frame, column) if dtype == pl.Date else frame.with_columns(pl.col(column).cast(dtype))
-    return frame
-
-
-def _to_date(frame: pl.DataFrame, column: str) -> pl.DataFrame:
-    dtype = frame.schema[column]
-    if dtype == pl.Date:
-        return frame
-    if dtype in (pl.String, pl.Null):
-        return frame.with_columns(pl.col(column).cast(pl.String).str.slice(0, 10).str.to_date("%Y-%m-%d"))
-    return frame.with_columns(pl.col(column).cast(pl.Date))
 
 
 def load_registry(year: int, as_of: date | None = None) -> tuple[Registry, dict[str, Any]]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -20,8 +18,9 @@ from fupin.areas.models import Area
 from fupin.assessment.services import work_year
 from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
+from fupin.core.imports.jobs import outcome_context
+from fupin.core.imports.uploads import job_report_response
 from fupin.core.jobs import job_create, job_sweep_stale
-from fupin.core.models import JobRun
 from fupin.crosscheck import selectors, services
 from fupin.crosscheck.datasets import FINDING_LABELS, Dataset, Kind
 from fupin.crosscheck.forms import CloseForm, UploadForm, VerifyForm
@@ -29,8 +28,6 @@ from fupin.crosscheck.job_handlers import RUN_KIND
 from fupin.crosscheck.loading import datasets_for
 from fupin.crosscheck.models import Finding
 from fupin.crosscheck.uploads import load_job_get, load_start
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _int(value: str | None) -> int | None:
@@ -183,26 +180,14 @@ def load_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Progress while the load job runs (htmx polls this page), then the outcome and problems."""
     job_sweep_stale()
     job = load_job_get(request.user, pk)
-    result = job.result or {}
-    problems = int(result.get("problems") or 0)
-    listed = result.get("problem_list") or []
-    context = {"job": job, "result": result, "problems": problems, "problem_list": listed,
-               "more_problems": max(0, problems - len(listed)), "has_report": bool(result.get("report")),
-               "dataset_label": Dataset(job.params["dataset"]).label, "name": job.params.get("name", ""),
-               "skipped": sum(len(v) for v in (result.get("skipped_rows") or {}).values())}
+    context = {**outcome_context(job), "dataset_label": Dataset(job.params["dataset"]).label}
     template = "crosscheck/_load_status.html" if request.headers.get("HX-Request") else "crosscheck/load_detail.html"
     return render(request, template, context)
 
 
 @require_GET
 def load_report(request: HttpRequest, pk: int) -> FileResponse:
-    job = load_job_get(request.user, pk)
-    relative = (job.result or {}).get("report") if job.status == JobRun.Status.SUCCEEDED else None
-    root = Path(settings.MEDIA_ROOT).resolve()
-    path = (root / str(relative)).resolve() if relative else None
-    if path is None or not path.is_relative_to(root) or not path.is_file():
-        raise Http404("no report")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"名单问题报告-{pk}.xlsx", content_type=XLSX_TYPE)
+    return job_report_response(load_job_get(request.user, pk), f"名单问题报告-{pk}.xlsx")
 
 
 @require_capability(Cap.REGISTRY_VIEW)

@@ -33,7 +33,7 @@ from django.db.models.functions import Cast
 from fupin.areas.models import Area
 from fupin.assessment.models import INDICATOR_LABELS, AssessmentRun, HouseholdAssessment, PoorVillage
 from fupin.assessment.services import SQLITE_SCAN_ABOVE, policy_values
-from fupin.core.bulk import read_frame
+from fupin.core.bulk import query_frame, read_frame
 from fupin.measures import rules
 from fupin.measures.models import Measure, Programme
 from fupin.measures.services import params_for, params_year
@@ -145,8 +145,7 @@ _NO_TEXT = pl.lit([], dtype=pl.List(pl.String))
 
 def _read(qs: QuerySet[Any], schema: dict[str, Any]) -> pl.LazyFrame:
     """``qs.values_list(*schema)`` straight into Polars (one SELECT; COPY on PostgreSQL)."""
-    sql, params = qs.order_by().values_list(*schema).query.sql_with_params()
-    return read_frame(sql, list(params), schema, lazy=True)
+    return query_frame(qs.order_by(), list(schema), schema, lazy=True)
 
 
 def _rule(programme: Programme) -> rules.Rule:

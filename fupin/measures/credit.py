@@ -22,13 +22,13 @@ and repayments p_j on days d_j, the balance-days are ``A × (end − start) − 
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import polars as pl
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
@@ -46,13 +46,6 @@ from fupin.registry.models import Household, Member
 CENT = Decimal("0.01")
 IN_REGISTER = ("registered", "exit_proposed", "exited", "returned")
 MICRO_CREDIT = "micro_credit"
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day when it is shorter: 31 Jan + 1 month = 28/29 Feb)."""
-    years, month0 = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, month0 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def ratio(params: Params, name: str) -> Decimal:
@@ -73,12 +66,12 @@ class Instalment:
 def schedule(amount: Decimal, disbursed_on: date, term_months: int, method: str) -> list[Instalment]:
     """The principal instalments: all at the end (到期一次还本), or equal yearly parts, the last one at the
     end of the term carrying the cents left over (按年等额还本)."""
-    end = add_months(disbursed_on, term_months)
+    end = disbursed_on + relativedelta(months=term_months)
     if method != Loan.Method.ANNUAL or term_months <= 12:
         return [Instalment(1, end, amount, amount)]
     count = -(-term_months // 12)
     part = (amount / count).quantize(CENT, rounding=ROUND_DOWN)
-    dues = [add_months(disbursed_on, 12 * k) for k in range(1, count)] + [end]
+    dues = [disbursed_on + relativedelta(months=12 * k) for k in range(1, count)] + [end]
     parts = [part] * (count - 1) + [amount - part * (count - 1)]
     cumulative = Decimal(0)
     result = []
@@ -311,7 +304,7 @@ def loan_extend(loan: Loan, *, due_on: date, reason: str, actor: User | None, to
         raise _refuse("贷款已逾期，不能展期；展期须在到期前申请 / an overdue loan cannot be extended: ask before it falls "
                       "due", "EXTEND_OVERDUE", "due_on")
     params = params_for(loan.disbursed_on.year, [loan.household.village_id])[loan.household.village_id]
-    longest = add_months(loan.due_on, params.integer("credit_extension_max_months"))
+    longest = loan.due_on + relativedelta(months=params.integer("credit_extension_max_months"))
     if not loan.due_on < due_on <= longest:
         raise _refuse(f"展期后的到期日应晚于 {loan.due_on}，且不晚于 {longest} / the new due date must fall after "
                       f"{loan.due_on} and not after {longest}", "EXTEND_DATE_INVALID", "due_on")

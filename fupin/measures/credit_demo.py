@@ -20,12 +20,13 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from fupin.accounts.models import Department
 from fupin.areas.models import Area
 from fupin.measures import rules
-from fupin.measures.credit import IN_REGISTER, MICRO_CREDIT, add_months, schedule
+from fupin.measures.credit import IN_REGISTER, MICRO_CREDIT, schedule
 from fupin.measures.models import (
     Award,
     AwardCategory,
@@ -72,7 +73,7 @@ def _repayments(plan: _Plan, due: date, today: date, rng: random.Random) -> list
     instalments = {i.due_on: i.principal for i in schedule(plan.amount, plan.disbursed, plan.term, plan.method)}
     year = 1
     while True:
-        day = min(add_months(plan.disbursed, 12 * year), due)
+        day = min(plan.disbursed + relativedelta(months=12 * year), due)
         if day > today or (plan.kind == "overdue" and day >= due):
             break
         principal = instalments.get(day, Decimal(0))
@@ -116,13 +117,13 @@ def _dates(kind: str, rng: random.Random, today: date) -> tuple[date, int]:
     """(disbursement, term in months) that put a new loan in ``kind`` on ``today``."""
     if kind == "settled":
         term = rng.choice((12, 24))
-        return add_months(today - timedelta(days=rng.randint(60, 700)), -term), term
+        return today - timedelta(days=rng.randint(60, 700)) - relativedelta(months=term), term
     if kind == "overdue":
         term = rng.choice((12, 24))
-        return add_months(today - timedelta(days=rng.randint(20, 400)), -term), term
+        return today - timedelta(days=rng.randint(20, 400)) - relativedelta(months=term), term
     if kind == "extended":
         term = rng.choice((12, 24))
-        return add_months(today + timedelta(days=rng.randint(10, 60)), -term), term
+        return today + timedelta(days=rng.randint(10, 60)) - relativedelta(months=term), term
     return today - timedelta(days=rng.randint(30, 700)), 36
 
 
@@ -169,7 +170,7 @@ def _loan_plans(homes: list[Household], careful: set[int], rng: random.Random, t
         if existing is not None and existing.amount:  # the measures demo's accepted 扶贫小额信贷: 36 months
             kind = "overdue" if h.village_id not in careful and rng.random() < 0.3 else "settled"
             plan = _Plan(h, borrowers[h.pk], existing.amount, existing.starts_on, 36, kind, measure=existing)
-            if add_months(plan.disbursed, 36) > today:
+            if plan.disbursed + relativedelta(months=36) > today:
                 plan.kind = "normal"
         else:
             kind = _kind(rng, h.village_id in careful)
@@ -190,7 +191,7 @@ def _write_loans(plans: list[_Plan], today: date, rng: random.Random) -> int:
         due = instalments[-1].due_on
         extended = None
         if plan.kind == "extended":
-            extended = add_months(due, rng.choice((6, 12)))
+            extended = due + relativedelta(months=rng.choice((6, 12)))
         bank, contract = rng.choice(BANKS), f"XD{plan.disbursed:%Y%m}{n:05d}"
         if plan.measure is None:
             plan.measure = Measure(household=plan.household, programme=programme, department=department,
@@ -242,7 +243,7 @@ def _ratings(homes: list[Household], careful: set[int], overdue: set[int], rng: 
             grade = "none" if h.pk in overdue else rng.choices([g for g, _ in GRADES], [w for _, w in GRADES])[0]
             rated_on = today - timedelta(days=rng.randint(10, 300))
             ratings.append(CreditRating(household=h, grade=grade, rated_on=rated_on,
-                                        valid_until=add_months(rated_on, 12) - timedelta(days=1),
+                                        valid_until=rated_on + relativedelta(months=12) - timedelta(days=1),
                                         evaluator=f"{names[village]}信用评定小组", is_demo=True))
     CreditRating.objects.bulk_create(ratings, batch_size=2000)
     return len(ratings)

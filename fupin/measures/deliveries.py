@@ -1,47 +1,42 @@
-"""Department deliveries by file (``fupin measures-load FILE`` and the upload page).
+"""Department deliveries by file (``fupin measures-load FILE`` and the upload page, as a job).
 
 A department hands over its beneficiary list (身份证号, 姓名, 帮扶项目, 金额, 发放日期, 说明). The
-registry import's machinery reads and checks the cells (:mod:`fupin.registry.import_read`,
-:mod:`fupin.registry.import_checks`): the same file formats, the same located bilingual problems
-and the same problems workbook (red cells). Then each row is checked against the domain in memory,
-after one query per table: the person is registered and visible to the uploader, the programme is
-the uploader's department's, and the programme's rules hold (eligibility, amount limit,
-non-overlapping periods, against the ledger and within the file). A file with any bad row is
-refused whole unless ``valid_only`` is chosen; then only the good rows are recorded.
+import framework (:mod:`fupin.core.imports`) reads and checks the cells: the same file formats, the
+same located bilingual problems and the same problems workbook (red cells) as the registry import.
+Then each row is checked against the domain in memory, after one query per table: the person is
+registered and visible to the uploader, the programme is the uploader's department's, and the
+programme's rules hold (eligibility, amount limit, non-overlapping periods, against the ledger and
+within the file). A file with any bad row is refused whole unless ``valid_only`` is chosen; then
+only the good rows are recorded.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from django.db import transaction
-from django.utils import timezone
 
 from fupin.accounts.access import ensure_can
 from fupin.accounts.models import Department, User
 from fupin.accounts.roles import Cap
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import DomainError
+from fupin.core.imports.lists import list_check
+from fupin.core.imports.outcome import STAGE_WRITE, ImportOutcome, Progress, Tracker
+from fupin.core.imports.problems import Problem, split_bilingual
+from fupin.core.imports.read import ROW
+from fupin.core.imports.report import write_problems_workbook
+from fupin.core.imports.sheets import Column, Sheet
 from fupin.measures import services
 from fupin.measures.models import Measure, Programme
 from fupin.measures.suggestions import ACTIVE
-from fupin.registry.import_checks import HH, Findings, check_column, problems_from_frame
-from fupin.registry.import_problems import Problem
-from fupin.registry.import_read import ROW, read_inputs
-from fupin.registry.import_report import write_problems_workbook
 from fupin.registry.models import Household, Member
-from fupin.registry.template import Column, Sheet
 
-Progress = Callable[[int, int, str], None]
-FILE_LEVEL = frozenset({"FILE_TYPE", "FILE_UNREADABLE", "FILE_EMPTY", "CSV_RAGGED", "SHEET_UNRECOGNISED",
-                        "SHEET_DUPLICATE", "NO_SHEETS", "COLUMN_MISSING", "COLUMN_DUPLICATE"})
 SHEET_NAME = "帮扶措施名单"
 H_ID, H_NAME, H_PROG, H_AMOUNT, H_DATE, H_NOTE = "身份证号", "姓名", "帮扶项目", "金额", "发放日期", "说明"
 
@@ -57,23 +52,8 @@ def delivery_sheet() -> Sheet:
 
 
 @dataclass
-class DeliveryResult:
-    problems: list[Problem]
+class DeliveryResult(ImportOutcome):
     rows: int = 0
-    written: bool = False
-    valid_only: bool = False
-    skipped_rows: dict[str, list[int]] = field(default_factory=dict)
-    """{sheet label: rows left out} (the shape of the registry import's problems workbook)."""
-    ignored_columns: list[tuple[str, str]] = field(default_factory=list)
-    ignored_sheets: list[str] = field(default_factory=list)
-
-    @property
-    def fatal(self) -> bool:
-        return any(p.code in FILE_LEVEL for p in self.problems)
-
-    @property
-    def refused(self) -> bool:
-        return bool(self.problems) and (not self.valid_only or self.fatal)
 
 
 def _allowed_programmes(actor: User | None) -> set[str] | None:
@@ -93,49 +73,35 @@ def measures_load(path: Path, *, actor: User | None, name: str | None = None, va
         ensure_can(actor, Cap.MEASURES_DELIVER)
     shown = name or path.name
     sheet = delivery_sheet()
-    read = read_inputs([path], [shown], (sheet,), fallback=sheet)
-    result = DeliveryResult(list(read.problems), valid_only=valid_only, ignored_columns=read.ignored_columns,
-                            ignored_sheets=read.ignored_sheets)
-    if not read.sheets or result.fatal:
+    tracker = Tracker(progress)
+    result = DeliveryResult(valid_only=valid_only)
+    checked = list_check(path, shown, sheet, result, tracker, passes=3)
+    if checked is None:
         return result
-    data = read.sheets[0]
-    found = Findings()
-    today = timezone.localdate()
-    df = data.frame.select([pl.col(ROW)] + [
-        (pl.col(data.columns[c.key]) if c.key in data.columns else pl.lit(None, dtype=pl.String)).alias(c.key)
-        for c in sheet.columns]).with_columns(pl.lit(None, dtype=pl.String).alias(HH))
-    for column in sheet.columns:
-        df = check_column(df, column, data.label, found, today, present=column.key in data.columns)
-    problems = problems_from_frame(found.frame(), [data.label], (sheet,))
-    bad_cells = {p.row for p in problems}
-    rows = [r for r in df.select(ROW, "_id_number", "name", "_programme", "_amount", "_on", "_note").iter_rows()
-            if r[0] not in bad_cells]
-    if progress is not None:
-        progress(1, 3, "校验 / checking")
-    measures, more = _domain_check(rows, data.label, actor)
-    problems = sorted(problems + more, key=lambda p: (p.row or 0, [c.header for c in sheet.columns].index(p.column)
-                                                      if p.column in sheet.headers else 99))
-    result.problems = problems
-    if problems and not valid_only:
+    rows = [r for r in checked.frame.select(ROW, "_id_number", "name", "_programme", "_amount", "_on", "_note")
+            .iter_rows() if r[0] not in checked.bad_rows]
+    measures, more = _domain_check(rows, checked.label, actor)
+    tracker.advance(checked.height)
+    order = {header: i for i, header in enumerate(sheet.headers)}
+    result.problems = sorted(result.problems + more, key=lambda p: (p.row or 0, order.get(p.column, 99)))
+    if result.refused:
+        tracker.finish()
         return result
-    bad = {p.row for p in problems}
-    keep = [m for row, m in measures if row not in bad]
-    left_out = sorted(r for r in bad if r is not None)
-    if left_out:
-        result.skipped_rows = {data.label: left_out}
+    left_out = result.leave_out(checked.label, (p.row for p in result.problems))
+    keep = [m for row, m in measures if row not in left_out]
+    tracker.report(STAGE_WRITE)
     with transaction.atomic():
         Measure.objects.bulk_create(keep, batch_size=2000)
         audit_record(actor=actor, action=Action.IMPORT, object_type="measures.measure", object_label=shown,
                      changes={"file": shown, "rows": len(keep), "rows_left_out": len(left_out)})
     result.rows, result.written = len(keep), True
-    if progress is not None:
-        progress(3, 3, "完成 / done")
+    tracker.finish()
     return result
 
 
 def _problem(label: str, row: int, header: str, value: Any, message: str, code: str) -> Problem:
-    zh, _sep, en = message.partition(" / ")
-    return Problem(label, row, header, "" if value is None else str(value), zh, en or zh, code)
+    zh, en = split_bilingual(message)
+    return Problem(label, row, header, "" if value is None else str(value), zh, en, code)
 
 
 LOOKUP_CHUNK = 5000  # values per IN (...): SQLite allows only so many query parameters
@@ -217,5 +183,5 @@ def _domain_check(rows: list[tuple[Any, ...]], label: str, actor: User | None) -
 
 def delivery_problems_workbook(result: DeliveryResult, path: Path, out: Path, name: str | None = None) -> None:
     sheet = delivery_sheet()
-    write_problems_workbook(result, [path], out, [name or path.name], (sheet,), fallback=sheet)  # type: ignore[arg-type]
+    write_problems_workbook(result, [path], out, [name or path.name], (sheet,), fallback=sheet)
 

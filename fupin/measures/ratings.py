@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput
-from fupin.measures.credit import IN_REGISTER, add_months
+from fupin.measures.credit import IN_REGISTER
 from fupin.measures.credit_selectors import has_overdue_loan
 from fupin.measures.models import CREDIT_GRADES, Award, AwardCategory, CreditRating
 from fupin.measures.services import params_for, points_earn
@@ -59,7 +60,7 @@ def rating_record(household: Household, *, grade: str, rated_on: date, evaluator
                        code="RATING_SAME_DAY", fields={"rated_on": ["duplicate"]})
     months = params_for(rated_on.year, [household.village_id])[household.village_id].integer("credit_rating_valid_months")
     rating = CreditRating.objects.create(household=household, grade=grade, rated_on=rated_on,
-                                         valid_until=add_months(rated_on, months) - timedelta(days=1),
+                                         valid_until=rated_on + relativedelta(months=months) - timedelta(days=1),
                                          evaluator=evaluator.strip()[:60], note=note.strip()[:200], rated_by=actor)
     audit_record(actor=actor, action=Action.CREATE, obj=rating, changes={
         "household": household.household_no, "grade": grade, "rated_on": rated_on, "valid_until": rating.valid_until,

@@ -4,18 +4,16 @@ uploads. Thin: forms check shapes, services decide."""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from fupin.accounts.access import can, require_capability
 from fupin.accounts.roles import Cap
@@ -25,14 +23,17 @@ from fupin.assessment.services import work_year
 from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.forms import submit
+from fupin.core.imports.jobs import outcome_context
+from fupin.core.imports.uploads import job_report_response
+from fupin.core.jobs import job_sweep_stale
 from fupin.measures import selectors, services
 from fupin.measures.catalogue import CATEGORIES
 from fupin.measures.coverage import coverage
-from fupin.measures.deliveries import measures_load
 from fupin.measures.filters import MeasureFilter
 from fupin.measures.forms import DecisionForm, DeliveryForm, MeasureForm, PointsForm, StatusForm
 from fupin.measures.models import Measure, PointEntry, PointRule, Programme
 from fupin.measures.suggestions import evaluate
+from fupin.measures.uploads import delivery_job_get, delivery_start
 
 SHOWN_SUGGESTIONS = 300
 
@@ -200,19 +201,29 @@ def points_list(request: HttpRequest) -> HttpResponse:
 
 @require_capability(Cap.MEASURES_DELIVER)
 def delivery_upload(request: HttpRequest) -> HttpResponse:
+    """The list is checked and recorded by a job (:mod:`fupin.measures.job_handlers`); its page shows progress."""
     form = DeliveryForm(request.POST or None, request.FILES or None)
-    result = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(upload.name).name
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            try:
-                result = measures_load(path, actor=acting_user(request), name=upload.name,
-                                       valid_only=form.cleaned_data["valid_only"])
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-    return render(request, "measures/deliveries.html", {"form": form, "result": result, "tab": "deliveries",
+        try:
+            job = delivery_start(upload=form.cleaned_data["file"], actor=acting_user(request),
+                                 valid_only=form.cleaned_data["valid_only"])
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("measures:delivery-detail", pk=job.pk)
+    return render(request, "measures/deliveries.html", {"form": form, "tab": "deliveries",
                                                         "programmes": Programme.objects.filter(active=True)})
+
+
+@require_GET
+def delivery_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Progress while the delivery job runs (htmx polls this page), then the outcome and the problems."""
+    job_sweep_stale()
+    context = {**outcome_context(delivery_job_get(request.user, pk)), "tab": "deliveries"}
+    template = "measures/_delivery_status.html" if request.headers.get("HX-Request") else "measures/delivery_detail.html"
+    return render(request, template, context)
+
+
+@require_GET
+def delivery_report(request: HttpRequest, pk: int) -> FileResponse:
+    return job_report_response(delivery_job_get(request.user, pk), f"名单问题报告-{pk}.xlsx")

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Value
@@ -36,7 +37,7 @@ from fupin.accounts.models import Assignment, User
 from fupin.accounts.roles import Cap, Role
 from fupin.assessment.services import load_facts, param_for_area, params_for_villages
 from fupin.core.audit import Action, audit_record
-from fupin.core.bulk import fetch_rows, insert_rows
+from fupin.core.bulk import fetch_rows, insert_rows, query_frame
 from fupin.core.errors import BadInput, TransitionRefused
 from fupin.inbox.services import inbox_send_many
 from fupin.monitoring import rules
@@ -87,8 +88,7 @@ def _rigid_frame(households: QuerySet[Household], year: int) -> pl.DataFrame:
 
 def load_monitoring_facts(year: int, households: QuerySet[Household]) -> rules.MonitoringFacts:
     facts = load_facts(year, households)
-    status = pl.DataFrame(fetch_rows(households, ["id", "status"]), schema={"id": pl.Int64, "status": pl.String},
-                          orient="row")
+    status = query_frame(households, ["id", "status"], {"id": pl.Int64, "status": pl.String})
     hh = facts.households.join(status, on="id", how="left")
     return rules.MonitoringFacts(
         facts=type(facts)(hh, facts.members, facts.incomes),
@@ -252,18 +252,6 @@ STEPS: dict[str, Step] = {
 }
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, d))
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
 def _step_label(code: str) -> str:
     return str(dict(MonitoringCase.Step.choices).get(code, code))
 
@@ -309,7 +297,7 @@ def elimination_problems(case: MonitoringCase, *, today: date | None = None) -> 
     problems: list[TransitionRefused] = []
     months = int(param_for_area(case.year, case.household.village, "monitoring_min_months"))
     if case.identified_on is not None:
-        earliest = add_months(case.identified_on, months)
+        earliest = case.identified_on + relativedelta(months=months)
         if day < earliest:
             problems.append(_refuse(TOO_EARLY, "MONITORING_TOO_EARLY", identified=case.identified_on, months=months,
                                     earliest=earliest))

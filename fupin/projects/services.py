@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from calendar import monthrange
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
@@ -224,13 +224,6 @@ def allocated_total(project_id: int) -> Decimal:
 
 def overspend_ratio(project: Project) -> Decimal:
     return Decimal(str(assessment.param_for_area(assessment.work_year(), project.area, "project_overspend_ratio")))
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day when it is shorter: 31 Jan + 1 → 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
 def deposit_released_on(project_id: int) -> date | None:
@@ -626,7 +619,7 @@ def _deposit_retained(locked: Project, spec: Transition) -> dict[str, Any]:
     accepted_on = (ProjectStep.objects.filter(project_id=locked.pk, action=ProjectStep.Action.ACCEPT)
                    .order_by("-at", "-pk").values_list("on", flat=True).first())
     months = int(assessment.param_for_area(year, locked.area, "project_deposit_months"))
-    return {"deposit": deposit, "deposit_due": add_months(accepted_on or timezone.localdate(), months)}
+    return {"deposit": deposit, "deposit_due": (accepted_on or timezone.localdate()) + relativedelta(months=months)}
 
 
 def _release_check(locked: Project, data: StepInput, day: date) -> dict[str, Any]:

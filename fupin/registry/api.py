@@ -10,6 +10,7 @@ from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
 from fupin.core.actors import acting_user
 from fupin.core.audit import Action, audit_record
+from fupin.core.imports.report import XLSX_TYPE
 from fupin.registry import exporting, selectors
 from fupin.registry.blank_template import TEMPLATE_FILENAME, registry_template_bytes
 from fupin.registry.models import Household, IncomeRecord, Member
@@ -120,7 +121,7 @@ class ExportFilter(Schema):
 
 def _xlsx_doc(description: str) -> dict[str, object]:
     return {"responses": {200: {"description": description, "content": {
-        exporting.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}}
+        XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}}
 
 
 @router.get("/export", openapi_extra=_xlsx_doc(
@@ -139,6 +140,6 @@ def registry_export(request: HttpRequest, filters: Query[ExportFilter]) -> HttpR
 @router.get("/template", openapi_extra=_xlsx_doc("空白导入模板（含下拉列表与填写说明）/ the blank import template"),
             summary="空白导入模板 / blank import template")
 def registry_template(request: HttpRequest) -> HttpResponseBase:
-    response = HttpResponse(registry_template_bytes(), content_type=exporting.XLSX_TYPE)
+    response = HttpResponse(registry_template_bytes(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, TEMPLATE_FILENAME)
     return response

@@ -11,9 +11,9 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
+from fupin.core.imports.sheets import Column, Sheet
 from fupin.registry import template
 from fupin.registry.exporting import TEXT_KINDS, XLSX_MAX_ROWS
-from fupin.registry.template import Column, Sheet
 
 _REQUIRED_WHEN = {
     "registered": ("建档立卡贫困户（户属性不是一般农户）必填", "required for registered households (not 一般农户)"),

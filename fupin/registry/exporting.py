@@ -36,11 +36,12 @@ from fupin.accounts.roles import Cap
 from fupin.core import idnumber
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, DomainError
+from fupin.core.imports.report import XLSX_TYPE
+from fupin.core.imports.sheets import Column, Sheet
 from fupin.core.jobs import JobReporter, job_create, job_live, register_job
 from fupin.core.models import JobRun
 from fupin.registry import selectors, template
 from fupin.registry.models import Household, IncomeRecord, Member, poverty_status_of
-from fupin.registry.template import Column, Sheet
 
 Progress = Callable[[int, int], None]
 """Called with (rows written so far, rows in all) now and then while writing."""
@@ -334,7 +335,6 @@ def export_file_path(job: JobRun) -> Path:
 
 # --- answering a request with the file -------------------------------------------------------------
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def export_filename() -> str:

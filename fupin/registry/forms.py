@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fupin.core.errors import BadInput
-from fupin.registry.uploads import upload_check
+from fupin.registry.uploads import registry_upload_check
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -43,7 +43,7 @@ class ImportForm(forms.Form):
     def clean_upload(self) -> Any:
         files = self.cleaned_data.get("upload") or []
         try:
-            upload_check(files)
+            registry_upload_check(files)
         except BadInput as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from exc
         return files

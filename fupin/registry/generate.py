@@ -19,8 +19,8 @@ import polars as pl
 from django.db import models
 
 from fupin.areas.models import Area
+from fupin.core.imports.checks import check_character_expr
 from fupin.registry import codes, template
-from fupin.registry.import_checks import check_character_expr
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
 GIVEN = "建国华军平明红英秀兰玉梅丽强伟刚勇杰涛磊芳娟敏静燕霞桂凤海波峰志成春雪冬晨宇浩然欣怡子涵梓轩一诺思远佳豪雨萱"

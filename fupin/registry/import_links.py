@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from fupin.core.imports.checks import Findings
+from fupin.core.imports.problems import rule_text
+from fupin.core.imports.read import ROW
 from fupin.registry import codes
-from fupin.registry.import_checks import HH, Checked, Findings
-from fupin.registry.import_problems import rule_text
-from fupin.registry.import_read import ROW
+from fupin.registry.import_checks import HH, Checked
 from fupin.registry.models import Household
 
 HEAD = codes.Relation.HEAD.value

@@ -1,6 +1,6 @@
 """The registry side of an import: its current state as frames, and bulk writes.
 
-Reads are one query per table. Writes go in chunks: ``executemany`` on SQLite, ``COPY`` on
+Reads are one query per table (:func:`fupin.core.bulk.read_frame`). Writes go in chunks: ``executemany`` on SQLite, ``COPY`` on
 PostgreSQL (straight into the table for new rows; into a temporary table, then one
 ``UPDATE ... FROM``, for existing rows). The caller holds the transaction: a crash anywhere
 leaves the registry as it was.
@@ -8,7 +8,7 @@ leaves the registry as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from fupin.accounts.models import User
 from fupin.areas.scoping import scope_of
+from fupin.core.bulk import read_frame
 from fupin.registry import template
 from fupin.registry.import_checks import HH
 from fupin.registry.import_links import RegistryState, lookup
@@ -40,15 +41,6 @@ LABEL_OF_STATUS = {"registered": "未脱贫", "exit_proposed": "未脱贫", "exi
 
 # --- reading the registry ----------------------------------------------------------------------
 
-def _frame(sql: str, schema: dict[str, Any], params: Sequence[Any] = ()) -> pl.DataFrame:
-    frames = [pl.DataFrame(schema=schema)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(100_000):
-            frames.append(pl.DataFrame(rows, schema=schema, orient="row"))
-    return pl.concat(frames)
-
-
 def _visible(paths: pl.Expr, actor: User | None) -> pl.Expr:
     scope = scope_of(actor) if actor is not None else None
     if scope is None or scope.everything:
@@ -63,19 +55,19 @@ def load_state(actor: User | None) -> RegistryState:
 
     ``actor`` None is the command line's superuser context: everything is visible.
     """
-    villages = _frame('SELECT code, id, path FROM areas_area WHERE level = %s AND valid_to IS NULL',
-                      {"code": pl.String, "village_id": pl.Int64, "path": pl.String}, ["village"])
+    villages = read_frame('SELECT code, id, path FROM areas_area WHERE level = %s AND valid_to IS NULL', ["village"],
+                          {"code": pl.String, "village_id": pl.Int64, "path": pl.String})
     villages = villages.with_columns(_visible(pl.col("path"), actor).alias("visible")).drop("path")
-    households = _frame(
+    households = read_frame(
         f'SELECT h.id, h.household_no, h.status, a.path FROM "{HOUSEHOLD_TABLE}" h JOIN areas_area a '  # noqa: S608
-        'ON a.id = h.village_id',
+        'ON a.id = h.village_id', [],
         {"hh_id": pl.Int64, "household_no": pl.String, "db_status": pl.String, "path": pl.String})
     households = households.with_columns(_visible(pl.col("path"), actor).alias("hh_visible")).drop("path")
-    members = _frame(f'SELECT id, id_number, household_id, relation FROM "{MEMBER_TABLE}"',  # noqa: S608
-                     {"member_id": pl.Int64, "id_number": pl.String, "member_hh_id": pl.Int64,
-                      "db_relation": pl.String})
-    incomes = _frame(f'SELECT id, household_id, year FROM "{INCOME_TABLE}"',  # noqa: S608
-                     {"income_id": pl.Int64, "income_hh_id": pl.Int64, "income_year": pl.Int64})
+    members = read_frame(f'SELECT id, id_number, household_id, relation FROM "{MEMBER_TABLE}"', [],  # noqa: S608
+                         {"member_id": pl.Int64, "id_number": pl.String, "member_hh_id": pl.Int64,
+                          "db_relation": pl.String})
+    incomes = read_frame(f'SELECT id, household_id, year FROM "{INCOME_TABLE}"', [],  # noqa: S608
+                         {"income_id": pl.Int64, "income_hh_id": pl.Int64, "income_year": pl.Int64})
     return RegistryState(villages, households, members, incomes)
 
 
@@ -309,8 +301,8 @@ def _write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], wr
         writer.update(HOUSEHOLD_TABLE, old.select(["id", *update_columns("households", present["households"])]))
         before = _max_id(HOUSEHOLD_TABLE)
         writer.insert(HOUSEHOLD_TABLE, new.sort("household_no"))
-        ids = _frame(f'SELECT household_no, id FROM "{HOUSEHOLD_TABLE}" WHERE id > %s',  # noqa: S608
-                     {"household_no": pl.String, "new_hh_id": pl.Int64}, [before])
+        ids = read_frame(f'SELECT household_no, id FROM "{HOUSEHOLD_TABLE}" WHERE id > %s', [before],  # noqa: S608
+                         {"household_no": pl.String, "new_hh_id": pl.Int64})
     for key in ("members", "incomes"):
         if key in frames:
             frames[key] = frames[key].with_columns(

@@ -2,9 +2,9 @@
 
 The pipeline, for one workbook or the three CSV files:
 
-1. read every sheet into text columns (:mod:`import_read`), noting unknown columns;
-2. check each column's own rules and each sheet's cross-column rules over whole columns
-   (:mod:`import_checks`);
+1. read every sheet into text columns (:mod:`fupin.core.imports.read`), noting unknown columns;
+2. check each column's own rules (:mod:`fupin.core.imports.checks`) and each sheet's cross-column
+   rules (:mod:`import_checks`) over whole columns;
 3. inside ONE transaction: load the registry's state (one query per table), check the rules that
    need it (:mod:`import_links`), then either refuse (any problem; nothing is written), or write
    in bulk (:mod:`import_write`) and append one audit entry.
@@ -19,7 +19,7 @@ the file leaves out are kept, and counted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,21 +33,16 @@ from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import ConcurrentChange
-from fupin.registry.import_checks import HH, Checked, check_sheet, problems_from_frame
+from fupin.core.imports.checks import problems_from_frame
+from fupin.core.imports.outcome import STAGE_CHECK, STAGE_READ, STAGE_WRITE, ImportOutcome, Progress, Tracker
+from fupin.core.imports.read import ROW, read_inputs
+from fupin.core.imports.report import write_problems_workbook
+from fupin.registry import template
+from fupin.registry.import_checks import HH, Checked, check_sheet
 from fupin.registry.import_links import check_links, kept_members
-from fupin.registry.import_problems import RULES, Problem
-from fupin.registry.import_read import ROW, read_inputs
-from fupin.registry.import_report import write_problems_workbook
 from fupin.registry.import_write import BulkWriter, load_state, write_all
 
-__all__ = ["RULES", "ImportResult", "Problem", "problems_workbook", "registry_import"]
-
-Progress = Callable[[int, int, str], None]
-STAGE_READ = "读取文件 / reading"
-STAGE_CHECK = "校验 / checking"
 STAGE_LINKS = "与平台数据比对 / checking against the registry"
-STAGE_WRITE = "写入 / writing"
-STAGE_DONE = "完成 / done"
 IMPORT_LOCK = 0x46555049  # "FUPI": serialises imports on PostgreSQL (SQLite serialises writers itself)
 COUNT_KEYS = ("households_created", "households_updated", "members_created", "members_updated",
               "incomes_created", "incomes_updated", "members_kept")
@@ -56,55 +51,13 @@ IMPORT_RACE = ("数据库拒绝写入（可能有人同时修改了相同的数�
 
 
 @dataclass
-class ImportResult:
-    problems: list[Problem]
-    ignored_columns: list[tuple[str, str]]
-    """(sheet, header) of every column the template does not know: read past, not imported."""
-    skipped_rows: dict[str, list[int]]
-    """Sheet -> Excel rows left out (only with ``valid_only``)."""
-    counts: dict[str, int]
-    written: bool
-    dry_run: bool
-    valid_only: bool
-    ignored_sheets: list[str] = field(default_factory=list)
-    """Workbook sheets that are none of the template's (an instructions sheet, drop-down lists)."""
-
-    @property
-    def fatal(self) -> bool:
-        """A problem with the file itself (unreadable, a required column missing): refuses even with
-        ``valid_only``."""
-        return any(p.code in FILE_LEVEL for p in self.problems)
-
-    @property
-    def refused(self) -> bool:
-        """The import was (in a dry run: would be) refused whole because of problems."""
-        return bool(self.problems) and (not self.valid_only or self.fatal)
+class ImportResult(ImportOutcome):
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    dry_run: bool = False
 
     @property
     def counts_total(self) -> int:
         return sum(v for k, v in self.counts.items() if k != "members_kept")
-
-
-FILE_LEVEL = frozenset({"FILE_TYPE", "FILE_UNREADABLE", "FILE_EMPTY", "CSV_RAGGED", "SHEET_UNRECOGNISED",
-                        "SHEET_DUPLICATE", "NO_SHEETS", "COLUMN_MISSING", "COLUMN_DUPLICATE"})
-
-
-class _Tracker:
-    def __init__(self, callback: Progress | None) -> None:
-        self.callback = callback
-        self.done = 0
-        self.total = 0
-        self.stage = STAGE_READ
-
-    def report(self, stage: str | None = None) -> None:
-        if stage is not None:
-            self.stage = stage
-        if self.callback is not None:
-            self.callback(min(self.done, self.total), self.total, self.stage)
-
-    def advance(self, n: int) -> None:
-        self.done += n
-        self.report()
 
 
 def registry_import(paths: Sequence[Path], *, actor: User | None, dry_run: bool = False, valid_only: bool = False,
@@ -116,9 +69,9 @@ def registry_import(paths: Sequence[Path], *, actor: User | None, dry_run: bool 
         ensure_can(actor, Cap.REGISTRY_IMPORT)
     paths = [Path(p) for p in paths]
     shown = list(names) if names is not None else [p.name for p in paths]
-    tracker = _Tracker(progress)
+    tracker = Tracker(progress)
     tracker.report(STAGE_READ)
-    read = read_inputs(paths, shown)
+    read = read_inputs(paths, shown, template.SHEETS)
     rows = sum(d.height for d in read.sheets)
     tracker.total = 2 * rows
     tracker.report(STAGE_CHECK)
@@ -128,15 +81,14 @@ def registry_import(paths: Sequence[Path], *, actor: User | None, dry_run: bool 
         check_sheet(data, checked, today)
         tracker.advance(data.height)
         data.frame = data.frame.clear()  # the text cells are not needed any more: free them early
-    result = ImportResult([], read.ignored_columns, {}, dict.fromkeys(COUNT_KEYS, 0), False, dry_run, valid_only,
-                          read.ignored_sheets)
+    result = ImportResult(ignored_columns=read.ignored_columns, ignored_sheets=read.ignored_sheets,
+                          valid_only=valid_only, dry_run=dry_run)
     order = [checked.labels[k] for k in ("households", "members", "incomes") if k in checked.labels]
     if read.problems:
         # The file itself is wrong (a required column missing...): the rules across rows and against the
         # registry would only repeat that problem row by row.
-        result.problems = read.problems + problems_from_frame(checked.found.frame(), order)
-        tracker.done = tracker.total
-        tracker.report(STAGE_DONE)
+        result.problems = read.problems + problems_from_frame(checked.found.frame(), order, template.SHEETS)
+        tracker.finish()
         return result
     # Reported before the transaction: a page polling the job row sees this stage; what is reported
     # inside the transaction (the rows written) becomes visible to it only at the commit.
@@ -147,10 +99,9 @@ def registry_import(paths: Sequence[Path], *, actor: User | None, dry_run: bool 
             state = load_state(actor)
             check_links(checked, state)
             found = checked.found.frame()
-            result.problems = problems_from_frame(found, order)
+            result.problems = problems_from_frame(found, order, template.SHEETS)
             if result.problems and not valid_only:
-                tracker.done = tracker.total
-                tracker.report(STAGE_DONE)
+                tracker.finish()
                 return result
             if result.problems:
                 result.skipped_rows = _leave_out(checked, found)
@@ -166,8 +117,7 @@ def registry_import(paths: Sequence[Path], *, actor: User | None, dry_run: bool 
                 result.written = True
     except IntegrityError as exc:
         raise ConcurrentChange(IMPORT_RACE) from exc
-    tracker.done = tracker.total
-    tracker.report(STAGE_DONE)
+    tracker.finish()
     return result
 
 
@@ -179,7 +129,7 @@ def _lock() -> None:
 
 def _leave_out(checked: Checked, found: pl.DataFrame) -> dict[str, list[int]]:
     """Drop every row of a household with any bad row (and each bad row without a household)."""
-    bad_households = found.get_column("household").drop_nulls().unique()
+    bad_households = found.get_column("group").drop_nulls().unique()
     skipped: dict[str, list[int]] = {}
     for key, df in list(checked.frames.items()):
         label = checked.labels[key]
@@ -210,4 +160,4 @@ def problems_workbook(result: ImportResult, paths: Sequence[Path], out: Path,
                       names: Sequence[str] | None = None) -> None:
     """An .xlsx with the sheet 问题清单 (sheet, row, column, value, 中文规则, English rule) and copies of the
     submitted sheets, each offending cell filled red with a comment carrying the rule."""
-    write_problems_workbook(result, [Path(p) for p in paths], Path(out), names)
+    write_problems_workbook(result, [Path(p) for p in paths], Path(out), names, template.SHEETS)

@@ -16,12 +16,15 @@ from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
+from fupin.core.imports.jobs import outcome_context
+from fupin.core.imports.report import XLSX_TYPE
+from fupin.core.imports.uploads import TOO_LARGE, job_report_response, upload_limit
 from fupin.core.jobs import job_sweep_stale
 from fupin.registry import codes, exporting, selectors
 from fupin.registry.blank_template import TEMPLATE_FILENAME, registry_template_bytes
 from fupin.registry.forms import ImportForm
 from fupin.registry.models import Household
-from fupin.registry.uploads import TOO_LARGE, import_job_get, import_report_path, registry_import_start, upload_limit
+from fupin.registry.uploads import import_job_get, registry_import_start
 
 UPLOAD_OVERHEAD = 64 * 1024  # multipart boundaries and the form's other fields
 
@@ -84,12 +87,12 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def export_file(request: HttpRequest, pk: int) -> FileResponse:
     path = exporting.export_file_path(exporting.export_job_get(request.user, pk))
     return FileResponse(path.open("rb"), as_attachment=True, filename=exporting.export_filename(),
-                        content_type=exporting.XLSX_TYPE)
+                        content_type=XLSX_TYPE)
 
 
 @require_GET
 def template_download(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(registry_template_bytes(), content_type=exporting.XLSX_TYPE)
+    response = HttpResponse(registry_template_bytes(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, TEMPLATE_FILENAME)
     return response
 
@@ -184,24 +187,19 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Progress while the job runs (htmx polls this page every second), then the outcome."""
     job_sweep_stale()
     job = import_job_get(request.user, pk)
-    result = job.result or {}
-    problems = result.get("problems") or 0
-    listed = result.get("problem_list") or []
-    context = {
-        "job": job, "result": result, "counts": _counts(result.get("counts")), "problems": problems,
-        "problem_list": listed, "more_problems": max(0, int(problems) - len(listed)),
+    context = outcome_context(job)
+    result, problems = context["result"], context["problems"]
+    context.update({
+        "counts": _counts(result.get("counts")),
         # refused whole (or, in a dry run, would be): its counts are no news
         "refused": result.get("refused", bool(problems) and not result.get("written")),
-        "has_report": bool(result.get("report")), "names": job.params.get("names", []),
         "ignored_columns": _listing(result.get("ignored_columns")), "skipped_rows": _listing(result.get("skipped_rows")),
         "dry_run": job.params.get("dry_run", False), "valid_only": job.params.get("valid_only", False),
-    }
+    })
     template = "registry/_import_status.html" if request.headers.get("HX-Request") else "registry/import_detail.html"
     return render(request, template, context)
 
 
 @require_GET
 def import_report(request: HttpRequest, pk: int) -> FileResponse:
-    path = import_report_path(import_job_get(request.user, pk))
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"导入问题报告-{pk}.xlsx",
-                        content_type=exporting.XLSX_TYPE)
+    return job_report_response(import_job_get(request.user, pk), f"导入问题报告-{pk}.xlsx")

@@ -89,7 +89,9 @@ def test_coverage_page_and_api(client, personas, a1):
     assert "孟庙镇" in township and "商桥镇" in township
 
 
-def test_a_department_uploads_its_list(client, personas, a1):
+def test_a_department_uploads_its_list_in_a_job(client, personas, a1, settings, tmp_path,
+                                                django_capture_on_commit_callbacks):
+    settings.MEDIA_ROOT = tmp_path
     pupil = add_member(a1, "学生", date(2009, 3, 1), schooling="primary")
     book = Workbook()
     book.active.append(["身份证号", "姓名", "帮扶项目", "金额", "发放日期"])
@@ -99,8 +101,15 @@ def test_a_department_uploads_its_list(client, personas, a1):
     client.force_login(personas.department)
     raw.seek(0)
     raw.name = "名单.xlsx"
-    page = client.post("/measures/deliveries/", {"file": raw}).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/measures/deliveries/", {"file": raw})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
     assert "超过政策上限" in page and "exceeds the policy limit" in page and not Measure.objects.exists()
+    report = client.get(response["Location"] + "report/")
+    assert report.status_code == 200 and report["Content-Disposition"].startswith("attachment")
+    client.force_login(personas.officer)  # another user: the job is the starter's
+    assert client.get(response["Location"]).status_code == 404
     client.force_login(personas.cadre_a1)
     assert client.get("/measures/deliveries/").status_code == 403
 

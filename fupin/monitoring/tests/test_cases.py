@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -14,7 +15,13 @@ from fupin.core.errors import BadInput, TransitionRefused
 from fupin.core.models import AuditEntry
 from fupin.inbox.models import Message
 from fupin.monitoring.models import CaseMeasure, CaseStep, MonitoringCase, MonitoringResult
-from fupin.monitoring.services import add_months, case_step, measure_add, measure_complete, monitor_county
+from fupin.monitoring.services import (
+    case_step,
+    elimination_problems,
+    measure_add,
+    measure_complete,
+    monitor_county,
+)
 from fupin.monitoring.tests.conftest import YEAR, household, income
 from fupin.registry.models import HelperAssignment, Household
 
@@ -109,7 +116,7 @@ def test_the_procedure_runs_alert_to_eliminated_with_a_notice_and_audit(areas, p
     notice = case.notice
     assert notice is not None
     assert (notice.kind, notice.subject_id, notice.days) == ("monitoring", h.pk, 7)
-    later = add_months(_since(case), 6)
+    later = _since(case) + relativedelta(months=6)
     case = case_step(case, "eliminate", actor=personas.township_a, note="风险消除", today=later)
     assert case.step == "eliminated" and case.closed_at is not None
     assert [s.action for s in case.steps.all()] == ["verify", "identify", "assist", "eliminate"]
@@ -173,26 +180,26 @@ def _eliminate(case: MonitoringCase, actor, today: date) -> None:
 def test_elimination_is_refused_before_six_months(areas, personas):
     case = _assisting(_risky(areas.village_a1), personas.township_a)
     before = _state(case)
-    day_before = add_months(_since(case), 6) - timedelta(days=1)
+    day_before = _since(case) + relativedelta(months=6) - timedelta(days=1)
     with pytest.raises(TransitionRefused) as refused:
         _eliminate(case, personas.township_a, day_before)
     assert refused.value.code == "MONITORING_TOO_EARLY"
     assert "6 个月" in refused.value.message and "6 months" in refused.value.message
     assert _state(case) == before
-    _eliminate(case, personas.township_a, add_months(_since(case), 6))
+    _eliminate(case, personas.township_a, _since(case) + relativedelta(months=6))
     assert _state(case)[0] == "eliminated"
 
 
 def test_the_six_months_are_a_policy_parameter(areas, personas):
     policy_version_create(year=YEAR, values={"monitoring_min_months": 3}, reason="测试", actor=None, publish=True)
     case = _assisting(_risky(areas.village_a1), personas.township_a)
-    _eliminate(case, personas.township_a, add_months(_since(case), 3))
+    _eliminate(case, personas.township_a, _since(case) + relativedelta(months=3))
     assert _state(case)[0] == "eliminated"
 
 
 def test_elimination_is_refused_without_a_measure_carried_out(areas, personas):
     case = _assisting(_risky(areas.village_a1), personas.township_a, done=False)
-    later = add_months(_since(case), 6)
+    later = _since(case) + relativedelta(months=6)
     before = _state(case)
     with pytest.raises(TransitionRefused) as refused:
         _eliminate(case, personas.township_a, later)
@@ -207,7 +214,7 @@ def test_elimination_is_refused_while_income_is_not_above_the_line(areas, person
     h = _risky(areas.village_a1)
     case = _assisting(h, personas.township_a)
     income(h, YEAR, "12000.00")  # exactly the line: not above
-    later = add_months(_since(case), 6)
+    later = _since(case) + relativedelta(months=6)
     before = _state(case)
     with pytest.raises(TransitionRefused) as refused:
         _eliminate(case, personas.township_a, later)
@@ -226,15 +233,22 @@ def test_a_household_in_which_no_member_can_work_stays_monitored(areas, personas
     case = _assisting(h, personas.township_a)
     before = _state(case)
     with pytest.raises(TransitionRefused) as refused:
-        _eliminate(case, personas.township_a, add_months(_since(case), 12))
+        _eliminate(case, personas.township_a, _since(case) + relativedelta(months=12))
     assert refused.value.code == "MONITORING_NO_LABOUR"
     assert _state(case) == before
     h.members.filter(relation="son").update(labour="weak")  # one member can work (半劳动力)
-    _eliminate(case, personas.township_a, add_months(_since(case), 12))
+    _eliminate(case, personas.township_a, _since(case) + relativedelta(months=12))
     assert _state(case)[0] == "eliminated"
 
 
-def test_add_months_keeps_the_day_or_takes_the_month_end():
-    assert add_months(date(2021, 1, 15), 6) == date(2021, 7, 15)
-    assert add_months(date(2021, 8, 31), 6) == date(2022, 2, 28)
-    assert add_months(date(2021, 12, 1), 1) == date(2022, 1, 1)
+def test_the_six_months_end_on_the_same_day_or_the_shorter_month_s_last(areas, personas):
+    case = _assisting(_risky(areas.village_a1), personas.township_a)
+
+    def too_early(identified: date, today: date) -> bool:
+        MonitoringCase.objects.filter(pk=case.pk).update(identified_on=identified)
+        case.refresh_from_db()
+        return "MONITORING_TOO_EARLY" in [p.code for p in elimination_problems(case, today=today)]
+
+    assert too_early(date(2021, 1, 15), date(2021, 7, 14)) and not too_early(date(2021, 1, 15), date(2021, 7, 15))
+    assert too_early(date(2021, 8, 31), date(2022, 2, 27)) and not too_early(date(2021, 8, 31), date(2022, 2, 28))
+    assert too_early(date(2021, 12, 1), date(2022, 5, 31)) and not too_early(date(2021, 12, 1), date(2022, 6, 1))

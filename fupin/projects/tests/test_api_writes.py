@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -22,14 +23,14 @@ from fupin.core.models import AuditEntry
 from fupin.core.testing import make_user
 from fupin.notices.models import Notice
 from fupin.projects.models import Asset, AssetPayout, Beneficiary, Project, ProjectAttachment, ProjectStep
-from fupin.projects.services import StepInput, add_months, project_step
+from fupin.projects.services import StepInput, project_step
 from fupin.projects.tests.factories import advance, proposed, unit
 
 pytestmark = pytest.mark.usefixtures("policy")
 # From tomorrow on (the personas' assignments start today), 10:00 in Shanghai: the local date is the UTC date.
 START = datetime.combine(timezone.localdate() + timedelta(days=1), time(2, 0), tzinfo=UTC)
 ACCEPTED = START.date() + timedelta(days=50)
-DUE = add_months(ACCEPTED, 12)  # the shipped warranty: twelve months from the acceptance
+DUE = ACCEPTED + relativedelta(months=12)  # the shipped warranty: twelve months from the acceptance
 
 
 @pytest.fixture(autouse=True)

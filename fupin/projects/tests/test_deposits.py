@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
@@ -27,7 +28,6 @@ from fupin.projects.report import monthly_report
 from fupin.projects.selectors import deposits_overdue, idle_funds, monthly_progress
 from fupin.projects.services import (
     StepInput,
-    add_months,
     open_actions,
     project_propose,
     project_step,
@@ -46,7 +46,7 @@ def at(day: date) -> datetime:
 
 
 def accepted(areas: Any, *, name: str = "甲村道路", contractor: str = "380000", payee: str = "contractor",
-             households: list[Any] | None = None) -> Project:
+             households: list[Any] | None = None, accept_on: date = ACCEPTED) -> Project:
     """A 400 000 project accepted on 10 Mar 2025 after ``contractor`` was paid (on 20 Feb)."""
     data = project_input(areas.village_a1, unit(areas.county), year=2025, name=name, planned_start=date(2025, 2, 1),
                          planned_end=date(2025, 6, 30))
@@ -61,7 +61,7 @@ def accepted(areas: Any, *, name: str = "甲村道路", contractor: str = "38000
     project_step(project, "pay", actor=None, when=at(date(2025, 2, 20)),
                  data=StepInput(amount=contractor, source="central", payee=payee, payee_name="漯河建工",
                                 household=household))
-    project_step(project, "accept", actor=None, when=at(ACCEPTED))
+    project_step(project, "accept", actor=None, when=at(accept_on))
     return project
 
 
@@ -140,7 +140,7 @@ def test_the_share_and_the_warranty_are_policy_parameters(areas):
                           reason="本县质保金 3%，质保期两年", actor=None, publish=True)
     project = settled(areas)
     assert project.deposit == Decimal("11752.58")  # 380 000 × 3 / 97
-    assert project.deposit_due == add_months(ACCEPTED, 24) == date(2027, 3, 10)
+    assert project.deposit_due == ACCEPTED + relativedelta(months=24) == date(2027, 3, 10)
 
 
 def test_settlement_is_refused_when_the_deposit_would_pass_the_overspend_limit(areas):
@@ -152,10 +152,13 @@ def test_settlement_is_refused_when_the_deposit_would_pass_the_overspend_limit(a
     assert state(project) == before
 
 
-def test_add_months_keeps_the_day_or_takes_the_month_s_last():
-    assert add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
-    assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
-    assert add_months(date(2025, 11, 15), 14) == date(2027, 1, 15)
+def test_the_warranty_ends_on_the_acceptance_day_or_the_shorter_month_s_last(areas):
+    policy_version_create(year=work_year(), values={"project_deposit_months": 11},
+                          reason="质保期十一个月", actor=None, publish=True)
+    project = accepted(areas, accept_on=date(2025, 3, 31))
+    project_step(project, "settle", actor=None, when=at(date(2025, 4, 2)))
+    project.refresh_from_db()
+    assert project.deposit_due == date(2026, 2, 28)  # 31 Mar + 11 months: February has no 31st
 
 
 def test_a_deposit_past_its_day_is_flagged_and_not_before(areas):

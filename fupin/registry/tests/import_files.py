@@ -14,6 +14,7 @@ import openpyxl
 import xlwt
 
 from fupin.core import idnumber
+from fupin.core.imports.sheets import Sheet
 from fupin.registry import template
 
 A1, A2, B1 = "411103101201", "411103101202", "411103102201"
@@ -80,12 +81,12 @@ class Registry:
         return {"户信息": self.households, "家庭成员": self.members, "收支情况": self.incomes}
 
 
-def _headers(sheet: template.Sheet, rows: Sequence[Row]) -> list[str]:
+def _headers(sheet: Sheet, rows: Sequence[Row]) -> list[str]:
     extra = [h for r in rows for h in r if h not in sheet.headers]
     return [*sheet.headers, *dict.fromkeys(extra)]
 
 
-def sheet_named(name: str) -> template.Sheet:
+def sheet_named(name: str) -> Sheet:
     return next(s for s in template.SHEETS if s.name == name)
 
 

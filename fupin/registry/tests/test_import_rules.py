@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from fupin.core.imports.problems import RULES
 from fupin.core.models import AuditEntry
 from fupin.core.testing import make_household
-from fupin.registry.import_problems import RULES
 from fupin.registry.importing import registry_import
 from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.tests.import_files import (

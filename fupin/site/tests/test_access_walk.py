@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
@@ -54,7 +55,6 @@ from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
 from fupin.hotline.models import Ticket, TicketAttachment, TicketStep
 from fupin.hotline.services import ticket_create
 from fupin.inbox.models import Message
-from fupin.measures.credit import add_months
 from fupin.measures.models import (
     Award,
     CreditRating,
@@ -95,7 +95,8 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_PK = 987654321
 OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-A1", "notice": "公示-A1",
                "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1", "finding": "疑点-A1",
-               "load_job": "名单-A1", "work_team": "书记-A1", "plan_unit": "孟庙镇", "plan_report": "报告-A",
+               "load_job": "名单-A1", "delivery_job": "措施表-A1", "work_team": "书记-A1", "plan_unit": "孟庙镇",
+               "plan_report": "报告-A",
                "plan_attachment": "PLAN-EVIDENCE-A", "plan_inspection": "督查-A",
                "project": "项目-A1", "asset": "资产-A1", "project_doc": "PROJECTDOC-A1", "project_objection": "项目-A1",
                "case": "H-A1-0001", "measure": "措施-A1", "message": "消息-A1", "help_measure": "措施-A1",
@@ -277,6 +278,8 @@ PAGES: dict[str, Route] = {
     "measures/coverage/": Route(LIST, shows=("甲村民委员会",), note="乡镇、区覆盖情况与应享未享"),
     "measures/points/": Route(LIST, shows=("H-A1-0001",), note="爱心超市积分月度公示"),
     "measures/deliveries/": Route(CAPABILITY, allowed="officer", note="部门名单导入"),
+    "measures/deliveries/<int:pk>/": Route(OBJECT, target="delivery_job", note="发起人本人"),
+    "measures/deliveries/<int:pk>/report/": Route(OBJECT, target="delivery_job", note="名单问题报告（xlsx）"),
     "measures/<int:pk>/status/": Route(OBJECT, "POST", 302, target="help_measure", data={"status": "cancelled",
                                                                                    "note": "重复录入"}),
     "measures/households/<int:pk>/": Route(OBJECT, target="household"),
@@ -292,7 +295,7 @@ PAGES: dict[str, Route] = {
     "measures/loans/<int:pk>/repayments/": Route(OBJECT, "POST", 302, target="loan", data={
         "paid_on": TODAY.isoformat(), "principal": "100", "interest": "0"}),
     "measures/loans/<int:pk>/extend/": Route(OBJECT, "POST", 302, target="loan", data={
-        "due_on": add_months(LOAN_DAY, 14).isoformat(), "reason": "受灾展期"}),
+        "due_on": (LOAN_DAY + relativedelta(months=14)).isoformat(), "reason": "受灾展期"}),
     "measures/credit/": Route(LIST, shows=("甲村民委员会",), note="信用村；信用乡镇只对看得到全乡镇者"),
     "measures/awards/": Route(LIST, shows=("H-A1-0001", "奖励-A1"), note="自强之星内部公示（按村）"),
     "measures/households/<int:pk>/credit/": Route(OBJECT, target="household"),
@@ -618,6 +621,7 @@ class World:
     ticket_attachments: dict[str, TicketAttachment] = field(default_factory=dict)
     measures: dict[str, Measure] = field(default_factory=dict)
     loans: dict[str, Loan] = field(default_factory=dict)
+    delivery_jobs: dict[str, JobRun] = field(default_factory=dict)
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -640,7 +644,7 @@ class World:
                                              "project_objection": self.project_objections,
                                              "ticket": self.tickets,
                                              "ticket_attachment": self.ticket_attachments, "help_measure": self.measures,
-                                             "loan": self.loans,
+                                             "loan": self.loans, "delivery_job": self.delivery_jobs,
                                              **self.monitoring}
         plan_rows: dict[str, dict[str, Any]] = {
             "plan_unit": self.plan_units, "plan_report": self.plan_reports, "plan_attachment": self.plan_attachments,
@@ -670,9 +674,12 @@ def _file_job(media: Path, user: Any, kind: str, marker: str) -> JobRun:
     book.save(folder / "file.xlsx")
     relative = f"{kind}/{marker}/file.xlsx"
     if kind == "crosscheck.load":
-        params = {"dataset": "DEATHS", "path": "", "name": f"{marker}.csv", "valid_only": False}
+        params = {"dataset": "DEATHS", "paths": [], "names": [f"{marker}.csv"], "valid_only": False}
         result = {"dataset": "DEATHS", "rows": 0, "written": False, "problems": 1, "problem_list": [],
                   "report": relative}
+    elif kind == "measures.deliveries":
+        params = {"paths": [], "names": [f"{marker}.xlsx"], "valid_only": False}
+        result = {"rows": 0, "written": False, "problems": 1, "problem_list": [], "report": relative}
     elif kind == "registry.import":
         params = {"paths": [], "names": [f"{marker}.xlsx"], "dry_run": False, "valid_only": False,
                   "scope": {"everything": False, "paths": [a.area.path for a in user.active_assignments]}}
@@ -860,6 +867,8 @@ def world(personas, households, settings, tmp_path) -> World:
     notices, objections, attachments, teams, secretaries = _village_rows(households)
     found, verified = _findings(households)
     load_jobs = {k: _file_job(tmp_path, u, "crosscheck.load", f"名单-{k.upper()}") for k, u in people.items()}
+    delivery_jobs = {k: _file_job(tmp_path, u, "measures.deliveries", f"措施表-{k.upper()}")
+                     for k, u in people.items()}
     projects, assets, project_docs, project_objections = _village_projects(households)
     monitoring = _monitoring_rows(households, people)
     tickets, ticket_files = _tickets(households)
@@ -868,6 +877,7 @@ def world(personas, households, settings, tmp_path) -> World:
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
                "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
                "导出-A2", "导出-B1", "疑点-A2", "疑点-B1", "核实-A2", "核实-B1", "名单-A2", "名单-B1",
+               "措施表-A2", "措施表-B1",
                tokens["a2"][0].prefix, tokens["b1"][0].prefix, *foreign_ids,
                *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE", "项目", "资产",
                                               "任务说明", "资料", "PROJECTDOC", "措施", "消息", "诉求",
@@ -877,7 +887,7 @@ def world(personas, households, settings, tmp_path) -> World:
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
                  teams, secretaries, found, verified, load_jobs, units, reports, report_files, inspections, plan_findings,
                  rectified, projects, assets, project_docs, project_objections, monitoring, tickets=tickets,
-                 ticket_attachments=ticket_files, measures=measures, loans=loans)
+                 ticket_attachments=ticket_files, measures=measures, loans=loans, delivery_jobs=delivery_jobs)
 
 
 def _monitoring_rows(households: dict[str, Household], people: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -26,13 +26,13 @@ from django.db import connection, models, transaction
 
 from fupin.assessment.services import assess_county, household_assess, policy_seed_defaults
 from fupin.core.audit import Action, audit_record, audit_verify
+from fupin.core.imports.checks import check_character_expr
 from fupin.core.models import AuditEntry
 from fupin.crosscheck.loading import list_load
 from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
 from fupin.crosscheck.services import crosscheck_run
 from fupin.monitoring.services import monitor_county, monitored_households
 from fupin.registry.generate import INCOME_YEAR
-from fupin.registry.import_checks import check_character_expr
 from fupin.registry.importing import registry_import
 from fupin.registry.models import Household, Member
 from fupin.site.bench_registry import registry_bulk_generate, registry_search_timings
@@ -146,10 +146,9 @@ def _crosscheck_list() -> Path:
     """A 1,000,000-row 医保参保 list of INCOME_YEAR as the department hands it over (CSV): 95 % of the
     registry's members (one in a hundred of them under a differently written name) and, to fill the
     million, insured people outside the registry."""
-    from fupin.core.bulk import fetch_rows
+    from fupin.core.bulk import query_frame
 
-    members = pl.DataFrame(fetch_rows(Member.objects.order_by(), ["id_number", "name"]), schema=["id_number", "name"],
-                           orient="row")
+    members = query_frame(Member.objects.order_by(), ["id_number", "name"], {"id_number": pl.String, "name": pl.String})
     listed = members.sample(fraction=0.95, seed=7, shuffle=True).with_columns(
         pl.when(pl.int_range(pl.len()) % 100 == 0).then(pl.col("name") + "某").otherwise(pl.col("name")).alias("name"))
     n = max(CROSSCHECK_ROWS - listed.height, 0)

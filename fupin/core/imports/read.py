@@ -1,4 +1,5 @@
-"""Reading an import: workbooks (python-calamine: .xlsx, .xls, .ods) and CSV files (polars), to text columns.
+"""Reading an import: workbooks (python-calamine: .xlsx, .xls, .ods) and CSV files (polars, UTF-8 or
+GBK/GB18030), to text columns.
 
 Every sheet becomes a polars frame of text cells (stripped; blank cells are null) with the row
 number Excel shows for each row, whatever its header position or column order. Numbers in a
@@ -21,9 +22,8 @@ from typing import Any
 import polars as pl
 from python_calamine import CalamineWorkbook
 
-from fupin.registry import template
-from fupin.registry.import_problems import Problem, make_problem
-from fupin.registry.template import Sheet
+from fupin.core.imports.problems import Problem, make_problem
+from fupin.core.imports.sheets import Sheet, sheet_for_headers
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
@@ -48,7 +48,7 @@ class SheetData:
     frame: pl.DataFrame
     """``__row`` (the Excel row number) and one text column ``c{i}`` per header cell."""
     columns: dict[str, str] = field(default_factory=dict)
-    """Template key -> frame column (``c{i}``) for the template columns present."""
+    """Column key -> frame column (``c{i}``) for the sheet's columns present: the column mapping."""
 
     @property
     def height(self) -> int:
@@ -63,12 +63,12 @@ class ReadResult:
     ignored_sheets: list[str] = field(default_factory=list)
 
 
-def read_inputs(paths: Sequence[Path], names: Sequence[str], sheets: Sequence[Sheet] = template.SHEETS, *,
+def read_inputs(paths: Sequence[Path], names: Sequence[str], sheets: Sequence[Sheet], *,
                 fallback: Sheet | None = None) -> ReadResult:
     """Read every file; file-level problems (unreadable, unrecognised, duplicated) are collected, not raised.
 
-    ``sheets`` are the sheet definitions a header row is recognised by (the registry template's by
-    default; a department list passes its own). With ``fallback`` (a one-sheet format such as a
+    ``sheets`` are the sheet definitions a header row is recognised by (the registry template's three,
+    or a department list's one). With ``fallback`` (a one-sheet format such as a
     department list), a file whose header row matches no definition is read as ``fallback`` anyway:
     a CSV file by its first row, a workbook by its first non-empty sheet, and each missing required
     column is reported (COLUMN_MISSING) rather than the file being "unrecognised"."""
@@ -81,11 +81,16 @@ def read_inputs(paths: Sequence[Path], names: Sequence[str], sheets: Sequence[Sh
             _read_csv(path, name, result, sheets, fallback)
         else:
             result.problems.append(make_problem(name, None, "", "", "FILE_TYPE"))
-    _check_duplicates(result, empty_code="FILE_EMPTY" if fallback is not None else "NO_SHEETS")
+    _check_duplicates(result, sheets, empty_code="FILE_EMPTY" if fallback is not None else "NO_SHEETS")
     return result
 
 
-def _check_duplicates(result: ReadResult, empty_code: str = "NO_SHEETS") -> None:
+def _sheet_names(sheets: Sequence[Sheet]) -> dict[str, str]:
+    """The sheets' names for a message: 户信息、家庭成员、收支情况 / 户信息, 家庭成员, 收支情况."""
+    return {"sheets_zh": "、".join(s.name for s in sheets), "sheets_en": ", ".join(s.name for s in sheets)}
+
+
+def _check_duplicates(result: ReadResult, sheets: Sequence[Sheet], empty_code: str) -> None:
     seen: dict[str, SheetData] = {}
     kept: list[SheetData] = []
     for data in result.sheets:
@@ -97,12 +102,12 @@ def _check_duplicates(result: ReadResult, empty_code: str = "NO_SHEETS") -> None
         kept.append(data)
     result.sheets = kept
     if not kept and not result.problems:
-        result.problems.append(make_problem("", None, "", "", empty_code))
+        result.problems.append(make_problem("", None, "", "", empty_code, **_sheet_names(sheets)))
 
 
 # --- workbooks ---------------------------------------------------------------------------------
 
-def _read_workbook(path: Path, name: str, result: ReadResult, sheets: Sequence[Sheet] = template.SHEETS,
+def _read_workbook(path: Path, name: str, result: ReadResult, sheets: Sequence[Sheet],
                    fallback: Sheet | None = None) -> None:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
@@ -124,7 +129,7 @@ def _read_workbook(path: Path, name: str, result: ReadResult, sheets: Sequence[S
 
 
 def _read_worksheet(rows: Iterator[list[Any]], sheet_name: str, name: str, result: ReadResult,
-                    sheets: Sequence[Sheet] = template.SHEETS, *, force: Sheet | None = None) -> bool:
+                    sheets: Sequence[Sheet], *, force: Sheet | None = None) -> bool:
     """Rows come one at a time (row i is Excel row i + 1) and become text columns a batch at a time, so a
     million-row sheet never exists as a million Python lists. ``force``: read the sheet as that definition
     whatever its header row (its first filled row is the header). Returns whether the sheet was read."""
@@ -153,8 +158,8 @@ def _read_worksheet(rows: Iterator[list[Any]], sheet_name: str, name: str, resul
 
 
 def _find_header(rows: Sequence[Sequence[Any]], by_name: Sheet | None,
-                 sheets: Sequence[Sheet] = template.SHEETS) -> tuple[int, Sheet] | None:
-    """The first row that is a template header row: the named sheet's required headers, or any sheet's."""
+                 sheets: Sequence[Sheet]) -> tuple[int, Sheet] | None:
+    """The first row that is a header row of ``sheets``: the named sheet's required headers, or any sheet's."""
     first_filled: int | None = None
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         headers = [_header_text(v) for v in row]
@@ -165,11 +170,11 @@ def _find_header(rows: Sequence[Sequence[Any]], by_name: Sheet | None,
             if required <= set(headers):
                 return index, by_name
         else:
-            sheet = template.sheet_for_headers(headers, sheets)
+            sheet = sheet_for_headers(headers, sheets)
             if sheet is not None:
                 return index, sheet
     if by_name is not None and first_filled is not None:
-        return first_filled, by_name  # named like a template sheet: its missing columns are reported
+        return first_filled, by_name  # named like a known sheet: its missing columns are reported
     return None
 
 
@@ -247,7 +252,7 @@ def csv_source(path: Path) -> Path | bytes:
     return path.read_bytes().decode("gb18030", errors="replace").encode("utf-8")
 
 
-def _read_csv(path: Path, name: str, result: ReadResult, sheets: Sequence[Sheet] = template.SHEETS,
+def _read_csv(path: Path, name: str, result: ReadResult, sheets: Sequence[Sheet],
               fallback: Sheet | None = None) -> None:
     try:
         source = csv_source(path)
@@ -267,11 +272,11 @@ def _read_csv(path: Path, name: str, result: ReadResult, sheets: Sequence[Sheet]
         return
     header_cells = raw.row(0)[1:]
     headers = [str(h).strip() if h is not None else "" for h in header_cells]
-    sheet = template.sheet_for_headers(headers, sheets)
+    sheet = sheet_for_headers(headers, sheets)
     if sheet is None:
         by_stem = next((s for s in sheets if Path(name).stem in (s.name, s.key)), fallback)
         if by_stem is None:
-            result.problems.append(make_problem(name, 1, "", "", "SHEET_UNRECOGNISED"))
+            result.problems.append(make_problem(name, 1, "", "", "SHEET_UNRECOGNISED", **_sheet_names(sheets)))
             return
         sheet = by_stem
     names = [c for c in raw.columns if c != ROW]
@@ -295,7 +300,7 @@ def _read_csv(path: Path, name: str, result: ReadResult, sheets: Sequence[Sheet]
 
 
 def _add_sheet(result: ReadResult, data: SheetData) -> None:
-    """Map template headers to columns; note unknown and duplicated headers."""
+    """Map the sheet's headers to its columns (the column mapping); note unknown and duplicated headers."""
     known = {c.header: c.key for c in data.sheet.columns}
     for index, header in enumerate(data.headers):
         key = known.get(header)

@@ -16,18 +16,18 @@ from typing import Any, Protocol
 import polars as pl
 import xlsxwriter
 
-from fupin.registry import template
-from fupin.registry.import_problems import Problem
-from fupin.registry.import_read import ROW, SheetData, read_inputs
-from fupin.registry.template import Sheet
+from fupin.core.imports.problems import Problem
+from fupin.core.imports.read import ROW, SheetData, read_inputs
+from fupin.core.imports.sheets import Sheet
 
 
 class ImportResult(Protocol):
-    """What the report needs of an import's outcome (the registry import's, or a department list load's)."""
+    """What the report needs of an import's outcome (:class:`fupin.core.imports.outcome.ImportOutcome`)."""
 
     problems: list[Problem]
     skipped_rows: dict[str, list[int]]
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROBLEMS_SHEET = "问题清单"
 SKIPPED_SHEET = "未导入的行"
 FULL_COPY_MAX_ROWS = 50_000
@@ -50,9 +50,11 @@ def _title(label: str, used: set[str]) -> str:
     return title
 
 
-def write_problems_workbook(result: ImportResult, paths: Sequence[Path], out: Path,
-                            names: Sequence[str] | None = None, sheets: Sequence[Sheet] = template.SHEETS,
-                            fallback: Sheet | None = None) -> None:
+def write_problems_workbook(result: ImportResult, paths: Sequence[Path], out: Path, names: Sequence[str] | None,
+                            sheets: Sequence[Sheet], fallback: Sheet | None = None) -> None:
+    """An .xlsx with the sheet 问题清单 (sheet, row, column, value, 中文规则, English rule) and copies of the
+    submitted sheets (read again as ``sheets``), each offending cell filled red with a comment carrying the
+    rule."""
     out.parent.mkdir(parents=True, exist_ok=True)
     shown = list(names) if names is not None else [p.name for p in paths]
     workbook = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_numbers": False,

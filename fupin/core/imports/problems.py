@@ -3,11 +3,13 @@
 A problem is located as a clerk finds it in Excel: the sheet (or, for a CSV file, the file name),
 the row number Excel shows (the header is row 1), the column header and the cell's value. Each
 rule has a stable code (used by tests, the API and the upload page) and a sentence in Chinese
-and in English.
+and in English. The catalogue below holds the framework's own rules (the file, its sheets and
+columns, one cell); a module adds the rules of its own checks with :func:`register_rules`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,11 +21,10 @@ RULES: dict[str, tuple[str, str]] = {
     "FILE_EMPTY": ("文件中没有内容", "the file is empty"),
     "CSV_RAGGED": ("有的行字段数多于表头，请检查是否有未加引号的逗号",
                    "some rows have more fields than the header: check for unquoted commas"),
-    "SHEET_UNRECOGNISED": ("无法识别：表头与标准模板的户信息、家庭成员、收支情况都不符",
-                           "not recognised: the header row matches none of the template's sheets "
-                           "(户信息, 家庭成员, 收支情况)"),
+    "SHEET_UNRECOGNISED": ("无法识别：表头与模板的{sheets_zh}都不符",
+                           "not recognised: the header row matches none of the template's sheets ({sheets_en})"),
     "SHEET_DUPLICATE": ("同一张表提交了两次（另见「{other}」）", "the same sheet was submitted twice (see also {other})"),
-    "NO_SHEETS": ("没有找到户信息、家庭成员或收支情况表", "none of the sheets 户信息, 家庭成员, 收支情况 was found"),
+    "NO_SHEETS": ("没有找到{sheets_zh}表", "none of the sheets {sheets_en} was found"),
     "COLUMN_MISSING": ("缺少必填列「{header}」", "the required column {header} is missing"),
     "COLUMN_DUPLICATE": ("列「{header}」出现了不止一次", "the column {header} appears more than once"),
     # One cell.
@@ -41,10 +42,6 @@ RULES: dict[str, tuple[str, str]] = {
     "DATE_FUTURE": ("日期不能晚于今天", "a date must not be later than today"),
     "DECIMAL_INVALID": ("应为不小于 0 的数字（最多两位小数）", "must be a number of at least 0 (at most two decimals)"),
     "DIVISION_SHAPE": ("应为12位数字的村级行政区划代码", "must be a 12-digit village-level division code"),
-    "DIVISION_UNKNOWN": ("不是平台中已有的村级行政区划", "not a village-level division known to the platform"),
-    "DIVISION_OUT_OF_SCOPE": ("该村不在您的管辖范围内", "this village is outside your area"),
-    "PHONE_INVALID": ("应为11位手机号或固定电话（如 0395-1234567）",
-                      "must be an 11-digit mobile number or a landline number (e.g. 0395-1234567)"),
     # Identity numbers: the messages of fupin.core.idnumber, by its codes.
     "ID_EMPTY": ("身份证号为空", "identity number is empty"),
     "ID_LENGTH": ("身份证号应为18位（旧版为15位）", "identity number must have 18 characters (15 for the legacy format)"),
@@ -56,35 +53,6 @@ RULES: dict[str, tuple[str, str]] = {
     "ID_ADDRESS": ("身份证号地址码无效", "invalid address code"),
     "ID_BIRTH_DATE": ("身份证号出生日期无效", "invalid birth date"),
     "ID_CHECK_CHARACTER": ("身份证号校验码错误", "wrong check character"),
-    "ID_DUPLICATE": ("身份证号在文件中重复（第 {rows} 行）", "the identity number appears more than once in the file "
-                     "(rows {rows})"),
-    "ID_IN_OTHER_HOUSEHOLD": ("该身份证号已登记在平台中的另一户", "this identity number is already registered in "
-                              "another household"),
-    # Households and their references.
-    "HOUSEHOLD_NO_DUPLICATE": ("户编号在本表中重复（第 {rows} 行）", "the household number appears more than once in "
-                               "this sheet (rows {rows})"),
-    "HOUSEHOLD_OUT_OF_SCOPE": ("该户编号已登记在您管辖范围以外的村", "this household number is registered in a village "
-                               "outside your area"),
-    "HOUSEHOLD_UNKNOWN": ("户编号不在「户信息」表中，平台中也没有该户", "the household number is neither in sheet 户信息 "
-                          "nor in the registry"),
-    "HOUSEHOLD_NO_MEMBERS": ("该户没有家庭成员", "the household has no members"),
-    "HOUSEHOLD_NO_HEAD": ("该户没有户主（与户主关系为“户主”的成员）", "the household has no head (a member whose "
-                          "与户主关系 is 户主)"),
-    "HOUSEHOLD_TWO_HEADS": ("该户有不止一名户主{where}", "the household has more than one head{where_en}"),
-    "HEAD_ID_MISMATCH": ("与「家庭成员」中户主的身份证号不一致", "does not match the identity number of the household "
-                         "head in sheet 家庭成员"),
-    "MAIN_CAUSE_REQUIRED": ("贫困户（脱贫状态为未脱贫、已脱贫或返贫）必须填写主要致贫原因",
-                            "required for a registered household (脱贫状态 未脱贫, 已脱贫 or 返贫)"),
-    "IDENTIFIED_YEAR_REQUIRED": ("贫困户（脱贫状态为未脱贫、已脱贫或返贫）必须填写识别年度",
-                                 "required for a registered household (脱贫状态 未脱贫, 已脱贫 or 返贫)"),
-    "EXIT_YEAR_REQUIRED": ("脱贫状态为已脱贫时必须填写脱贫年度", "required when 脱贫状态 is 已脱贫"),
-    "EXIT_BEFORE_IDENTIFIED": ("脱贫年度不能早于识别年度（{identified_year}）",
-                               "must not be earlier than 识别年度 ({identified_year})"),
-    "ATTRIBUTE_STATUS_MISMATCH": ("户属性为一般农户时脱贫状态应为非贫困户，反之亦然（脱贫状态：{status}）",
-                                  "户属性 一般农户 goes with 脱贫状态 非贫困户 and only with it (脱贫状态: {status})"),
-    "DISABILITY_LEVEL_REQUIRED": ("健康状况为残疾时必须填写残疾等级", "required when 健康状况 is 残疾"),
-    "INCOME_YEAR_DUPLICATE": ("同一户同一年度只能有一行收支（第 {rows} 行）", "one income row per household and year "
-                              "(rows {rows})"),
 }
 
 
@@ -128,6 +96,14 @@ class Problem:
         return asdict(self)
 
 
+def register_rules(rules: Mapping[str, tuple[str, str]]) -> None:
+    """Add a module's own rules to the catalogue (at import of the module that checks them). A code names
+    one rule: registering it again with other sentences is a programming error."""
+    for code, texts in rules.items():
+        if RULES.setdefault(code, texts) != texts:
+            raise ValueError(f"import rule {code} is already registered with other sentences")
+
+
 def rule_text(code: str, **params: Any) -> tuple[str, str]:
     zh, en = RULES[code]
     return zh.format(**params), en.format(**params)
@@ -136,6 +112,11 @@ def rule_text(code: str, **params: Any) -> tuple[str, str]:
 def make_problem(sheet: str, row: int | None, column: str, value: str, code: str, **params: Any) -> Problem:
     zh, en = rule_text(code, **params)
     return Problem(sheet, row, column, value, zh, en, code)
+
+
+FILE_LEVEL = frozenset({"FILE_TYPE", "FILE_UNREADABLE", "FILE_EMPTY", "CSV_RAGGED", "SHEET_UNRECOGNISED",
+                        "SHEET_DUPLICATE", "NO_SHEETS", "COLUMN_MISSING", "COLUMN_DUPLICATE"})
+"""Problems with the file itself: they refuse an import whole, even one of the valid rows only."""
 
 
 def split_bilingual(message: str) -> tuple[str, str]:
