@@ -238,3 +238,18 @@ def test_add_months_keeps_the_day_or_takes_the_month_end():
     assert add_months(date(2021, 1, 15), 6) == date(2021, 7, 15)
     assert add_months(date(2021, 8, 31), 6) == date(2022, 2, 28)
     assert add_months(date(2021, 12, 1), 1) == date(2022, 1, 1)
+
+
+def test_the_case_steps_are_insert_only(areas, personas):
+    """CaseStep is the case's StepLedger: a written step cannot be changed or removed, row or queryset."""
+    case = _assisting(_risky(areas.village_a1), personas.admin)
+    steps = CaseStep.objects.filter(case=case)
+    assert [(s.action, s.from_state, s.to_state) for s in steps.order_by("at", "pk")] == [
+        ("verify", "alert", "verified"), ("identify", "verified", "identified"), ("assist", "identified", "assisting")]
+    row = steps.first()
+    assert row is not None
+    row.note = "改写"
+    for attempt in (row.save, row.delete, lambda: steps.update(note="改写"), steps.delete):
+        with pytest.raises(TypeError):
+            attempt()
+    assert not CaseStep.objects.filter(note="改写").exists() and steps.count() == 3
