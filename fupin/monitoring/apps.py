@@ -7,4 +7,7 @@ class MonitoringConfig(AppConfig):
     verbose_name = "防返贫监测 / Return-to-poverty monitoring"
 
     def ready(self) -> None:
-        from fupin.monitoring import job_handlers  # noqa: F401  (registers the job kinds)
+        from fupin.monitoring import (
+            job_handlers,  # noqa: F401  (registers the job kinds)
+            transitions,  # noqa: F401  (registers the case's transition table)
+        )

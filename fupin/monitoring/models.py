@@ -15,7 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fupin.areas.scoping import ScopedQuerySet
+from fupin.areas.scoping import InsertOnlyScopedQuerySet, ScopedQuerySet
+from fupin.core.workflow import StepLedger
 from fupin.notices.models import Notice
 from fupin.registry.models import Household
 
@@ -163,9 +164,10 @@ class MonitoringCase(models.Model):
         return risk_labels(self.risks)
 
 
-class CaseStep(models.Model):
-    """One step a person took on a case: who, when, with what note (insert-only). The opening
-    (发现) is the case row itself: ``opened_run`` and ``opened_at``."""
+class CaseStep(StepLedger):
+    """One step a person took on a case: who, when, with what note; the case's ``StepLedger`` (ADR
+    0017), insert-only (the row and the queryset refuse updates and deletes). The opening (发现) is
+    the case row itself: ``opened_run`` and ``opened_at``."""
 
     class Action(models.TextChoices):
         VERIFY = "verify", _("入户核实")
@@ -176,15 +178,15 @@ class CaseStep(models.Model):
 
     case = models.ForeignKey(MonitoringCase, on_delete=models.CASCADE, related_name="steps")
     action = models.CharField(_("操作"), max_length=12, choices=Action.choices)
-    from_step = models.CharField(_("原环节"), max_length=12, blank=True)
-    to_step = models.CharField(_("新环节"), max_length=12)
+    from_state = models.CharField(_("原环节"), max_length=12, blank=True)
+    to_state = models.CharField(_("新环节"), max_length=12)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+", verbose_name=_("操作人"))
     at = models.DateTimeField(_("时间"), default=timezone.now)
     note = models.TextField(_("说明"), blank=True)
 
     area_scope = "case__household__village"
-    objects = ScopedQuerySet.as_manager()
+    objects = InsertOnlyScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["case_id", "at", "pk"]

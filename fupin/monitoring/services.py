@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -39,9 +38,11 @@ from fupin.assessment.services import load_facts, param_for_area, params_for_vil
 from fupin.core.audit import Action, audit_record
 from fupin.core.bulk import fetch_rows, insert_rows, query_frame
 from fupin.core.errors import BadInput, TransitionRefused
+from fupin.core.workflow import Move, transition_apply, wrong_state
 from fupin.inbox.services import inbox_send_many
 from fupin.monitoring import rules
 from fupin.monitoring.models import CaseMeasure, CaseStep, MonitoringCase, MonitoringResult, MonitoringRun
+from fupin.monitoring.transitions import MACHINE, MEASURE, STEPS
 from fupin.notices.models import Notice
 from fupin.notices.services import notice_publish
 from fupin.registry.models import HelperAssignment, Household, IncomeRecord, Member, WorkTeamMember
@@ -235,21 +236,6 @@ BAD_MEASURE_DATES = N_("完成日期不能早于开始日期 / the end date cann
 MEASURE_DONE_NEEDS_END = N_("已落实的措施须填写完成日期 / a carried-out measure needs its end date")
 
 
-@dataclass(frozen=True)
-class Step:
-    action: str
-    from_steps: tuple[str, ...]
-    to_step: str
-    capability: str
-
-
-STEPS: dict[str, Step] = {
-    "verify": Step("verify", ("alert",), "verified", Cap.MONITORING_WORK),
-    "dismiss": Step("dismiss", ("alert",), "dismissed", Cap.MONITORING_WORK),
-    "identify": Step("identify", ("verified",), "identified", Cap.MONITORING_DECIDE),
-    "assist": Step("assist", ("identified",), "assisting", Cap.MONITORING_WORK),
-    "eliminate": Step("eliminate", ("assisting",), "eliminated", Cap.MONITORING_DECIDE),
-}
 
 
 def _step_label(code: str) -> str:
@@ -319,49 +305,53 @@ def _ensure(actor: User | None, capability: str) -> None:
         raise PermissionDenied(capability)
 
 
-@transaction.atomic
+def _wrong_step(move: Move, step: str | None) -> str:
+    """The case's wording of the core's wrong-state refusal (code WRONG_STATE)."""
+    return _(WRONG_STEP).format(action=_action_label(move.action) if move is not MEASURE else str(move.label),
+                                action_code=move.action, allowed="、".join(_step_label(s or "") for s in move.sources),
+                                allowed_code=",".join(str(s) for s in move.sources), step=_step_label(step or ""),
+                                step_code=step)
+
+
 def case_step(case: MonitoringCase, action: str, *, actor: User | None, note: str = "", today: date | None = None,
               when: datetime | None = None) -> MonitoringCase:
     """Move a case by one step of 发现 → 入户核实 → 认定 (with notice) → 帮扶 → 风险消除, or refuse
-    and change nothing. ``dismiss`` closes an alert that the visit did not confirm."""
-    spec = STEPS.get(action)
-    if spec is None:
-        raise BadInput(_("未知的操作「{action}」 / unknown action {action}").format(action=action),
-                       code="UNKNOWN_ACTION")
-    _ensure(actor, spec.capability)
-    locked = MonitoringCase.objects.select_for_update().select_related("household", "household__village").get(
-        pk=case.pk)
+    and change nothing. ``dismiss`` closes an alert that the visit did not confirm. The table is
+    :mod:`fupin.monitoring.transitions`; the workflow core applies it (``transition_apply``)."""
     note = note.strip()
-    if locked.step not in spec.from_steps:
-        raise _refuse(WRONG_STEP, "MONITORING_WRONG_STEP", action=_action_label(action), action_code=action,
-                      allowed="、".join(_step_label(s) for s in spec.from_steps),
-                      allowed_code=",".join(spec.from_steps), step=_step_label(locked.step), step_code=locked.step)
-    if action in ("verify", "dismiss") and not note:
-        raise BadInput(_(NOTE_REQUIRED), code="NOTE_REQUIRED", fields={"note": [_(NOTE_REQUIRED)]})
-    if action == "assist" and not locked.measures.exists():
-        raise _refuse(NEEDS_MEASURE, "MONITORING_NEEDS_MEASURE")
-    if action == "eliminate":
-        problems = elimination_problems(locked, today=today)
-        if problems:
-            raise TransitionRefused("；".join(p.message for p in problems), code=problems[0].code)
     moment = when or timezone.now()
-    before = locked.step
-    locked.step = spec.to_step
-    fields = ["step"]
-    if action == "identify":
-        locked.identified_on = timezone.localdate(moment)
-        locked.notice = _publish_notice(locked, actor, locked.identified_on)
-        fields += ["identified_on", "notice"]
-    if spec.to_step in ("eliminated", "dismissed"):
-        locked.closed_at = moment
-        fields.append("closed_at")
-    locked.save(update_fields=fields)
-    CaseStep.objects.create(case=locked, action=action, from_step=before, to_step=spec.to_step,
-                            actor=actor if getattr(actor, "is_authenticated", False) else None, at=moment, note=note)
-    audit_record(actor=actor, action=Action.UPDATE, obj=locked,
-                 changes={"step": [before, spec.to_step], "action": action, "note": note,
-                          "household": locked.household.household_no})
-    return locked
+    spec = STEPS.get(action)
+
+    def check(locked: MonitoringCase) -> None:
+        if action in ("verify", "dismiss") and not note:
+            raise BadInput(_(NOTE_REQUIRED), code="NOTE_REQUIRED", fields={"note": [_(NOTE_REQUIRED)]})
+        if action == "assist" and not locked.measures.exists():
+            raise _refuse(NEEDS_MEASURE, "MONITORING_NEEDS_MEASURE")
+        if action == "eliminate":
+            problems = elimination_problems(locked, today=today)
+            if problems:
+                raise TransitionRefused("；".join(p.message for p in problems), code=problems[0].code)
+
+    def changes(locked: MonitoringCase) -> dict[str, Any]:
+        written: dict[str, Any] = {}
+        if action == "identify":
+            written["identified_on"] = timezone.localdate(moment)
+        if spec is not None and spec.target in ("eliminated", "dismissed"):
+            written["closed_at"] = moment
+        return written
+
+    def effects(locked: MonitoringCase, source: str | None, target: str | None) -> dict[str, Any]:
+        if action == "identify":  # the notice, once the case is identified (its row is written)
+            notice = _publish_notice(locked, actor, timezone.localdate(moment))
+            MonitoringCase.objects.filter(pk=locked.pk).update(notice=notice)
+            locked.notice = notice
+        return {}
+
+    step = transition_apply(
+        case, action, actor=actor, note=note, at=moment, check=check, changes=changes, effects=effects,
+        refusal=_wrong_step, audit={"household": case.household.household_no},
+        lock=lambda rows: rows.select_related("household", "household__village"))
+    return step.obj
 
 
 def _publish_notice(case: MonitoringCase, actor: User | None, starts_on: date) -> Notice:
@@ -387,10 +377,8 @@ def measure_add(case: MonitoringCase, *, actor: User | None, kind: str, descript
     """Record a help measure on an open case (identified or assisting)."""
     _ensure(actor, Cap.MONITORING_WORK)
     locked = MonitoringCase.objects.select_for_update().get(pk=case.pk)
-    if locked.step not in ("identified", "assisting"):
-        raise _refuse(WRONG_STEP, "MONITORING_WRONG_STEP", action=_("登记帮扶措施"), action_code="measure",
-                      allowed="、".join(_step_label(s) for s in ("identified", "assisting")),
-                      allowed_code="identified,assisting", step=_step_label(locked.step), step_code=locked.step)
+    if locked.step not in MEASURE.sources:  # the core's one wrong-state refusal
+        raise wrong_state(MACHINE, MEASURE, locked.step, _wrong_step(MEASURE, locked.step))
     description = description.strip()
     if kind not in CaseMeasure.Kind.values or not description or starts_on is None:
         raise BadInput(_(BAD_MEASURE), code="BAD_MEASURE")

@@ -23,11 +23,13 @@ from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment.models import PolicyVersion
 from fupin.assessment.services import policy_values, work_year
 from fupin.core.actors import acting_user
-from fupin.core.errors import DomainError
+from fupin.core.errors import BadInput, DomainError
 from fupin.core.jobs import job_create
+from fupin.core.workflow import may_take
 from fupin.monitoring import selectors, services
 from fupin.monitoring.filters import CaseFilter, ResultFilter
 from fupin.monitoring.models import CaseMeasure, Category, MonitoringCase, Risk
+from fupin.monitoring.transitions import MEASURE, STEPS
 
 
 def _int(value: str | None) -> int | None:
@@ -107,12 +109,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     checks: list[str] = []
     if case.step == MonitoringCase.Step.ASSISTING:
         checks = [p.message for p in services.elimination_problems(case)]
-    actions = [(code, services._action_label(code)) for code, spec in services.STEPS.items()
-               if case.step in spec.from_steps and can(request.user, spec.capability)]
+    actions = [(code, services._action_label(code)) for code, move in STEPS.items()
+               if case.step in move.sources and may_take(request.user, move)]
     return render(request, "monitoring/case_detail.html", {
         "case": case, "steps": case.steps.select_related("actor"), "measures": case.measures.all(),
         "actions": actions, "checks": checks, "measure_kinds": CaseMeasure.Kind.choices,
-        "can_measure": case.step in ("identified", "assisting") and can(request.user, Cap.MONITORING_WORK),
+        "can_measure": case.step in MEASURE.sources and can(request.user, Cap.MONITORING_WORK),
         "today": timezone.localdate(),
     })
 
@@ -121,10 +123,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_capability(Cap.REGISTRY_VIEW)
 def case_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     case = _case(request, pk)
-    try:
+    try:  # a refused step (409) passes to RefusalMiddleware: the refused-step page
         services.case_step(case, action, actor=acting_user(request), note=request.POST.get("note", ""))
         messages.success(request, _("已办理：%(action)s") % {"action": services._action_label(action)})
-    except DomainError as exc:
+    except BadInput as exc:
         messages.error(request, exc.message)
     except PermissionDenied:
         messages.error(request, _("您没有办理该环节的权限"))
@@ -145,7 +147,7 @@ def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
                              starts_on=_date(p.get("starts_on")), ends_on=_date(p.get("ends_on")),
                              done=p.get("done") in ("on", "1", "true"))
         messages.success(request, _("已登记帮扶措施"))
-    except (DomainError, ValueError) as exc:
+    except (BadInput, ValueError) as exc:  # a case in the wrong step: the refused-step page (409)
         messages.error(request, getattr(exc, "message", str(exc)))
     return redirect("monitoring:case-detail", pk=case.pk)
 

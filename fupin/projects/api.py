@@ -26,6 +26,7 @@ from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput
+from fupin.core.workflow import UNSET
 from fupin.notices.models import Objection
 from fupin.projects import selectors, services
 from fupin.projects.filters import AssetFilter, ProjectFilter, PublicProjectFilter
@@ -65,8 +66,8 @@ class StepOut(Schema):
     id: int
     action: str
     action_label: str
-    from_status: str
-    to_status: str
+    from_state: str
+    to_state: str
     actor: str
     at: datetime
     on: date
@@ -310,8 +311,8 @@ def _project_out(p: Project) -> ProjectOut:
 
 
 def _step_out(s: ProjectStep) -> StepOut:
-    return StepOut(id=s.pk, action=s.action, action_label=str(s.get_action_display()), from_status=s.from_status,
-                   to_status=s.to_status, actor=str(s.actor) if s.actor_id else "system", at=s.at, on=s.on,
+    return StepOut(id=s.pk, action=s.action, action_label=str(s.get_action_display()), from_state=s.from_state,
+                   to_state=s.to_state, actor=str(s.actor) if s.actor_id else "system", at=s.at, on=s.on,
                    note=s.note, amount=s.amount, source=s.source, payee=s.payee, payee_name=s.payee_name,
                    household_no=s.household.household_no if s.household else "", notice_id=s.notice_id,
                    attachments=[AttachmentOut(id=a.pk, name=a.original_name, size=a.size, sha256=a.sha256,
@@ -473,13 +474,14 @@ def project_detail(request: HttpRequest, project_id: int) -> ProjectDetailOut:
 def step_create(request: HttpRequest, project_id: int, payload: Form[StepIn],
                 files: File[list[UploadedFile]] = None) -> Status[StepOut]:  # type: ignore[assignment]
     project = selectors.project_get(request.user, project_id)
-    if payload.seen_status is not None:
-        project.status = payload.seen_status
+    seen = UNSET if payload.seen_status is None else payload.seen_status
     household = services.household_for_project(project, payload.household_no) if payload.household_no else None
     budget = {s: getattr(payload, f"budget_{s}") for s in FundSource.values if getattr(payload, f"budget_{s}")}
-    step = services.project_step(project, payload.action, actor=acting_user(request), files=files or (), data=services.StepInput(
-        note=payload.note, amount=payload.amount or None, source=payload.source, payee=payload.payee,
-        payee_name=payload.payee_name, household=household, year=payload.year, budget=budget or None))
+    data = services.StepInput(note=payload.note, amount=payload.amount or None, source=payload.source,
+                              payee=payload.payee, payee_name=payload.payee_name, household=household,
+                              year=payload.year, budget=budget or None)
+    step = services.project_step(project, payload.action, actor=acting_user(request), files=files or (), data=data,
+                                 expected=seen)
     return Status(201, _step_out(step))
 
 

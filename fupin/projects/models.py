@@ -30,8 +30,9 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts.models import Department
 from fupin.areas.models import Area
-from fupin.areas.scoping import ScopedQuerySet
+from fupin.areas.scoping import InsertOnlyScopedQuerySet, ScopedQuerySet
 from fupin.core.files import StoredFile, random_upload_name
+from fupin.core.workflow import StepLedger
 from fupin.notices.models import Notice
 from fupin.registry.models import Household
 
@@ -154,13 +155,9 @@ class Project(models.Model):
         return [(s, str(FundSource(s).label), getattr(self, f)) for s, f in BUDGET_FIELDS.items()]
 
 
-class StepQuerySet(ScopedQuerySet["ProjectStep"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("project steps are insert-only")
-
-
-class ProjectStep(models.Model):
-    """One step of a project, money included. Insert-only: the trail auditors read."""
+class ProjectStep(StepLedger):
+    """One step of a project, money included: the project's ``StepLedger`` (ADR 0017). Insert-only
+    (the row and the queryset refuse updates and deletes): the trail auditors read."""
 
     class Action(models.TextChoices):
         PROPOSE = "propose", _("村级申报并公示")
@@ -184,8 +181,8 @@ class ProjectStep(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="steps", verbose_name=_("项目"))
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
-    from_status = models.CharField(_("原状态"), max_length=20, choices=Project.Status.choices)
-    to_status = models.CharField(_("新状态"), max_length=20, choices=Project.Status.choices)
+    from_state = models.CharField(_("原状态"), max_length=20, choices=Project.Status.choices)  # "": a proposal
+    to_state = models.CharField(_("新状态"), max_length=20, choices=Project.Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+", verbose_name=_("操作人"))
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
@@ -201,7 +198,7 @@ class ProjectStep(models.Model):
                                verbose_name=_("本步发布的公示"))
 
     area_scope = "project__area"
-    objects = StepQuerySet.as_manager()
+    objects = InsertOnlyScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["project_id", "at", "pk"]

@@ -1,12 +1,15 @@
 """Writes to projects: proposal, every step of the sequence, beneficiaries, assets, public objections.
 
-:func:`project_step` applies :mod:`fupin.projects.transitions`. Every step, in one transaction: lock
-the project row (``SELECT … FOR UPDATE``) and compare its status with the one the caller saw
-(``ConcurrentChange`` otherwise); check the table, the actor's capability and area (and, for the
-responsible unit's steps, that the actor belongs to that unit), the input, the current notice (run
-its full length, no objection pending or upheld) and the money rules; then write the new status with
-a conditional update, take the current notice down (announcements stay up), publish the step's
-notice, insert the step row and its documents, and append an audit entry.
+:func:`project_step` applies :mod:`fupin.projects.transitions` through the workflow core
+(:func:`fupin.core.workflow.transition_apply`, ADR 0017). Every step, in one transaction: lock the
+project row (``SELECT … FOR UPDATE``) and compare its status with the one the caller saw
+(``ConcurrentChange`` otherwise); check the table (``WRONG_STATE``, in the sequence's own words
+where one applies: no payment before the start …), and, as the project's ``check``, the actor's
+capability and area (and, for the responsible unit's steps, that the actor belongs to that unit),
+the input, the current notice (run its full length, no objection pending or upheld) and the money
+rules; then write the new status and the other fields with a conditional update, take the current
+notice down (announcements stay up) and publish the step's notice (``effects``), insert the step
+row and its documents, and append an audit entry.
 
 A refusal raises (``TransitionRefused``, ``BadInput``, ``PermissionDenied``) before anything is
 written; documents already stored are deleted again, so a refused step leaves nothing behind.
@@ -54,8 +57,16 @@ from fupin.areas.models import Area
 from fupin.areas.scoping import scope_of
 from fupin.assessment import services as assessment
 from fupin.core.audit import Action, audit_record
-from fupin.core.errors import BadInput, ConcurrentChange, DomainError, TransitionRefused
+from fupin.core.errors import BadInput, DomainError, TransitionRefused
 from fupin.core.files import stored_file_save
+from fupin.core.workflow import (
+    UNKNOWN_ACTION,
+    UNKNOWN_ACTION_MESSAGE,
+    UNSET,
+    Move,
+    StepLedger,
+    transition_apply,
+)
 from fupin.notices.models import Notice, Objection
 from fupin.notices.selectors import notice_block
 from fupin.notices.services import notice_close, notice_publish, objection_raise, objection_resolve
@@ -78,7 +89,6 @@ from fupin.projects.transitions import (
     LASTING_KINDS,
     NEW,
     PROJECT_KINDS,
-    SAME,
     TRANSITIONS,
     Transition,
     actions_from,
@@ -89,7 +99,6 @@ from fupin.workflow.services import Evidence, evidence_read
 SUBJECT_TYPE = "projects.project"
 CENT = Decimal("0.01")
 
-UNKNOWN_ACTION = "未知的操作「{action}」 / unknown action {action}"
 WRONG_STATE = ("「{label}」只适用于状态为{allowed}的项目，该项目当前为「{state}」 / "
                "{action} applies to projects in {allowed_codes}; this one is {state_code}")
 PAY_BEFORE_START = ("项目尚未开工（当前为「{state}」），不能拨付资金：先启动、再拨付 / "
@@ -129,8 +138,6 @@ NOT_A_MONEY_STEP = "「{label}」不涉及金额 / {action} takes no amount"
 ADJUST_NOTHING = "年度调整未改变任何内容 / the adjustment changes nothing"
 BEFORE_LAST = "办理时间早于该项目上一步（{last}） / the time is before the project's previous step ({last})"
 IN_FUTURE = "办理时间不能晚于现在 / the time cannot be in the future"
-CONCURRENT = ("该项目状态已被他人更改（现为「{state}」），请刷新后重试 / "
-              "someone else changed this project (now {state_code}): reload and try again")
 NOT_YOUR_UNIT = ("「{label}」由责任单位「{unit}」办理 / {action} is taken by the responsible unit ({unit})")
 FIELD_REQUIRED = "「{label}」为必填项 / {name} is required"
 NO_TARGETS = "未设定绩效目标的项目不能入库 / a project without performance targets cannot enter the library"
@@ -280,7 +287,7 @@ def _moment(when: datetime | None, last_at: datetime | None) -> datetime:
 
 def current_notice(project: Project) -> Notice | None:
     """The notice published by the step that brought the project into its current status."""
-    step = (ProjectStep.objects.filter(project_id=project.pk, to_status=project.status, notice__isnull=False)
+    step = (ProjectStep.objects.filter(project_id=project.pk, to_state=project.status, notice__isnull=False)
             .select_related("notice").order_by("-at", "-pk").first())
     return step.notice if step is not None else None
 
@@ -324,7 +331,8 @@ def _publish(spec: Transition, project: Project, day: date, actor: User | None, 
                           subject_label=project.number, is_demo=is_demo)
 
 
-def _store_documents(step: ProjectStep, evidence: Sequence[Evidence], saved: list[str]) -> None:
+def _store_documents(step: StepLedger, evidence: Sequence[Evidence], saved: list[str]) -> None:
+    assert isinstance(step, ProjectStep)
     for item in evidence:
         stored_file_save(ProjectAttachment(step=step), item, saved)
 
@@ -421,8 +429,8 @@ def project_propose(data: ProjectInput, *, actor: User | None, households: Itera
         for household in households:
             _beneficiary_insert(project, household)
         notice = _publish(spec, project, timezone.localdate(moment), actor, is_demo)
-        step = ProjectStep.objects.create(project=project, action=spec.action, from_status=NEW,
-                                          to_status=project.status, actor=_user(actor), at=moment,
+        step = ProjectStep.objects.create(project=project, action=spec.action, from_state=NEW,
+                                          to_state=project.status, actor=_user(actor), at=moment,
                                           on=timezone.localdate(moment), notice=notice)
         _store_documents(step, evidence, saved)
         audit_record(actor=actor, action=Action.CREATE, obj=project, changes={
@@ -456,40 +464,44 @@ class StepInput:
 
 
 def project_step(project: Project, action: str, *, actor: User | None, data: StepInput | None = None,
-                 files: Iterable[Any] = (), when: datetime | None = None) -> ProjectStep:
+                 files: Iterable[Any] = (), when: datetime | None = None,
+                 expected: str | None = UNSET) -> ProjectStep:
     """Take ``action`` (a code of the transition table) on ``project``, or refuse and change nothing.
 
-    ``project.status`` is the status the caller saw: another one in the row now raises
-    ``ConcurrentChange``. ``when`` records a step done earlier on paper (never in the future, never
-    before the project's previous step); notice periods and money dates count from its date.
-    ``actor=None`` is the system (scripts, the demo) and skips the capability check. Input is
+    ``expected`` is the status the caller saw (default: ``project.status``): another one in the row
+    now raises ``ConcurrentChange``. ``when`` records a step done earlier on paper (never in the
+    future, never before the project's previous step); notice periods and money dates count from its
+    date. ``actor=None`` is the system (scripts, the demo) and skips the capability check. Input is
     validated here too, since the pages and the API share this service.
     """
-    spec = TRANSITIONS.get(action)
-    if spec is None or action == "propose":
-        raise TransitionRefused(UNKNOWN_ACTION.format(action=action), code="UNKNOWN_ACTION")
+    if action not in TRANSITIONS or action == "propose":
+        raise TransitionRefused(UNKNOWN_ACTION_MESSAGE.format(action=action), code=UNKNOWN_ACTION)
+    spec = TRANSITIONS[action]
     _ensure_may(actor, spec, project)
     data = data or StepInput()
     step: ProjectStep = _with_documents(
         files, lambda evidence, saved: _apply(project, spec, actor=actor, data=data, evidence=evidence,
-                                              when=when, saved=saved))
+                                              when=when, saved=saved, expected=expected))
     project.refresh_from_db()
     return step
 
 
-def _state_refusal(spec: Transition, status: str) -> TransitionRefused:
+def _state_refusal(move: Move, status: str | None) -> str:
+    """The wrong-state message, saying which rule of the sequence the step breaks (code WRONG_STATE)."""
+    spec = TRANSITIONS[move.action]
+    status = status or ""
     values = {"state": status_label(status), "state_code": status.upper()}
     if spec.action == "pay" and status in (Project.Status.PROPOSED, Project.Status.TOWNSHIP_REVIEWED,
                                            Project.Status.PLANNED, Project.Status.APPROVED):
-        return refuse(PAY_BEFORE_START, spec, code="PAY_BEFORE_START", **values)
+        return refuse(PAY_BEFORE_START, spec, **values).message
     if spec.action == "settle" and status in (Project.Status.APPROVED, Project.Status.STARTED, Project.Status.PLANNED,
                                               Project.Status.PROPOSED, Project.Status.TOWNSHIP_REVIEWED):
-        return refuse(SETTLE_BEFORE_ACCEPTANCE, spec, code="SETTLE_BEFORE_ACCEPTANCE", **values)
+        return refuse(SETTLE_BEFORE_ACCEPTANCE, spec, **values).message
     if spec.action == "start" and status in (Project.Status.PROPOSED, Project.Status.TOWNSHIP_REVIEWED,
                                              Project.Status.PLANNED):
-        return refuse(START_BEFORE_APPROVAL, spec, code="START_BEFORE_APPROVAL", **values)
-    return refuse(WRONG_STATE, spec, code="WRONG_STATE", allowed="、".join(f"「{status_label(s)}」" for s in spec.sources),
-                  allowed_codes="/".join(s.upper() for s in spec.sources), **values)
+        return refuse(START_BEFORE_APPROVAL, spec, **values).message
+    return refuse(WRONG_STATE, spec, allowed="、".join(f"「{status_label(s)}」" for s in spec.sources),
+                  allowed_codes="/".join(s.upper() for s in spec.sources), **values).message
 
 
 def _money_check(spec: Transition, locked: Project, data: StepInput) -> dict[str, Any]:
@@ -532,69 +544,71 @@ def _money_check(spec: Transition, locked: Project, data: StepInput) -> dict[str
 
 
 def _apply(project: Project, spec: Transition, *, actor: User | None, data: StepInput, evidence: Sequence[Evidence],
-           when: datetime | None, saved: list[str]) -> ProjectStep:
-    locked = (Project.objects.select_for_update(of=("self",)).select_related("area", "department")
-              .get(pk=project.pk))
-    _ensure_may(actor, spec, locked)
-    if locked.status != project.status:
-        raise ConcurrentChange(CONCURRENT.format(state=status_label(locked.status), state_code=locked.status.upper()))
-    source = locked.status
-    if source not in spec.sources:
-        raise _state_refusal(spec, source)
+           when: datetime | None, saved: list[str], expected: str | None) -> ProjectStep:
+    """The project's rules around the core's step: checks on the locked row, money, the other
+    fields, the notices."""
     note = data.note.strip()
-    if spec.requires_note and not note:
-        raise refuse(NOTE_REQUIRED, spec, code="NOTE_REQUIRED")
-    last_at = ProjectStep.objects.filter(project_id=locked.pk).order_by("-at").values_list("at", flat=True).first()
-    moment = _moment(when, last_at)
+    moment = when or timezone.now()
     day = timezone.localdate(moment)
-    notice_now = current_notice(locked)
-    problem = notice_check(spec, notice_now, day)
-    if problem:
-        raise problem
-    money_fields = _release_check(locked, data, day) if spec.action == "release" else _money_check(spec, locked, data)
+    found: dict[str, Any] = {"notice": None, "money": {}, "changes": {}}
+    # More facts for the audit entry; the core reads them once the step is done.
+    facts: dict[str, Any] = {"closed_notice": None, "attachments": [f"{e.name} sha256:{e.sha256}" for e in evidence]}
 
-    target = source if spec.target == SAME else spec.target
-    changes: dict[str, Any] = {"status": target, "updated_at": timezone.now()}
-    if spec.action == "approve":
-        changes["approved_total"] = locked.budget_total
-    if spec.action == "reapprove":
-        amount = money(data.amount if data.amount not in (None, "") else "x", label="追加批复金额")
-        if amount <= (locked.approved_total or ZERO):
-            raise refuse(REAPPROVE_LOWER, spec, code="REAPPROVE_LOWER", amount=f"{amount:,.2f}",
-                         approved=f"{locked.approved_total or ZERO:,.2f}")
-        changes["approved_total"] = amount
-    if spec.action == "settle":
-        changes |= _deposit_retained(locked, spec)
-    if spec.action == "adjust":
-        changes |= _adjustment(locked, data)
-    before = {k: getattr(locked, k) for k in changes if k != "updated_at"}
-    if Project.objects.filter(pk=locked.pk, status=source).update(**changes) != 1:
-        raise ConcurrentChange(CONCURRENT.format(state="?", state_code="?"))
-    for k, v in changes.items():
-        setattr(locked, k, v)
+    def check(locked: Project) -> None:
+        _ensure_may(actor, spec, locked)
+        if spec.requires_note and not note:
+            raise refuse(NOTE_REQUIRED, spec, code="NOTE_REQUIRED")
+        last_at = ProjectStep.objects.filter(project_id=locked.pk).order_by("-at").values_list("at", flat=True).first()
+        if last_at is not None and moment < last_at:
+            message = BEFORE_LAST.format(last=timezone.localtime(last_at).strftime("%Y-%m-%d %H:%M"))
+            raise BadInput(message, fields={"when": [message]})
+        notice_now = found["notice"] = current_notice(locked)
+        problem = notice_check(spec, notice_now, day)
+        if problem:
+            raise problem
+        found["money"] = (_release_check(locked, data, day) if spec.action == "release"
+                          else _money_check(spec, locked, data))
+        changes: dict[str, Any] = {}
+        if spec.action == "approve":
+            changes["approved_total"] = locked.budget_total
+        if spec.action == "reapprove":
+            amount = money(data.amount if data.amount not in (None, "") else "x", label="追加批复金额")
+            if amount <= (locked.approved_total or ZERO):
+                raise refuse(REAPPROVE_LOWER, spec, code="REAPPROVE_LOWER", amount=f"{amount:,.2f}",
+                             approved=f"{locked.approved_total or ZERO:,.2f}")
+            changes["approved_total"] = amount
+        if spec.action == "settle":
+            changes |= _deposit_retained(locked, spec)
+        if spec.action == "adjust":
+            changes |= _adjustment(locked, data)
+        found["changes"] = changes
 
-    closed = None
-    if (target != source and notice_now is not None and notice_now.status == Notice.Status.OPEN
-            and notice_now.kind not in LASTING_KINDS):
-        notice_close(notice_now, actor=actor, note=spec.label, when=moment)
-        closed = notice_now.pk
-    published = _publish(spec, locked, day, actor, locked.is_demo)
-    step = ProjectStep.objects.create(
-        project=locked, action=spec.action, from_status=source, to_status=target, actor=_user(actor), at=moment,
-        on=day, note=note, notice=published,
-        amount=money_fields.get("amount", changes.get("approved_total") if spec.action == "reapprove"
-                                else changes.get("deposit") if spec.action == "settle" else None),
-        source=money_fields.get("source", ""), payee=money_fields.get("payee", ""),
-        payee_name=money_fields.get("payee_name", ""), household=money_fields.get("household"))
-    _store_documents(step, evidence, saved)
-    audit_record(actor=actor, action=Action.TRANSITION, obj=locked, changes={
-        "action": spec.action, "step": step.pk, "note": note, "notice": published.pk if published else None,
-        "closed_notice": closed, **{k: str(v) for k, v in money_fields.items() if k != "household"},
-        "household": getattr(money_fields.get("household"), "household_no", ""),
-        "attachments": [f"{e.name} sha256:{e.sha256}" for e in evidence],
-        **{k: [str(v), str(changes[k])] for k, v in before.items() if v != changes[k]},
-    })
-    return step
+    def effects(locked: Project, source: str | None, target: str | None) -> dict[str, Any]:
+        notice_now: Notice | None = found["notice"]
+        if (target != source and notice_now is not None and notice_now.status == Notice.Status.OPEN
+                and notice_now.kind not in LASTING_KINDS):
+            notice_close(notice_now, actor=actor, note=spec.label, when=moment)
+            facts["closed_notice"] = notice_now.pk
+        money_fields, changes = found["money"], found["changes"]
+        return {
+            "on": day, "notice": _publish(spec, locked, day, actor, locked.is_demo),
+            "amount": money_fields.get("amount", changes.get("approved_total") if spec.action == "reapprove"
+                                       else changes.get("deposit") if spec.action == "settle" else None),
+            "source": money_fields.get("source", ""), "payee": money_fields.get("payee", ""),
+            "payee_name": money_fields.get("payee_name", ""), "household": money_fields.get("household")}
+
+    def audited(row: StepLedger) -> None:
+        household = getattr(row, "household", None)
+        facts["household"] = household.household_no if household is not None else ""
+        _store_documents(row, evidence, saved)
+
+    step = transition_apply(
+        project, spec.action, actor=actor, expected=expected, note=note, at=moment, check=check,
+        changes=lambda locked: found["changes"], effects=effects, after=audited, audit=facts, refusal=_state_refusal,
+        lock=lambda rows: rows.select_related("area", "department"))
+    row = step.row
+    assert isinstance(row, ProjectStep)
+    return row
 
 
 def _deposit_retained(locked: Project, spec: Transition) -> dict[str, Any]:

@@ -1,6 +1,10 @@
 """The project sequence (先规划再实施、先启动再拨付、先验收再报账) as data.
 
-Read it as a table; :func:`fupin.projects.services.project_step` is the only code that applies it.
+Read it as a table; it is registered with the workflow core as the project's ``Machine`` (ADR
+0017), and :func:`fupin.projects.services.project_step` applies it through
+:func:`fupin.core.workflow.transition_apply` (a proposal creates the project in its first state).
+The core needs each row's sources, target, capabilities and label (its ``Move``); the rest of a
+row (the notice it publishes and where, what it waits for, money) is this module's.
 
 | action | from | to | who | waits for | publishes / money |
 |---|---|---|---|---|---|
@@ -28,13 +32,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fupin.accounts.roles import Cap
+from fupin.core.workflow import SAME, Machine, Move, machine_register
 from fupin.notices.models import Notice
 from fupin.projects.models import Project, ProjectStep
 
 A = ProjectStep.Action
 S = Project.Status
 K = Notice.Kind
-SAME = "same"  # money steps and adjustments leave the status as it is
+# SAME (the core's): money steps and adjustments leave the status as it is.
 NEW = ""  # the source of a proposal: the project does not exist yet
 
 # Announcements stay up after the next step: the library entry and the completion are public records.
@@ -61,6 +66,11 @@ class Transition:
     def label(self) -> str:
         return str(A(self.action).label)
 
+    @property
+    def move(self) -> Move:
+        """The row as the workflow core reads it."""
+        return Move(self.action, self.sources, self.target, self.capabilities, A(self.action).label)
+
 
 BEFORE_START = (S.PROPOSED, S.TOWNSHIP_REVIEWED, S.PLANNED, S.APPROVED)
 
@@ -85,6 +95,11 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
                requires_note=True),
     Transition(A.WITHDRAW, BEFORE_START, S.WITHDRAWN, (Cap.PROJECTS_COUNTY,), requires_note=True),
 )}
+
+
+MACHINE: Machine[Project] = machine_register(Machine(
+    model=Project, moves={a: t.move for a, t in TRANSITIONS.items()}, ledger=ProjectStep, subject="project",
+    field="status", noun="项目", noun_en="project", state_labels={s.value: s.label for s in S}))
 
 
 def actions_from(status: str) -> list[Transition]:

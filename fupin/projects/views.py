@@ -23,7 +23,7 @@ from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import acting_user
 from fupin.core.audit import Action, audit_record
-from fupin.core.errors import DomainError
+from fupin.core.errors import BadInput, DomainError
 from fupin.core.forms import submit
 from fupin.notices.forms import ResolveForm
 from fupin.notices.models import Objection
@@ -139,7 +139,7 @@ def project_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                                   payee_name=d["payee_name"], household=household, year=d["year"],
                                   budget=budget or None)
         services.project_step(project, action, actor=acting_user(request), data=data, files=request.FILES.getlist("files"))
-    except DomainError as exc:
+    except BadInput as exc:  # a refused step (409) passes to RefusalMiddleware: the refused-step page
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已办理：%(step)s") % {"step": TRANSITIONS[action].label})

@@ -56,7 +56,11 @@ DEMO_USERS: list[tuple[str, str, str, bool, str | None]] = [
     (Role.AUDITOR, "demo_auditor", "审计人员(演示)", False, None),
     (Role.DISCIPLINE_INSPECTOR, "demo_discipline", "纪检监察(演示)", False, None),
 ]
-STATUS_WEIGHTS = [("registered", 30), ("exited", 52), ("returned", 3), ("exit_proposed", 3), (None, 12)]
+# In tenths of a percent. A village-reviewed household is a fresh application (一般农户 who applied): its
+# village notice is on display now (fupin.workflow.demo gives it its two steps).
+STATUS_WEIGHTS = [("registered", 300), ("exited", 520), ("returned", 30), ("exit_proposed", 30), (None, 113),
+                  ("village_reviewed", 7)]
+APPLYING = (None, "village_reviewed")  # not (yet) in the register
 
 
 @dataclass(frozen=True)
@@ -152,15 +156,16 @@ def _income(rng: random.Random, year: int, size: int, poor: bool) -> dict[str, D
 
 def _household(rng: random.Random, village: Area, number: int) -> Household:
     status = _pick_weighted(rng, STATUS_WEIGHTS)
-    attribute = "ordinary" if status is None else rng.choices(
+    registered = status not in APPLYING
+    attribute = "ordinary" if not registered else rng.choices(
         ["general_poor", "dibao_poor", "tekun_poor", "dibao_tekun_poor"], [70, 20, 6, 4])[0]
-    identified = rng.choice([2014, 2015, 2016, 2017]) if status else None
+    identified = rng.choice([2014, 2015, 2016, 2017]) if registered else None
     exit_year = rng.choice([y for y in (2016, 2017, 2018, 2019) if y >= (identified or 0)]) if status in (
         "exited", "returned") else None
     grade = rng.choices(["A", "B", "C", "D"], [40, 45, 10, 5])[0]
     return Household(
         household_no=f"{DEMO_PREFIX}{village.code}{number:04d}", village=village, attribute=attribute,
-        main_cause=rng.choice([c.value for c in codes.Cause]) if status else "",
+        main_cause=rng.choice([c.value for c in codes.Cause]) if registered else "",
         identified_year=identified, status=status, exit_year=exit_year,
         food_secure=rng.random() > 0.03, clothing_secure=rng.random() > 0.03, housing_grade=grade,
         housing_renovated=grade in ("C", "D") and rng.random() > 0.3, relocated=rng.random() < 0.03,

@@ -15,6 +15,7 @@ from ninja import File, Form, Router, Schema, Status, UploadedFile
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.core.actors import acting_user
+from fupin.core.workflow import UNSET
 from fupin.workflow import selectors
 from fupin.workflow.models import HouseholdTransition
 from fupin.workflow.services import household_transition
@@ -100,9 +101,8 @@ def transition_list(request: HttpRequest, household_id: int) -> HouseholdWorkflo
 def transition_create(request: HttpRequest, household_id: int, payload: Form[TransitionIn],
                       files: File[list[UploadedFile]] = None) -> Status[TransitionOut]:  # type: ignore[assignment]
     household, _ = selectors.transition_list(request.user, household_id)
-    if payload.seen_status is not None:
-        household.status = payload.seen_status or None
-    transition = household_transition(household, payload.action, actor=acting_user(request), note=payload.note,
+    seen = UNSET if payload.seen_status is None else payload.seen_status or None
+    transition = household_transition(household, payload.action, actor=acting_user(request), expected=seen, note=payload.note,
                                       reason=payload.reason, consent_by=payload.consent_by,
                                       attribute=payload.attribute, files=files or ())
     return Status(201, _transition_out(transition))

@@ -5,3 +5,6 @@ class WorkflowConfig(AppConfig):
     name = "fupin.workflow"
     label = "workflow"
     verbose_name = "识别退出流程 / Household workflow"
+
+    def ready(self) -> None:
+        from fupin.workflow import transitions  # noqa: F401 (registers the household's transition table)

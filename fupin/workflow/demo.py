@@ -1,6 +1,7 @@
 """Demo workflow data: plausible histories for the demo households, written in bulk.
 
-Called by :func:`fupin.site.demo.seed_demo` after it has made the demo households. Each household in
+Called by :func:`fupin.site.demo.seed_demo` after it has made the demo households, each in its
+state (the demo writes no state: fresh applications are made village-reviewed). Each household in
 the register gets its identification steps (two notices and an announcement) in its identification
 year, and its exit steps when it has exited; exit proposals and a few fresh applications have their
 notices on display now, two of them with an objection. Every household in the register gets a
@@ -58,7 +59,6 @@ class _Step:
 @dataclass
 class _Plan:
     steps: list[_Step] = field(default_factory=list)
-    status_changes: list[Household] = field(default_factory=list)
 
 
 def _moment(day: date, hour: int = 9) -> datetime:
@@ -98,12 +98,11 @@ def _plan(households: list[Household], heads: dict[int, str], rng: random.Random
     for h in households:
         head = heads.get(h.pk, "户主")
         if h.status is None:
-            if rng.random() < 0.06:  # a fresh application, its village notice on display now
-                start = today - timedelta(days=rng.randint(0, NOTICE_DAYS - 1))
-                plan.steps.append(_Step(h, A.APPLY, None, S.APPLIED, _moment(start - timedelta(days=5))))
-                plan.steps.append(_Step(h, A.VILLAGE_REVIEW, S.APPLIED, S.VILLAGE_REVIEWED, _moment(start)))
-                h.status = S.VILLAGE_REVIEWED
-                plan.status_changes.append(h)
+            continue
+        if h.status == S.VILLAGE_REVIEWED:  # a fresh application, its village notice on display now
+            start = today - timedelta(days=rng.randint(0, NOTICE_DAYS - 1))
+            plan.steps.append(_Step(h, A.APPLY, None, S.APPLIED, _moment(start - timedelta(days=5))))
+            plan.steps.append(_Step(h, A.VILLAGE_REVIEW, S.APPLIED, S.VILLAGE_REVIEWED, _moment(start)))
             continue
         identified = h.identified_year or 2015
         day = _identification(h, identified, rng, plan)
@@ -200,7 +199,7 @@ def seed_demo_workflow(households: list[Household], *, seed: int = 2018, actor: 
     rng = random.Random(seed + 1)
     today = timezone.localdate()
     ids = [h.pk for h in households]
-    HouseholdTransition.objects.filter(household_id__in=ids).delete()
+    # (The households' earlier transitions, insert-only, went with them: the site demo makes them anew.)
     HelperAssignment.objects.filter(household_id__in=ids).delete()
     Notice.objects.filter(is_demo=True).delete()
     WorkTeam.objects.filter(is_demo=True).delete()
@@ -208,7 +207,6 @@ def seed_demo_workflow(households: list[Household], *, seed: int = 2018, actor: 
     village_ids = sorted({h.village_id for h in households})
     villages = Area.objects.in_bulk(village_ids)
     plan = _plan(households, heads, rng, today)
-    Household.objects.bulk_update(plan.status_changes, ["status"], batch_size=2000)
     notices = Notice.objects.bulk_create(_notices(plan, villages, heads, today), batch_size=2000)
     objections = Objection.objects.bulk_create(_objections(notices, rng))
     HouseholdTransition.objects.bulk_create([

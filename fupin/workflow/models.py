@@ -1,9 +1,10 @@
 """The household workflow's ledger: one insert-only row per step, with its evidence.
 
-``HouseholdTransition`` is written only by :func:`fupin.workflow.services.household_transition`,
-together with the household's new state, the notice the step publishes and an audit entry. The
-rows are the timeline on the household page and the source of workflow statistics; they are never
-updated (the queryset refuses ``update()``).
+``HouseholdTransition`` is the household's ``StepLedger`` (ADR 0017): written only by the workflow
+core, through :func:`fupin.workflow.services.household_transition`, together with the household's
+new state, the notice the step publishes and an audit entry. The rows are the timeline on the
+household page and the source of workflow statistics; they are never updated or deleted (the row
+and the queryset refuse it; they go only with their household).
 
 Invariants held by the database: a removal carries a reason (自然减少 or 错评剔除) and no other step
 does; an exit proposal names who signed the household's consent (户认可).
@@ -11,26 +12,20 @@ does; an exit proposal names who signed the household's consent (户认可).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fupin.areas.scoping import ScopedQuerySet
+from fupin.areas.scoping import InsertOnlyScopedQuerySet, ScopedQuerySet
 from fupin.assessment.models import HouseholdAssessment
 from fupin.core.files import StoredFile, random_upload_name
+from fupin.core.workflow import StepLedger
 from fupin.notices.models import Notice
 from fupin.registry.models import Household
 
 
-class TransitionQuerySet(ScopedQuerySet["HouseholdTransition"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("household transitions are insert-only")
-
-
-class HouseholdTransition(models.Model):
+class HouseholdTransition(StepLedger):
     class Action(models.TextChoices):
         APPLY = "apply", _("农户申请")
         VILLAGE_REVIEW = "village_review", _("村级评议并公示")
@@ -70,7 +65,7 @@ class HouseholdTransition(models.Model):
                                    related_name="+", verbose_name=_("所依据的退出评估"))
 
     area_scope = "household__village"
-    objects = TransitionQuerySet.as_manager()
+    objects = InsertOnlyScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["household_id", "at", "pk"]

@@ -1,12 +1,14 @@
 """The one transition service of the household workflow (CONVENTIONS §3, RULES §3).
 
-:func:`household_transition` applies the table in :mod:`fupin.workflow.transitions`. Every step,
-in one transaction: lock the household row (``SELECT … FOR UPDATE``) and compare its state with
-the state the caller saw (``ConcurrentChange`` otherwise); check the table, the actor's
-capability, the input, the notice of the current state (run its full length, no objection
-pending or upheld) and the assessment; then write the household's new state with a conditional
-update, take the current notice down, publish the step's notice, insert the transition row and its
-evidence files, and append an audit entry.
+:func:`household_transition` applies the table in :mod:`fupin.workflow.transitions` through the
+workflow core (:func:`fupin.core.workflow.transition_apply`, ADR 0017). Every step, in one
+transaction: lock the household row (``SELECT … FOR UPDATE``) and compare its state with the
+state the caller saw (``ConcurrentChange`` otherwise); check the table (``WRONG_STATE``), and, as
+the household's ``check``, the input, the notice of the current state (run its full length, no
+objection pending or upheld) and the assessment; then write the household's new state and its
+other fields with a conditional update, take the current notice down and publish the step's
+notice (``effects``), insert the transition row and its evidence files (``after``), and append an
+audit entry.
 
 A refusal raises (``TransitionRefused``, ``BadInput``, ``PermissionDenied``) before anything is
 written or, for the re-run of the exit assessment, inside the transaction, which is rolled back;
@@ -23,29 +25,26 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils import timezone
 
-from fupin.accounts.access import can
 from fupin.accounts.models import User
 from fupin.areas.scoping import scope_of
 from fupin.assessment import services as assessment
-from fupin.core.audit import Action, audit_record
-from fupin.core.errors import BadInput, ConcurrentChange, TransitionRefused
+from fupin.core.errors import BadInput, TransitionRefused
 from fupin.core.files import Upload, UploadRules, stored_file_save, uploads_read
+from fupin.core.workflow import UNSET, Move, StepLedger, may_take, transition_apply
 from fupin.notices.models import Notice
 from fupin.notices.selectors import notice_block
 from fupin.notices.services import notice_close, notice_publish
 from fupin.registry import codes
 from fupin.registry.models import Household, Member
 from fupin.workflow.models import HouseholdTransition, TransitionAttachment
-from fupin.workflow.transitions import PREVIOUS, TRANSITIONS, Transition
+from fupin.workflow.transitions import MACHINE, PREVIOUS, TRANSITIONS, Transition
 
 ELIGIBLE = "EXIT_ELIGIBLE"
 VERDICT_LABELS = {"EXIT_ELIGIBLE": "可退出", "NOT_ELIGIBLE": "不可退出", "INSUFFICIENT_DATA": "数据不全"}
 SUBJECT_TYPE = "registry.household"
 
-UNKNOWN_ACTION = "未知的操作「{action}」 / unknown action {action}"
 WRONG_STATE = ("「{label}」只适用于状态为{allowed}的户，该户当前为「{state}」 / "
                "{action} applies to households in {allowed_codes}; this one is {state_code}")
 NOTE_REQUIRED = "「{label}」须填写说明 / {action} needs a note"
@@ -77,11 +76,8 @@ RERUN_NOT_ELIGIBLE = ("重新评估结论为「{verdict}」（未通过：{faile
                       "不能批准退出（不搞数字脱贫） / re-assessed for {year}: {verdict_code} (failed: {failed_en}; "
                       "unknown: {unknown_en}); the household no longer qualifies, exit refused")
 BEFORE_LAST = "办理时间早于该户上一步（{last}） / the time is before the household's previous step ({last})"
-IN_FUTURE = "办理时间不能晚于现在 / the time cannot be in the future"
 YEAR_ORDER = ("脱贫年度 {year} 早于识别年度 {identified}，不能批准退出 / "
               "exit year {year} would precede the identification year {identified}")
-CONCURRENT = ("该户状态已被他人更改（现为「{state}」），请刷新后重试 / "
-              "someone else changed this household (now {state_code}): reload and try again")
 TOO_MANY_FILES = "佐证材料最多 {n} 个文件 / at most {n} evidence files"
 FILE_TOO_LARGE = "文件「{name}」超过 {mb} MB / {name} is larger than {mb} MB"
 FILE_EMPTY = "文件「{name}」是空文件 / {name} is empty"
@@ -163,20 +159,15 @@ def verdict_values(result: Any, year: int) -> dict[str, Any]:
             "failed_en": ", ".join(result.failed) or "none", "unknown_en": ", ".join(result.unknown) or "none"}
 
 
-def _moment(when: datetime | None, last: HouseholdTransition | None) -> datetime:
-    now = timezone.now()
-    moment = now if when is None else when
-    if moment > now + timedelta(minutes=1):
-        raise BadInput(IN_FUTURE, fields={"when": [IN_FUTURE]})
+def _not_before_last(moment: datetime, last: HouseholdTransition | None) -> None:
     if last is not None and moment < last.at:
         message = BEFORE_LAST.format(last=timezone.localtime(last.at).strftime("%Y-%m-%d %H:%M"))
         raise BadInput(message, fields={"when": [message]})
-    return moment
 
 
-def _previous_state(household: Household) -> str | None:
-    """The state before the household's latest step into its current state (for withdrawals)."""
-    step = (HouseholdTransition.objects.filter(household_id=household.pk, to_state=household.status)
+def _previous_state(household: Household, state: str | None) -> str | None:
+    """The state before the household's latest step into ``state`` (for withdrawals)."""
+    step = (HouseholdTransition.objects.filter(household_id=household.pk, to_state=state)
             .order_by("-at", "-pk").first())
     if step is not None:
         return step.from_state
@@ -198,123 +189,124 @@ def _notice_text(spec: Transition, household: Household, starts: date, ends: dat
     return title[:200], "\n".join(lines)
 
 
-def _store_evidence(transition: HouseholdTransition, evidence: Sequence[Evidence], saved: list[str]) -> None:
+def _store_evidence(transition: StepLedger, evidence: Sequence[Evidence], saved: list[str]) -> None:
+    assert isinstance(transition, HouseholdTransition)
     for item in evidence:
         stored_file_save(TransitionAttachment(transition=transition), item, saved)
 
 
 def ensure_can_transition(actor: User | None, spec: Transition) -> None:
-    if actor is not None and not any(can(actor, cap) for cap in spec.capabilities):
+    if not may_take(actor, spec.move):
         raise PermissionDenied(spec.capabilities[0])
 
 
 def household_transition(household: Household, action: str, *, actor: User | None, note: str = "", reason: str = "",
                          files: Iterable[Any] = (), when: datetime | None = None, consent_by: str = "",
-                         attribute: str = "") -> HouseholdTransition:
+                         attribute: str = "", expected: str | None = UNSET) -> HouseholdTransition:
     """Move ``household`` by ``action`` (a code of the transition table), or refuse and change nothing.
 
-    ``household.status`` is the state the caller saw: if the row holds another one now, the step
-    raises ``ConcurrentChange``. ``when`` records a step done earlier on paper (never in the future,
-    never before the household's previous step); notice periods count from its date. ``consent_by``
-    (who signed the household's 户认可) is required by the exit proposal; ``attribute`` may set the
-    户属性 at county approval. ``actor=None`` is the system (imports, scripts) and skips the
-    capability check. Input is validated here too (note, reason, files), since the API and the
-    pages share this service.
+    ``expected`` is the state the caller saw (default: ``household.status``): if the row holds
+    another one now, the step raises ``ConcurrentChange``. ``when`` records a step done earlier on
+    paper (never in the future, never before the household's previous step); notice periods count
+    from its date. ``consent_by`` (who signed the household's 户认可) is required by the exit
+    proposal; ``attribute`` may set the 户属性 at county approval. ``actor=None`` is the system
+    (imports, scripts) and skips the capability check. Input is validated here too (note, reason,
+    files), since the API and the pages share this service.
     """
-    spec = TRANSITIONS.get(action)
-    if spec is None:
-        raise TransitionRefused(UNKNOWN_ACTION.format(action=action), code="UNKNOWN_ACTION")
+    if action not in TRANSITIONS:
+        MACHINE.move(action)  # raises the core's UNKNOWN_ACTION refusal
+    spec = TRANSITIONS[action]
     ensure_can_transition(actor, spec)
     note, consent_by, attribute = note.strip(), consent_by.strip()[:30], attribute.strip()
     evidence = evidence_read(files)
+    if actor is not None and not scope_of(actor).covers(household.village):
+        raise PermissionDenied("household outside the actor's areas")
+    seen = household.status if expected is UNSET else expected
     saved: list[str] = []
     try:
-        with transaction.atomic():
-            transition = _apply(household, spec, actor=actor, note=note, reason=reason, evidence=evidence,
-                                when=when, consent_by=consent_by, attribute=attribute, saved=saved)
+        step = _apply(household, spec, actor=actor, note=note, reason=reason, evidence=evidence, seen=seen,
+                      moment=when or timezone.now(), consent_by=consent_by, attribute=attribute, saved=saved)
     except BaseException:
         for name in saved:  # the rows are rolled back; the files are not, so remove them
             default_storage.delete(name)
         raise
     household.refresh_from_db()
-    return transition
+    return step
 
 
 def _apply(household: Household, spec: Transition, *, actor: User | None, note: str, reason: str,
-           evidence: Sequence[Evidence], when: datetime | None, consent_by: str, attribute: str,
+           evidence: Sequence[Evidence], seen: str | None, moment: datetime, consent_by: str, attribute: str,
            saved: list[str]) -> HouseholdTransition:
-    locked = Household.objects.select_for_update(of=("self",)).select_related("village").get(pk=household.pk)
-    if actor is not None and not scope_of(actor).covers(locked.village):
-        raise PermissionDenied("household outside the actor's areas")
-    if locked.status != household.status:
-        raise ConcurrentChange(CONCURRENT.format(state=state_label(locked.status),
-                                                 state_code=state_code(locked.status)))
-    source = locked.status
-    if source not in spec.sources:
-        raise refuse(WRONG_STATE, spec, code="WRONG_STATE", state=state_label(source), state_code=state_code(source),
-                     allowed="、".join(f"「{state_label(s)}」" for s in spec.sources),
-                     allowed_codes="/".join(state_code(s) for s in spec.sources))
-    problem = input_check(spec, locked, note=note, reason=reason, consent_by=consent_by, attribute=attribute)
-    if problem:
-        raise problem
-    last = last_transition(locked)
-    moment = _moment(when, last)
-    day = timezone.localdate(moment)
-    notice_now = current_notice(locked, last)
-    problem = notice_check(spec, notice_now, day)
-    if problem:
-        raise problem
+    """The household's rules around the core's step: checks on the locked row, the other fields, the notices."""
+    found: dict[str, Any] = {"year": None, "result": None, "notice": None}
+    # More facts for the audit entry; the core reads them once the step is done.
+    facts: dict[str, Any] = {"closed_notice": None, "attachments": [f"{e.name} sha256:{e.sha256}" for e in evidence]}
 
-    year = assessment.work_year() if (spec.publishes or spec.requires_assessment or spec.reruns_assessment) else None
-    result = None
-    if spec.requires_assessment and year is not None:
-        result = assessment.household_latest_assessment(locked.pk, year)
-        if result is None:
-            raise refuse(NO_ASSESSMENT, spec, code="NO_ASSESSMENT", year=year)
-        if result.verdict != ELIGIBLE:
-            raise refuse(NOT_ELIGIBLE, spec, code="NOT_ELIGIBLE", **verdict_values(result, year))
-    if spec.reruns_assessment and year is not None:
-        if locked.identified_year and locked.identified_year > year:
-            raise refuse(YEAR_ORDER, spec, code="YEAR_ORDER", year=year, identified=locked.identified_year)
-        result = assessment.household_assess(locked, year, actor=actor)  # rolled back with a refusal
-        if result.verdict != ELIGIBLE:
-            raise refuse(RERUN_NOT_ELIGIBLE, spec, code="RERUN_NOT_ELIGIBLE", **verdict_values(result, year))
+    def check(locked: Household) -> None:
+        problem = input_check(spec, locked, note=note, reason=reason, consent_by=consent_by, attribute=attribute)
+        if problem:
+            raise problem
+        last = last_transition(locked)
+        _not_before_last(moment, last)
+        notice_now = found["notice"] = current_notice(locked, last)
+        problem = notice_check(spec, notice_now, timezone.localdate(moment))
+        if problem:
+            raise problem
+        year = found["year"] = (assessment.work_year()
+                                if (spec.publishes or spec.requires_assessment or spec.reruns_assessment) else None)
+        if spec.requires_assessment and year is not None:
+            result = found["result"] = assessment.household_latest_assessment(locked.pk, year)
+            if result is None:
+                raise refuse(NO_ASSESSMENT, spec, code="NO_ASSESSMENT", year=year)
+            if result.verdict != ELIGIBLE:
+                raise refuse(NOT_ELIGIBLE, spec, code="NOT_ELIGIBLE", **verdict_values(result, year))
+        if spec.reruns_assessment and year is not None:
+            if locked.identified_year and locked.identified_year > year:
+                raise refuse(YEAR_ORDER, spec, code="YEAR_ORDER", year=year, identified=locked.identified_year)
+            result = found["result"] = assessment.household_assess(locked, year, actor=actor)  # rolled back if refused
+            if result.verdict != ELIGIBLE:
+                raise refuse(RERUN_NOT_ELIGIBLE, spec, code="RERUN_NOT_ELIGIBLE", **verdict_values(result, year))
 
-    target = _previous_state(locked) if spec.target == PREVIOUS else spec.target
-    changes: dict[str, Any] = {"status": target, "updated_at": timezone.now()}
-    if spec.requires_attribute and attribute:
-        changes["attribute"] = attribute
-    if spec.sets_identified_year:
-        changes["identified_year"] = year
-        changes["exit_year"] = None  # a newly registered household has not exited
-    if spec.sets_exit_year:
-        changes["exit_year"] = year
-    before = {k: getattr(locked, k) for k in changes if k != "updated_at"}
-    if Household.objects.filter(pk=locked.pk, status=source).update(**changes) != 1:
-        raise ConcurrentChange(CONCURRENT.format(state="?", state_code="?"))
+    def changes(locked: Household) -> dict[str, Any]:
+        written: dict[str, Any] = {}
+        if spec.requires_attribute and attribute:
+            written["attribute"] = attribute
+        if spec.sets_identified_year:
+            written["identified_year"] = found["year"]
+            written["exit_year"] = None  # a newly registered household has not exited
+        if spec.sets_exit_year:
+            written["exit_year"] = found["year"]
+        return written
 
-    if notice_now is not None and notice_now.status == Notice.Status.OPEN:
-        notice_close(notice_now, actor=actor, note=spec.label, when=moment)
-    published = None
-    if spec.publishes and year is not None:
-        days = int(assessment.param_for_area(year, locked.village, "notice_days"))
-        starts, ends = day, day + timedelta(days=days - 1)
-        title, body = _notice_text(spec, locked, starts, ends)
-        published = notice_publish(kind=spec.publishes, area=locked.village, title=title, body=body, starts_on=starts,
-                                   days=days, actor=actor, subject_type=SUBJECT_TYPE, subject_id=locked.pk,
-                                   subject_label=locked.household_no)
-    transition = HouseholdTransition.objects.create(
-        household=locked, action=spec.action, from_state=source, to_state=target,
-        actor=actor if getattr(actor, "is_authenticated", False) else None, at=moment, note=note, reason=reason,
-        consent_by=consent_by, work_year=year, notice=published, assessment=result,
-    )
-    _store_evidence(transition, evidence, saved)
-    audit_record(actor=actor, action=Action.TRANSITION, obj=locked, changes={
-        "action": spec.action, "transition": transition.pk, "reason": reason, "note": note,
-        "consent_by": consent_by, "notice": published.pk if published else None,
-        "closed_notice": notice_now.pk if notice_now is not None else None,
-        "assessment": getattr(result, "pk", None), "work_year": year,
-        "attachments": [f"{e.name} sha256:{e.sha256}" for e in evidence],
-        **{k: [v, changes[k]] for k, v in before.items() if v != changes[k]},
-    })
-    return transition
+    def effects(locked: Household, source: str | None, target: str | None) -> dict[str, Any]:
+        notice_now: Notice | None = found["notice"]
+        facts["closed_notice"] = notice_now.pk if notice_now is not None else None
+        if notice_now is not None and notice_now.status == Notice.Status.OPEN:
+            notice_close(notice_now, actor=actor, note=spec.label, when=moment)
+        published = None
+        year = found["year"]
+        if spec.publishes and year is not None:
+            days = int(assessment.param_for_area(year, locked.village, "notice_days"))
+            day = timezone.localdate(moment)
+            starts, ends = day, day + timedelta(days=days - 1)
+            title, body = _notice_text(spec, locked, starts, ends)
+            published = notice_publish(kind=spec.publishes, area=locked.village, title=title, body=body,
+                                       starts_on=starts, days=days, actor=actor, subject_type=SUBJECT_TYPE,
+                                       subject_id=locked.pk, subject_label=locked.household_no)
+        return {"notice": published, "work_year": year, "assessment": found["result"]}
+
+    def wrong(move: Move, state: str | None) -> str:
+        return refuse(WRONG_STATE, spec, state=state_label(state), state_code=state_code(state),
+                      allowed="、".join(f"「{state_label(s)}」" for s in spec.sources),
+                      allowed_codes="/".join(state_code(s) for s in spec.sources)).message
+
+    step = transition_apply(
+        household, spec.action, actor=actor, expected=seen, note=note, at=moment, check=check, changes=changes,
+        target=_previous_state(household, seen) if spec.target == PREVIOUS else UNSET, effects=effects,
+        row_fields={"reason": reason, "consent_by": consent_by},
+        after=lambda row: _store_evidence(row, evidence, saved), refusal=wrong,
+        lock=lambda rows: rows.select_related("village"),
+        audit=facts)
+    row = step.row
+    assert isinstance(row, HouseholdTransition)
+    return row

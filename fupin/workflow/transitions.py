@@ -1,7 +1,11 @@
 """The household workflow (RULES §3) as data: which action moves a household from which state to which.
 
-Read it as a table; :func:`fupin.workflow.services.household_transition` is the only code that
-applies it. ``None`` as a state is a monitored candidate (一般农户) outside the register.
+Read it as a table; it is registered with the workflow core as the household's ``Machine`` (ADR
+0017), and :func:`fupin.workflow.services.household_transition` applies it through
+:func:`fupin.core.workflow.transition_apply`. ``None`` as a state is a monitored candidate
+(一般农户) outside the register. The core needs each row's sources, target, capabilities and label
+(its ``Move``); the rest of a row (the notice it publishes, what it waits for, what it requires)
+is this module's.
 
 | action | from | to | who | waits for | publishes |
 |---|---|---|---|---|---|
@@ -26,7 +30,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from fupin.accounts.roles import Cap
+from fupin.core.workflow import Machine, Move, machine_register
 from fupin.notices.models import Notice
 from fupin.registry.models import Household
 from fupin.workflow.models import HouseholdTransition
@@ -61,6 +68,11 @@ class Transition:
     def label(self) -> str:
         return str(A(self.action).label)
 
+    @property
+    def move(self) -> Move:
+        """The row as the workflow core reads it."""
+        return Move(self.action, self.sources, self.target, self.capabilities, A(self.action).label)
+
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     Transition(A.APPLY, (CANDIDATE,), S.APPLIED, (Cap.WORKFLOW_VILLAGE,)),
@@ -83,6 +95,12 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
                requires_note=True),
     Transition(A.WITHDRAW_EXIT, (S.EXIT_PROPOSED,), PREVIOUS, ANY_LEVEL, requires_note=True),
 )}
+
+
+MACHINE: Machine[Household] = machine_register(Machine(
+    model=Household, moves={a: t.move for a, t in TRANSITIONS.items()}, ledger=HouseholdTransition,
+    subject="household", field="status", noun="户", noun_en="household",
+    state_labels={CANDIDATE: _("非贫困户(一般农户)"), **{s.value: s.label for s in S}}))
 
 
 def table() -> dict[str | None, dict[str, str | None]]:

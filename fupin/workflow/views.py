@@ -14,7 +14,8 @@ from fupin.accounts.roles import Cap
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import acting_user
 from fupin.core.audit import Action, audit_record
-from fupin.core.errors import DomainError
+from fupin.core.errors import BadInput
+from fupin.core.workflow import UNSET
 from fupin.registry.models import Household
 from fupin.workflow import selectors
 from fupin.workflow.forms import TransitionForm
@@ -33,12 +34,13 @@ def household_transition_view(request: HttpRequest, pk: int, action: str) -> Htt
     if not form.is_valid():
         messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(back)
-    if "seen_status" in request.POST:  # the state shown on the page the clerk acted on
-        household.status = request.POST["seen_status"] or None
+    # The state shown on the page the clerk acted on. A refused step (TransitionRefused,
+    # ConcurrentChange) passes to RefusalMiddleware: the 409 page; bad input is told here.
+    seen = (request.POST["seen_status"] or None) if "seen_status" in request.POST else UNSET
     try:
         household_transition(household, action, actor=acting_user(request), files=request.FILES.getlist("files"),
-                             **form.cleaned_data)
-    except DomainError as exc:
+                             expected=seen, **form.cleaned_data)
+    except BadInput as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已办理：%(label)s") % {"label": spec.label})

@@ -30,7 +30,7 @@ def test_it_shows_the_household_s_cases_steps_measures_and_results(admin, person
                                     monitoring_line=Decimal("5000"))
     case = MonitoringCase.objects.create(household=rich_household, step="assisting", year=2020, category="EDGE", identified_on=date(2020, 4, 20),
                                          risks="INCOME_BELOW_LINE;MEDICAL", opened_run=run)
-    CaseStep.objects.create(case=case, action="verify", from_step="alert", to_step="verified", actor=personas.admin,
+    CaseStep.objects.create(case=case, action="verify", from_state="alert", to_state="verified", actor=personas.admin,
                             note="入户核实：因病支出增加")
     CaseMeasure.objects.create(case=case, kind="health", description="落实大病救助", starts_on=date(2020, 5, 1))
     other = make_household(rich_household.village, "H-A1-0099", members=1)

@@ -252,3 +252,18 @@ def test_the_six_months_end_on_the_same_day_or_the_shorter_month_s_last(areas, p
     assert too_early(date(2021, 1, 15), date(2021, 7, 14)) and not too_early(date(2021, 1, 15), date(2021, 7, 15))
     assert too_early(date(2021, 8, 31), date(2022, 2, 27)) and not too_early(date(2021, 8, 31), date(2022, 2, 28))
     assert too_early(date(2021, 12, 1), date(2022, 5, 31)) and not too_early(date(2021, 12, 1), date(2022, 6, 1))
+
+
+def test_the_case_steps_are_insert_only(areas, personas):
+    """CaseStep is the case's StepLedger: a written step cannot be changed or removed, row or queryset."""
+    case = _assisting(_risky(areas.village_a1), personas.admin)
+    steps = CaseStep.objects.filter(case=case)
+    assert [(s.action, s.from_state, s.to_state) for s in steps.order_by("at", "pk")] == [
+        ("verify", "alert", "verified"), ("identify", "verified", "identified"), ("assist", "identified", "assisting")]
+    row = steps.first()
+    assert row is not None
+    row.note = "改写"
+    for attempt in (row.save, row.delete, lambda: steps.update(note="改写"), steps.delete):
+        with pytest.raises(TypeError):
+            attempt()
+    assert not CaseStep.objects.filter(note="改写").exists() and steps.count() == 3

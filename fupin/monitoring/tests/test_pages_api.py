@@ -11,11 +11,12 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from fupin.core.models import JobRun
+from fupin.core.models import AuditEntry, JobRun
 from fupin.inbox.models import Message
-from fupin.monitoring.models import MonitoringCase, MonitoringRun
+from fupin.monitoring.models import CaseMeasure, CaseStep, MonitoringCase, MonitoringRun
 from fupin.monitoring.services import case_step, measure_add, monitor_county
 from fupin.monitoring.tests.conftest import YEAR, household, income
+from fupin.notices.models import Notice
 from fupin.registry.tests.test_import_cli import env_for, fupin
 
 pytestmark = pytest.mark.usefixtures("policy")
@@ -152,6 +153,37 @@ def test_case_steps_over_the_page_and_the_api(personas, county):
     assert case.step == "assisting"
     body = detail.content.decode()
     assert "公益性岗位" in body and "尚无已落实的帮扶措施" in body  # why elimination is not possible yet
+
+
+def _case_state(case: MonitoringCase) -> dict[str, object]:
+    return {"case": MonitoringCase.objects.filter(pk=case.pk).values().get(), "steps": CaseStep.objects.count(),
+            "measures": CaseMeasure.objects.count(), "notices": Notice.objects.count(),
+            "audit": AuditEntry.objects.count()}
+
+
+def test_a_step_or_a_measure_in_the_wrong_step_answers_409_wrong_state_on_the_page_and_in_the_api(personas, county):
+    """The workflow core's one wrong-state refusal (MONITORING_WRONG_STEP before): 409, code WRONG_STATE,
+    the reason in the viewer's language, nothing changed; a help measure on an alert is refused alike."""
+    monitor_county(YEAR)
+    case = MonitoringCase.objects.get(household=county["edge"])  # an alert (发现预警)
+    township, cadre = _client(personas.township_a), _client(personas.cadre_a1)
+    before = _case_state(case)
+    page = township.post(f"/monitoring/cases/{case.pk}/identify/", {"note": "认定"})
+    assert (page.status_code, page["X-Fupin-Error"]) == (409, "WRONG_STATE")
+    assert "「认定并公示」只适用于处于「入户核实」环节的案例，该案例当前为「发现预警」" in page.content.decode()
+    english = township.post(f"/monitoring/cases/{case.pk}/identify/", {"note": "认定"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert (english.status_code, english["X-Fupin-Error"]) == (409, "WRONG_STATE")
+    assert "identify applies to cases at step verified; this one is at alert" in english.content.decode()
+    api = township.post(f"/api/v1/monitoring/cases/{case.pk}/steps", {"action": "identify", "note": "认定"},
+                        content_type="application/json")
+    assert (api.status_code, api.json()["code"]) == (409, "WRONG_STATE")
+    measure = {"kind": "employment", "description": "公益性岗位", "starts_on": "2021-01-04"}
+    page = cadre.post(f"/monitoring/cases/{case.pk}/measures/", measure)
+    assert (page.status_code, page["X-Fupin-Error"]) == (409, "WRONG_STATE")
+    assert "「登记帮扶措施」只适用于处于「认定监测对象、落实帮扶」环节的案例" in page.content.decode()
+    api = cadre.post(f"/api/v1/monitoring/cases/{case.pk}/measures", measure, content_type="application/json")
+    assert (api.status_code, api.json()["code"]) == (409, "WRONG_STATE")
+    assert _case_state(case) == before
 
 
 def test_inbox_shows_alerts_with_an_unread_count(personas, county):

@@ -85,7 +85,7 @@ def _project(small_plan, area, department, year: int, status: str = "started") -
 
 
 def _step(project: Project, action: str, on: date, amount: int, payee: str = "") -> None:
-    ProjectStep.objects.create(project=project, action=action, from_status=project.status, to_status=project.status,
+    ProjectStep.objects.create(project=project, action=action, from_state=project.status, to_state=project.status,
                                on=on, amount=amount, source="central", payee=payee,
                                payee_name="施工单位" if payee else "")
 

@@ -48,7 +48,7 @@ def test_steps_over_json_with_refusals_in_the_envelope(personas, project):
     stale = client.post(f"/api/v1/projects/{project.pk}/steps", {"action": "settle", "seen_status": "started"})
     assert stale.status_code == 409 and stale.json()["code"] == "CONCURRENT_CHANGE"
     done = client.post(f"/api/v1/projects/{project.pk}/steps", {"action": "settle", "note": "报账"})
-    assert done.status_code == 201 and done.json()["to_status"] == "settled"
+    assert done.status_code == 201 and done.json()["to_state"] == "settled"
 
 
 def test_other_villages_projects_are_not_found(personas, project):

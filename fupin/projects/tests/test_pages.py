@@ -15,6 +15,7 @@ from fupin.notices.models import Notice, Objection
 from fupin.projects.models import AssetPayout, Project, ProjectStep, PublicSubmission
 from fupin.projects.services import beneficiary_add
 from fupin.projects.tests.factories import advance, allocate, pay, proposed, unit
+from fupin.projects.tests.test_workflow import state
 from fupin.registry.models import Member
 
 pytestmark = pytest.mark.usefixtures("policy")
@@ -49,6 +50,23 @@ def test_an_officer_takes_a_step_on_the_page_and_a_refusal_is_shown(areas, perso
     client.post(f"/projects/{project.pk}/settle/", {"note": "报账"})
     project.refresh_from_db()
     assert project.status == "settled"
+
+
+def test_a_step_from_a_wrong_state_answers_409_wrong_state_on_the_page_and_in_the_api(areas, personas, library):
+    """The workflow core's one wrong-state refusal, in the sequence's words (先验收、再报账): 409, code
+    WRONG_STATE, the reason in the viewer's language, nothing changed."""
+    client = signed_in(personas.officer)
+    project = library["running"]  # proposed
+    before = state(project)
+    page = client.post(f"/projects/{project.pk}/settle/", {"note": "报账"})
+    assert (page.status_code, page["X-Fupin-Error"]) == (409, "WRONG_STATE")
+    assert "项目尚未竣工验收（当前为「村级申报」），不能报账：先验收、再报账" in page.content.decode()
+    english = client.post(f"/projects/{project.pk}/settle/", {"note": "报账"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert (english.status_code, english["X-Fupin-Error"]) == (409, "WRONG_STATE")
+    assert "the project has not been accepted (PROPOSED): no settlement before acceptance" in english.content.decode()
+    api = client.post(f"/api/v1/projects/{project.pk}/steps", {"action": "settle", "seen_status": "proposed"})
+    assert (api.status_code, api.json()["code"]) == (409, "WRONG_STATE")
+    assert state(project) == before
 
 
 def test_a_village_cadre_proposes_on_the_page(areas, personas, households):

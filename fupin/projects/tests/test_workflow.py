@@ -103,12 +103,14 @@ def test_a_document_that_is_not_what_it_says_is_refused_and_leaves_nothing(areas
 
 
 # --- the refusals the issue names ---------------------------------------------------------------
+# A step out of the sequence is the workflow core's one wrong-state refusal (code WRONG_STATE, 409),
+# in the sequence's own words (先启动、再拨付; 先验收、再报账; 先规划、再实施).
 
 
 @pytest.mark.parametrize("status", ["proposed", "township_reviewed", "planned", "approved"])
 def test_no_payment_before_the_start(areas, status):
     project = advance(proposed(areas.village_a1, unit(areas.county)), status)
-    message = refused(project, "pay", "PAY_BEFORE_START",
+    message = refused(project, "pay", "WRONG_STATE",
                       data=StepInput(amount="1000", source="central", payee="contractor", payee_name="x"))
     assert "先启动、再拨付" in message and "no payment before the start" in message
 
@@ -118,7 +120,7 @@ def test_no_settlement_before_acceptance(areas, status):
     project = advance(proposed(areas.village_a1, unit(areas.county)), status)
     if status == "started":
         pay(project, "1000", ago=5)
-    message = refused(project, "settle", "SETTLE_BEFORE_ACCEPTANCE")
+    message = refused(project, "settle", "WRONG_STATE")
     assert "先验收、再报账" in message
 
 
@@ -165,7 +167,7 @@ def test_allocation_needs_an_approved_project(areas):
 
 def test_no_start_before_approval_and_none_while_the_prestart_notice_runs(areas):
     project = advance(proposed(areas.village_a1, unit(areas.county)), "planned")
-    refused(project, "start", "START_BEFORE_APPROVAL")
+    assert "先规划、再实施" in refused(project, "start", "WRONG_STATE")
     project_step(project, "approve", actor=None, when=days_ago(5))
     message = refused(project, "start", "NOTICE_RUNNING", ago=0)
     assert "尚在公示期内" in message

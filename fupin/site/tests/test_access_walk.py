@@ -790,8 +790,8 @@ def _village_projects(households: dict[str, Household]) -> tuple[dict[str, Proje
         projects[key] = project
         assets[key] = Asset.objects.create(project=project, name=f"资产-{tag}", kind="public_welfare", value=1000,
                                            owner="村集体", custodian="村委会", formed_on=date.today())
-        step = ProjectStep.objects.create(project=project, action="adjust", from_status=project.status,
-                                          to_status=project.status, on=date.today(), note="资料")
+        step = ProjectStep.objects.create(project=project, action="adjust", from_state=project.status,
+                                          to_state=project.status, on=date.today(), note="资料")
         doc = ProjectAttachment(step=step, original_name=f"资料-{tag}.pdf", size=20, sha256="0" * 64)
         doc.file.save(f"资料-{tag}.pdf", ContentFile(f"%PDF PROJECTDOC-{tag}".encode()), save=False)
         doc.save()

@@ -60,9 +60,9 @@ def test_a_refused_step_shows_the_refusal_and_changes_nothing(candidate, persona
     before = state(candidate, media)
     response = client.post(f"/workflow/households/{candidate.pk}/township_review/",
                            {"seen_status": "village_reviewed", "files": [SimpleUploadedFile("a.pdf", PDF)]})
-    assert response.status_code == 302
+    assert (response.status_code, response["X-Fupin-Error"]) == (409, "NOTICE_RUNNING")  # the refused-step page
     assert state(candidate, media) == before
-    shown = client.get(response["Location"]).content.decode()
+    shown = response.content.decode()
     assert 'class="msg-error"' in shown and "2020-05-08 起方可办理" in shown
 
 
@@ -72,8 +72,30 @@ def test_a_step_posted_from_an_out_of_date_page_is_refused(candidate, personas, 
     client = _client(personas.cadre_a1)
     before = state(candidate, media)
     response = client.post(f"/workflow/households/{candidate.pk}/apply/", {"seen_status": ""})
+    assert (response.status_code, response["X-Fupin-Error"]) == (409, "CONCURRENT_CHANGE")
     assert state(candidate, media) == before
-    assert "已被他人更改" in client.get(response["Location"]).content.decode()
+    assert "已被他人更改" in response.content.decode()
+
+
+def test_a_step_from_a_wrong_state_answers_409_wrong_state_on_the_page_and_in_the_api(areas, personas, clock, media):
+    """The one wrong-state refusal of the workflow core: 409, code WRONG_STATE, the reason in the viewer's
+    language (Chinese by default, English with the English UI), nothing changed."""
+    clock("2020-05-01")
+    household = Household.objects.create(household_no="H-A1-0200", village=areas.village_a1, status="exited",
+                                         attribute="general_poor")
+    client = _client(personas.officer)
+    before = state(household, media)
+    url = f"/workflow/households/{household.pk}/county_approve/"
+    page = client.post(url, {"seen_status": "exited"})
+    assert (page.status_code, page["X-Fupin-Error"]) == (409, "WRONG_STATE")
+    assert "「县级审定并公告」只适用于状态为「乡镇审核」的户" in page.content.decode()
+    english = client.post(url, {"seen_status": "exited"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert (english.status_code, english["X-Fupin-Error"]) == (409, "WRONG_STATE")
+    assert "county_approve applies to households in TOWNSHIP_REVIEWED; this one is EXITED" in english.content.decode()
+    api = client.post(f"/api/v1/workflow/households/{household.pk}/transitions",
+                      {"action": "county_approve", "seen_status": "exited"})
+    assert (api.status_code, api.json()["code"]) == (409, "WRONG_STATE")
+    assert state(household, media) == before
 
 
 def test_a_step_needs_the_capability_and_a_known_action(candidate, personas, clock, media):

@@ -280,7 +280,7 @@ def test_it_removes_written_files_when_the_step_fails_after_writing_them(candida
     def broken_audit(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("fupin.workflow.services.audit_record", broken_audit)
+    monkeypatch.setattr("fupin.core.workflow.audit_record", broken_audit)  # the core writes the audit entry
     before = state(candidate, media)
     with pytest.raises(RuntimeError):
         household_transition(candidate, "apply", actor=personas.cadre_a1, files=[pdf(), pdf("照片.pdf")])

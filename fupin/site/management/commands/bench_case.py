@@ -228,7 +228,7 @@ def _prepare_projects() -> None:
                                               ("pay", 20000), ("pay", 10000 * (i % 3)))):
             if amount:
                 on = today - timedelta(days=(i * 7 + k * 31) % 330)
-                steps.append(ProjectStep(project_id=p.pk, action=action, from_status="started", to_status="started",
+                steps.append(ProjectStep(project_id=p.pk, action=action, from_state="started", to_state="started",
                                          on=on, amount=amount, source="central",
                                          payee="contractor" if action == "pay" else ""))
     ProjectStep.objects.bulk_create(steps, batch_size=5000)
