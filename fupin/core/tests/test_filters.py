@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import date, datetime, time
 
+import pytest
 from django.utils import timezone
 
 from fupin.core.filters import (
