@@ -13,6 +13,7 @@ from ninja.responses import Status
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.assessment import selectors, services
+from fupin.assessment.filters import ResultFilter
 from fupin.assessment.models import AssessmentRun, HouseholdAssessment, PolicyVersion
 from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput
@@ -50,7 +51,7 @@ class AssessmentOut(Schema):
     indicators: list[IndicatorOut]
 
 
-class ResultFilter(Schema):
+class ResultFilterIn(Schema):
     year: int | None = None
     verdict: str = ""
     township: int | None = None
@@ -99,16 +100,15 @@ def _out(a: HouseholdAssessment) -> AssessmentOut:
 
 
 @router.get("/results", response=ResultPage)
-def result_list(request: HttpRequest, filters: Query[ResultFilter]) -> ResultPage:
+def result_list(request: HttpRequest, filters: Query[ResultFilterIn]) -> ResultPage:
     """Households of the latest county run of the year (default: the work year), within your area."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     year = filters.year or services.work_year()
     run = selectors.runs_for_year(year).order_by("-pk").first()
     if run is None:
         return ResultPage(year=year, run_id=None, count=0, items=[])
-    qs = selectors.result_list(request.user, run, verdict=filters.verdict,  # type: ignore[arg-type]
-                               township=filters.township, village=filters.village, failed=filters.failed,
-                               q=filters.q)
+    data = filters.dict(exclude={"year", "offset", "limit"})
+    qs = ResultFilter(data, queryset=selectors.result_list(request.user, run)).qs  # type: ignore[arg-type]
     limit = max(1, min(filters.limit, 500))
     return ResultPage(year=year, run_id=run.pk, count=qs.count(),
                       items=[_out(a) for a in qs[filters.offset: filters.offset + limit]])

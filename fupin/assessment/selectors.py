@@ -43,19 +43,10 @@ def result_rows(run: AssessmentRun, user: User | None = None) -> Iterator[tuple[
                *[r.text for r in reasons])
 
 
-def result_list(user: User, run: AssessmentRun, *, verdict: str = "", township: int | None = None,
-                village: int | None = None, failed: str = "", q: str = "") -> QuerySet[HouseholdAssessment]:
+def result_list(user: User, run: AssessmentRun) -> QuerySet[HouseholdAssessment]:
+    """The run's results ``user`` sees, by household number (filtered by
+    :class:`fupin.assessment.filters.ResultFilter`)."""
     qs = run_results(run, user).select_related("household", "household__village", "household__village__parent")
-    if verdict:
-        qs = qs.filter(verdict=verdict)
-    if village:
-        qs = qs.filter(household__village_id=village)
-    elif township:
-        qs = qs.filter(household__village__parent_id=township)
-    if failed in INDICATOR_CODES:
-        qs = qs.filter(**{failed.lower(): "FAIL"})
-    if q:
-        qs = qs.filter(household__household_no__icontains=q.strip())
     return qs.order_by("household__household_no")
 
 

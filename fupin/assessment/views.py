@@ -18,6 +18,7 @@ from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment import measures, selectors, services
+from fupin.assessment.filters import ResultFilter, VillageExitFilter
 from fupin.assessment.forms import PolicyVersionForm, VillageFactsForm
 from fupin.assessment.models import INDICATORS, PolicyVersion, Verdict, VillageFacts
 from fupin.assessment.params import PARAMS
@@ -59,9 +60,7 @@ def results(request: HttpRequest) -> HttpResponse:
     params = request.GET
     year = _year(request)
     run = selectors.runs_for_year(year).order_by("-pk").first()
-    rows = selectors.result_list(acting_user(request), run, verdict=params.get("verdict", ""),
-                                 township=_int(params.get("township")), village=_int(params.get("village")),
-                                 failed=params.get("failed", ""), q=params.get("q", "")) if run else None
+    rows = ResultFilter(params, queryset=selectors.result_list(acting_user(request), run)).qs if run else None
     townships = Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True)
     villages = Area.objects.visible_to(request.user).filter(level="village", valid_to__isnull=True).order_by("code")
     return render(request, "assessment/results.html", {
@@ -165,13 +164,9 @@ def poverty_measures(request: HttpRequest) -> HttpResponse:
 @require_capability(Cap.REGISTRY_VIEW)
 def village_exit(request: HttpRequest) -> HttpResponse:
     year = _year(request)
-    villages = Area.objects.visible_to(request.user).filter(level="village")
-    only_poor = request.GET.get("all") != "1"
-    if only_poor:
-        villages = villages.filter(poor_village__isnull=False)
-    township = _int(request.GET.get("township"))
-    if township:
-        villages = villages.filter(parent_id=township)
+    filters = VillageExitFilter(request.GET, queryset=Area.objects.visible_to(request.user).filter(level="village"))
+    villages = filters.qs
+    only_poor = not filters.form.cleaned_data["all"]
     page = Paginator(villages.order_by("code"), 50).get_page(request.GET.get("page"))
     verdicts = village_verdicts(year, Area.objects.filter(pk__in=[v.pk for v in page]))
     county = Area.objects.filter(level="county", valid_to__isnull=True).first()

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from fupin.core import selectors
+from fupin.core.filters import AuditFilter
 
 router = Router(tags=["audit and jobs"])
 
@@ -39,8 +40,8 @@ class JobOut(Schema):
 def audit_entry_list(request: HttpRequest, user: str = "", object_type: str = "", object_id: str = "",
                      since: datetime | None = None, until: datetime | None = None, limit: int = 100
                      ) -> list[AuditEntryOut]:
-    entries = selectors.audit_entry_list(request.user, actor=user, object_type=object_type,
-                                         object_id=object_id, since=since, until=until)
+    data = {"user": user, "object_type": object_type, "object_id": object_id, "since": since, "until": until}
+    entries = AuditFilter(data, queryset=selectors.audit_entry_list(request.user)).qs
     return [AuditEntryOut(seq=e.seq, at=e.at, actor=e.actor_label, action=e.action, object_type=e.object_type,
                           object_id=e.object_id, object_label=e.object_label, changes=e.changes)
             for e in entries[: max(1, min(limit, 1000))]]

@@ -9,11 +9,16 @@ from :func:`parsed` instead.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any
 
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from fupin.core.models import AuditEntry
 
 
 class PositiveIntField(forms.Field):
@@ -63,6 +68,73 @@ class FlagFilter(django_filters.Filter):
     field_class = FlagField
 
 
+class SwitchField(forms.Field):
+    """A switch whose both states filter: True when sent as ``on_value`` (or True from an API schema), otherwise
+    False (absent and bad values included)."""
+
+    def __init__(self, *, on_value: str = "1", **kwargs: Any) -> None:
+        self.on_value = on_value
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> bool:
+        return value is True or value == self.on_value
+
+
+class SwitchFilter(django_filters.Filter):
+    """A switch (see :class:`SwitchField`) that needs a ``method``: it is called when off too (``False``), so
+    that a list can default to a narrower view (``all=1`` lifts it)."""
+
+    field_class = SwitchField
+
+    def __init__(self, *args: Any, on_value: str = "1", **kwargs: Any) -> None:
+        kwargs["on_value"] = on_value
+        super().__init__(*args, **kwargs)
+
+
+class DayField(forms.Field):
+    """A day written ``YYYY-MM-DD`` (or a date from an API schema); anything else (``2024-13-45``, ``x``) is None."""
+
+    def to_python(self, value: Any) -> date | None:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_date(str(value).strip()) if value else None
+        except ValueError:
+            return None
+
+
+class DayFilter(django_filters.Filter):
+    field_class = DayField
+
+
+class MomentField(DayField):
+    """A moment for a ``from``/``until`` bound: a datetime (from an API schema) as it is, a day as its first
+    instant (its last with ``end=True``) in the current time zone; anything else is None."""
+
+    def __init__(self, *, end: bool = False, **kwargs: Any) -> None:
+        self.end = end
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> datetime | None:  # type: ignore[override]
+        if isinstance(value, datetime):
+            return value
+        day = super().to_python(value)
+        if day is None:
+            return None
+        return timezone.make_aware(datetime.combine(day, time.max if self.end else time.min))
+
+
+class MomentFilter(django_filters.Filter):
+    field_class = MomentField
+
+    def __init__(self, *args: Any, end: bool = False, **kwargs: Any) -> None:
+        if end:
+            kwargs["end"] = end
+        super().__init__(*args, **kwargs)
+
+
 def parsed(filterset: django_filters.FilterSet) -> dict[str, Any]:
     """The cleaned values of a FilterSet used only to read its parameters (bad ones left out, as ``.qs`` does)."""
     filterset.is_valid()
@@ -110,3 +182,18 @@ class YearField(PositiveIntField):
 
 class YearFilter(django_filters.Filter):
     field_class = YearField
+
+
+class AuditFilter(django_filters.FilterSet):
+    """The audit log's filters (page and API): who (the actor's label), what (object type and id), and when
+    (``since`` and ``until``, whole days on the page, moments from the API)."""
+
+    user = TextFilter(field_name="actor_label")
+    object_type = TextFilter(field_name="object_type")
+    object_id = TextFilter(field_name="object_id")
+    since = MomentFilter(field_name="at", lookup_expr="gte")
+    until = MomentFilter(field_name="at", lookup_expr="lte", end=True)
+
+    class Meta:
+        model = AuditEntry
+        fields: list[str] = []

@@ -8,7 +8,6 @@ of it, below it the entries of objects in their areas; a user sees the jobs they
 from __future__ import annotations
 
 import operator
-from datetime import datetime
 from functools import reduce
 from typing import Any
 
@@ -27,8 +26,8 @@ def _can(user: Any, capability: str) -> bool:
     return bool(getattr(user, "is_authenticated", False) and checker and checker(capability))
 
 
-def audit_entry_list(user: Any, *, actor: str = "", object_type: str = "", object_id: str = "",
-                     since: datetime | None = None, until: datetime | None = None) -> QuerySet[AuditEntry]:
+def audit_entry_list(user: Any) -> QuerySet[AuditEntry]:
+    """The entries ``user`` may read, newest first (filtered by :class:`fupin.core.filters.AuditFilter`)."""
     if not _can(user, AUDIT_VIEW):
         raise PermissionDenied(AUDIT_VIEW)
     qs = AuditEntry.objects.order_by("-seq")
@@ -41,16 +40,6 @@ def audit_entry_list(user: Any, *, actor: str = "", object_type: str = "", objec
         if getattr(user, "sees_county_wide", False):
             mine.append(Q(area_path=""))
         qs = qs.filter(reduce(operator.or_, mine)) if mine else qs.none()
-    if actor:
-        qs = qs.filter(actor_label=actor)
-    if object_type:
-        qs = qs.filter(object_type=object_type)
-    if object_id:
-        qs = qs.filter(object_id=object_id)
-    if since:
-        qs = qs.filter(at__gte=since)
-    if until:
-        qs = qs.filter(at__lte=until)
     return qs
 
 

@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from fupin.core import selectors
 from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
+from fupin.core.filters import AuditFilter
 from fupin.core.jobs import job_create, job_retry, job_sweep_stale
 
 AUDIT_VIEW = selectors.AUDIT_VIEW
 
 
-def _day(raw: str | None, end: bool = False) -> datetime | None:
-    day = parse_date(raw or "")
-    if day is None:
-        return None
-    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
-
-
 def audit_log(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    entries = selectors.audit_entry_list(
-        request.user, actor=p.get("user", "").strip(), object_type=p.get("object_type", "").strip(),
-        object_id=p.get("object_id", "").strip(), since=_day(p.get("since")), until=_day(p.get("until"), end=True),
-    )
+    entries = AuditFilter(p, queryset=selectors.audit_entry_list(request.user)).qs
     page = Paginator(entries, 50).get_page(p.get("page"))
     return render(request, "core/audit_log.html", {"page": page, "params": p})
 

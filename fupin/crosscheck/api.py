@@ -18,6 +18,7 @@ from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput
 from fupin.core.jobs import job_create
 from fupin.crosscheck import selectors, services
+from fupin.crosscheck.filters import FindingFilter
 from fupin.crosscheck.job_handlers import RUN_KIND
 from fupin.crosscheck.models import CrosscheckRun, Finding
 
@@ -46,7 +47,7 @@ class FindingOut(Schema):
     note: str
 
 
-class FindingFilter(Schema):
+class FindingFilterIn(Schema):
     year: int | None = None
     status: str = "active"
     code: str = ""
@@ -129,13 +130,12 @@ def _out(f: Finding, full_id: bool) -> FindingOut:
 
 
 @router.get("/findings", response=FindingPage)
-def finding_list(request: HttpRequest, filters: Query[FindingFilter]) -> FindingPage:
+def finding_list(request: HttpRequest, filters: Query[FindingFilterIn]) -> FindingPage:
     """Findings of the year in your area (default: the work year, not closed); ``run`` = those a run found."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     year = filters.year or work_year()
-    qs = selectors.finding_list(request.user, year=year, status=filters.status, code=filters.code,
-                                dataset=filters.dataset, kind=filters.kind, township=filters.township,
-                                village=filters.village, run=filters.run, q=filters.q)
+    data = filters.dict(exclude={"year", "offset", "limit"})
+    qs = FindingFilter(data, queryset=selectors.finding_list(request.user, year=year)).qs
     limit = max(1, min(filters.limit, 500))
     full = can(request.user, Cap.REGISTRY_FULL_ID)
     return FindingPage(year=year, count=qs.count(),

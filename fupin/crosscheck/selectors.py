@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from fupin.accounts.models import User
@@ -35,32 +35,12 @@ def latest_run(year: int) -> CrosscheckRun | None:
     return CrosscheckRun.objects.filter(year=year, finished_at__isnull=False).order_by("-pk").first()
 
 
-def finding_list(user: Any, *, year: int | None = None, status: str = "", code: str = "", dataset: str = "",
-                 kind: str = "", township: int | None = None, village: int | None = None, run: int | None = None,
-                 assigned: str = "", q: str = "") -> QuerySet[Finding]:
+def finding_list(user: Any, *, year: int | None = None) -> QuerySet[Finding]:
+    """The findings ``user`` sees (of ``year``), newest first (filtered by
+    :class:`fupin.crosscheck.filters.FindingFilter`)."""
     qs = Finding.objects.visible_to(user).select_related("household", "area", "assigned_to")
     if year:
         qs = qs.filter(year=year)
-    if status == "active":
-        qs = qs.exclude(status=Finding.Status.CLOSED)
-    elif status:
-        qs = qs.filter(status=status)
-    if code:
-        qs = qs.filter(code=code)
-    if dataset:
-        qs = qs.filter(dataset=dataset)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if township:
-        qs = qs.filter(area__parent_id=township)
-    if village:
-        qs = qs.filter(area_id=village)
-    if run:
-        qs = qs.filter(last_run_id=run).exclude(status=Finding.Status.CLOSED)
-    if assigned == "me":
-        qs = qs.filter(assigned_to=user)
-    if q:
-        qs = qs.filter(Q(household__household_no__startswith=q) | Q(id_number=q.upper()) | Q(list_name__startswith=q))
     return qs.order_by("-raised_at", "-pk")
 
 

@@ -23,6 +23,7 @@ from fupin.core.imports.uploads import job_report_response
 from fupin.core.jobs import job_create, job_sweep_stale
 from fupin.crosscheck import selectors, services
 from fupin.crosscheck.datasets import FINDING_LABELS, Dataset, Kind
+from fupin.crosscheck.filters import FindingFilter
 from fupin.crosscheck.forms import CloseForm, UploadForm, VerifyForm
 from fupin.crosscheck.job_handlers import RUN_KIND
 from fupin.crosscheck.loading import datasets_for
@@ -49,7 +50,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     run = selectors.latest_run(year)
     latest = services.latest_loads()
-    visible = selectors.finding_list(request.user, year=year, status="active")
+    visible = FindingFilter({}, queryset=selectors.finding_list(request.user, year=year)).qs
     by_code = {code: n for code, n in _count_by(visible, "code")}
     return render(request, "crosscheck/overview.html", {
         "year": year, "run": run, "tab": "overview",
@@ -69,12 +70,9 @@ def _count_by(qs: Any, field: str) -> list[tuple[str, int]]:
 def findings(request: HttpRequest) -> HttpResponse:
     params = request.GET
     year = _year(request)
-    status = params.get("status", "active")
-    rows = selectors.finding_list(request.user, year=year, status=status, code=params.get("code", ""),
-                                  dataset=params.get("dataset", ""), kind=params.get("kind", ""),
-                                  township=_int(params.get("township")), village=_int(params.get("village")),
-                                  run=_int(params.get("run")), assigned=params.get("assigned", ""),
-                                  q=params.get("q", "").strip())
+    filters = FindingFilter(params, queryset=selectors.finding_list(request.user, year=year), request=request)
+    rows = filters.qs
+    status = filters.form.cleaned_data["status"]
     townships = Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True)
     villages = Area.objects.visible_to(request.user).filter(level="village", valid_to__isnull=True).order_by("code")
     return render(request, "crosscheck/findings.html", {

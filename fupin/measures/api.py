@@ -20,7 +20,7 @@ from fupin.core.actors import acting_user
 from fupin.measures import selectors, services
 from fupin.measures.coverage import coverage
 from fupin.measures.credit_api import router as credit_router
-from fupin.measures.filters import MeasureFilter
+from fupin.measures.filters import HouseholdPlaceFilter, MeasureFilter
 from fupin.measures.models import Measure, SuggestionDecision
 from fupin.measures.suggestions import evaluate
 
@@ -173,7 +173,9 @@ def suggestion_list(request: HttpRequest, year: int | None = None, village: int 
                     township: int | None = None, limit: int = 500) -> SuggestionPage:
     ensure_can(request.user, Cap.MEASURES_VIEW)
     y = year or work_year()
-    items = evaluate(selectors.visible_households(request.user, village=village, township=township), y).suggestions
+    households = HouseholdPlaceFilter({"village": village, "township": township},
+                                      queryset=selectors.visible_households(request.user)).qs
+    items = evaluate(households, y).suggestions
     return SuggestionPage(year=y, count=len(items), items=[_suggestion(s) for s in items[: max(1, min(limit, 5000))]])
 
 
@@ -181,7 +183,9 @@ def suggestion_list(request: HttpRequest, year: int | None = None, village: int 
 def coverage_view(request: HttpRequest, year: int | None = None, village: int | None = None,
                   township: int | None = None) -> CoverageOut:
     ensure_can(request.user, Cap.MEASURES_VIEW)
-    cov = coverage(selectors.visible_households(request.user, village=village, township=township), year or work_year())
+    households = HouseholdPlaceFilter({"village": village, "township": township},
+                                      queryset=selectors.visible_households(request.user)).qs
+    cov = coverage(households, year or work_year())
     return CoverageOut(**cov.as_dict(), villages=[VillageCoverageOut(
         village=v.village, township=v.township, households=v.households, with_measure=v.with_measure,
         with_helper=v.with_helper, poor_village=v.poor_village, industry=v.industry, high_school=v.high_school,

@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.measures import credit_selectors as cs
-from fupin.measures.filters import AwardFilter
+from fupin.measures.filters import AwardFilter, CreditVillageFilter, LoanFilter
 from fupin.measures.models import Award, Loan
 
 router = Router(tags=["measures"])
@@ -53,7 +53,7 @@ class LoanPage(Schema):
     items: list[LoanOut]
 
 
-class LoanFilter(Schema):
+class LoanFilterIn(Schema):
     village: int | None = None
     township: int | None = None
     state: str = ""
@@ -145,11 +145,11 @@ def _row(loan: Loan) -> tuple[int, int, Decimal, Decimal, date, date]:
 
 
 @router.get("/loans", response=LoanPage, summary="扶贫小额信贷 / micro-credit loans in your area (state, subsidy)")
-def loan_list(request: HttpRequest, filters: Query[LoanFilter]) -> LoanPage:
+def loan_list(request: HttpRequest, filters: Query[LoanFilterIn]) -> LoanPage:
     ensure_can(request.user, Cap.MEASURES_VIEW)
     today = timezone.localdate()
-    qs = cs.loan_list(request.user, today=today, village=filters.village, township=filters.township,
-                      state=filters.state, q=filters.q.strip())
+    data = filters.dict(exclude={"year", "offset", "limit"})
+    qs = LoanFilter(data, queryset=cs.loan_list(request.user, today=today)).qs
     limit = max(1, min(filters.limit, 500))
     loans = cs.decorate(list(qs[filters.offset: filters.offset + limit]), today)
     year = filters.year if filters.year and 2014 <= filters.year <= 2100 else today.year
@@ -176,7 +176,8 @@ def loan_detail(request: HttpRequest, loan_id: int) -> LoanDetailOut:
 @router.get("/credit", response=CreditOut, summary="信用村与信用乡镇 / credit villages and townships in your area")
 def credit_view(request: HttpRequest, township: int | None = None) -> CreditOut:
     ensure_can(request.user, Cap.MEASURES_VIEW)
-    s = cs.credit_standing(request.user, timezone.localdate(), township=township)
+    villages = CreditVillageFilter({"township": township}, queryset=cs.credit_villages(request.user)).qs
+    s = cs.credit_standing(request.user, timezone.localdate(), of=villages)
     return CreditOut(day=s.day, villages=[VillageCreditOut(
         village=v.village, township=v.township, households=v.households, credit_households=v.rated,
         outstanding=v.outstanding, overdue=v.overdue, credit_village=v.is_credit_village) for v in s.villages],

@@ -72,22 +72,19 @@ def decorate(loans: list[Loan], today: date) -> list[Loan]:
     return loans
 
 
-def loan_list(user: Any, *, today: date, village: int | None = None, township: int | None = None, state: str = "",
-              q: str = "") -> QuerySet[Loan]:
+def loan_list(user: Any, *, today: date) -> QuerySet[Loan]:
+    """The loans ``user`` sees with their state on ``today`` (filtered by :class:`fupin.measures.filters.LoanFilter`),
+    by village and household."""
     qs = Loan.objects.visible_to(user).select_related("household", "household__village", "household__village__parent",
                                                       "borrower")
-    if village:
-        qs = qs.filter(household__village_id=village)
-    if township:
-        qs = qs.filter(household__village__parent_id=township)
-    if q:
-        qs = qs.filter(Q(household__household_no__startswith=q) | Q(borrower__name__startswith=q)
-                       | Q(contract_no__startswith=q))
-    qs = annotate_state(qs, today)
-    if state in State.values:
-        qs = qs.filter(Q(state=state))
-    first = ("unpaid_since",) if state == State.OVERDUE else ("household__household_no", "-disbursed_on")
-    return qs.order_by("household__village__parent__code", "household__village__code", *first, "pk")
+    return loan_order(annotate_state(qs, today), overdue=False)
+
+
+def loan_order(loans: QuerySet[Loan], *, overdue: bool) -> QuerySet[Loan]:
+    """By township and village; then by household (newest loan first), or for an overdue list the longest
+    overdue first."""
+    first = ("unpaid_since",) if overdue else ("household__household_no", "-disbursed_on")
+    return loans.order_by("household__village__parent__code", "household__village__code", *first, "pk")
 
 
 def loan_get(user: Any, pk: int, today: date) -> Loan:
@@ -249,12 +246,16 @@ class CreditStanding:
     townships: list[TownshipCredit]
 
 
-def credit_standing(user: Any, today: date, *, township: int | None = None) -> CreditStanding:
-    """信用村 for every village the user sees, 信用乡镇 for every township the user sees whole. Four queries
-    and the parameters, for any number of villages."""
-    areas = Area.objects.visible_to(user).filter(level=Area.Level.VILLAGE, valid_to__isnull=True)
-    if township:
-        areas = areas.filter(parent_id=township)
+def credit_villages(user: Any) -> QuerySet[Area]:
+    """The villages whose credit standing ``user`` may read (filtered by
+    :class:`fupin.measures.filters.CreditVillageFilter`)."""
+    return Area.objects.visible_to(user).filter(level=Area.Level.VILLAGE, valid_to__isnull=True)
+
+
+def credit_standing(user: Any, today: date, *, of: QuerySet[Area] | None = None) -> CreditStanding:
+    """信用村 for every village the user sees (or of ``of``, some of them), 信用乡镇 for every township the user sees
+    whole. Four queries and the parameters, for any number of villages."""
+    areas = credit_villages(user) if of is None else of
     villages = list(areas.select_related("parent").order_by("parent__code", "code"))
     ids = [v.pk for v in villages]
     counts: dict[int, dict[str, Any]] = {r["village_id"]: dict(r) for r in Household.objects.filter(village_id__in=ids, status__in=IN_REGISTER)

@@ -27,7 +27,7 @@ from fupin.measures import credit_selectors as cs
 from fupin.measures import selectors
 from fupin.measures.credit import LoanInput, loan_create, loan_extend, repayment_record
 from fupin.measures.credit_forms import AwardForm, ExtendForm, LoanForm, RatingForm, RepaymentForm
-from fupin.measures.filters import AwardFilter
+from fupin.measures.filters import AwardFilter, CreditVillageFilter, LoanFilter
 from fupin.measures.models import AwardCategory, CreditRating, Loan
 from fupin.measures.ratings import award_grant, rating_record
 from fupin.measures.services import params_for
@@ -71,8 +71,7 @@ def loan_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
     today = timezone.localdate()
     year = _year(p.get("year"), today.year)
-    qs = cs.loan_list(request.user, today=today, village=_int(p.get("village")), township=_int(p.get("township")),
-                      state=p.get("state", ""), q=p.get("q", "").strip())
+    qs = LoanFilter(p, queryset=cs.loan_list(request.user, today=today)).qs
     page = Paginator(qs, 25).get_page(p.get("page"))
     loans = cs.decorate(list(page), today)
     subsidy = cs.subsidies([_subsidy_row(loan) for loan in loans], year)
@@ -205,7 +204,8 @@ def award_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_capability(Cap.MEASURES_VIEW)
 def credit_page(request: HttpRequest) -> HttpResponse:
-    standing = cs.credit_standing(request.user, timezone.localdate(), township=_int(request.GET.get("township")))
+    villages = CreditVillageFilter(request.GET, queryset=cs.credit_villages(request.user)).qs
+    standing = cs.credit_standing(request.user, timezone.localdate(), of=villages)
     return render(request, "measures/credit.html", {
         "standing": standing, "params": request.GET, "township_choices": _areas(request.user, "township"),
         "tab": "credit"})

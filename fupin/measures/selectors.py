@@ -14,13 +14,9 @@ from fupin.measures.models import Measure, PointEntry, Programme
 from fupin.registry.models import Household, Member
 
 
-def visible_households(user: Any, *, village: int | None = None, township: int | None = None) -> QuerySet[Household]:
-    qs = Household.objects.visible_to(user)
-    if village:
-        qs = qs.filter(village_id=village)
-    if township:
-        qs = qs.filter(village__parent_id=township)
-    return qs
+def visible_households(user: Any) -> QuerySet[Household]:
+    """The households ``user`` sees (narrowed by :class:`fupin.measures.filters.HouseholdPlaceFilter`)."""
+    return Household.objects.visible_to(user)
 
 
 def household_get(user: Any, pk: int) -> Household:
@@ -65,12 +61,16 @@ def household_measures(household_id: int) -> list[Measure]:
                 .order_by("-starts_on", "-pk"))
 
 
-def monthly_points(user: Any, month: date, *, village: int | None = None) -> list[dict[str, Any]]:
-    """The public list of a month (公示): per household, points earned and redeemed that month, and balance."""
+def point_entries(user: Any) -> QuerySet[PointEntry]:
+    """The point entries ``user`` sees (filtered by :class:`fupin.measures.filters.PointFilter`)."""
+    return PointEntry.objects.visible_to(user)
+
+
+def monthly_points(entries: QuerySet[PointEntry], month: date) -> list[dict[str, Any]]:
+    """The public list of a month (公示) of ``entries``: per household, points earned and redeemed that month, and
+    balance."""
     end = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    qs = PointEntry.objects.visible_to(user).filter(on__gte=month, on__lt=end)
-    if village:
-        qs = qs.filter(household__village_id=village)
+    qs = entries.filter(on__gte=month, on__lt=end)
     rows = (qs.values("household_id", "household__household_no", "household__village__name")
             .annotate(earned=Sum("points", filter=Q(kind="earn")), redeemed=Sum("points", filter=Q(kind="redeem")),
                       entries=Count("pk"))

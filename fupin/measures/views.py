@@ -29,7 +29,7 @@ from fupin.core.jobs import job_sweep_stale
 from fupin.measures import selectors, services
 from fupin.measures.catalogue import CATEGORIES
 from fupin.measures.coverage import coverage
-from fupin.measures.filters import MeasureFilter
+from fupin.measures.filters import HouseholdPlaceFilter, MeasureFilter, PointFilter
 from fupin.measures.forms import DecisionForm, DeliveryForm, MeasureForm, PointsForm, StatusForm
 from fupin.measures.models import Measure, PointEntry, PointRule, Programme
 from fupin.measures.suggestions import evaluate
@@ -152,8 +152,7 @@ def measure_status(request: HttpRequest, pk: int) -> HttpResponse:
 def suggestion_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
     year = _year(p)
-    households = selectors.visible_households(request.user, village=_int(p.get("village")),
-                                              township=_int(p.get("township")))
+    households = HouseholdPlaceFilter(p, queryset=selectors.visible_households(request.user)).qs
     items = evaluate(households, year).suggestions
     return render(request, "measures/suggestion_list.html", {
         "items": items[:SHOWN_SUGGESTIONS], "count": len(items), "year": year, "params": p,
@@ -164,8 +163,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
 def coverage_page(request: HttpRequest) -> HttpResponse:
     p = request.GET
     year = _year(p)
-    households = selectors.visible_households(request.user, village=_int(p.get("village")),
-                                              township=_int(p.get("township")))
+    households = HouseholdPlaceFilter(p, queryset=selectors.visible_households(request.user)).qs
     cov = coverage(households, year)
     townships: dict[str, list[Any]] = {}
     for row in cov.villages:
@@ -194,7 +192,8 @@ def points_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         month = today.replace(day=1)
     return render(request, "measures/points.html", {
-        "rows": selectors.monthly_points(request.user, month, village=_int(p.get("village"))), "month": month,
+        "rows": selectors.monthly_points(PointFilter(p, queryset=selectors.point_entries(request.user)).qs, month),
+        "month": month,
         "villages": _villages(request.user), "params": p, "tab": "points",
         "rules": PointRule.objects.filter(active=True)})
 

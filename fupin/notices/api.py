@@ -13,12 +13,13 @@ from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
 from fupin.core.actors import acting_user
 from fupin.notices import selectors, services
+from fupin.notices.filters import NoticeFilter
 from fupin.notices.models import Notice, Objection
 
 router = Router(tags=["notices"])
 
 
-class NoticeFilter(Schema):
+class NoticeFilterIn(Schema):
     on: date | None = None
     all: bool = False
     village: int | None = None
@@ -100,11 +101,12 @@ def _objection_out(o: Objection, full: bool) -> ObjectionOut:
 
 
 @router.get("/", response=NoticePage, summary="公示公告列表（默认为今天张贴中的）/ notices on display")
-def notice_list(request: HttpRequest, filters: Query[NoticeFilter]) -> NoticePage:
+def notice_list(request: HttpRequest, filters: Query[NoticeFilterIn]) -> NoticePage:
     ensure_can(request.user, Cap.NOTICES_VIEW)
     today = timezone.localdate()
-    qs = selectors.notice_list(request.user, on=None if filters.all else (filters.on or today),
-                               village=filters.village, township=filters.township, kind=filters.kind)
+    data = {"on": filters.on, "show": "all" if filters.all else "", "village": filters.village,
+            "township": filters.township, "kind": filters.kind}
+    qs = NoticeFilter(data, queryset=selectors.notice_list(request.user)).qs
     limit = max(1, min(filters.limit, 500))
     return NoticePage(count=qs.count(), items=[_notice_out(n, today) for n in qs[filters.offset: filters.offset + limit]])
 

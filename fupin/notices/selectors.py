@@ -27,23 +27,10 @@ def on_display_filter(on: date) -> Q:
     return Q(status=Notice.Status.OPEN, starts_on__lte=on, ends_on__gte=on)
 
 
-def notice_list(user: Any, *, on: date | None = None, village: int | None = None, township: int | None = None,
-                kind: str = "", subject_type: str = "", subject_id: int | None = None) -> QuerySet[Notice]:
-    """Notices the user may see; with ``on``, only those on display that day (ending soonest first),
-    otherwise all of them (newest first)."""
-    qs = Notice.objects.visible_to(user)
-    if village:
-        qs = qs.filter(area_id=village)
-    elif township:
-        qs = qs.filter(Q(area_id=township) | Q(area__parent_id=township))
-    if on is not None:
-        qs = qs.filter(on_display_filter(on))
-    if kind:
-        qs = qs.filter(kind=kind)
-    if subject_type:
-        qs = qs.filter(subject_type=subject_type, subject_id=subject_id)
-    counted = _with_counts(qs)
-    return counted.order_by("ends_on", "area__code", "pk") if on is not None else counted.order_by("-starts_on", "-pk")
+def notice_list(user: Any) -> QuerySet[Notice]:
+    """Notices the user may see, newest first (filtered by :class:`fupin.notices.filters.NoticeFilter`, which by
+    default keeps those on display today, ending soonest first)."""
+    return _with_counts(Notice.objects.visible_to(user)).order_by("-starts_on", "-pk")
 
 
 def notices_on_display(village: Area, on: date) -> QuerySet[Notice]:

@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,24 +19,20 @@ from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
 from fupin.core.forms import submit
 from fupin.notices import selectors, services
+from fupin.notices.filters import NoticeFilter
 from fupin.notices.forms import CloseForm, ObjectionForm, ResolveForm
 from fupin.notices.models import Notice
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 @require_capability(Cap.NOTICES_VIEW)
 def notice_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    everything = p.get("show") == "all"
-    on = parse_date(p.get("on", "") or "") or timezone.localdate()
-    notices = selectors.notice_list(request.user, on=None if everything else on, village=_int(p.get("village")),
-                                    township=_int(p.get("township")), kind=p.get("kind", ""))
+    filters = NoticeFilter(p, queryset=selectors.notice_list(request.user))
+    notices = filters.qs
+    everything, on = filters.form.cleaned_data["show"], filters.display_day()
     villages = Area.objects.visible_to(request.user).filter(level="village", valid_to__isnull=True)
-    if _int(p.get("township")):
-        villages = villages.filter(parent_id=_int(p.get("township")))
+    if filters.form.cleaned_data["township"]:
+        villages = villages.filter(parent_id=filters.form.cleaned_data["township"])
     return render(request, "notices/notice_list.html", {
         "page": Paginator(notices, 25).get_page(p.get("page")), "params": p, "on": on, "everything": everything,
         "today": timezone.localdate(), "kinds": Notice.Kind.choices, "villages": villages.order_by("code"),

@@ -10,15 +10,17 @@ from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
 from fupin.core.actors import acting_user
 from fupin.core.audit import Action, audit_record
+from fupin.core.filters import parsed
 from fupin.core.imports.report import XLSX_TYPE
 from fupin.registry import exporting, selectors
 from fupin.registry.blank_template import TEMPLATE_FILENAME, registry_template_bytes
+from fupin.registry.filters import HouseholdFilter
 from fupin.registry.models import Household, IncomeRecord, Member
 
 router = Router(tags=["registry"])
 
 
-class HouseholdFilter(Schema):
+class HouseholdFilterIn(Schema):
     q: str = ""
     township: int | None = None
     village: int | None = None
@@ -89,10 +91,9 @@ def _income_out(i: IncomeRecord) -> IncomeOut:
 
 
 @router.get("/households", response=HouseholdPage)
-def household_list(request: HttpRequest, filters: Query[HouseholdFilter]) -> HouseholdPage:
+def household_list(request: HttpRequest, filters: Query[HouseholdFilterIn]) -> HouseholdPage:
     ensure_can(request.user, Cap.REGISTRY_VIEW)
-    qs = selectors.household_list(request.user, q=filters.q, township=filters.township, village=filters.village,
-                                  status=filters.status, attribute=filters.attribute)
+    qs = selectors.household_list(request.user, **parsed(HouseholdFilter(filters.dict(exclude={"offset", "limit"}))))
     limit = max(1, min(filters.limit, 500))
     rows = selectors.household_rows(qs[filters.offset: filters.offset + limit])
     items = [_household_out(row.household, row.member_count) for row in rows]
@@ -132,9 +133,10 @@ def registry_export(request: HttpRequest, filters: Query[ExportFilter]) -> HttpR
     REGISTRY_EXPORT_DIRECT_MAX 户时拒绝（413），请用页面导出或 `fupin export-registry`。/ What the caller may
     see, filtered as the household list; larger exports are refused with 413 (use the page or the CLI)."""
     ensure_can(request.user, Cap.REGISTRY_EXPORT)
-    households = exporting.export_households(request.user, filters.dict())
+    params = parsed(HouseholdFilter(filters.dict()))
+    households = exporting.export_households(request.user, params)
     exporting.ensure_direct_export(households)
-    return exporting.export_response(households, actor=acting_user(request), filters=filters.dict())
+    return exporting.export_response(households, actor=acting_user(request), filters=params)
 
 
 @router.get("/template", openapi_extra=_xlsx_doc("空白导入模板（含下拉列表与填写说明）/ the blank import template"),

@@ -12,6 +12,7 @@ from fupin.accounts.roles import Cap
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import acting_user
 from fupin.registry import helper_selectors
+from fupin.registry.filters import WorkTeamFilter
 from fupin.registry.helper_services import helper_assign
 from fupin.registry.models import HelperAssignment, Household, WorkTeam
 
@@ -62,7 +63,7 @@ class WorkTeamOut(Schema):
     members: list[TeamMemberOut]
 
 
-class WorkTeamFilter(Schema):
+class WorkTeamFilterIn(Schema):
     village: int | None = None
     township: int | None = None
     current: bool = True
@@ -102,8 +103,8 @@ def helper_replace(request: HttpRequest, household_id: int, payload: HelperIn) -
 
 
 @router.get("/work-teams", response=list[WorkTeamOut], summary="驻村工作队 / resident work teams")
-def work_team_list(request: HttpRequest, filters: Query[WorkTeamFilter]) -> list[WorkTeamOut]:
+def work_team_list(request: HttpRequest, filters: Query[WorkTeamFilterIn]) -> list[WorkTeamOut]:
     ensure_can(request.user, Cap.REGISTRY_VIEW)
-    teams = helper_selectors.work_team_list(request.user, village=filters.village, township=filters.township,
-                                            current=filters.current)
+    data = {"village": filters.village, "township": filters.township, "show": "" if filters.current else "all"}
+    teams = WorkTeamFilter(data, queryset=helper_selectors.work_team_list(request.user)).qs
     return [_team_out(t) for t in teams]

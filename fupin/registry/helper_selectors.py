@@ -20,16 +20,16 @@ def helper_history(household: Household) -> QuerySet[HelperAssignment]:
             .order_by("-starts_on", "-pk"))
 
 
-def work_team_list(user: Any, *, village: int | None = None, township: int | None = None,
-                   current: bool = True) -> QuerySet[WorkTeam]:
-    qs = WorkTeam.objects.visible_to(user).select_related("village", "village__parent")
-    if village:
-        qs = qs.filter(village_id=village)
-    elif township:
-        qs = qs.filter(village__parent_id=township)
-    if current:
-        qs = qs.filter(ends_on__isnull=True)
+def work_team_list(user: Any) -> QuerySet[WorkTeam]:
+    """The teams ``user`` sees, by village (filtered by :class:`fupin.registry.filters.WorkTeamFilter`, whose
+    ``show`` adds their members through :func:`with_members`)."""
+    return (WorkTeam.objects.visible_to(user).select_related("village", "village__parent")
+            .order_by("village__code", "-starts_on", "pk"))
+
+
+def with_members(teams: QuerySet[WorkTeam], *, current: bool) -> QuerySet[WorkTeam]:
+    """``teams`` with their members; ``current``: only the serving teams, with their serving members."""
     members = WorkTeamMember.objects.order_by("role", "-starts_on", "pk")
     if current:
-        members = members.filter(ends_on__isnull=True)
-    return qs.prefetch_related(Prefetch("members", queryset=members)).order_by("village__code", "-starts_on", "pk")
+        teams, members = teams.filter(ends_on__isnull=True), members.filter(ends_on__isnull=True)
+    return teams.prefetch_related(Prefetch("members", queryset=members))

@@ -20,6 +20,7 @@ from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
 from fupin.core.forms import submit
 from fupin.registry import helper_selectors
+from fupin.registry.filters import WorkTeamFilter
 from fupin.registry.helper_forms import EndForm, HelperForm, WorkTeamForm, WorkTeamMemberForm
 from fupin.registry.helper_services import (
     helper_assign,
@@ -51,12 +52,12 @@ def helper_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_capability(Cap.REGISTRY_VIEW)
 def work_team_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    current = p.get("show") != "all"
-    teams = helper_selectors.work_team_list(request.user, village=_int(p.get("village")),
-                                            township=_int(p.get("township")), current=current)
+    filters = WorkTeamFilter(p, queryset=helper_selectors.work_team_list(request.user))
+    teams = filters.qs
+    current = not filters.form.cleaned_data["show"]
     villages = Area.objects.visible_to(request.user).filter(level="village", valid_to__isnull=True)
-    if _int(p.get("township")):
-        villages = villages.filter(parent_id=_int(p.get("township")))
+    if filters.form.cleaned_data["township"]:
+        villages = villages.filter(parent_id=filters.form.cleaned_data["township"])
     return render(request, "registry/work_team_list.html", {
         "page": Paginator(teams, 25).get_page(p.get("page")), "params": p, "current": current,
         "villages": villages.order_by("code"),

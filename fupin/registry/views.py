@@ -16,12 +16,14 @@ from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.core.actors import acting_user
 from fupin.core.errors import DomainError
+from fupin.core.filters import parsed
 from fupin.core.imports.jobs import outcome_context
 from fupin.core.imports.report import XLSX_TYPE
 from fupin.core.imports.uploads import TOO_LARGE, job_report_response, upload_limit
 from fupin.core.jobs import job_sweep_stale
 from fupin.registry import codes, exporting, selectors
 from fupin.registry.blank_template import TEMPLATE_FILENAME, registry_template_bytes
+from fupin.registry.filters import HouseholdFilter
 from fupin.registry.forms import ImportForm
 from fupin.registry.models import Household
 from fupin.registry.uploads import import_job_get, registry_import_start
@@ -29,22 +31,16 @@ from fupin.registry.uploads import import_job_get, registry_import_start
 UPLOAD_OVERHEAD = 64 * 1024  # multipart boundaries and the form's other fields
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @require_capability(Cap.REGISTRY_VIEW)
 def household_list(request: HttpRequest) -> HttpResponse:
     params = request.GET
-    households = selectors.household_list(
-        request.user, q=params.get("q", ""), township=_int(params.get("township")),
-        village=_int(params.get("village")), status=params.get("status", ""), attribute=params.get("attribute", ""),
-    )
+    filters = _filters(params)
+    households = selectors.household_list(request.user, **filters)
     page = Paginator(households, 25).get_page(params.get("page"))
     townships = Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True)
     villages = Area.objects.visible_to(request.user).filter(level="village", valid_to__isnull=True)
-    if _int(params.get("township")):
-        villages = villages.filter(parent_id=_int(params.get("township")))
+    if filters["township"]:
+        villages = villages.filter(parent_id=filters["township"])
     context = {
         "page": page, "rows": selectors.household_rows(page.object_list), "params": params, "townships": townships, "villages": villages.order_by("code"),
         "statuses": Household.Status.choices, "attributes": codes.Attribute.choices,
@@ -58,10 +54,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 
 def _filters(params: QueryDict) -> dict[str, Any]:
-    """The household list's filters as the export takes them (and as a job stores them)."""
-    return {"q": params.get("q", "").strip(), "township": _int(params.get("township")),
-            "village": _int(params.get("village")), "status": params.get("status", ""),
-            "attribute": params.get("attribute", "")}
+    """The household list's filters as its selector and the export take them (and as a job stores them)."""
+    return parsed(HouseholdFilter(params))
 
 
 @require_capability(Cap.REGISTRY_EXPORT)

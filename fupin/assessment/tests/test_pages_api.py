@@ -67,6 +67,23 @@ def test_the_cadre_sees_the_village_s_results_and_reasons(personas, county):
     assert overview.context["totals"] == {"EXIT_ELIGIBLE": 1, "NOT_ELIGIBLE": 1, "INSUFFICIENT_DATA": 1, "total": 3}
 
 
+def test_the_results_filter_by_place_verdict_indicator_and_number_and_ignore_bad_values(personas, county):
+    assess_county(YEAR)
+    a = personas.areas
+    client = _client(personas.officer)
+
+    def page(**params):
+        return sorted(r.household.household_no for r in client.get("/assessment/results/", params).context["page"])
+
+    def api(**params):
+        return sorted(i["household_no"] for i in client.get("/api/v1/assessment/results", params).json()["items"])
+
+    assert page(township=a.town_b.pk) == api(township=a.town_b.pk) == ["H-B1-0001"]
+    assert page(village=a.village_b1.pk, township=a.town_a.pk) == ["H-B1-0001"]  # the village wins
+    assert page(verdict="EXIT_ELIGIBLE", q="a1") == api(verdict="EXIT_ELIGIBLE", q="a1") == ["H-A1-0001"]
+    assert page(failed="WATER") == [] and page(failed="NOSUCH", village="x") == page() == api() != []
+
+
 def test_api_gives_one_household_s_indicators(personas, county):
     assess_county(YEAR)
     data = _client(personas.cadre_a1).get(f"/api/v1/assessment/households/{county['blank'].pk}").json()

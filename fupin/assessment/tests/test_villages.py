@@ -103,6 +103,20 @@ def test_village_pages(personas, setup):
     assert other.status_code == 404
 
 
+def test_the_village_list_shows_the_poor_villages_unless_all_and_narrows_by_township(personas, setup):
+    PoorVillage.objects.create(village=setup.village_a1, designated_year=2014, exit_year=2019)
+    client = Client()
+    client.force_login(personas.officer)
+
+    def listed(**params):
+        return {v.code for v in client.get("/assessment/villages/", {"year": "2019", **params}).context["page"]}
+
+    assert listed() == listed(all="yes") == {setup.village_a1.code}
+    assert setup.village_b1.code in listed(all="1")
+    assert listed(all="1", township=setup.village_a1.parent_id) == {setup.village_a1.code, setup.village_a2.code}
+    assert listed(township="abc") == {setup.village_a1.code}
+
+
 def test_progress_per_township_in_a_fixed_number_of_queries(setup, django_assert_max_num_queries):
     """Each area sums its own villages; the queries do not grow with the number of areas."""
     make_household(setup.village_b1, "B1-1", status="exited", identified_year=2016, exit_year=2019, members=3)

@@ -199,6 +199,11 @@ class TestAuditLogPage:
         response = client.get("/system/audit/", {"since": "2020-03-01", "until": "2020-03-31"})
         assert "三月的记录" in response.content.decode() and "六月的记录" not in response.content.decode()
 
+    def test_a_day_that_does_not_exist_is_ignored(self, client, personas):
+        march = _at(datetime(2020, 3, 5, 10, tzinfo=UTC), "三月的记录")
+        client.force_login(personas.auditor)
+        assert self._seqs(client, since="2020-13-45", until="2020-03-31") == {march.seq}
+
     def test_a_township_auditor_reads_the_entries_of_their_township_only(self, client, personas, households):
         areas = personas.areas
         township_auditor = make_user("auditor_a", Role.AUDITOR, areas.town_a)

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import date, datetime, time
 
-from fupin.core.filters import FlagField, PositiveIntField, TextField, YearField, with_default
+import pytest
+from django.utils import timezone
+
+from fupin.core.filters import (
+    DayField,
+    FlagField,
+    MomentField,
+    PositiveIntField,
+    SwitchField,
+    TextField,
+    YearField,
+    with_default,
+)
 
 
 @pytest.mark.parametrize(("raw", "value"), [("12", 12), (" 7 ", 7), (5, 5), ("0", None), ("-3", None), ("abc", None),
@@ -34,3 +46,26 @@ def test_a_default_fills_only_an_absent_parameter():
     assert with_default(QueryDict("village=3"), step="open")["step"] == "open"
     assert with_default(QueryDict("step="), step="open")["step"] == ""
     assert with_default(None, step="open") == {"step": "open"}
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1", True), (True, True), ("0", False), ("", False), (None, False)])
+def test_a_switch_is_off_unless_sent_on(raw, value):
+    assert SwitchField(required=False).clean(raw) is value
+    assert SwitchField(required=False, on_value="all").clean("all" if value else raw) is value
+
+
+@pytest.mark.parametrize(("raw", "value"), [("2024-03-05", date(2024, 3, 5)), (" 2024-03-05 ", date(2024, 3, 5)),
+                                            (date(2024, 3, 5), date(2024, 3, 5)), ("2024-13-45", None),
+                                            ("x", None), ("", None), (None, None)])
+def test_a_day_is_a_real_date_or_nothing(raw, value):
+    assert DayField(required=False).clean(raw) == value
+
+
+def test_a_moment_is_a_day_s_first_or_last_instant_or_a_given_datetime():
+    first = MomentField(required=False).clean("2024-03-05")
+    last = MomentField(required=False, end=True).clean("2024-03-05")
+    assert (first.date(), first.time(), timezone.is_aware(first)) == (date(2024, 3, 5), time.min, True)
+    assert (last.date(), last.time()) == (date(2024, 3, 5), time.max)
+    given = timezone.make_aware(datetime(2024, 3, 5, 10, 30))
+    assert MomentField(required=False, end=True).clean(given) == given
+    assert MomentField(required=False).clean("2024-02-30") is None

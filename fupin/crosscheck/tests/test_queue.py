@@ -96,6 +96,30 @@ def test_village_cadres_see_their_village_findings_only(deaths, personas):
     assert set(selectors.finding_list(personas.officer, year=YEAR)) == {a1, b1}
 
 
+def test_the_queue_filters_by_status_place_assignee_and_search_and_ignores_bad_values(deaths, personas, client):
+    a1, b1 = deaths
+    areas = personas.areas
+    finding_assign(a1, actor=personas.cadre_a1, assignee=personas.team_a1)
+    finding_verify(b1, actor=personas.officer, note="核实")
+    finding_close(b1, actor=personas.officer, disposition="confirmed", note="说明")
+    client.force_login(personas.officer)
+
+    def listed(**params):
+        return set(client.get("/crosscheck/findings/", {"year": YEAR, **params}).context["page"])
+
+    def api(**params):
+        return {f["id"] for f in client.get("/api/v1/crosscheck/findings", {"year": YEAR, **params}).json()["items"]}
+
+    assert listed() == listed(run="abc", township="x") == {a1} and api() == {a1.pk}
+    assert listed(status="") == {a1, b1} and listed(status="closed") == {b1} and api(status="closed") == {b1.pk}
+    assert listed(status="", village=areas.village_b1.pk, township=areas.town_a.pk) == set()  # both apply
+    assert listed(status="", township=areas.town_b.pk) == {b1}
+    assert listed(q=" H-A1 ") == {a1} and api(q=a1.id_number) == {a1.pk}
+    assert listed(assigned="me") == set()
+    client.force_login(personas.team_a1)
+    assert listed(assigned="me") == {a1}
+
+
 def test_signal_households_are_the_households_of_open_signal_findings(personas, policy, tmp_path):
     areas = personas.areas
     sick, hit, both = (household(areas.village_a1) for _ in range(3))

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from fupin.assessment.services import policy_version_create, policy_version_publish
 from fupin.core.errors import BadInput
@@ -21,6 +23,7 @@ from fupin.measures.credit_selectors import (
     overdue_by_village,
     subsidies,
 )
+from fupin.measures.filters import LoanFilter
 from fupin.measures.models import Loan, LoanInstalment, LoanRepayment, Measure
 from fupin.measures.tests.conftest import add_member
 
@@ -190,6 +193,11 @@ def _plant(households):
             "normal": normal}
 
 
+def _loans(user: Any, today: date, **params: Any) -> QuerySet[Loan]:
+    """The loan list as its page and API filter it."""
+    return LoanFilter(params, queryset=loan_list(user, today=today)).qs
+
+
 def add_household(village, number):
     from fupin.core.testing import make_household
 
@@ -201,7 +209,7 @@ def test_overdue_loans_are_found_by_due_date_and_by_instalment_and_no_others(pol
     states = dict(loan_list(personas.officer, today=TODAY).values_list("contract_no", "state"))  # type: ignore[misc]
     assert states == {"逾期-到期": "overdue", "逾期-分期": "overdue", "结清": "settled", "今日到期": "normal",
                       "分期已还": "normal", "正常": "normal"}
-    overdue = list(loan_list(personas.officer, today=TODAY, state="overdue"))
+    overdue = list(_loans(personas.officer, TODAY, state="overdue"))
     assert [loan.contract_no for loan in overdue] == ["逾期-分期", "逾期-到期"]  # longest overdue first in the village
     rows = overdue_by_village(loan_list(personas.officer, today=TODAY), TODAY)
     assert [(r.township, r.village, r.loans, r.outstanding, r.days) for r in rows] == [
@@ -211,12 +219,12 @@ def test_overdue_loans_are_found_by_due_date_and_by_instalment_and_no_others(pol
     assert detail == {"逾期-到期": (29, D("15000")), "逾期-分期": (60, D("3000"))}
     # The next day the loan due today is overdue too; a repayment covering the instalment clears the other.
     tomorrow = date(2021, 7, 1)
-    assert {x.contract_no for x in loan_list(personas.officer, today=tomorrow, state="overdue")} == {
+    assert {x.contract_no for x in _loans(personas.officer, tomorrow, state="overdue")} == {
         "逾期-到期", "逾期-分期", "今日到期"}
     repay(loans["instalment"], TODAY, principal="3000", interest="1")
-    assert {x.contract_no for x in loan_list(personas.officer, today=TODAY, state="overdue")} == {"逾期-到期"}
+    assert {x.contract_no for x in _loans(personas.officer, TODAY, state="overdue")} == {"逾期-到期"}
     # Scope: village a2's cadre sees none of a1's overdue loans, whatever the filter says.
-    assert not loan_list(personas.cadre_a2, today=TODAY, state="overdue", village=households["a1"].village_id).exists()
+    assert not _loans(personas.cadre_a2, TODAY, state="overdue", village=households["a1"].village_id).exists()
 
 
 def test_the_subsidy_of_a_year_follows_the_outstanding_balance_day_by_day(policy, households):

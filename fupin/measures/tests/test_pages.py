@@ -147,3 +147,29 @@ def test_the_form_dates_start_inside_the_year_viewed(client, personas, a1):
     assert r.status_code == 302 and r["Location"].endswith(f"/measures/households/{a1.pk}/?year=2019")
     assert Measure.objects.get().starts_on == date(2019, 12, 31)
     assert coverage(Household.objects.filter(pk=a1.pk), 2019).total("with_measure") == 1
+
+
+def test_the_lists_narrow_by_village_and_township_and_ignore_a_bad_place(client, personas, a1, areas):
+    client.force_login(personas.officer)
+
+    def covered(**params):
+        data = client.get("/api/v1/measures/coverage", {"year": 2019, **params}).json()
+        return {v["village"] for v in data["villages"]}
+
+    def credit(**params):
+        return {v["village"] for v in client.get("/api/v1/measures/credit", params).json()["villages"]}
+
+    a1_, a2_, b1_ = areas.village_a1.name, areas.village_a2.name, areas.village_b1.name
+    assert covered() == {a1_, a2_, b1_}
+    assert covered(township=areas.town_a.pk) == {a1_, a2_}
+    assert covered(village=areas.village_b1.pk) == {b1_}
+    assert covered(village=areas.village_a1.pk, township=areas.town_b.pk) == set()  # both apply
+    page = client.get("/measures/coverage/", {"year": 2019, "township": "abc", "village": "-1"}).content.decode()
+    assert a1_ in page and b1_ in page
+    assert credit(township=areas.town_b.pk) == {b1_} and a1_ in credit()
+    assert b1_ in client.get("/measures/credit/").content.decode()
+    assert b1_ not in client.get("/measures/credit/", {"township": areas.town_a.pk}).content.decode()
+    client.post(f"/measures/households/{a1.pk}/points/", {"action": "earn", "rule": "industry"})
+    assert "H-A1-0001" in client.get("/measures/points/", {"village": areas.village_a1.pk}).content.decode()
+    assert "H-A1-0001" not in client.get("/measures/points/", {"village": areas.village_a2.pk}).content.decode()
+    assert "H-A1-0001" in client.get("/measures/points/", {"village": "x"}).content.decode()

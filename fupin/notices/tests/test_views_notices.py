@@ -51,6 +51,18 @@ def test_the_board_filters_by_date_village_and_shows_all_on_request(board, perso
     assert everything == ["公示-A1", "公示-旧"]
 
 
+def test_the_board_takes_a_missing_or_bad_day_as_today_and_a_township_whole(board, personas, areas):
+    client = _client(personas.township_a)
+    for params in ({}, {"on": ""}, {"on": "2020-02-30"}, {"on": "soon"}):
+        assert [n.title for n in client.get("/notices/", params).context["page"]] == ["公示-A1", "公示-A2"]
+    assert client.get("/notices/", {"on": "2020-02-30"}).context["on"] == date(2020, 5, 3)
+    assert [n.title for n in client.get("/notices/", {"township": areas.town_a.pk, "on": "2020-04-03"})
+            .context["page"]] == ["公示-旧"]
+    api = client.get("/api/v1/notices/", {"all": "true", "village": areas.village_a1.pk}).json()
+    assert [n["title"] for n in api["items"]] == ["公示-A1", "公示-旧"]
+    assert [n["title"] for n in client.get("/api/v1/notices/").json()["items"]] == ["公示-A1", "公示-A2"]
+
+
 def test_a_cadre_records_an_objection_and_sees_the_objector_masked(board, personas):
     client = _client(personas.cadre_a1)
     response = client.post(f"/notices/{board['a1'].pk}/objections/",

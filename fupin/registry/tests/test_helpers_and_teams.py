@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.models import AuditEntry
+from fupin.registry.filters import WorkTeamFilter
 from fupin.registry.helper_selectors import helper_current, helper_history, work_team_list
 from fupin.registry.helper_services import (
     helper_assign,
@@ -19,6 +22,11 @@ from fupin.registry.helper_services import (
     work_team_member_end,
 )
 from fupin.registry.models import HelperAssignment, WorkTeam, WorkTeamMember
+
+
+def _teams(user: Any, **params: Any) -> QuerySet[WorkTeam]:
+    """The work team list as its page and API filter it."""
+    return WorkTeamFilter(params, queryset=work_team_list(user)).qs
 
 
 def test_a_replacement_ends_the_current_helper_on_the_handover_day(households, personas):
@@ -75,9 +83,9 @@ def test_a_team_has_at_most_one_serving_first_secretary(areas, personas):
     successor = work_team_member_add(team, name="赵书记", role="first_secretary", starts_on=date(2019, 3, 1), actor=None)
     with pytest.raises(DomainError):
         work_team_member_end(first, actor=None)
-    current = work_team_list(personas.cadre_a1).get()
+    current = _teams(personas.cadre_a1).get()
     assert [m.name for m in current.members.all()] == [successor.name, "刘队长"]
-    everything = work_team_list(personas.cadre_a1, current=False).get()
+    everything = _teams(personas.cadre_a1, show="all").get()
     assert [m.name for m in everything.members.all()] == ["赵书记", "张书记", "刘队长"]
 
 
@@ -89,9 +97,9 @@ def test_a_team_is_dispatched_to_a_village(areas):
 def test_teams_are_listed_only_in_the_user_s_areas(areas, personas):
     for village in (areas.village_a1, areas.village_a2, areas.village_b1):
         work_team_create(village, dispatching_unit=f"{village.name}派驻单位", actor=None)
-    assert [t.village for t in work_team_list(personas.cadre_a1)] == [areas.village_a1]
-    assert [t.village for t in work_team_list(personas.township_a)] == [areas.village_a1, areas.village_a2]
-    assert [t.village for t in work_team_list(personas.cadre_a1, village=areas.village_b1.pk)] == []
+    assert [t.village for t in _teams(personas.cadre_a1)] == [areas.village_a1]
+    assert [t.village for t in _teams(personas.township_a)] == [areas.village_a1, areas.village_a2]
+    assert [t.village for t in _teams(personas.cadre_a1, village=areas.village_b1.pk)] == []
 
 
 def test_a_village_has_one_serving_team_until_it_is_recalled(areas):
