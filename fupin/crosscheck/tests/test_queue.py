@@ -13,7 +13,7 @@ from django.utils import timezone
 from fupin.core.errors import BadInput, TransitionRefused
 from fupin.core.models import AuditEntry
 from fupin.crosscheck import selectors
-from fupin.crosscheck.models import Finding
+from fupin.crosscheck.models import Finding, FindingStep
 from fupin.crosscheck.services import crosscheck_run, finding_assign, finding_close, finding_verify
 from fupin.crosscheck.tests.conftest import YEAR, household, id_for, load, member
 
@@ -56,6 +56,12 @@ def test_verify_then_close_with_a_disposition_each_step_audited(deaths, personas
     trail = AuditEntry.objects.filter(object_type="crosscheck.finding", object_id=str(a1.pk)).order_by("seq")
     assert [e.changes.get("status") for e in trail] == [None, ["open", "verified"], ["verified", "closed"]]
     assert trail[0].changes["assigned_to"] == ["", "team_a1"]
+    steps = list(FindingStep.objects.filter(finding=a1).values_list("action", "from_state", "to_state", "actor__username"))
+    assert steps == [("assign", "open", "open", "cadre_a1"), ("verify", "open", "verified", "team_a1"),
+                     ("close", "verified", "closed", "cadre_a1")]
+    assert list(FindingStep.objects.visible_to(personas.cadre_b1)) == []
+    with pytest.raises(TypeError):
+        FindingStep.objects.filter(finding=a1).update(note="x")
 
 
 def test_refused_steps_change_nothing(deaths, personas):
@@ -76,6 +82,7 @@ def test_refused_steps_change_nothing(deaths, personas):
     a1.refresh_from_db()
     assert (a1.status, a1.assigned_to, a1.disposition, a1.verification_note) == ("verified", None, "", "核实")
     assert AuditEntry.objects.count() == before + 1
+    assert FindingStep.objects.filter(finding=a1).count() == 1
 
 
 def test_closing_not_confirmed_is_not_raised_again_confirmed_is(deaths, personas):
