@@ -5,3 +5,6 @@ class MeasuresConfig(AppConfig):
     name = "fupin.measures"
     label = "measures"
     verbose_name = "帮扶措施 / Help measures"
+
+    def ready(self) -> None:
+        from fupin.measures import transitions  # noqa: F401  (registers the measures' transition table)
