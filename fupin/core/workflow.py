@@ -231,6 +231,7 @@ def transition_apply(
     audit: Mapping[str, Any] | None = None,
     refusal: Callable[[Move, str | None], str] | None = None,
     lock: Callable[[models.QuerySet[M]], models.QuerySet[M]] | None = None,
+    audit_view: Callable[[M, dict[str, Any]], tuple[str, dict[str, Any]]] | None = None,
 ) -> Step[M]:
     """Take ``action`` on ``obj`` by its registered table, or refuse and change nothing.
 
@@ -244,6 +245,9 @@ def transition_apply(
       (evidence files).
     - ``audit``: more facts for the audit entry; ``refusal(move, state)``: a more specific
       wrong-state message (the code stays ``WRONG_STATE``).
+    - ``audit_view(locked, facts)``: the audit entry's label and facts as the module lets the audit log
+      show them (a confidential complaint's entry says only that it moved); default: the object's
+      own label and all the facts.
     """
     machine = machine_of(type(obj))
     move = machine.move(action)
@@ -290,7 +294,10 @@ def transition_apply(
         facts |= {k: [_plain(v), _plain(written[k])] for k, v in before.items() if v != written[k]}
         facts |= {k: _plain(v) for k, v in extra.items()}
         facts |= {k: _plain(v) for k, v in (audit or {}).items()}
-        audit_record(actor=actor, action=Action.TRANSITION, obj=locked, changes=facts)
+        label = ""
+        if audit_view is not None:
+            label, facts = audit_view(locked, facts)
+        audit_record(actor=actor, action=Action.TRANSITION, obj=locked, object_label=label, changes=facts)
     for name in (machine.field, *written):
         setattr(obj, name, getattr(locked, name))
     return Step(obj=locked, row=row, source=source, target=goal)
