@@ -138,3 +138,25 @@ def test_trends_per_township_and_month(deaths, personas):
                                          "month": "2026-03", "raised": 1, "closed": 1, "median_days": 12.5}
     assert by[("商桥镇", "2026-03")]["closed"] == 0 and by[("商桥镇", "2026-03")]["median_days"] is None
     assert {r["township"] for r in selectors.trends(personas.cadre_a1)} == {"孟庙镇"}
+
+
+def test_the_ledger_migration_backfills_the_steps_the_services_write(deaths, personas):
+    """The migration that gave findings a ledger writes the verification and closing of the findings worked
+    before it, from the times and people the finding records: the rows the services write now."""
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    columns = ("finding_id", "action", "from_state", "to_state", "actor_id", "at", "note")
+    a1, b1 = deaths
+    finding_verify(a1, actor=personas.team_a1, note="入户核实：本人已去世")
+    finding_close(a1, actor=personas.cadre_a1, disposition="confirmed", note="已办理自然减少")
+    finding_verify(b1, actor=personas.officer, note="核实")
+    written = list(FindingStep.objects.order_by("finding_id", "at", "pk").values_list(*columns))
+    assert len(written) == 3 and not Finding.objects.filter(status="open").exists()
+    with connection.cursor() as cursor:  # the findings as they were before the migration: no ledger
+        cursor.execute("DELETE FROM crosscheck_findingstep")
+    historical = MigrationLoader(connection).project_state(("crosscheck", "0002_finding_steps")).apps
+    import_module("fupin.crosscheck.migrations.0002_finding_steps").backfill(historical, None)
+    assert list(FindingStep.objects.order_by("finding_id", "at", "pk").values_list(*columns)) == written
