@@ -313,8 +313,9 @@ def ensure_handles(actor: Any, ticket: Ticket) -> None:
 
 MOVED_AWAY = "该诉求已被他人处理，请刷新 / someone else changed this ticket: reload it"
 BEFORE_RECEIVED = "时间不能早于受理时间 / the time cannot be before the ticket was received"
-REFUSALS: dict[str, str] = {TicketStep.Action.CALLED_BACK: NOT_ANSWERED, TicketStep.Action.CLOSED: NOT_ANSWERED,
-            TicketStep.Action.REOPENED: NOT_REOPENABLE}
+REFUSALS: dict[str, str] = {  # the hotline's own words for a wrong-state step (the code stays WRONG_STATE)
+    TicketStep.Action.CALLED_BACK: NOT_ANSWERED, TicketStep.Action.CLOSED: NOT_ANSWERED,
+    TicketStep.Action.REOPENED: NOT_REOPENABLE}
 
 
 def _moment(ticket: Ticket, when: datetime | None) -> datetime:
