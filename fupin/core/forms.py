@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
 
-from fupin.core.errors import DomainError
+from fupin.core.errors import ConcurrentChange, DomainError, TransitionRefused
 
 
 def form_errors(form: forms.Form) -> str:
@@ -20,12 +20,17 @@ def form_errors(form: forms.Form) -> str:
 
 def submit(request: HttpRequest, form: forms.Form, action: Callable[[dict[str, Any]], str]) -> bool:
     """Validate ``form``, then run ``action`` with its cleaned data; flash the message ``action`` returns, or the
-    form's errors, or the service's refusal (which changed nothing). True when the action ran."""
+    form's errors, or the service's refusal of the input (which changed nothing). True when the action ran.
+
+    A step the workflow refuses (``TransitionRefused``, ``ConcurrentChange``) is not flashed: it passes on
+    and answers 409 on the platform's refusal page (``RefusalMiddleware``, ADR 0017)."""
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return False
     try:
         done = action(form.cleaned_data)
+    except (TransitionRefused, ConcurrentChange):
+        raise
     except DomainError as exc:
         messages.error(request, exc.message)
         return False

@@ -30,7 +30,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -52,6 +52,9 @@ WRONG_STATE_MESSAGE = ("「{label}」只适用于{allowed}的{noun}，当前为�
                        "{action} applies to a {noun_en} in {allowed_codes}; this one is {state_code}")
 CONCURRENT_MESSAGE = ("该{noun}已被他人更改（现为「{state}」），请刷新后重试 / "
                       "someone else changed this {noun_en} (now {state_code}): reload and try again")
+
+if TYPE_CHECKING:
+    from fupin.accounts.models import User  # a type only: accounts is on a floor above
 
 
 # --- the ledger -------------------------------------------------------------------------------------------
@@ -165,7 +168,7 @@ def machine_of(model: type[models.Model]) -> Machine[Any]:
 # --- applying a move --------------------------------------------------------------------------------------
 
 
-def may_take(actor: Any, move: Move) -> bool:
+def may_take(actor: User | None, move: Move) -> bool:
     """Whether ``actor`` holds one of the move's capabilities (``None``, the system, always may)."""
     if actor is None or not move.capabilities:
         return True
@@ -202,7 +205,7 @@ class Step(Generic[M]):
 UNSET: Any = object()
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: User | None) -> User | None:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -218,7 +221,7 @@ def transition_apply(
     obj: M,
     action: str,
     *,
-    actor: Any,
+    actor: User | None,
     expected: str | None = UNSET,
     note: str = "",
     at: datetime | None = None,
@@ -231,6 +234,7 @@ def transition_apply(
     audit: Mapping[str, Any] | None = None,
     refusal: Callable[[Move, str | None], str] | None = None,
     lock: Callable[[models.QuerySet[M]], models.QuerySet[M]] | None = None,
+    audit_view: Callable[[M, dict[str, Any]], tuple[str, dict[str, Any]]] | None = None,
 ) -> Step[M]:
     """Take ``action`` on ``obj`` by its registered table, or refuse and change nothing.
 
@@ -244,6 +248,9 @@ def transition_apply(
       (evidence files).
     - ``audit``: more facts for the audit entry; ``refusal(move, state)``: a more specific
       wrong-state message (the code stays ``WRONG_STATE``).
+    - ``audit_view(locked, facts)``: the audit entry's label and facts as the module lets the audit log
+      show them (a confidential complaint's entry says only that it moved); default: the object's
+      own label and all the facts.
     """
     machine = machine_of(type(obj))
     move = machine.move(action)
@@ -290,7 +297,10 @@ def transition_apply(
         facts |= {k: [_plain(v), _plain(written[k])] for k, v in before.items() if v != written[k]}
         facts |= {k: _plain(v) for k, v in extra.items()}
         facts |= {k: _plain(v) for k, v in (audit or {}).items()}
-        audit_record(actor=actor, action=Action.TRANSITION, obj=locked, changes=facts)
+        label = ""
+        if audit_view is not None:
+            label, facts = audit_view(locked, facts)
+        audit_record(actor=actor, action=Action.TRANSITION, obj=locked, object_label=label, changes=facts)
     for name in (machine.field, *written):
         setattr(obj, name, getattr(locked, name))
     return Step(obj=locked, row=row, source=source, target=goal)

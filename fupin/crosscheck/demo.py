@@ -18,11 +18,10 @@ from django.utils import timezone
 
 from fupin.accounts.models import Department, User
 from fupin.core import idnumber
-from fupin.core.audit import Action, audit_record
 from fupin.crosscheck.datasets import SHEETS
 from fupin.crosscheck.loading import list_load
 from fupin.crosscheck.models import Finding, ListLoad
-from fupin.crosscheck.services import crosscheck_run
+from fupin.crosscheck.services import crosscheck_run, finding_close, finding_verify
 from fupin.registry.models import Member
 
 DEMO_FILE_PREFIX = "DEMO-"
@@ -105,8 +104,8 @@ def seed_demo_crosscheck(year: int, *, seed: int, actor: User | None) -> int:
 
 
 def _work_some(run_id: int, rng: random.Random, actor: User | None) -> None:
-    """A queue with history for the demo: some findings raised months ago, verified on site, some closed
-    (written directly, one update per finding, as the demo's synthetic past; one audit entry says so)."""
+    """A queue with history for the demo: some findings raised months ago, verified on site, some closed,
+    moved through the queue's own steps at moments in the past (the demo's synthetic history)."""
     now = timezone.now()
     findings = list(Finding.objects.filter(run_id=run_id, household__isnull=False).order_by("pk")
                     .values_list("pk", flat=True))
@@ -114,14 +113,10 @@ def _work_some(run_id: int, rng: random.Random, actor: User | None) -> None:
     for i, pk in enumerate(worked):
         raised = now - timedelta(days=rng.randint(20, 150))
         verified = raised + timedelta(days=rng.randint(1, 5))
-        fields: dict[str, Any] = {
-            "raised_at": raised, "status": Finding.Status.VERIFIED, "verified_at": verified, "verified_by": actor,
-            "verification_note": "入户核实：情况与部门数据一致" if i % 3 else "入户核实：部门数据有误"}
+        Finding.objects.filter(pk=pk).update(raised_at=raised)
+        finding = finding_verify(Finding.objects.get(pk=pk), actor=actor, at=verified,
+                                 note="入户核实：情况与部门数据一致" if i % 3 else "入户核实：部门数据有误")
         if i % 4 != 3:  # every fourth stays verified, awaiting its disposition
-            fields |= {"status": Finding.Status.CLOSED, "closed_by": actor,
-                       "closed_at": min(now, raised + timedelta(days=rng.randint(6, 40))),
-                       "disposition": Finding.Disposition.CONFIRMED if i % 3 else Finding.Disposition.NOT_CONFIRMED,
-                       "note": "已按规定整改" if i % 3 else "经核实不属实，已向部门反馈"}
-        Finding.objects.filter(pk=pk).update(**fields)
-    audit_record(actor=None, action=Action.UPDATE, object_type="crosscheck.finding", object_label="seed-demo",
-                 changes={"demo_queue_history": worked})
+            finding_close(finding, actor=actor, at=min(now, raised + timedelta(days=rng.randint(6, 40))),
+                          disposition=Finding.Disposition.CONFIRMED if i % 3 else Finding.Disposition.NOT_CONFIRMED,
+                          note="已按规定整改" if i % 3 else "经核实不属实，已向部门反馈")

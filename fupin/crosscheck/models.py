@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts.models import Department
 from fupin.areas.models import Area
-from fupin.areas.scoping import ScopedQuerySet
+from fupin.areas.scoping import InsertOnlyScopedQuerySet, ScopedQuerySet
 from fupin.core import idnumber
+from fupin.core.workflow import StepLedger
 from fupin.crosscheck.datasets import FINDING_LABELS, Dataset, Kind
 from fupin.registry.models import Household
 
@@ -165,6 +166,31 @@ class Finding(models.Model):
     @property
     def masked_id(self) -> str:
         return idnumber.mask(self.id_number)
+
+
+class FindingStep(StepLedger):
+    """One step of a finding in the work queue (assigned, verified, closed). Insert-only."""
+
+    class Action(models.TextChoices):
+        ASSIGN = "assign", _("分派")
+        VERIFY = "verify", _("登记核实")
+        CLOSE = "close", _("办结")
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="steps", verbose_name=_("比对疑点"))
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
+    from_state = models.CharField(_("原状态"), max_length=10, choices=Finding.Status.choices)
+    to_state = models.CharField(_("新状态"), max_length=10, choices=Finding.Status.choices)
+
+    area_scope = "finding__area"
+    objects = InsertOnlyScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["finding_id", "at", "pk"]
+        verbose_name = _("疑点办理记录")
+        verbose_name_plural = _("疑点办理记录")
+
+    def __str__(self) -> str:
+        return f"{self.finding_id} {self.action}"
 
 
 def open_key(year: int, dataset: str, code: str, id_number: str, household_id: int | None) -> str:

@@ -7,13 +7,15 @@ already open is not raised again, nor one the village closed as "not confirmed" 
 still show it. The new findings are written in bulk; a partial unique index keeps open keys unique.
 
 The queue: OPEN (assigned to the village; optionally to a user) → VERIFIED (on site, with a note)
-→ CLOSED (disposition and note). A refused step raises and changes nothing.
+→ CLOSED (disposition and note), each step through the one workflow core (the table is
+:mod:`fupin.crosscheck.transitions`; every step leaves a ``FindingStep`` row and an audit entry).
+A refused step raises and changes nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -27,10 +29,11 @@ from fupin.areas.models import Area
 from fupin.areas.scoping import scope_of
 from fupin.core.audit import Action, audit_record
 from fupin.core.bulk import fetch_rows, insert_rows
-from fupin.core.errors import BadInput, ConcurrentChange, TransitionRefused
+from fupin.core.errors import BadInput, ConcurrentChange
+from fupin.core.workflow import Move, transition_apply
 from fupin.crosscheck import matching
 from fupin.crosscheck.datasets import FINDING_KINDS, Dataset
-from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
+from fupin.crosscheck.models import CrosscheckRun, Finding, FindingStep, ListLoad
 
 Progress = Callable[[int, int, str], None]
 RUN_LOCK = 0x46435243  # "FCRC": one cross-check at a time on PostgreSQL
@@ -137,75 +140,51 @@ def _store(year: int, as_of: date | None, actor: User | None, loads: dict[str, L
 
 
 # --- the work queue ---------------------------------------------------------------------------------
-
-def _locked(finding: Finding) -> Finding:
-    return Finding.objects.select_for_update().get(pk=finding.pk)
+# Each step goes through the one workflow core (fupin.crosscheck.transitions is the table).
 
 
-def _refuse(message: str, code: str) -> TransitionRefused:
-    return TransitionRefused(message, code=code)
-
-
-@transaction.atomic
-def finding_assign(finding: Finding, *, actor: User, assignee: User | None) -> Finding:
+def finding_assign(finding: Finding, *, actor: User | None, assignee: User | None) -> Finding:
     """Assign an open finding to a user who works in its village (None: back to the village as a whole)."""
-    ensure_can(actor, Cap.CROSSCHECK_WORK)
-    finding = _locked(finding)
-    if finding.status == Finding.Status.CLOSED:
-        raise _refuse("疑点已办结，不能再分派 / the finding is closed and cannot be assigned", "FINDING_CLOSED")
-    if assignee is not None and not (assignee.can(Cap.CROSSCHECK_WORK) and scope_of(assignee).covers(finding.area)):
-        raise BadInput("只能分派给负责该村且能核实疑点的人员 / assign only to someone who works on findings in this "
-                       "village", code="ASSIGNEE_OUT_OF_SCOPE", fields={"assignee": ["out_of_scope"]})
+
+    def in_scope(locked: Finding) -> None:
+        if assignee is not None and not (assignee.can(Cap.CROSSCHECK_WORK) and scope_of(assignee).covers(locked.area)):
+            raise BadInput("只能分派给负责该村且能核实疑点的人员 / assign only to someone who works on findings in "
+                           "this village", code="ASSIGNEE_OUT_OF_SCOPE", fields={"assignee": ["out_of_scope"]})
+
     before = finding.assigned_to.username if finding.assigned_to else ""
-    finding.assigned_to = assignee
-    finding.save(update_fields=["assigned_to"])
-    audit_record(actor=actor, action=Action.UPDATE, obj=finding,
-                 changes={"assigned_to": [before, assignee.username if assignee else ""]})
-    return finding
+    return transition_apply(
+        finding, FindingStep.Action.ASSIGN, actor=actor, check=in_scope, changes={"assigned_to": assignee},
+        audit={"assigned_to": [before, assignee.username if assignee else ""]}).obj
 
 
-@transaction.atomic
-def finding_verify(finding: Finding, *, actor: User, note: str) -> Finding:
-    """Record the on-site verification (入户核实) of an open finding."""
-    ensure_can(actor, Cap.CROSSCHECK_WORK)
+def finding_verify(finding: Finding, *, actor: User | None, note: str, at: datetime | None = None) -> Finding:
+    """Record the on-site verification (入户核实) of an open finding (``at``: when, default now)."""
     if not note.strip():
         raise BadInput("请填写核实情况 / describe what the on-site check found", code="NOTE_REQUIRED",
                        fields={"note": ["required"]})
-    finding = _locked(finding)
-    if finding.status != Finding.Status.OPEN:
-        raise _refuse(f"疑点状态为「{finding.get_status_display()}」，只有待核实的疑点可以登记核实 / only an open "
-                      f"finding can be verified (it is {finding.status})", "FINDING_NOT_OPEN")
-    finding.status = Finding.Status.VERIFIED
-    finding.verified_at = timezone.now()
-    finding.verified_by = actor
-    finding.verification_note = note.strip()
-    finding.save(update_fields=["status", "verified_at", "verified_by", "verification_note"])
-    audit_record(actor=actor, action=Action.UPDATE, obj=finding,
-                 changes={"status": ["open", "verified"], "verification_note": finding.verification_note})
-    return finding
+    moment = at or timezone.now()
+    return transition_apply(
+        finding, FindingStep.Action.VERIFY, actor=actor, at=moment, note=note.strip(),
+        changes={"verified_at": moment, "verified_by": actor, "verification_note": note.strip()}).obj
 
 
-@transaction.atomic
-def finding_close(finding: Finding, *, actor: User, disposition: str, note: str) -> Finding:
+def finding_close(finding: Finding, *, actor: User | None, disposition: str, note: str,
+                  at: datetime | None = None) -> Finding:
     """Close a verified finding with its disposition (confirmed and corrected / not confirmed) and a note."""
-    ensure_can(actor, Cap.CROSSCHECK_WORK)
     if disposition not in Finding.Disposition.values:
         raise BadInput("请选择处理结果：属实已整改 或 不属实 / choose a disposition: confirmed or not_confirmed",
                        code="DISPOSITION_REQUIRED", fields={"disposition": ["required"]})
     if not note.strip():
         raise BadInput("请填写办结说明 / a note is required to close a finding", code="NOTE_REQUIRED",
                        fields={"note": ["required"]})
-    finding = _locked(finding)
-    if finding.status != Finding.Status.VERIFIED:
-        raise _refuse("疑点须先入户核实才能办结 / a finding is closed only after it was verified on site"
-                      if finding.status == Finding.Status.OPEN else
-                      "疑点已办结 / the finding is already closed", "FINDING_NOT_VERIFIED")
-    finding.status = Finding.Status.CLOSED
-    finding.disposition = disposition
-    finding.note = note.strip()
-    finding.closed_at = timezone.now()
-    finding.closed_by = actor
-    finding.save(update_fields=["status", "disposition", "note", "closed_at", "closed_by"])
-    audit_record(actor=actor, action=Action.UPDATE, obj=finding,
-                 changes={"status": ["verified", "closed"], "disposition": disposition, "note": finding.note})
-    return finding
+    moment = at or timezone.now()
+    return transition_apply(
+        finding, FindingStep.Action.CLOSE, actor=actor, at=moment, note=note.strip(),
+        changes={"disposition": disposition, "note": note.strip(), "closed_at": moment, "closed_by": actor},
+        refusal=_close_refusal).obj
+
+
+def _close_refusal(move: Move, state: str | None) -> str:
+    if state == Finding.Status.OPEN:
+        return "疑点须先入户核实才能办结 / a finding is closed only after it was verified on site"
+    return "疑点已办结 / the finding is already closed"

@@ -17,7 +17,7 @@ from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.assessment.services import work_year
 from fupin.core.actors import acting_user
-from fupin.core.errors import DomainError
+from fupin.core.errors import BadInput, DomainError
 from fupin.core.imports.jobs import outcome_context
 from fupin.core.imports.uploads import job_report_response
 from fupin.core.jobs import job_create, job_sweep_stale
@@ -110,7 +110,7 @@ def _step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.finding_close(finding, actor=acting_user(request), disposition=request.POST.get("disposition", ""),
                                    note=request.POST.get("note", ""))
             messages.success(request, _("疑点已办结"))
-    except DomainError as exc:
+    except BadInput as exc:  # a refused step (TransitionRefused, ConcurrentChange) answers 409 (RefusalMiddleware)
         messages.error(request, exc.message)
     return redirect("crosscheck:finding-detail", pk=finding.pk)
 

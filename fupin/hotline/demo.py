@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -121,19 +122,19 @@ def seed_demo_hotline(households: list[Household], *, seed: int = 2018) -> DemoH
         title, text = TEXTS[category][i % len(TEXTS[category])]
         received = now - timedelta(days=days_ago, hours=rng.randint(0, 8))
         unit = table.route(category, area, county)
-        ticket = Ticket(tracking_code=tracking_code_new(), channel=channel, category=category, title=title, text=text,
-                        citizen_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                        citizen_phone=f"13{rng.randint(100000000, 999999999)}", area=area,
-                        household=household if category in (Category.BENEFIT, Category.DISPUTE) else None,
-                        department=unit.department, unit_area=unit.area, received_at=received,
-                        due_at=received + timedelta(days=limits[category].days), is_demo=True)
-        if ticket.household is not None:
-            ticket.subject_type, ticket.subject_id = "registry.household", household.pk
-            ticket.subject_label = household.household_no
-        tickets.append(ticket)
-        steps.append([TicketStep(kind=TicketStep.Kind.RECEIVED, at=received, note=str(Channel(channel).label)),
-                      TicketStep(kind=TicketStep.Kind.ROUTED, at=received, to_unit=unit.label),
-                      *_fate(ticket, fate, limits[category].days, rng, now, transfer_to)])
+        fields: dict[str, Any] = {
+            "tracking_code": tracking_code_new(), "channel": channel, "category": category, "title": title,
+            "text": text, "citizen_name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+            "citizen_phone": f"13{rng.randint(100000000, 999999999)}", "area": area,
+            "household": household if category in (Category.BENEFIT, Category.DISPUTE) else None,
+            "department": unit.department, "unit_area": unit.area, "received_at": received,
+            "due_at": received + timedelta(days=limits[category].days), "is_demo": True}
+        if fields["household"] is not None:
+            fields |= {"subject_type": "registry.household", "subject_id": household.pk,
+                       "subject_label": household.household_no}
+        history = _fate(fields, fate, limits[category].days, rng, now, transfer_to, unit.label)
+        tickets.append(Ticket(**fields))
+        steps.append([*_intake(received, channel, unit.label), *history])
     Ticket.objects.bulk_create(tickets)
     rows = []
     for ticket, own in zip(tickets, steps, strict=True):
@@ -152,37 +153,50 @@ def _at(start: datetime, days: float, now: datetime) -> datetime:
     return min(start + timedelta(days=days), now - timedelta(minutes=5))
 
 
-def _fate(ticket: Ticket, fate: str, days: int, rng: random.Random, now: datetime,
-          transfer_to: Department | None) -> list[TicketStep]:
-    """Bring the (unsaved) ticket to its fate; the steps that took it there."""
-    received = ticket.received_at
+OPEN, ANSWERED = Ticket.Status.OPEN, Ticket.Status.ANSWERED
+
+
+def _fate(ticket: dict[str, Any], fate: str, days: int, rng: random.Random, now: datetime,
+          transfer_to: Department | None, unit_label: str) -> list[TicketStep]:
+    """The fields that bring a ticket (``ticket``: its constructor's fields, completed here) to its fate, and the
+    steps that took it there (the demo's history, written with the ticket as it is created)."""
+    received = ticket["received_at"]
     if fate in ("open", "overdue"):
         return []
     if fate == "transferred":
-        if transfer_to is None or transfer_to.pk == ticket.department_id:
+        if transfer_to is None or transfer_to.pk == getattr(ticket["department"], "pk", None):
             return []
-        before = ticket.unit_label
-        ticket.department, ticket.unit_area = transfer_to, None
-        return [TicketStep(kind=TicketStep.Kind.TRANSFERRED, at=_at(received, 1, now), note="属民政业务，转区民政局办理",
-                           from_unit=before, to_unit=transfer_to.name)]
+        ticket |= {"department": transfer_to, "unit_area": None}
+        return [_made(TicketStep.Action.TRANSFERRED, OPEN, OPEN, at=_at(received, 1, now), note="属民政业务，转区民政局办理",
+                      from_unit=unit_label, to_unit=transfer_to.name)]
     reply = rng.choice(REPLIES)
     answered = _at(received, days + 3 if fate == "late" else rng.uniform(1, days - 0.5), now)
-    ticket.status, ticket.reply, ticket.answered_at = Ticket.Status.ANSWERED, reply, answered
-    made = [TicketStep(kind=TicketStep.Kind.REPLIED, at=answered, note=reply)]
+    ticket |= {"status": Ticket.Status.ANSWERED, "reply": reply, "answered_at": answered}
+    made = [_made(TicketStep.Action.REPLIED, OPEN, ANSWERED, at=answered, note=reply)]
     if fate == "answered":
         return made
     callback = _at(answered, 2, now)
     if fate == "reopened":
-        ticket.status, ticket.reply, ticket.answered_at = Ticket.Status.OPEN, "", None
-        ticket.satisfaction, ticket.called_back_at, ticket.reopen_count = "unsatisfied", callback, 1
-        ticket.due_at = callback + timedelta(days=days)
-        return [*made, TicketStep(kind=TicketStep.Kind.CALLED_BACK, at=callback, note="不满意 群众表示问题没有解决"),
-                TicketStep(kind=TicketStep.Kind.REOPENED, at=callback, note="回访不满意", to_unit=ticket.unit_label)]
+        ticket |= {"status": Ticket.Status.OPEN, "reply": "", "answered_at": None, "satisfaction": "unsatisfied",
+                   "called_back_at": callback, "reopen_count": 1, "due_at": callback + timedelta(days=days)}
+        return [*made, _made(TicketStep.Action.CALLED_BACK, ANSWERED, ANSWERED, at=callback, note="不满意 群众表示问题没有解决"),
+                _made(TicketStep.Action.REOPENED, ANSWERED, OPEN, at=callback, note="回访不满意", to_unit=unit_label)]
     satisfaction = Ticket.Satisfaction.BASIC if fate == "basic" else Ticket.Satisfaction.SATISFIED
-    ticket.status, ticket.satisfaction, ticket.called_back_at, ticket.closed_at = (
-        Ticket.Status.CLOSED, satisfaction, callback, callback)
-    return [*made, TicketStep(kind=TicketStep.Kind.CALLED_BACK, at=callback, note=str(satisfaction.label)),
-            TicketStep(kind=TicketStep.Kind.CLOSED, at=callback)]
+    ticket |= {"status": Ticket.Status.CLOSED, "satisfaction": satisfaction, "called_back_at": callback,
+               "closed_at": callback}
+    return [*made, _made(TicketStep.Action.CALLED_BACK, ANSWERED, ANSWERED, at=callback, note=str(satisfaction.label)),
+            _made(TicketStep.Action.CLOSED, ANSWERED, Ticket.Status.CLOSED, at=callback)]
+
+
+
+def _made(action: str, source: str | None, target: str, **fields: Any) -> TicketStep:
+    return TicketStep(action=action, from_state=source, to_state=target, **fields)
+
+
+def _intake(received: datetime, channel: str, unit_label: str) -> list[TicketStep]:
+    """The steps a ticket starts with: received and routed."""
+    return [_made(TicketStep.Action.RECEIVED, None, OPEN, at=received, note=str(Channel(channel).label)),
+            _made(TicketStep.Action.ROUTED, OPEN, OPEN, at=received, to_unit=unit_label)]
 
 
 def _objection(table: RoutingTable, county: Area | None) -> int:
@@ -203,7 +217,8 @@ def _objection(table: RoutingTable, county: Area | None) -> int:
         department=unit.department, unit_area=unit.area, received_at=objection.raised_at,
         due_at=objection.raised_at + timedelta(days=limits[Category.DISPUTE].days), is_demo=True)
     Objection.objects.filter(pk=objection.pk).update(external_ref=ticket.reference)
-    TicketStep.objects.bulk_create([
-        TicketStep(ticket=ticket, kind=TicketStep.Kind.RECEIVED, at=ticket.received_at, note=str(Channel.OBJECTION.label)),
-        TicketStep(ticket=ticket, kind=TicketStep.Kind.ROUTED, at=ticket.received_at, to_unit=unit.label)])
+    steps = _intake(ticket.received_at, Channel.OBJECTION, unit.label)
+    for step in steps:
+        step.ticket = ticket
+    TicketStep.objects.bulk_create(steps)
     return 1

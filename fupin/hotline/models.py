@@ -5,10 +5,11 @@ handled by one unit at a time: a department (``department``) or a local governme
 a township or village). Exactly one of the two is set. Routing rules and category deadlines are data
 (``RoutingRule``, ``CategoryDeadline``) edited on the routing page.
 
-``TicketStep`` is insert-only: every change of a ticket (received, routed, transferred, reminded,
-escalated, replied, called back, reopened, closed) writes one step, written only by
-:mod:`fupin.hotline.services`, together with the ticket's new state and an audit entry (the sweep
-writes one audit entry per run for all the reminders and escalations it recorded).
+``TicketStep`` is the ticket's insert-only ledger (``fupin.core.workflow.StepLedger``): every step of a
+ticket (received, routed, transferred, reminded, escalated, replied, called back, reopened, closed, a
+note) writes one row with the state it left and reached, written only by :mod:`fupin.hotline.services`
+(the table is :mod:`fupin.hotline.transitions`), together with the ticket's new state and an audit entry
+(the sweep writes one audit entry per run for all the reminders and escalations it recorded).
 
 Cadre-conduct complaints (``category == "conduct"``) are seen only by users holding
 ``hotline.conduct`` (the discipline inspection role): ``Ticket.objects.visible_to(user)`` is the whole
@@ -37,8 +38,9 @@ from django.utils.translation import gettext_lazy as _
 from fupin.accounts.models import Department
 from fupin.accounts.roles import CAPABILITIES, Cap
 from fupin.areas.models import Area
-from fupin.areas.scoping import NO_ROWS, ScopedQuerySet
+from fupin.areas.scoping import NO_ROWS, InsertOnlyScopedQuerySet, ScopedQuerySet
 from fupin.core.files import StoredFile, random_upload_name
+from fupin.core.workflow import StepLedger
 from fupin.notices.models import Objection
 from fupin.registry.models import Household
 
@@ -195,13 +197,10 @@ class Ticket(models.Model):
         return c[:3] + "*" * max(0, len(c) - 7) + c[-4:] if len(c) > 7 else "*" * len(c)
 
 
-class TicketStepQuerySet(ScopedQuerySet["TicketStep"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("ticket steps are insert-only")
+class TicketStep(StepLedger):
+    """One step of a ticket, with the state it left and reached (``fupin.core.workflow``). Insert-only."""
 
-
-class TicketStep(models.Model):
-    class Kind(models.TextChoices):
+    class Action(models.TextChoices):
         RECEIVED = "received", _("受理")
         ROUTED = "routed", _("分派")
         TRANSFERRED = "transferred", _("转办")
@@ -214,7 +213,10 @@ class TicketStep(models.Model):
         NOTE = "note", _("办理记录")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="steps")
-    kind = models.CharField(_("环节"), max_length=12, choices=Kind.choices)
+    action = models.CharField(_("环节"), max_length=12, choices=Action.choices)
+    from_state = models.CharField(_("原状态"), max_length=10, choices=Ticket.Status.choices, null=True,  # noqa: DJ001
+                                  blank=True)  # None: the ticket was received by this step
+    to_state = models.CharField(_("新状态"), max_length=10, choices=Ticket.Status.choices)
     at = models.DateTimeField(_("时间"), default=timezone.now)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+", verbose_name=_("操作人"))
@@ -224,20 +226,20 @@ class TicketStep(models.Model):
 
     area_scope = "ticket__area"
     scope_through = "ticket"
-    objects = TicketStepQuerySet.as_manager()
+    objects = InsertOnlyScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["ticket_id", "at", "pk"]
         verbose_name = _("办理环节")
         verbose_name_plural = _("办理环节")
-        indexes = [models.Index(fields=["ticket", "at"]), models.Index(fields=["kind", "at"])]
+        indexes = [models.Index(fields=["ticket", "at"]), models.Index(fields=["action", "at"])]
         constraints = [
-            models.CheckConstraint(condition=~models.Q(kind="transferred") | ~models.Q(note=""),
+            models.CheckConstraint(condition=~models.Q(action="transferred") | ~models.Q(note=""),
                                    name="ticket_step_transfer_has_reason"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id}:{self.kind}"
+        return f"{self.ticket_id}:{self.action}"
 
 
 class TicketNotification(models.Model):
@@ -245,7 +247,7 @@ class TicketNotification(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(_("类型"), max_length=12, choices=TicketStep.Kind.choices)
+    kind = models.CharField(_("类型"), max_length=12, choices=TicketStep.Action.choices)
     message = models.CharField(_("内容"), max_length=300)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)

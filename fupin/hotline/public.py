@@ -29,8 +29,8 @@ from fupin.hotline.models import Category, Channel, Ticket, TicketStep
 from fupin.notices.models import Notice
 
 RATE_WINDOW = 3600
-PUBLIC_STEPS = (TicketStep.Kind.RECEIVED, TicketStep.Kind.ROUTED, TicketStep.Kind.TRANSFERRED,
-                TicketStep.Kind.REPLIED, TicketStep.Kind.REOPENED, TicketStep.Kind.CLOSED)
+PUBLIC_STEPS = (TicketStep.Action.RECEIVED, TicketStep.Action.ROUTED, TicketStep.Action.TRANSFERRED,
+                TicketStep.Action.REPLIED, TicketStep.Action.REOPENED, TicketStep.Action.CLOSED)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -123,5 +123,5 @@ def public_track(request: HttpRequest) -> HttpResponse:
             context["error"] = _("查询码不正确，请核对后再试。")
             return render(request, "hotline/public_track.html", context, status=404)
         context["ticket"] = ticket
-        context["steps"] = [s for s in ticket.steps.order_by("at", "pk") if s.kind in PUBLIC_STEPS]
+        context["steps"] = [s for s in ticket.steps.order_by("at", "pk") if s.action in PUBLIC_STEPS]
     return render(request, "hotline/public_track.html", context)

@@ -1,7 +1,9 @@
 """Writes to the hotline: tickets received, routed, transferred, answered, called back, reopened, swept.
 
-Every service writes the ticket's new state with a conditional update (the state the caller saw),
-one insert-only :class:`TicketStep` and an audit entry, in one transaction. Who objected or called is
+Every step goes through the one workflow core (:func:`fupin.core.workflow.transition_apply`, the table
+is :mod:`fupin.hotline.transitions`): the ticket's row locked and compared with the state the caller
+saw, its new state written with one insert-only :class:`TicketStep` and an audit entry, in one
+transaction; a step the ticket's state does not allow is refused with ``WRONG_STATE`` (409). Who objected or called is
 kept out of the audit log's changes (the ticket row holds it; pages mask it).
 
 A ticket raised as an objection to a public notice goes through
@@ -13,7 +15,7 @@ links to the objection; answering the ticket resolves the objection through
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,6 +35,7 @@ from fupin.core.audit import Action, audit_record
 from fupin.core.bulk import insert_rows
 from fupin.core.errors import BadInput, ConcurrentChange, DomainError
 from fupin.core.files import Upload, UploadRules, stored_file_save, uploads_read
+from fupin.core.workflow import Move, transition_apply
 from fupin.hotline.access import handles
 from fupin.hotline.models import (
     Category,
@@ -63,7 +66,7 @@ SAME_UNIT = "已由该单位承办 / the ticket is already with this unit"
 REPLY_REQUIRED = "须填写答复内容 / the reply needs a text"
 OUTCOME_REQUIRED = ("公示异议须选择处理结果（异议成立或不成立）/ an objection ticket needs an outcome: upheld or "
                     "dismissed")
-NOT_OPEN = "该诉求不在办理中（当前：{status}）/ the ticket is not being handled (now: {status})"
+NOT_OPEN = "该诉求不在办理中（当前：{status}） / the ticket is not being handled (now: {code})"
 NOT_ANSWERED = "该诉求尚未答复，不能回访 / the ticket has not been answered: no call-back yet"
 NOT_REOPENABLE = "只有已答复或已办结的诉求可以重新办理 / only an answered or closed ticket can be reopened"
 BAD_SATISFACTION = "满意度须为满意、基本满意或不满意 / satisfaction must be satisfied, basic or unsatisfied"
@@ -191,23 +194,29 @@ def _notify_briefs(tickets: list[_Brief], kind: str, message: str, *, escalate: 
 # --- intake ---------------------------------------------------------------------------------------------
 
 
-def _step(ticket: Ticket, kind: str, actor: User | None, *, at: datetime | None = None, note: str = "",
-          from_unit: str = "", to_unit: str = "") -> TicketStep:
+def _intake_step(ticket: Ticket, action: str, actor: User | None, *, at: datetime, from_state: str | None, note: str = "",
+                 to_unit: str = "") -> TicketStep:
+    """A step written with the ticket as it is created (received, routed): creation, not a move."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return TicketStep.objects.create(ticket=ticket, kind=kind, actor=user, at=at or timezone.now(), note=note,
-                                     from_unit=from_unit[:100], to_unit=to_unit[:100])
+    return TicketStep.objects.create(ticket=ticket, action=action, from_state=from_state, to_state=ticket.status,
+                                     actor=user, at=at, note=note, to_unit=to_unit[:100])
 
 
-CONFIDENTIAL_KEEP = ("status",)
+CONFIDENTIAL_KEEP = ("status", "action")
 
 
 def _audit(actor: User | None, action: str, ticket: Ticket, changes: dict[str, Any]) -> None:
     """An audit entry for a ticket, labelled by its reference. A cadre-conduct complaint's entry says only that a
     confidential ticket changed (and its status): auditors and the district administrator read the audit log,
     and must learn nothing of these complaints there either."""
+    audit_record(actor=actor, action=action, obj=ticket, object_label=ticket.reference, changes=_audit_view(ticket, changes)[1])
+
+
+def _audit_view(ticket: Ticket, changes: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The label and changes the audit log shows of a ticket (see :func:`_audit`)."""
     if ticket.category == Category.CONDUCT:
         changes = {"confidential": True, **{k: v for k, v in changes.items() if k in CONFIDENTIAL_KEEP}}
-    audit_record(actor=actor, action=action, obj=ticket, object_label=ticket.reference, changes=changes)
+    return ticket.reference, changes
 
 
 def _validate_intake(*, channel: str, category: str, text: str, area: Area, household: Household | None,
@@ -283,13 +292,14 @@ def ticket_create(*, channel: str, category: str, text: str, area: Area, actor: 
         for name in saved:  # the transaction rolls back: the files must not stay behind
             TicketAttachment.file.field.storage.delete(name)
         raise
-    _step(ticket, TicketStep.Kind.RECEIVED, actor, at=moment, note=str(Channel(channel).label))
-    _step(ticket, TicketStep.Kind.ROUTED, actor, at=moment, to_unit=unit.label,
-          note=f"办理时限 {limit.days} 天 / {limit.days} days to answer")
+    _intake_step(ticket, TicketStep.Action.RECEIVED, actor, at=moment, from_state=None,
+                 note=str(Channel(channel).label))
+    _intake_step(ticket, TicketStep.Action.ROUTED, actor, at=moment, from_state=ticket.status, to_unit=unit.label,
+                 note=f"办理时限 {limit.days} 天 / {limit.days} days to answer")
     _audit(actor, Action.CREATE, ticket, changes={
         "channel": channel, "category": category, "unit": unit.label, "due_at": ticket.due_at,
         "objection": ticket.objection_id, "attachments": [f"{u.name} sha256:{u.sha256}" for u in uploads]})
-    _notify([ticket], TicketStep.Kind.ROUTED, "新诉求 {ref}「{title}」已分派给本单位")
+    _notify([ticket], TicketStep.Action.ROUTED, "新诉求 {ref}「{title}」已分派给本单位")
     return ticket
 
 
@@ -301,17 +311,11 @@ def ensure_handles(actor: User | None, ticket: Ticket) -> None:
         raise PermissionDenied(NOT_YOUR_UNIT)
 
 
-def _cas(ticket: Ticket, **changes: Any) -> None:
-    """Write ``changes`` if the ticket is still in the state the caller saw."""
-    same = {"pk": ticket.pk, "status": ticket.status, "department": ticket.department_id,
-            "unit_area": ticket.unit_area_id}
-    updated = Ticket.objects.filter(**same).update(**changes)
-    if updated != 1:
-        raise ConcurrentChange("该诉求已被他人处理，请刷新 / someone else changed this ticket: reload it")
-    ticket.refresh_from_db()
-
-
+MOVED_AWAY = "该诉求已被他人处理，请刷新 / someone else changed this ticket: reload it"
 BEFORE_RECEIVED = "时间不能早于受理时间 / the time cannot be before the ticket was received"
+REFUSALS: dict[str, str] = {  # the hotline's own words for a wrong-state step (the code stays WRONG_STATE)
+    TicketStep.Action.CALLED_BACK: NOT_ANSWERED, TicketStep.Action.CLOSED: NOT_ANSWERED,
+    TicketStep.Action.REOPENED: NOT_REOPENABLE}
 
 
 def _moment(ticket: Ticket, when: datetime | None) -> datetime:
@@ -326,98 +330,116 @@ def _moment(ticket: Ticket, when: datetime | None) -> datetime:
     return when
 
 
-def _require_status(ticket: Ticket, *statuses: str) -> None:
-    if ticket.status not in statuses:
-        raise DomainError(NOT_OPEN.format(status=ticket.get_status_display()), code="TICKET_NOT_OPEN")
+def _refusal(move: Move, state: str | None) -> str:
+    """The hotline's own words for a step the ticket's state does not allow (the code stays WRONG_STATE)."""
+    if move.action in REFUSALS:
+        return REFUSALS[move.action]
+    return NOT_OPEN.format(status=Ticket.Status(state).label if state in Ticket.Status.values else state,
+                           code=str(state).upper())
+
+
+def _move(ticket: Ticket, action: str, *, actor: User | None, at: datetime | None = None, note: str = "",
+          check: Callable[[Ticket], None] | None = None, changes: Any = None, row_fields: dict[str, Any] | None = None,
+          effects: Any = None, audit: dict[str, Any] | None = None) -> Ticket:
+    """Take a step on a ticket through the workflow core: the ticket must still be with the unit the caller
+    saw and the acting user must handle it (checked on the locked ticket, with the module's own checks);
+    the audit entry is labelled by the ticket's reference and says nothing of a cadre-conduct complaint but
+    that it moved. ``ticket`` is updated in place and returned."""
+
+    def checks(locked: Ticket) -> None:
+        if (locked.department_id, locked.unit_area_id) != (ticket.department_id, ticket.unit_area_id):
+            raise ConcurrentChange(MOVED_AWAY)  # transferred meanwhile: the caller saw another unit
+        ensure_handles(actor, locked)
+        if check is not None:
+            check(locked)
+
+    transition_apply(ticket, action, actor=actor, at=at, note=note, check=checks, changes=changes,
+                     row_fields=row_fields, effects=effects, audit=audit, refusal=_refusal,
+                     lock=lambda rows: rows.select_related("area", "unit_area"), audit_view=_audit_view)
+    return ticket  # with its new state and fields
 
 
 @transaction.atomic
 def ticket_transfer(ticket: Ticket, *, actor: User | None, reason: str, department: Department | None = None,
                     area: Area | None = None, when: datetime | None = None) -> Ticket:
     """Hand the ticket to another unit (a department, or a township/village) with a reason; the deadline stays."""
-    ensure_handles(actor, ticket)
-    _require_status(ticket, Ticket.Status.OPEN)
     reason = reason.strip()
     if not reason:
         raise BadInput(REASON_REQUIRED, fields={"reason": [REASON_REQUIRED]})
     if (department is None) == (area is None):
         raise BadInput("须指定一个承办单位 / name one unit", fields={"to": ["须指定一个承办单位 / name one unit"]})
-    if (department is not None and department.pk == ticket.department_id) or (
-            area is not None and area.pk == ticket.unit_area_id):
-        raise DomainError(SAME_UNIT, code="SAME_UNIT")
-    before = ticket.unit_label
-    _cas(ticket, department=department, unit_area=area, reminded_at=None)
-    after = Unit(department, area).label
-    _step(ticket, TicketStep.Kind.TRANSFERRED, actor, at=_moment(ticket, when), note=reason, from_unit=before,
-          to_unit=after)
-    _audit(actor, Action.UPDATE, ticket, changes={"unit": [before, after], "reason": reason})
-    _notify([ticket], TicketStep.Kind.TRANSFERRED, "诉求 {ref}「{title}」已转给本单位办理")
+    moment = _moment(ticket, when)
+    before, after = ticket.unit_label, Unit(department, area).label
+
+    def another_unit(locked: Ticket) -> None:
+        if (department is not None and department.pk == locked.department_id) or (
+                area is not None and area.pk == locked.unit_area_id):
+            raise DomainError(SAME_UNIT, code="SAME_UNIT")
+
+    ticket = _move(ticket, TicketStep.Action.TRANSFERRED, actor=actor, at=moment, note=reason, check=another_unit,
+                   changes={"department": department, "unit_area": area, "reminded_at": None},
+                   row_fields={"from_unit": before[:100], "to_unit": after[:100]}, audit={"unit": [before, after]})
+    _notify([ticket], TicketStep.Action.TRANSFERRED, "诉求 {ref}「{title}」已转给本单位办理")
     return ticket
 
 
 @transaction.atomic
 def ticket_reply(ticket: Ticket, *, actor: User | None, text: str, outcome: str = "", when: datetime | None = None) -> Ticket:
     """Answer the citizen. An objection's ticket needs an outcome and resolves the objection with the reply."""
-    ensure_handles(actor, ticket)
-    _require_status(ticket, Ticket.Status.OPEN)
     text = text.strip()
     if not text:
         raise BadInput(REPLY_REQUIRED, fields={"text": [REPLY_REQUIRED]})
-    if ticket.objection_id is not None and ticket.objection is not None and ticket.objection.is_pending:
-        if outcome not in Objection.Outcome.values:
-            raise BadInput(OUTCOME_REQUIRED, fields={"outcome": [OUTCOME_REQUIRED]})
-        objection_resolve(ticket.objection, outcome=outcome, resolution=text,
-                          actor=actor if can(actor, Cap.NOTICES_MANAGE) else None, when=when)
     now = _moment(ticket, when)
-    _cas(ticket, status=Ticket.Status.ANSWERED, reply=text, answered_at=now)
-    late = now > ticket.due_at
-    _step(ticket, TicketStep.Kind.REPLIED, actor, at=now, note=text)
-    _audit(actor, Action.UPDATE, ticket,
-                 changes={"status": ["open", "answered"], "late": late, "outcome": outcome})
-    return ticket
+
+    def objection_pending(locked: Ticket) -> bool:
+        return locked.objection_id is not None and locked.objection is not None and locked.objection.is_pending
+
+    def needs_outcome(locked: Ticket) -> None:
+        if objection_pending(locked) and outcome not in Objection.Outcome.values:
+            raise BadInput(OUTCOME_REQUIRED, fields={"outcome": [OUTCOME_REQUIRED]})
+
+    def resolve(locked: Ticket, source: str | None, target: str | None) -> dict[str, Any]:
+        if objection_pending(locked) and locked.objection is not None:
+            objection_resolve(locked.objection, outcome=outcome, resolution=text,
+                              actor=actor if can(actor, Cap.NOTICES_MANAGE) else None, when=when)
+        return {}
+
+    return _move(ticket, TicketStep.Action.REPLIED, actor=actor, at=now, note=text, check=needs_outcome,
+                 changes={"reply": text, "answered_at": now}, effects=resolve,
+                 audit={"late": now > ticket.due_at, "outcome": outcome})
 
 
 @transaction.atomic
 def ticket_callback(ticket: Ticket, *, actor: User | None, satisfaction: str, note: str = "",
                     when: datetime | None = None) -> Ticket:
     """Record the call-back (回访): satisfied closes the ticket, unsatisfied reopens it with a new deadline."""
-    ensure_handles(actor, ticket)
-    if ticket.status != Ticket.Status.ANSWERED:
-        raise DomainError(NOT_ANSWERED, code="TICKET_NOT_ANSWERED")
     if satisfaction not in Ticket.Satisfaction.values:
         raise BadInput(BAD_SATISFACTION, fields={"satisfaction": [BAD_SATISFACTION]})
     now = _moment(ticket, when)
     label = str(Ticket.Satisfaction(satisfaction).label)
-    _step(ticket, TicketStep.Kind.CALLED_BACK, actor, at=now, note=f"{label} {note.strip()}".strip())
+    ticket = _move(ticket, TicketStep.Action.CALLED_BACK, actor=actor, at=now, note=f"{label} {note.strip()}".strip(),
+                   changes={"satisfaction": satisfaction, "called_back_at": now})
     if satisfaction == Ticket.Satisfaction.UNSATISFIED:
-        _cas(ticket, satisfaction=satisfaction, called_back_at=now)
-        _audit(actor, Action.UPDATE, ticket, changes={"satisfaction": satisfaction})
         return _reopen(ticket, actor=actor, reason=note.strip() or "回访不满意 / unsatisfied at call-back", now=now)
-    _cas(ticket, status=Ticket.Status.CLOSED, satisfaction=satisfaction, called_back_at=now, closed_at=now)
-    _step(ticket, TicketStep.Kind.CLOSED, actor, at=now)
-    _audit(actor, Action.UPDATE, ticket,
-                 changes={"status": ["answered", "closed"], "satisfaction": satisfaction})
-    return ticket
+    return _move(ticket, TicketStep.Action.CLOSED, actor=actor, at=now, changes={"closed_at": now})
 
 
 def _reopen(ticket: Ticket, *, actor: User | None, reason: str, now: datetime) -> Ticket:
-    limit = deadlines()[ticket.category]
-    before = ticket.status
-    _cas(ticket, status=Ticket.Status.OPEN, answered_at=None, reply="", closed_at=None, due_at=now + limit.span,
-         reminded_at=None, escalated_at=None, reopen_count=F("reopen_count") + 1)
-    _step(ticket, TicketStep.Kind.REOPENED, actor, at=now, note=reason, to_unit=ticket.unit_label)
-    _audit(actor, Action.UPDATE, ticket,
-                 changes={"status": [before, "open"], "reason": reason, "due_at": ticket.due_at})
-    _notify([ticket], TicketStep.Kind.REOPENED, "诉求 {ref}「{title}」重新办理")
+    span = deadlines()[ticket.category].span
+
+    def reopened(locked: Ticket) -> dict[str, Any]:
+        return {"answered_at": None, "reply": "", "closed_at": None, "due_at": now + span, "reminded_at": None,
+                "escalated_at": None, "reopen_count": locked.reopen_count + 1}
+
+    ticket = _move(ticket, TicketStep.Action.REOPENED, actor=actor, at=now, note=reason, changes=reopened,
+                   row_fields={"to_unit": ticket.unit_label[:100]})
+    _notify([ticket], TicketStep.Action.REOPENED, "诉求 {ref}「{title}」重新办理")
     return ticket
 
 
 @transaction.atomic
 def ticket_reopen(ticket: Ticket, *, actor: User | None, reason: str) -> Ticket:
     """Reopen an answered or closed ticket (the citizen is not satisfied), with a new deadline."""
-    ensure_handles(actor, ticket)
-    if ticket.status == Ticket.Status.OPEN:
-        raise DomainError(NOT_REOPENABLE, code="TICKET_NOT_REOPENABLE")
     reason = reason.strip()
     if not reason:
         raise BadInput(REASON_REQUIRED.replace("转办", "重新办理"), fields={"reason": [REASON_REQUIRED]})
@@ -427,13 +449,10 @@ def ticket_reopen(ticket: Ticket, *, actor: User | None, reason: str) -> Ticket:
 @transaction.atomic
 def ticket_note(ticket: Ticket, *, actor: User | None, text: str) -> Ticket:
     """A handling note (已联系当事人, 已现场核实...): recorded in the step history."""
-    ensure_handles(actor, ticket)
     text = text.strip()
     if not text:
         raise BadInput(TEXT_REQUIRED, fields={"text": [TEXT_REQUIRED]})
-    _step(ticket, TicketStep.Kind.NOTE, actor, note=text)
-    _audit(actor, Action.UPDATE, ticket, changes={"note": True})
-    return ticket
+    return _move(ticket, TicketStep.Action.NOTE, actor=actor, note=text)
 
 
 # --- reminders and escalation ---------------------------------------------------------------------------
@@ -468,13 +487,15 @@ def hotline_sweep(*, now: datetime | None = None) -> SweepResult:
     def due(t: _Brief) -> str:
         return f"{timezone.localtime(t.due_at):%Y-%m-%d %H:%M}" if t.due_at else ""
 
-    steps = [(t.pk, TicketStep.Kind.REMINDED, at, t.unit[:100], f"办理时限 {due(t)}") for t in reminded]
-    steps += [(t.pk, TicketStep.Kind.ESCALATED, at, t.unit[:100], f"已超过办理时限 {due(t)}，报区扶贫办督办")
+    steps = [(t.pk, TicketStep.Action.REMINDED, at, t.unit[:100], f"办理时限 {due(t)}") for t in reminded]
+    steps += [(t.pk, TicketStep.Action.ESCALATED, at, t.unit[:100], f"已超过办理时限 {due(t)}，报区扶贫办督办")
               for t in escalated]
-    insert_rows(TicketStep, ["ticket_id", "kind", "at", "to_unit", "note", "from_unit"],
-                ((pk, kind, when, unit, note, "") for pk, kind, when, unit, note in steps))
-    sent = _notify_briefs(reminded, TicketStep.Kind.REMINDED, "诉求 {ref}「{title}」临近办理时限，请及时答复")
-    sent += _notify_briefs(escalated, TicketStep.Kind.ESCALATED, "诉求 {ref}「{title}」已超期，督办", escalate=True)
+    # The table's "reminded" and "escalated" moves (open → open) for every claimed ticket at once.
+    open_ = Ticket.Status.OPEN.value
+    insert_rows(TicketStep, ["ticket_id", "action", "from_state", "to_state", "at", "to_unit", "note", "from_unit"],
+                ((pk, action, open_, open_, when, unit, note, "") for pk, action, when, unit, note in steps))
+    sent = _notify_briefs(reminded, TicketStep.Action.REMINDED, "诉求 {ref}「{title}」临近办理时限，请及时答复")
+    sent += _notify_briefs(escalated, TicketStep.Action.ESCALATED, "诉求 {ref}「{title}」已超期，督办", escalate=True)
     if reminded or escalated:
         audit_record(actor=None, action=Action.UPDATE, object_type="hotline.ticket", object_label="hotline-sweep",
                      changes={"reminded": [t.pk for t in reminded], "escalated": [t.pk for t in escalated]})

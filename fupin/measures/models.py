@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts.models import Department
-from fupin.areas.scoping import ScopedQuerySet
+from fupin.areas.scoping import InsertOnlyScopedQuerySet, ScopedQuerySet
+from fupin.core.workflow import StepLedger
 from fupin.measures.catalogue import CATEGORIES
 from fupin.registry.models import Household, Member
 
@@ -109,6 +110,31 @@ class Measure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} · {self.household_id}"
+
+
+class MeasureStep(StepLedger):
+    """One step of a measure after it was recorded (delivering, done, cancelled). Insert-only."""
+
+    class Action(models.TextChoices):
+        DELIVER = "deliver", _("开始实施")
+        COMPLETE = "complete", _("落实")
+        CANCEL = "cancel", _("取消")
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="steps", verbose_name=_("帮扶措施"))
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
+    from_state = models.CharField(_("原状态"), max_length=12, choices=Measure.Status.choices)
+    to_state = models.CharField(_("新状态"), max_length=12, choices=Measure.Status.choices)
+
+    area_scope = "measure__household__village"
+    objects = InsertOnlyScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["measure_id", "at", "pk"]
+        verbose_name = _("措施办理记录")
+        verbose_name_plural = _("措施办理记录")
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} {self.action}"
 
 
 class SuggestionDecision(models.Model):

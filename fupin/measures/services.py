@@ -20,17 +20,20 @@ from fupin.assessment.params import Params
 from fupin.assessment.services import params_for_villages
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, ConcurrentChange
+from fupin.core.workflow import transition_apply
 from fupin.measures import rules
 from fupin.measures.catalogue import AWARD_CATEGORIES, AWARD_POINT_RULES, POINT_RULES, PROGRAMMES
 from fupin.measures.models import (
     AwardCategory,
     Measure,
+    MeasureStep,
     PointAccount,
     PointEntry,
     PointRule,
     Programme,
     SuggestionDecision,
 )
+from fupin.measures.transitions import ACTION_TO
 from fupin.registry.models import Household, Member
 
 ACTIVE = (Measure.Status.PLANNED, Measure.Status.DELIVERING, Measure.Status.DONE)
@@ -171,34 +174,27 @@ def measure_create(household: Household, data: MeasureInput, *, actor: User | No
     return measure
 
 
-STATUS_MOVES: dict[str, tuple[str, ...]] = {
-    Measure.Status.PLANNED: (Measure.Status.DELIVERING, Measure.Status.DONE, Measure.Status.CANCELLED),
-    Measure.Status.DELIVERING: (Measure.Status.DONE, Measure.Status.CANCELLED),
-    Measure.Status.DONE: (Measure.Status.CANCELLED,),
-    Measure.Status.CANCELLED: (),
-}
-
-
-@transaction.atomic
 def measure_set_status(measure: Measure, status: str, *, actor: User | None, note: str = "") -> Measure:
     """Move a measure on (计划 → 实施中 → 已落实) or cancel it (with a reason, kept in the evidence note);
-    a cancelled measure no longer counts and frees its period."""
-    if actor is not None:
-        ensure_can(actor, Cap.MEASURES_EDIT)
-    measure = Measure.objects.select_for_update().get(pk=measure.pk)
-    if status not in STATUS_MOVES.get(measure.status, ()):
-        raise BadInput(f"不能从「{measure.get_status_display()}」改为该状态 / a {measure.status} measure cannot become "
-                       f"{status}", code="STATUS_REFUSED", fields={"status": ["invalid"]})
-    if status == Measure.Status.CANCELLED and not note.strip():
-        raise BadInput("取消须说明理由 / a cancellation needs a reason", code="REASON_REQUIRED",
-                       fields={"note": ["required"]})
-    before = measure.status
-    measure.status = status
-    if note.strip():
-        measure.evidence = f"{measure.evidence}；{note.strip()}"[-300:] if measure.evidence else note.strip()[:300]
-    measure.save(update_fields=["status", "evidence"])
-    audit_record(actor=actor, action=Action.UPDATE, obj=measure, changes={"status": [before, status], "note": note})
-    return measure
+    a cancelled measure no longer counts and frees its period. The moves are the table in
+    :mod:`fupin.measures.transitions`; a move the measure's status does not allow is refused (WRONG_STATE)."""
+    action = ACTION_TO.get(status)
+    if action is None:
+        raise BadInput(f"没有改为「{status}」的操作 / no step makes a measure {status}", code="STATUS_INVALID",
+                       fields={"status": ["invalid"]})
+    reason = note.strip()
+
+    def needs_reason(locked: Measure) -> None:
+        if action == MeasureStep.Action.CANCEL and not reason:
+            raise BadInput("取消须说明理由 / a cancellation needs a reason", code="REASON_REQUIRED",
+                           fields={"note": ["required"]})
+
+    def evidence(locked: Measure) -> dict[str, Any]:
+        if not reason:
+            return {}
+        return {"evidence": f"{locked.evidence}；{reason}"[-300:] if locked.evidence else reason[:300]}
+
+    return transition_apply(measure, action, actor=actor, note=reason, check=needs_reason, changes=evidence).obj
 
 
 # --- suggestions ------------------------------------------------------------------------------------

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fupin.accounts.access import ensure_can
+from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.core.imports.uploads import Upload, upload_job_get, upload_job_start
 from fupin.core.models import JobRun
 from fupin.measures.job_handlers import DELIVERY_KIND
 
 
-def delivery_start(*, upload: Upload, actor: Any, valid_only: bool) -> JobRun:
+def delivery_start(*, upload: Upload, actor: User | None, valid_only: bool) -> JobRun:
     """Check and store the list, then queue the delivery job; it runs with ``actor``'s rights."""
     ensure_can(actor, Cap.MEASURES_DELIVER)
     return upload_job_start(kind=DELIVERY_KIND, title="导入帮扶措施名单 / delivery list", files=[upload], actor=actor,

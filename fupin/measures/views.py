@@ -33,6 +33,7 @@ from fupin.measures.filters import HouseholdPlaceFilter, MeasureFilter, PointFil
 from fupin.measures.forms import DecisionForm, DeliveryForm, MeasureForm, PointsForm, StatusForm
 from fupin.measures.models import Measure, PointEntry, PointRule, Programme
 from fupin.measures.suggestions import evaluate
+from fupin.measures.transitions import targets_from
 from fupin.measures.uploads import delivery_job_get, delivery_start
 
 SHOWN_SUGGESTIONS = 300
@@ -72,7 +73,8 @@ def household_measures(request: HttpRequest, pk: int) -> HttpResponse:
     year = _year(request.GET)
     suggestions = evaluate(selectors.visible_households(request.user).filter(pk=household.pk), year).suggestions
     return render(request, "measures/household.html", {
-        "household": household, "measures": selectors.household_measures(household.pk), "suggestions": suggestions,
+        "household": household, "measures": [(m, [(t, Measure.Status(t).label) for t in targets_from(m.status)])
+                     for m in selectors.household_measures(household.pk)], "suggestions": suggestions,
         "members": list(household.members.order_by("pk")), "programmes": Programme.objects.filter(active=True),
         "statuses": Measure.Status.choices[:3], "rules": PointRule.objects.filter(active=True, award_categories__isnull=True),
         "balance": services.balance_of(household), "year": year, "day": selectors.record_day(year),

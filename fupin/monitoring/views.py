@@ -110,7 +110,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if case.step == MonitoringCase.Step.ASSISTING:
         checks = [p.message for p in services.elimination_problems(case)]
     actions = [(code, services._action_label(code)) for code, move in STEPS.items()
-               if case.step in move.sources and may_take(request.user, move)]
+               if case.step in move.sources and may_take(acting_user(request), move)]
     return render(request, "monitoring/case_detail.html", {
         "case": case, "steps": case.steps.select_related("actor"), "measures": case.measures.all(),
         "actions": actions, "checks": checks, "measure_kinds": CaseMeasure.Kind.choices,

@@ -5,3 +5,6 @@ class PlanConfig(AppConfig):
     name = "fupin.plan"
     label = "plan"
     verbose_name = "规划任务 / The action plan"
+
+    def ready(self) -> None:
+        from fupin.plan import transitions  # noqa: F401  (registers the inspection findings' transition table)

@@ -13,7 +13,6 @@ from fupin.plan.models import (
     Accountability,
     Agreement,
     Finding,
-    FindingStep,
     Indicator,
     Inspection,
     Meeting,
@@ -27,7 +26,7 @@ from fupin.plan.models import (
 )
 from fupin.plan.review import review_compute, review_create, review_finalise, reviewed_units
 from fupin.plan.selectors import plan_current, report_periods, responsible_unit_ids, unit_tasks
-from fupin.plan.services import agreement_targets
+from fupin.plan.services import agreement_targets, finding_rectify, finding_verify
 
 SUMMARIES = ["按计划推进各项任务，进度正常。", "已召开专题会议部署，正在组织实施。", "完成阶段性目标，存在资金到位偏慢问题，已协调解决。",
              "开展入户核查，整改发现的问题。", "与各镇对接，建立工作台账。"]
@@ -104,14 +103,11 @@ def seed_demo_inspections(*, seed: int = 2018) -> int:
             fate = (n * 2 + i) % 3 if n < 2 else 2
             if fate in (0, 1):
                 rectified = deadline - timedelta(days=rng.randint(0, 5))
-                Finding.objects.filter(pk=finding.pk).update(
-                    status=Finding.Status.VERIFIED if fate == 0 else Finding.Status.RECTIFIED,
-                    rectification="已对照问题清单逐项整改到位。", rectified_on=rectified,
-                    verified_on=rectified + timedelta(days=3) if fate == 0 else None,
-                    verification_note="现场核验属实。" if fate == 0 else "")
-                FindingStep.objects.create(finding=finding, action=FindingStep.Action.RECTIFY, note="已整改")
+                finding = finding_rectify(finding, rectification="已对照问题清单逐项整改到位。", actor=None,
+                                          today=rectified)
                 if fate == 0:
-                    FindingStep.objects.create(finding=finding, action=FindingStep.Action.ACCEPT, note="现场核验属实")
+                    finding_verify(finding, accept=True, note="现场核验属实。", actor=None,
+                                   today=rectified + timedelta(days=3))
             elif n == 2 and i == 1:
                 Accountability.objects.create(unit=unit, kind=Accountability.Kind.TALK, year=y, finding=finding,
                                               reason="督查发现问题逾期未整改", decided_on=deadline + timedelta(days=10))

@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts.models import Department
 from fupin.areas.models import Area
-from fupin.areas.scoping import ScopedQuerySet
+from fupin.areas.scoping import InsertOnlyScopedQuerySet, ScopedQuerySet
 from fupin.core.files import StoredFile
+from fupin.core.workflow import StepLedger
 
 
 class Unit(models.Model):
@@ -379,8 +380,8 @@ class Finding(models.Model):
         return self.rectified_on <= self.deadline
 
 
-class FindingStep(models.Model):
-    """Every step on a finding: rectification reported, verification passed or sent back."""
+class FindingStep(StepLedger):
+    """Every step on a finding: rectification reported, verification passed or sent back. Insert-only."""
 
     class Action(models.TextChoices):
         RECTIFY = "rectify", _("报送整改")
@@ -389,10 +390,11 @@ class FindingStep(models.Model):
 
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="steps")
     action = models.CharField(max_length=10, choices=Action.choices)
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
-    note = models.TextField(blank=True)
+    from_state = models.CharField(max_length=10, choices=Finding.Status.choices)
+    to_state = models.CharField(max_length=10, choices=Finding.Status.choices)
+
+    area_scope = "finding__unit__area"
+    objects = InsertOnlyScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["finding_id", "at", "pk"]

@@ -18,6 +18,7 @@ from fupin.assessment.models import Target
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.files import stored_file_save
+from fupin.core.workflow import transition_apply
 from fupin.plan.models import (
     PERIOD_END,
     Accountability,
@@ -123,9 +124,7 @@ PERIOD_LABELS = [("Q1", "一季度"), ("Q2", "二季度"), ("Q3", "三季度"), 
 NO_FINDINGS = "督查记录须至少有一个问题 / an inspection record needs at least one finding"
 FINDING_FIELDS = "问题描述和整改时限均须填写 / each finding needs a description and a deadline"
 DEADLINE_BEFORE_INSPECTION = "整改时限早于督查日期 / the rectification deadline is before the inspection"
-RECTIFY_NOT_OPEN = "该问题不在待整改状态（{status}） / the finding is not awaiting rectification ({status})"
 RECTIFICATION_REQUIRED = "须说明整改情况 / describe the rectification"
-VERIFY_NOT_RECTIFIED = "该问题尚未报送整改，不能核验（{status}） / the finding has no rectification to verify ({status})"
 REJECT_NOTE_REQUIRED = "退回须说明理由 / say why the rectification is sent back"
 REASON_REQUIRED = "须填写问责依据 / the accountability record needs its grounds"
 
@@ -164,53 +163,37 @@ def _ensure_manage(actor: User | None) -> None:
         raise PermissionDenied(Cap.PLAN_MANAGE)
 
 
-def _locked_finding(finding: Finding) -> Finding:
-    return Finding.objects.select_for_update().select_related("unit").get(pk=finding.pk)
-
-
-@transaction.atomic
 def finding_rectify(finding: Finding, *, rectification: str, actor: User | None, today: date | None = None) -> Finding:
     """The unit reports its rectification; it waits for the district office's verification."""
-    finding = _locked_finding(finding)
-    if actor is not None and not is_units_officer(actor, finding.unit):  # the office verifies, so it does not rectify
-        raise PermissionDenied(Cap.PLAN_REPORT)
-    if finding.status != Finding.Status.OPEN:
-        raise DomainError(RECTIFY_NOT_OPEN.format(status=finding.get_status_display()), code="RECTIFY_NOT_OPEN")
-    if not rectification.strip():
-        raise BadInput(RECTIFICATION_REQUIRED, fields={"rectification": [RECTIFICATION_REQUIRED]})
+
+    def own_unit(locked: Finding) -> None:
+        if actor is not None and not is_units_officer(actor, locked.unit):  # the office verifies: it does not rectify
+            raise PermissionDenied(Cap.PLAN_REPORT)
+        if not rectification.strip():
+            raise BadInput(RECTIFICATION_REQUIRED, fields={"rectification": [RECTIFICATION_REQUIRED]})
+
     user = actor if getattr(actor, "is_authenticated", False) else None
-    finding.status, finding.rectification = Finding.Status.RECTIFIED, rectification.strip()
-    finding.rectified_on, finding.rectified_by = today or timezone.localdate(), user
-    finding.save(update_fields=["status", "rectification", "rectified_on", "rectified_by"])
-    FindingStep.objects.create(finding=finding, action=FindingStep.Action.RECTIFY, actor=user, note=finding.rectification)
-    audit_record(actor=actor, action=Action.UPDATE, obj=finding,
-                 changes={"status": ["open", "rectified"], "on_time": finding.rectified_on_time})
-    return finding
+    day = today or timezone.localdate()
+    step = transition_apply(
+        finding, FindingStep.Action.RECTIFY, actor=actor, note=rectification.strip(), check=own_unit,
+        lock=lambda rows: rows.select_related("unit"),
+        changes={"rectification": rectification.strip(), "rectified_on": day, "rectified_by": user},
+        audit={"on_time": day <= finding.deadline})
+    return step.obj
 
 
-@transaction.atomic
 def finding_verify(finding: Finding, *, accept: bool, note: str, actor: User | None, today: date | None = None) -> Finding:
     """The district office verifies a rectification: accepted, or sent back to the unit with the reason."""
-    _ensure_manage(actor)
-    finding = _locked_finding(finding)
-    if finding.status != Finding.Status.RECTIFIED:
-        raise DomainError(VERIFY_NOT_RECTIFIED.format(status=finding.get_status_display()),
-                          code="VERIFY_NOT_RECTIFIED")
     if not accept and not note.strip():
         raise BadInput(REJECT_NOTE_REQUIRED, fields={"note": [REJECT_NOTE_REQUIRED]})
     user = actor if getattr(actor, "is_authenticated", False) else None
+    changes: dict[str, Any] = {"verification_note": note.strip()}
     if accept:
-        finding.status, finding.verified_on, finding.verified_by = Finding.Status.VERIFIED, today or timezone.localdate(), user
+        changes |= {"verified_on": today or timezone.localdate(), "verified_by": user}
     else:
-        finding.status, finding.rectified_on, finding.rectified_by = Finding.Status.OPEN, None, None
-    finding.verification_note = note.strip()
-    finding.save(update_fields=["status", "verified_on", "verified_by", "rectified_on", "rectified_by",
-                                "verification_note"])
-    FindingStep.objects.create(finding=finding, action=FindingStep.Action.ACCEPT if accept else FindingStep.Action.REJECT,
-                               actor=user, note=note.strip())
-    audit_record(actor=actor, action=Action.UPDATE, obj=finding,
-                 changes={"status": ["rectified", finding.status], "note": note.strip()})
-    return finding
+        changes |= {"rectified_on": None, "rectified_by": None}
+    return transition_apply(finding, FindingStep.Action.ACCEPT if accept else FindingStep.Action.REJECT,
+                            actor=actor, note=note.strip(), changes=changes).obj
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
@@ -40,6 +40,9 @@ TOO_LARGE = ("上传文件共 {size} MB，超过上限 {limit} MB / the upload i
 NOT_WORKBOOK = ("「{name}」的内容不是 Excel 工作簿，请用 Excel 另存为 .xlsx / {name} is not an Excel workbook; "
                 "save it again as .xlsx")
 NOT_TEXT = ("「{name}」不是文本 CSV 文件 / {name} is not a text CSV file")
+
+if TYPE_CHECKING:
+    from fupin.accounts.models import User  # a type only: accounts is on a floor above
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def upload_store(files: Sequence[Upload]) -> StoredUpload:
     return StoredUpload(folder, paths, [Path(f.name or p.name).name for f, p in zip(files, paths, strict=True)])
 
 
-def upload_job_start(*, kind: str, title: str, files: Sequence[Upload], actor: Any, params: dict[str, Any],
+def upload_job_start(*, kind: str, title: str, files: Sequence[Upload], actor: User | None, params: dict[str, Any],
                      max_csv_files: int = 1, mixed: str = MIXED, too_many: str = TOO_MANY_FILES) -> JobRun:
     """Check and store the upload, then queue the import job ``kind`` (its handler reads ``params.paths``
     and ``params.names`` beside the caller's ``params``); the job runs with ``actor``'s rights. The caller

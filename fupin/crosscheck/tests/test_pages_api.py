@@ -11,7 +11,9 @@ from django.core.management import call_command
 from django.test import Client
 from python_calamine import CalamineWorkbook
 
-from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
+from fupin.core.models import AuditEntry
+from fupin.core.tests.refusals import assert_api_refuses, assert_page_refuses
+from fupin.crosscheck.models import CrosscheckRun, Finding, FindingStep, ListLoad
 from fupin.crosscheck.tests.conftest import YEAR, household, id_for, load, member, write_list
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +84,7 @@ def test_the_queue_over_the_api_and_refusals_answer_409(listed):
     cadre.force_login(personas.cadre_a1)
     base = f"/api/v1/crosscheck/findings/{finding.pk}"
     early = cadre.post(f"{base}/close", {"disposition": "confirmed", "note": "x"}, content_type="application/json")
-    assert early.status_code == 409 and early.json()["code"] == "FINDING_NOT_VERIFIED"
+    assert early.status_code == 409 and early.json()["code"] == "WRONG_STATE"
     assert cadre.post(f"{base}/assign", {"assignee": "team_a1"}, content_type="application/json").json()[
         "assigned_to"] == "team_a1"
     assert cadre.post(f"{base}/verify", {"note": "已核实"}, content_type="application/json").json()["status"] == "verified"
@@ -90,6 +92,32 @@ def test_the_queue_over_the_api_and_refusals_answer_409(listed):
     assert closed.json()["status"] == "closed" and closed.json()["disposition"] == "confirmed"
     other = Finding.objects.get(code="DECEASED_ACTIVE", household__household_no="H-B1-0700")
     assert cadre.get(f"/api/v1/crosscheck/findings/{other.pk}").status_code == 404
+
+
+def test_a_wrong_state_step_answers_409_wrong_state_on_the_page_and_in_the_api_changing_nothing(listed):
+    personas, _people = listed
+    from fupin.crosscheck.services import crosscheck_run, finding_close, finding_verify
+    crosscheck_run(YEAR)
+    finding = Finding.objects.get(code="DECEASED_ACTIVE", household__household_no="H-A1-0700")
+    finding_verify(finding, actor=personas.cadre_a1, note="已核实")
+    finding_close(finding, actor=personas.cadre_a1, disposition="confirmed", note="已减员")
+    cadre = Client()
+    cadre.force_login(personas.cadre_a1)
+    audits, steps = AuditEntry.objects.count(), FindingStep.objects.count()
+    assert_page_refuses(cadre, f"/crosscheck/findings/{finding.pk}/verify/", {"note": "再次核实"}, code="WRONG_STATE",
+                        zh="「登记核实」只适用于「待核实」的比对疑点，当前为「已办结」",
+                        en="verify applies to a finding in OPEN; this one is CLOSED")
+    assert_page_refuses(cadre, f"/crosscheck/findings/{finding.pk}/close/",
+                        {"disposition": "confirmed", "note": "再次办结"}, code="WRONG_STATE",
+                        zh="疑点已办结", en="the finding is already closed")
+    assert_api_refuses(cadre, f"/api/v1/crosscheck/findings/{finding.pk}/verify", {"note": "再次核实"},
+                       code="WRONG_STATE", zh="只适用于「待核实」的比对疑点")
+    assert_api_refuses(cadre, f"/api/v1/crosscheck/findings/{finding.pk}/assign", {"assignee": "team_a1"},
+                       code="WRONG_STATE", zh="「分派」只适用于「待核实」、「已核实」的比对疑点")
+    finding.refresh_from_db()
+    assert (finding.status, finding.verification_note, finding.note, finding.assigned_to_id) == (
+        "closed", "已核实", "已减员", None)
+    assert (AuditEntry.objects.count(), FindingStep.objects.count()) == (audits, steps)
 
 
 def test_the_upload_page_loads_a_list_in_a_job_and_shows_the_problems(listed, tmp_path, settings,

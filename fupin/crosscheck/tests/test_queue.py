@@ -13,7 +13,7 @@ from django.utils import timezone
 from fupin.core.errors import BadInput, TransitionRefused
 from fupin.core.models import AuditEntry
 from fupin.crosscheck import selectors
-from fupin.crosscheck.models import Finding
+from fupin.crosscheck.models import Finding, FindingStep
 from fupin.crosscheck.services import crosscheck_run, finding_assign, finding_close, finding_verify
 from fupin.crosscheck.tests.conftest import YEAR, household, id_for, load, member
 
@@ -56,6 +56,12 @@ def test_verify_then_close_with_a_disposition_each_step_audited(deaths, personas
     trail = AuditEntry.objects.filter(object_type="crosscheck.finding", object_id=str(a1.pk)).order_by("seq")
     assert [e.changes.get("status") for e in trail] == [None, ["open", "verified"], ["verified", "closed"]]
     assert trail[0].changes["assigned_to"] == ["", "team_a1"]
+    steps = list(FindingStep.objects.filter(finding=a1).values_list("action", "from_state", "to_state", "actor__username"))
+    assert steps == [("assign", "open", "open", "cadre_a1"), ("verify", "open", "verified", "team_a1"),
+                     ("close", "verified", "closed", "cadre_a1")]
+    assert list(FindingStep.objects.visible_to(personas.cadre_b1)) == []
+    with pytest.raises(TypeError):
+        FindingStep.objects.filter(finding=a1).update(note="x")
 
 
 def test_refused_steps_change_nothing(deaths, personas):
@@ -76,6 +82,7 @@ def test_refused_steps_change_nothing(deaths, personas):
     a1.refresh_from_db()
     assert (a1.status, a1.assigned_to, a1.disposition, a1.verification_note) == ("verified", None, "", "核实")
     assert AuditEntry.objects.count() == before + 1
+    assert FindingStep.objects.filter(finding=a1).count() == 1
 
 
 def test_closing_not_confirmed_is_not_raised_again_confirmed_is(deaths, personas):
@@ -155,3 +162,25 @@ def test_trends_per_township_and_month(deaths, personas):
                                          "month": "2026-03", "raised": 1, "closed": 1, "median_days": 12.5}
     assert by[("商桥镇", "2026-03")]["closed"] == 0 and by[("商桥镇", "2026-03")]["median_days"] is None
     assert {r["township"] for r in selectors.trends(personas.cadre_a1)} == {"孟庙镇"}
+
+
+def test_the_ledger_migration_backfills_the_steps_the_services_write(deaths, personas):
+    """The migration that gave findings a ledger writes the verification and closing of the findings worked
+    before it, from the times and people the finding records: the rows the services write now."""
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    columns = ("finding_id", "action", "from_state", "to_state", "actor_id", "at", "note")
+    a1, b1 = deaths
+    finding_verify(a1, actor=personas.team_a1, note="入户核实：本人已去世")
+    finding_close(a1, actor=personas.cadre_a1, disposition="confirmed", note="已办理自然减少")
+    finding_verify(b1, actor=personas.officer, note="核实")
+    written = list(FindingStep.objects.order_by("finding_id", "at", "pk").values_list(*columns))
+    assert len(written) == 3 and not Finding.objects.filter(status="open").exists()
+    with connection.cursor() as cursor:  # the findings as they were before the migration: no ledger
+        cursor.execute("DELETE FROM crosscheck_findingstep")
+    historical = MigrationLoader(connection).project_state(("crosscheck", "0002_finding_steps")).apps
+    import_module("fupin.crosscheck.migrations.0002_finding_steps").backfill(historical, None)
+    assert list(FindingStep.objects.order_by("finding_id", "at", "pk").values_list(*columns)) == written

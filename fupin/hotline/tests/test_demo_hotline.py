@@ -25,8 +25,8 @@ def test_the_demo_fills_the_hotline(county):
     assert set(demo.values_list("category", flat=True)) == set(Category.values)
     assert demo.filter(escalated_at__isnull=False, status="open").count() >= 3
     assert demo.filter(reopen_count__gt=0).exists() and demo.filter(satisfaction="satisfied").exists()
-    assert TicketStep.objects.filter(ticket__is_demo=True, kind="transferred").exists()
-    assert TicketStep.objects.filter(ticket__is_demo=True, kind="escalated").count() == demo.filter(
+    assert TicketStep.objects.filter(ticket__is_demo=True, action="transferred").exists()
+    assert TicketStep.objects.filter(ticket__is_demo=True, action="escalated").count() == demo.filter(
         escalated_at__isnull=False).count()
     objection_ticket = demo.get(channel="objection")
     assert objection_ticket.objection is not None and objection_ticket.objection.is_pending

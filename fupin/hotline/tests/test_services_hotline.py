@@ -33,7 +33,7 @@ def new(people, category="benefit", area=None, **kw):
 
 
 def steps(ticket):
-    return list(TicketStep.objects.filter(ticket=ticket).order_by("at", "pk").values_list("kind", flat=True))
+    return list(TicketStep.objects.filter(ticket=ticket).order_by("at", "pk").values_list("action", flat=True))
 
 
 class TestRouting:
@@ -41,7 +41,7 @@ class TestRouting:
         ticket = new(people)
         assert ticket.department == people.office and ticket.unit_area is None
         assert steps(ticket) == ["received", "routed"]
-        assert TicketStep.objects.get(ticket=ticket, kind="routed").to_unit == "区扶贫办"
+        assert TicketStep.objects.get(ticket=ticket, action="routed").to_unit == "区扶贫办"
 
     def test_the_most_specific_rule_wins(self, people):
         a = people.areas
@@ -127,7 +127,7 @@ class TestSweep:
         assert steps(ticket) == ["received", "routed", "reminded", "escalated"]
         ticket.refresh_from_db()
         assert ticket.is_overdue() and ticket.escalated_at == timezone.now()
-        escalation = TicketStep.objects.get(ticket=ticket, kind="escalated")
+        escalation = TicketStep.objects.get(ticket=ticket, action="escalated")
         assert escalation.at == timezone.now() and escalation.to_unit == "区扶贫办"
         assert escalation.note == "已超过办理时限 2020-03-12 10:00，报区扶贫办督办"
         notice = TicketNotification.objects.get(ticket=ticket, kind="escalated", user=people.office_clerk)
@@ -168,7 +168,7 @@ class TestSweep:
         out = StringIO()
         call_command("hotline_sweep", stdout=out)
         assert "超期督办 1 件" in out.getvalue()
-        assert TicketStep.objects.filter(kind="escalated").count() == 1
+        assert TicketStep.objects.filter(action="escalated").count() == 1
 
 
 class TestTransferReplyReopen:
@@ -180,7 +180,7 @@ class TestTransferReplyReopen:
         ticket_transfer(ticket, actor=people.officer, reason="属教育资助", department=people.education)
         ticket.refresh_from_db()
         assert ticket.department == people.education and ticket.due_at == due
-        step = TicketStep.objects.get(ticket=ticket, kind="transferred")
+        step = TicketStep.objects.get(ticket=ticket, action="transferred")
         assert (step.from_unit, step.to_unit, step.note, step.actor) == ("区扶贫办", "区教体局", "属教育资助", people.officer)
         assert TicketNotification.objects.filter(ticket=ticket, user=people.department, kind="transferred").exists()
 

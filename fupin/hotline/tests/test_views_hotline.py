@@ -143,7 +143,8 @@ def test_the_api_enters_acts_and_counts(people):
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["unit"] == "区扶贫办" and body["can_act"] is False and body["citizen_phone"] == "138****1111"
-    assert [s["kind"] for s in body["steps"]] == ["received", "routed"]
+    assert [(s["action"], s["from_state"], s["to_state"]) for s in body["steps"]] == [
+        ("received", None, "open"), ("routed", "open", "open")]
     assert post_json(c, f"/api/v1/hotline/areas/{people.areas.village_b1.pk}/tickets",
                      {"category": "benefit", "text": "x"}).status_code == 404
     assert post_json(c, f"/api/v1/hotline/areas/{people.areas.village_a1.pk}/tickets",
@@ -158,7 +159,7 @@ def test_the_api_enters_acts_and_counts(people):
     reply = post_json(client(people.township_a), f"/api/v1/hotline/tickets/{pk}/steps", {"action": "reply", "text": "已报销"})
     assert reply.json()["status"] == "answered"
     again = post_json(client(people.township_a), f"/api/v1/hotline/tickets/{pk}/steps", {"action": "reply", "text": "x"})
-    assert again.status_code == 400 and again.json()["code"] == "TICKET_NOT_OPEN"
+    assert again.status_code == 409 and again.json()["code"] == "WRONG_STATE"
     listing = c.get("/api/v1/hotline/tickets?status=answered").json()
     assert listing["count"] == 1 and listing["items"][0]["id"] == pk
     figures = c.get("/api/v1/hotline/figures").json()
@@ -178,3 +179,36 @@ def test_an_overdue_filter_lists_open_tickets_past_their_deadline(people):
     ticket_create(channel="hotline", category="policy", text="未逾期-Y", area=people.areas.village_a1, actor=people.officer)
     body = client(people.officer).get("/hotline/?overdue=1").content.decode()
     assert t.reference in body and "未逾期-Y" not in body
+
+
+def test_a_wrong_state_step_answers_409_wrong_state_on_the_page_and_in_the_api_changing_nothing(people):
+    from fupin.core.tests.refusals import assert_api_refuses, assert_page_refuses
+
+    ticket = ticket_create(channel="hotline", category="benefit", text="低保金没有发放", area=people.areas.village_a1,
+                           actor=people.officer)
+    ticket_reply(ticket, actor=people.officer, text="已补发")
+    ticket_callback(ticket, actor=people.officer, satisfaction="satisfied")
+    office = client(people.officer)
+    trail = AuditEntry.objects.filter(object_type="hotline.ticket", object_id=str(ticket.pk))
+    audits, steps = trail.count(), TicketStep.objects.filter(ticket=ticket).count()
+
+    def state():
+        t = Ticket.objects.get(pk=ticket.pk)
+        return t.status, t.reply, t.department_id, t.unit_area_id, t.reopen_count, t.closed_at
+
+    before = state()
+    assert before[:2] == ("closed", "已补发")
+    assert_page_refuses(office, f"/hotline/{ticket.pk}/reply/", {"text": "再次答复"}, code="WRONG_STATE",
+                        zh="该诉求不在办理中（当前：已办结）", en="the ticket is not being handled (now: CLOSED)")
+    assert_page_refuses(office, f"/hotline/{ticket.pk}/callback/", {"satisfaction": "satisfied"}, code="WRONG_STATE",
+                        zh="该诉求尚未答复，不能回访", en="the ticket has not been answered: no call-back yet")
+    assert_api_refuses(office, f"/api/v1/hotline/tickets/{ticket.pk}/steps", {"action": "reply", "text": "再次答复"},
+                       code="WRONG_STATE", zh="该诉求不在办理中")
+    assert_api_refuses(office, f"/api/v1/hotline/tickets/{ticket.pk}/steps",
+                       {"action": "transfer", "to": "dept:education", "reason": "属教育资助"},
+                       code="WRONG_STATE", zh="该诉求不在办理中")
+    assert state() == before
+    assert (trail.count(), TicketStep.objects.filter(ticket=ticket).count()) == (audits, steps)
+    assert list(TicketStep.objects.filter(ticket=ticket).values_list("action", "from_state", "to_state")) == [
+        ("received", None, "open"), ("routed", "open", "open"), ("replied", "open", "answered"),
+        ("called_back", "answered", "answered"), ("closed", "answered", "closed")]

@@ -173,3 +173,33 @@ def test_the_lists_narrow_by_village_and_township_and_ignore_a_bad_place(client,
     assert "H-A1-0001" in client.get("/measures/points/", {"village": areas.village_a1.pk}).content.decode()
     assert "H-A1-0001" not in client.get("/measures/points/", {"village": areas.village_a2.pk}).content.decode()
     assert "H-A1-0001" in client.get("/measures/points/", {"village": "x"}).content.decode()
+
+
+def test_a_wrong_state_status_change_answers_409_wrong_state_on_the_page_changing_nothing(client, personas, a1):
+    from fupin.core.models import AuditEntry
+    from fupin.core.tests.refusals import assert_page_refuses
+    from fupin.measures.models import MeasureStep, Programme
+    from fupin.measures.services import MeasureInput, measure_create, measure_set_status
+
+    m = measure_create(a1, MeasureInput(Programme.objects.get(code="industry_linkage"), date(2019, 3, 1),
+                                        evidence="分红协议", status=Measure.Status.PLANNED), actor=personas.cadre_a1)
+    client.force_login(personas.cadre_a1)
+
+    def offered() -> list[str]:  # the statuses the measure's own form offers: the table's moves from its status
+        page = client.get(f"/measures/households/{a1.pk}/?year=2019").content.decode()
+        form = re.search(rf'action="/measures/{m.pk}/status/".*?</form>', page, re.S)
+        return re.findall(r'<option value="(\w+)"', form.group(0)) if form else []
+
+    assert offered() == ["delivering", "done", "cancelled"]
+    measure_set_status(m, "done", actor=personas.cadre_a1)
+    assert offered() == ["cancelled"]
+    audits, steps = AuditEntry.objects.count(), MeasureStep.objects.count()
+    assert_page_refuses(client, f"/measures/{m.pk}/status/", {"status": "delivering", "note": "再开始"},
+                        code="WRONG_STATE", zh="「开始实施」只适用于「计划」的帮扶措施，当前为「已落实」",
+                        en="deliver applies to a measure in PLANNED; this one is DONE")
+    m.refresh_from_db()
+    assert (m.status, m.evidence) == ("done", "分红协议")
+    assert (AuditEntry.objects.count(), MeasureStep.objects.count()) == (audits, steps)
+    # Bad input stays a message on the household page (no step is taken).
+    r = client.post(f"/measures/{m.pk}/status/", {"status": "cancelled", "note": ""}, follow=True)
+    assert r.status_code == 200 and "取消须说明理由" in r.content.decode()

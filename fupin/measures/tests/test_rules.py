@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from fupin.assessment.services import policy_version_create, policy_version_publish
-from fupin.core.errors import BadInput
+from fupin.core.errors import BadInput, TransitionRefused
 from fupin.measures.catalogue import PROGRAMMES
-from fupin.measures.models import Measure, Programme
+from fupin.measures.models import Measure, MeasureStep, Programme
 from fupin.measures.rules import RULES
 from fupin.measures.services import MeasureInput, measure_create
 from fupin.measures.tests.conftest import add_member
@@ -156,12 +156,19 @@ def test_status_moves_forward_and_a_cancellation_frees_the_period(policy, househ
                status=Measure.Status.PLANNED)
     measure_set_status(m, "delivering", actor=personas.cadre_a1)
     with pytest.raises(BadInput) as exc:
-        measure_set_status(m, "planned", actor=personas.cadre_a1)
-    assert exc.value.code == "STATUS_REFUSED"
+        measure_set_status(m, "planned", actor=personas.cadre_a1)  # no step leads back to planned
+    assert exc.value.code == "STATUS_INVALID"
+    with pytest.raises(TransitionRefused) as refused:
+        measure_set_status(m, "delivering", actor=personas.cadre_a1)  # delivering already
+    assert (refused.value.code, refused.value.status) == ("WRONG_STATE", 409)
     with pytest.raises(BadInput) as exc:
         measure_set_status(m, "cancelled", actor=personas.cadre_a1)
     assert exc.value.code == "REASON_REQUIRED"
     measure_set_status(m, "cancelled", actor=personas.cadre_a1, note="本人放弃岗位")
     m.refresh_from_db()
     assert m.status == "cancelled" and "本人放弃岗位" in m.evidence
+    steps = list(MeasureStep.objects.filter(measure=m).values_list("action", "from_state", "to_state", "note"))
+    assert steps == [("deliver", "planned", "delivering", ""), ("cancel", "delivering", "cancelled", "本人放弃岗位")]
+    with pytest.raises(TypeError):
+        MeasureStep.objects.filter(measure=m).delete()
     record(h, "public_welfare_post", member=worker, amount=Decimal("500"), starts_on=date(2019, 9, 1))
