@@ -168,7 +168,8 @@ def cli_var_dir(cli_template: CliTemplate, tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def _reference_data(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
     """The reference data `fupin seed-reference` loads, in an outer transaction that lasts for the module
-    and is rolled back after its last test."""
+    and is rolled back after its last test. Every later test of the module sees it, so request it (through
+    ``reference_db``) in modules whose database tests all want it."""
     from fupin.site.reference import seed_reference
 
     with django_db_blocker.unblock():
