@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite on SQLite, then on PostgreSQL when one is reachable (DATABASE_URL, or the local
 # server at 127.0.0.1:5432). Under CI=true an unreachable PostgreSQL fails the run instead of
-# skipping it.
+# skipping it. The PostgreSQL half leaves out the engine-independent tests (fupin/conftest.py
+# deselects them; docs/testing.md lists them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin

@@ -1,4 +1,5 @@
-"""Test helpers: a small division tree, personas, and households built through the services.
+"""Test helpers: a small division tree, personas, households built through the services, and the
+``fupin`` command run in this process or in a process of its own.
 
 The personas mirror CONVENTIONS §5: two villages in one township and one in another, so every
 scoping test has an "other village" and an "other township" to fail against.
@@ -6,16 +7,28 @@ scoping test has an "other village" and an "other township" to fail against.
 
 from __future__ import annotations
 
+import io
 import itertools
+import os
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
+
+from django.conf import settings
+from django.db import connections
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
+from django.utils.log import configure_logging
 
 from fupin.accounts.models import Department, User
 from fupin.accounts.roles import Role
 from fupin.accounts.services import assignment_create, user_create
 from fupin.areas.models import Area
 from fupin.areas.services import DivisionRow, divisions_import
+from fupin.cli import main as fupin_cli_main
 from fupin.core import idnumber
 from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.pinyin import pinyin_keys
@@ -119,3 +132,60 @@ def build_personas(areas: Areas) -> Personas:
         nobody=make_user("nobody"),
         superuser=make_user("root", superuser=True),
     )
+
+
+# --- the ``fupin`` command ----------------------------------------------------------------------------
+
+CHECKOUT = Path(__file__).resolve().parents[2]  # the checkout under test
+# The `fupin` console script installed beside the interpreter running the tests (an editable install of
+# the checkout: `make install`).
+FUPIN = str(Path(sys.executable).with_name("fupin"))
+# Variables the settings read: a process started by a test gets what the test sets and nothing of the
+# runner's (DJANGO_ALLOW_ASYNC_UNSAFE is set by the test conftest; check --deploy rightly warns about it).
+SETTINGS_VARIABLES = ("DATABASE_URL", "FUPIN_PROFILE", "SECRET_KEY", "SECRET_KEY_FILE", "DEBUG", "ALLOWED_HOSTS",
+                      "FUPIN_TEST_SQLITE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD",
+                      "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE")
+
+
+@dataclass(frozen=True)
+class CliRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def process_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a process started by a test: the runner's without the settings variables, its
+    var/ directory (so its default SQLite database) in ``var_dir``, and ``extra``."""
+    environ = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    environ.update({"FUPIN_VAR_DIR": str(var_dir), **extra})
+    return environ
+
+
+def fupin_process(env: dict[str, str], *args: str, timeout: float = 600) -> CliRun:
+    """``fupin ARGS`` in a process of its own: the installed console script, run from the checkout."""
+    done = subprocess.run([FUPIN, *args], cwd=CHECKOUT, env=env, capture_output=True, text=True, timeout=timeout,  # noqa: S603
+                          check=False)
+    return CliRun(done.returncode, done.stdout, done.stderr)
+
+
+def fupin_main(*args: str) -> CliRun:
+    """``fupin ARGS`` in this process, through the console script's own function (``fupin.cli.main``), on the
+    test database: the exit status it returns and what it printed.
+
+    Only on the in-memory SQLite test database, which Django keeps open when a command closes every
+    connection at its end (``run_from_argv``); on PostgreSQL that close would end the test's transaction. A
+    test using it is engine-independent by construction: mark it ``engine_independent`` (docs/testing.md).
+    """
+    connection = connections["default"]
+    if not (isinstance(connection, SQLiteWrapper) and connection.is_in_memory_db()):
+        raise RuntimeError("fupin_main runs on the in-memory SQLite test database only: mark the test "
+                           "engine_independent (see docs/testing.md)")
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            returncode = fupin_cli_main(list(args))
+    finally:
+        # The command set logging up again (django.setup()) with its handler on the captured stderr.
+        configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    return CliRun(returncode, out.getvalue(), err.getvalue())

@@ -12,12 +12,12 @@ from django.core.management import call_command
 from django.test import Client
 
 from fupin.core.models import AuditEntry, JobRun
+from fupin.core.testing import fupin_main
 from fupin.inbox.models import Message
 from fupin.monitoring.models import CaseMeasure, CaseStep, MonitoringCase, MonitoringRun
 from fupin.monitoring.services import case_step, measure_add, monitor_county
 from fupin.monitoring.tests.conftest import YEAR, household, income
 from fupin.notices.models import Notice
-from fupin.registry.tests.test_import_cli import env_for, fupin
 
 pytestmark = pytest.mark.usefixtures("policy")
 
@@ -76,17 +76,15 @@ def test_xlsx_output_has_the_same_rows(county, tmp_path):
     assert {r[0]: (r[1], r[2]) for r in rows[1:]} == EXPECTED
 
 
-@pytest.mark.xdist_group("cli")
+@pytest.mark.engine_independent
 def test_exit_codes_of_the_command(tmp_path):
-    """``fupin monitor`` as an operator runs it, on a database of its own: 0 done, 1 refused, 2 usage."""
-    env = env_for(tmp_path)
-    assert fupin(env, "migrate", "--noinput").returncode == 0
-    assert fupin(env, "seed-reference").returncode == 0
-    assert fupin(env, "monitor", "--year", "2020", "--output", str(tmp_path / "out.txt")).returncode == 2
-    assert fupin(env, "monitor").returncode == 2
-    refused = fupin(env, "monitor", "--year", "2031")
+    """``fupin monitor`` as an operator runs it (in this process, on the test database with the shipped
+    policy parameters and no households): 0 done, 1 refused, 2 usage."""
+    assert fupin_main("monitor", "--year", "2020", "--output", str(tmp_path / "out.txt")).returncode == 2
+    assert fupin_main("monitor").returncode == 2
+    refused = fupin_main("monitor", "--year", "2031")
     assert refused.returncode == 1 and "2031" in refused.stderr
-    done = fupin(env, "monitor", "--year", "2020", "--output", str(tmp_path / "out.csv"))
+    done = fupin_main("monitor", "--year", "2020", "--output", str(tmp_path / "out.csv"))
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines() == ["household_no,category,risks"]
 
