@@ -37,6 +37,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, ConcurrentChange, TransitionRefused
@@ -89,15 +90,22 @@ class StepLedger(models.Model):
     manager must come from an :class:`InsertOnlyQuerySetMixin` queryset (the area-scoped one is
     ``fupin.areas.scoping.InsertOnlyScopedQuerySet``)."""
 
-    action = models.CharField(max_length=30)
-    from_state = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001 (None: outside the table)
-    to_state = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(blank=True)
+    action = models.CharField(_("操作"), max_length=30)
+    # None: outside the table (a candidate household, a ticket before it was received).
+    from_state = models.CharField(_("原状态"), max_length=20, null=True, blank=True)  # noqa: DJ001
+    to_state = models.CharField(_("新状态"), max_length=20, null=True, blank=True)  # noqa: DJ001
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    note = models.TextField(_("说明"), blank=True)
 
     class Meta:
         abstract = True
+        ordering = ["at", "pk"]
+        get_latest_by = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}@{self.at:%Y-%m-%d %H:%M}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -106,6 +114,14 @@ class StepLedger(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError(f"{self._meta.label} rows are insert-only")
+
+    @property
+    def from_label(self) -> str:
+        return ledger_machine(type(self)).state_label(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return ledger_machine(type(self)).state_label(self.to_state)
 
 
 # --- the tables -------------------------------------------------------------------------------------------
@@ -163,6 +179,11 @@ def machine_register(machine: Machine[M]) -> Machine[M]:
 
 def machine_of(model: type[models.Model]) -> Machine[Any]:
     return MACHINES[model._meta.label]
+
+
+def ledger_machine(ledger: type[StepLedger]) -> Machine[Any]:
+    """The table whose steps ``ledger`` records."""
+    return next(m for m in MACHINES.values() if m.ledger is ledger)
 
 
 # --- applying a move --------------------------------------------------------------------------------------

@@ -178,19 +178,13 @@ class FindingStep(StepLedger):
 
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="steps", verbose_name=_("比对疑点"))
     action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
-    from_state = models.CharField(_("原状态"), max_length=10, choices=Finding.Status.choices)
-    to_state = models.CharField(_("新状态"), max_length=10, choices=Finding.Status.choices)
 
     area_scope = "finding__area"
     objects = InsertOnlyScopedQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["finding_id", "at", "pk"]
+    class Meta(StepLedger.Meta):
         verbose_name = _("疑点办理记录")
         verbose_name_plural = _("疑点办理记录")
-
-    def __str__(self) -> str:
-        return f"{self.finding_id} {self.action}"
 
 
 def open_key(year: int, dataset: str, code: str, id_number: str, household_id: int | None) -> str:

@@ -141,7 +141,7 @@ def _out(t: Ticket, now: datetime) -> TicketOut:
 def _detail(request: HttpRequest, t: Ticket) -> TicketDetailOut:
     acts = handles(request.user, t)
     full = acts or can(request.user, Cap.HOTLINE_MANAGE)
-    steps = [StepOut(action=s.action, from_state=s.from_state, to_state=s.to_state, at=s.at, actor=str(s.actor or "系统"), from_unit=s.from_unit, to_unit=s.to_unit,
+    steps = [StepOut(action=s.action, from_state=s.from_state, to_state=s.to_state or "", at=s.at, actor=str(s.actor or "系统"), from_unit=s.from_unit, to_unit=s.to_unit,
                      note=s.note) for s in t.steps.order_by("at", "pk").select_related("actor")]
     return TicketDetailOut(
         **_out(t, timezone.now()).dict(), text=t.text, citizen_name=t.citizen_name if full else t.masked_name,

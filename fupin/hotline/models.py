@@ -214,22 +214,14 @@ class TicketStep(StepLedger):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="steps")
     action = models.CharField(_("环节"), max_length=12, choices=Action.choices)
-    from_state = models.CharField(_("原状态"), max_length=10, choices=Ticket.Status.choices, null=True,  # noqa: DJ001
-                                  blank=True)  # None: the ticket was received by this step
-    to_state = models.CharField(_("新状态"), max_length=10, choices=Ticket.Status.choices)
-    at = models.DateTimeField(_("时间"), default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", verbose_name=_("操作人"))
     from_unit = models.CharField(_("原承办单位"), max_length=100, blank=True)
     to_unit = models.CharField(_("承办单位"), max_length=100, blank=True)
-    note = models.TextField(_("说明"), blank=True)
 
     area_scope = "ticket__area"
     scope_through = "ticket"
     objects = InsertOnlyScopedQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["ticket_id", "at", "pk"]
+    class Meta(StepLedger.Meta):
         verbose_name = _("办理环节")
         verbose_name_plural = _("办理环节")
         indexes = [models.Index(fields=["ticket", "at"]), models.Index(fields=["action", "at"])]
@@ -237,9 +229,6 @@ class TicketStep(StepLedger):
             models.CheckConstraint(condition=~models.Q(action="transferred") | ~models.Q(note=""),
                                    name="ticket_step_transfer_has_reason"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.ticket_id}:{self.action}"
 
 
 class TicketNotification(models.Model):

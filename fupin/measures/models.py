@@ -122,19 +122,13 @@ class MeasureStep(StepLedger):
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="steps", verbose_name=_("帮扶措施"))
     action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
-    from_state = models.CharField(_("原状态"), max_length=12, choices=Measure.Status.choices)
-    to_state = models.CharField(_("新状态"), max_length=12, choices=Measure.Status.choices)
 
     area_scope = "measure__household__village"
     objects = InsertOnlyScopedQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["measure_id", "at", "pk"]
+    class Meta(StepLedger.Meta):
         verbose_name = _("措施办理记录")
         verbose_name_plural = _("措施办理记录")
-
-    def __str__(self) -> str:
-        return f"{self.measure_id} {self.action}"
 
 
 class SuggestionDecision(models.Model):

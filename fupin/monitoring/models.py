@@ -178,23 +178,13 @@ class CaseStep(StepLedger):
 
     case = models.ForeignKey(MonitoringCase, on_delete=models.CASCADE, related_name="steps")
     action = models.CharField(_("操作"), max_length=12, choices=Action.choices)
-    from_state = models.CharField(_("原环节"), max_length=12, blank=True)
-    to_state = models.CharField(_("新环节"), max_length=12)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", verbose_name=_("操作人"))
-    at = models.DateTimeField(_("时间"), default=timezone.now)
-    note = models.TextField(_("说明"), blank=True)
 
     area_scope = "case__household__village"
     objects = InsertOnlyScopedQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["case_id", "at", "pk"]
+    class Meta(StepLedger.Meta):
         verbose_name = _("监测环节记录")
         verbose_name_plural = _("监测环节记录")
-
-    def __str__(self) -> str:
-        return f"{self.case_id}:{self.action}"
 
 
 class CaseMeasure(models.Model):

@@ -389,18 +389,14 @@ class FindingStep(StepLedger):
         REJECT = "reject", _("核验退回")
 
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="steps")
-    action = models.CharField(max_length=10, choices=Action.choices)
-    from_state = models.CharField(max_length=10, choices=Finding.Status.choices)
-    to_state = models.CharField(max_length=10, choices=Finding.Status.choices)
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
 
     area_scope = "finding__unit__area"
     objects = InsertOnlyScopedQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["finding_id", "at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.finding_id} {self.action}"
+    class Meta(StepLedger.Meta):
+        verbose_name = _("整改办理记录")
+        verbose_name_plural = _("整改办理记录")
 
 
 class Accountability(models.Model):

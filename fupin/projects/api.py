@@ -311,8 +311,8 @@ def _project_out(p: Project) -> ProjectOut:
 
 
 def _step_out(s: ProjectStep) -> StepOut:
-    return StepOut(id=s.pk, action=s.action, action_label=str(s.get_action_display()), from_state=s.from_state,
-                   to_state=s.to_state, actor=str(s.actor) if s.actor_id else "system", at=s.at, on=s.on,
+    return StepOut(id=s.pk, action=s.action, action_label=str(s.get_action_display()), from_state=s.from_state or "",
+                   to_state=s.to_state or "", actor=str(s.actor) if s.actor_id else "system", at=s.at, on=s.on,
                    note=s.note, amount=s.amount, source=s.source, payee=s.payee, payee_name=s.payee_name,
                    household_no=s.household.household_no if s.household else "", notice_id=s.notice_id,
                    attachments=[AttachmentOut(id=a.pk, name=a.original_name, size=a.size, sha256=a.sha256,

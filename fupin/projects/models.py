@@ -181,13 +181,7 @@ class ProjectStep(StepLedger):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="steps", verbose_name=_("项目"))
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
-    from_state = models.CharField(_("原状态"), max_length=20, choices=Project.Status.choices)  # "": a proposal
-    to_state = models.CharField(_("新状态"), max_length=20, choices=Project.Status.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", verbose_name=_("操作人"))
-    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     on = models.DateField(_("业务日期"), db_index=True)
-    note = models.TextField(_("说明"), blank=True)
     amount = models.DecimalField(_("金额"), null=True, blank=True, **MONEY)
     source = models.CharField(_("资金来源"), max_length=20, choices=FundSource.choices, blank=True)
     payee = models.CharField(_("收款方类型"), max_length=20, choices=Payee.choices, blank=True)
@@ -200,8 +194,7 @@ class ProjectStep(StepLedger):
     area_scope = "project__area"
     objects = InsertOnlyScopedQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["project_id", "at", "pk"]
+    class Meta(StepLedger.Meta):
         verbose_name = _("项目流程记录")
         verbose_name_plural = _("项目流程记录")
         indexes = [models.Index(fields=["project", "action"]), models.Index(fields=["action", "on"])]
@@ -217,9 +210,6 @@ class ProjectStep(StepLedger):
             models.UniqueConstraint(fields=["project"], condition=models.Q(action="release"),
                                     name="projectstep_deposit_released_once"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.project_id}:{self.action}"
 
     @property
     def is_spending(self) -> bool:

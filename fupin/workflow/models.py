@@ -12,9 +12,7 @@ does; an exit proposal names who signed the household's consent (户认可).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fupin.areas.scoping import InsertOnlyScopedQuerySet, ScopedQuerySet
@@ -45,15 +43,6 @@ class HouseholdTransition(StepLedger):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="transitions",
                                   verbose_name=_("贫困户"))
     action = models.CharField(_("操作"), max_length=30, choices=Action.choices)
-    # NULL: a monitored candidate (一般农户) outside the register, as on Household.status.
-    from_state = models.CharField(_("原状态"), max_length=20, choices=Household.Status.choices,  # noqa: DJ001
-                                  null=True, blank=True)
-    to_state = models.CharField(_("新状态"), max_length=20, choices=Household.Status.choices,  # noqa: DJ001
-                                null=True, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", verbose_name=_("操作人"))
-    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    note = models.TextField(_("说明"), blank=True)
     reason = models.CharField(_("剔除原因"), max_length=30, choices=Reason.choices, blank=True)
     consent_by = models.CharField(_("户认可签字人"), max_length=30, blank=True)
     work_year = models.PositiveSmallIntegerField(_("工作年度"), null=True, blank=True)
@@ -67,9 +56,7 @@ class HouseholdTransition(StepLedger):
     area_scope = "household__village"
     objects = InsertOnlyScopedQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["household_id", "at", "pk"]
-        get_latest_by = ["at", "pk"]
+    class Meta(StepLedger.Meta):
         verbose_name = _("流程记录")
         verbose_name_plural = _("流程记录")
         indexes = [models.Index(fields=["household", "at"]), models.Index(fields=["action", "at"])]
@@ -82,9 +69,6 @@ class HouseholdTransition(StepLedger):
             models.CheckConstraint(condition=~models.Q(action="exit_propose") | ~models.Q(consent_by=""),
                                    name="transition_exit_proposal_has_consent"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.household_id}:{self.action}"
 
 
 def evidence_path(instance: TransitionAttachment, filename: str) -> str:
