@@ -105,7 +105,7 @@ def module_db(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[
     storages = {**django_settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": media}}}
     outer = transaction.atomic()
-    outer._from_testcase = True  # as Django's TestCase marks its own: a durable block may open inside
+    outer._from_testcase = True  # type: ignore[attr-defined]  # as TestCase marks its own: durable blocks may open inside
     with override_settings(**FAST_SETTINGS, MEDIA_ROOT=media, STORAGES=storages):
         with django_db_blocker.unblock():
             outer.__enter__()
