@@ -166,11 +166,16 @@ class ModuleDB:
 
 
 @contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def _file_lock(path: Path, *, wait: bool = True) -> Iterator[bool]:
+    """Hold an exclusive lock on ``path``; with ``wait=False``, yield False at once if another holds it."""
     with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -253,10 +258,14 @@ def setup_worker_databases(worker: str, shared: Path, verbosity: int) -> list[Wo
 
 
 def teardown_worker_databases(made: list[WorkerDatabase], verbosity: int) -> None:
-    """Drop the worker's databases and the PostgreSQL template (a worker that starts later migrates it
-    again; a SQLite template is a file in the run's temporary folder)."""
+    """Drop the worker's databases and the PostgreSQL template: the first worker to end drops it, and one
+    that finds the lock held leaves it to the holder (a worker copying later migrated it again and drops
+    it when it ends). A SQLite template is a file in the run's temporary folder."""
     for db in made:
         db.connection.creation.destroy_test_db(db.old_name, verbosity)
-        if db.connection.vendor == "postgresql":
-            with _file_lock(db.lock), db.connection.creation._nodb_cursor() as cursor:
-                cursor.execute(f"DROP DATABASE IF EXISTS {db.connection.ops.quote_name(db.template)}")
+        if db.connection.vendor != "postgresql":
+            continue
+        with _file_lock(db.lock, wait=False) as held:
+            if held:
+                with db.connection.creation._nodb_cursor() as cursor:
+                    cursor.execute(f"DROP DATABASE IF EXISTS {db.connection.ops.quote_name(db.template)}")
