@@ -12,6 +12,9 @@ from fupin.hotline.models import Category, Channel, Ticket, TicketStep
 from fupin.site.demo import seed_demo
 from fupin.site.reference import seed_reference
 
+# One worker seeds the module's county once for all its tests (fupin/conftest.py, module_db).
+pytestmark = pytest.mark.xdist_group("hotline-demo")
+
 
 def seed_county() -> None:
     seed_reference()
