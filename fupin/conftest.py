@@ -5,26 +5,30 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from playwright.sync_api import Browser, Page, sync_playwright
-from pytest_django import DjangoDbBlocker
 
 from fupin.core.testing import (
     Areas,
     CliRun,
+    ModuleDB,
     Personas,
     build_areas,
+    build_households,
     build_personas,
     fupin_process,
-    make_household,
     process_env,
+    setup_worker_databases,
+    teardown_worker_databases,
 )
 
 # Hypothesis judges speed by the clock; on a loaded two-core CI machine that is noise, not a finding.
@@ -34,6 +38,14 @@ hypothesis_settings.load_profile("fupin")
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls made by the
 # test itself are still synchronous and safe there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Fast password hashing, tasks run at once, and a per-process cache (jobs run in the test's own
+# process: a per-process cache keeps parallel test workers apart).
+FAST_SETTINGS: dict[str, Any] = {
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+    "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+}
 
 
 # --- which engine runs what (docs/testing.md) ---------------------------------------------------------
@@ -59,13 +71,82 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _fast_and_immediate(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    # Jobs run in the test's own process: a per-process cache keeps parallel test workers apart.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    for name, value in FAST_SETTINGS.items():
+        setattr(settings, name, value)
     cache.clear()  # job ids repeat from test to test
     # A request in English (LocaleMiddleware) leaves English active in the thread: start every test in Chinese.
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+# --- test databases ---------------------------------------------------------------------------------
+# pytest-django's own setup, except that xdist workers copy one migrated template per run instead of
+# each running every migration (fupin/core/testing.py).
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_use_migrations, django_db_keepdb,
+                    django_db_createdb, django_db_modify_db_settings, tmp_path_factory):
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    verbosity = request.config.option.verbose
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    keepdb = django_db_keepdb and not django_db_createdb
+    aliases, serialized = _get_databases_for_setup(request.session.items)
+    if any("module_db" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        aliases.add("default")  # a module's shared rows need the test database even if no test asks for ``db``
+    if worker is None or keepdb or serialized or not django_db_use_migrations:
+        with django_db_blocker.unblock():
+            old = setup_databases(verbosity=verbosity, interactive=False, keepdb=keepdb,
+                                  aliases=aliases,  # type: ignore[arg-type]  # a set, as pytest-django passes
+                                  serialized_aliases=serialized)
+        yield
+        if not django_db_keepdb:
+            with django_db_blocker.unblock():
+                teardown_databases(old, verbosity=verbosity)
+        return
+    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, common to all workers
+    with django_db_blocker.unblock():
+        made = setup_worker_databases(worker, shared, verbosity)
+    yield
+    with django_db_blocker.unblock():
+        teardown_worker_databases(made, verbosity)
+
+
+# --- data built once per test module ----------------------------------------------------------------
+# A module whose tests all read one costly set of rows (the access walk's world, a seeded demo) builds
+# it once: ``module_db`` opens a transaction around the whole module, the module's own module-scoped
+# fixture builds the rows inside it with ``module_db.build``, and each test, through pytest-django's
+# ``db`` fixture, runs in a savepoint that is rolled back after it. A write in one test is never seen
+# by the next, and the module's rows are gone at its end. The pattern, in a test module:
+#
+#     @pytest.fixture(scope="module")
+#     def _demo(module_db):
+#         return module_db.build(lambda: seed_demo(households=300, seed=7))
+#
+#     @pytest.fixture
+#     def demo(_demo, db):  # ``db``: this test's savepoint
+#         return _demo
+#
+# Such a module may not mix in ``transactional_db`` or ``live_server`` tests (they empty the tables).
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[ModuleDB]:
+    media = tmp_path_factory.mktemp("media")
+    storages = {**django_settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": media}}}
+    outer = transaction.atomic()
+    outer._from_testcase = True  # type: ignore[attr-defined]  # as TestCase marks its own: durable blocks may open inside
+    with override_settings(**FAST_SETTINGS, MEDIA_ROOT=media, STORAGES=storages):
+        with django_db_blocker.unblock():
+            outer.__enter__()
+        try:
+            yield ModuleDB(media, django_db_blocker)
+        finally:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -81,11 +162,7 @@ def personas(areas) -> Personas:
 @pytest.fixture
 def households(areas):
     """One household in each village: a1, a2 (same township) and b1 (another township)."""
-    return {
-        "a1": make_household(areas.village_a1, "H-A1-0001"),
-        "a2": make_household(areas.village_a2, "H-A2-0001"),
-        "b1": make_household(areas.village_b1, "H-B1-0001"),
-    }
+    return build_households(areas)
 
 
 # --- browser tests: Debian's Chromium driven by Playwright against pytest-django's live server ------
@@ -127,9 +204,7 @@ def e2e_personas(transactional_db) -> Personas:
 
     areas = build_areas()
     policy_seed_defaults()
-    make_household(areas.village_a1, "H-A1-0001")
-    make_household(areas.village_a2, "H-A2-0001")
-    make_household(areas.village_b1, "H-B1-0001")
+    build_households(areas)
     return build_personas(areas)
 
 
@@ -172,20 +247,13 @@ def cli_var_dir(cli_template: CliTemplate, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def _reference_data(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    """The reference data `fupin seed-reference` loads, in an outer transaction that lasts for the module
-    and is rolled back after its last test. Every later test of the module sees it, so request it (through
-    ``reference_db``) in modules whose database tests all want it."""
+def _reference_data(module_db: ModuleDB) -> None:
+    """The reference data `fupin seed-reference` loads, built once in the module's transaction
+    (``module_db``). Every later test of the module sees it, so request it (through ``reference_db``) in
+    modules whose database tests all want it."""
     from fupin.site.reference import seed_reference
 
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        seed_reference()
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    module_db.build(seed_reference)
 
 
 @pytest.fixture

@@ -7,20 +7,25 @@ scoping test has an "other village" and an "other township" to fail against.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import itertools
 import os
+import sqlite3
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
+from django.utils import translation
 from django.utils.log import configure_logging
 
 from fupin.accounts.models import Department, User
@@ -98,6 +103,15 @@ def make_household(village: Area, household_no: str, *, status: str | None = "re
     IncomeRecord.objects.create(household=household, year=2018, wage_income=5000, business_income=1000,
                                 property_income=0, transfer_income=500, business_expense=300)
     return household
+
+
+def build_households(areas: Areas) -> dict[str, Household]:
+    """One household in each village: a1, a2 (same township) and b1 (another township)."""
+    return {
+        "a1": make_household(areas.village_a1, "H-A1-0001"),
+        "a2": make_household(areas.village_a2, "H-A2-0001"),
+        "b1": make_household(areas.village_b1, "H-B1-0001"),
+    }
 
 
 @dataclass
@@ -189,3 +203,135 @@ def fupin_main(*args: str) -> CliRun:
         # The command set logging up again (django.setup()) with its handler on the captured stderr.
         configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
     return CliRun(returncode, out.getvalue(), err.getvalue())
+
+
+# --- data built once per test module (the ``module_db`` fixture in fupin/conftest.py) -----------------
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ModuleDB:
+    """What ``module_db`` gives a test module: its media folder and a way to build its shared rows."""
+
+    media: Path  # MEDIA_ROOT (and the default storage) for the whole module
+    blocker: Any  # pytest-django's database blocker
+
+    def build(self, make: Callable[[], T]) -> T:
+        """Run ``make`` with database access, inside the module's transaction, in Chinese."""
+        with self.blocker.unblock(), translation.override(settings.LANGUAGE_CODE):
+            cache.clear()
+            return make()
+
+
+# --- test databases for parallel workers: migrated once, copied per worker -----------------------------
+# Under pytest-xdist each worker needs its own test database. Migrating each one costs as much as the
+# first, so the first worker to get there migrates a template once per test run (under a file lock in
+# the run's shared temporary folder) and every worker copies it: PostgreSQL with CREATE DATABASE ...
+# TEMPLATE, SQLite with SQLite's backup API (into the worker's in-memory database).
+
+
+@contextmanager
+def _file_lock(path: Path, *, wait: bool = True) -> Iterator[bool]:
+    """Hold an exclusive lock on ``path``; with ``wait=False``, yield False at once if another holds it."""
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _template_exists(connection: Any, template: str) -> bool:
+    if connection.vendor == "sqlite":
+        return Path(template).exists()
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+        return cursor.fetchone() is not None
+
+
+def _migrate_template(connection: Any, template: str, verbosity: int) -> None:
+    """Create and migrate ``template`` with Django's own test-database creation, then let it go."""
+    original_name, test_settings = connection.settings_dict["NAME"], connection.settings_dict["TEST"]
+    test_name = test_settings.get("NAME")
+    test_settings["NAME"] = template
+    try:
+        connection.creation.create_test_db(verbosity=verbosity, autoclobber=True, serialize=False)
+    finally:
+        connection.close()
+        test_settings["NAME"] = test_name
+        connection.settings_dict["NAME"] = original_name
+        settings.DATABASES[connection.alias]["NAME"] = original_name
+
+
+def _copy_template(connection: Any, template: str, worker: str, verbosity: int) -> None:
+    """Give ``connection`` its worker's test database, a copy of ``template``."""
+    if connection.vendor == "sqlite":
+        test_name = connection.creation._get_test_db_name()
+        if not connection.creation.is_in_memory_db(test_name):
+            Path(test_name).unlink(missing_ok=True)
+        connection.close()
+    else:
+        connection.settings_dict["NAME"] = template
+        connection.creation._clone_test_db(worker, verbosity)  # creates f"{template}_{worker}"
+        test_name = connection.creation.get_test_db_clone_settings(worker)["NAME"]
+    connection.settings_dict["NAME"] = test_name
+    settings.DATABASES[connection.alias]["NAME"] = test_name
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        source = sqlite3.connect(f"file:{template}?mode=ro", uri=True)
+        try:
+            source.backup(connection.connection)
+        finally:
+            source.close()
+
+
+@dataclass
+class WorkerDatabase:
+    connection: Any
+    old_name: str  # the configured NAME, restored at the end
+    template: str  # PostgreSQL: a database; SQLite: a file
+    lock: Path
+
+
+def setup_worker_databases(worker: str, shared: Path, verbosity: int) -> list[WorkerDatabase]:
+    """The test databases of xdist worker ``worker``, copied from templates migrated once per run in the
+    folder ``shared`` (the run's temporary folder, common to its workers)."""
+    from django.db import connections
+
+    made = []
+    connection: Any
+    for connection in connections.all():
+        if connection.vendor == "sqlite":
+            template = str(shared / f"test-template-{connection.alias}.sqlite3")
+        elif connection.vendor == "postgresql":
+            template = connection.creation._get_test_db_name().removesuffix(f"_{worker}")
+        else:
+            raise NotImplementedError(f"不支持复制测试数据库 / no template copy for {connection.vendor}")
+        made.append(WorkerDatabase(connection, connection.settings_dict["NAME"], template,
+                                   shared / f"test-template-{connection.alias}.lock"))
+        built = shared / f"test-template-{connection.alias}.built"  # migrated during this run
+        with _file_lock(made[-1].lock):
+            if not (built.exists() and _template_exists(connection, template)):
+                _migrate_template(connection, template, verbosity)
+                built.touch()
+            _copy_template(connection, template, worker, verbosity)
+    return made
+
+
+def teardown_worker_databases(made: list[WorkerDatabase], verbosity: int) -> None:
+    """Drop the worker's databases and the PostgreSQL template: the first worker to end drops it, and one
+    that finds the lock held leaves it to the holder (a worker copying later migrated it again and drops
+    it when it ends). A SQLite template is a file in the run's temporary folder."""
+    for db in made:
+        db.connection.creation.destroy_test_db(db.old_name, verbosity)
+        if db.connection.vendor != "postgresql":
+            continue
+        with _file_lock(db.lock, wait=False) as held:
+            if held:
+                with db.connection.creation._nodb_cursor() as cursor:
+                    cursor.execute(f"DROP DATABASE IF EXISTS {db.connection.ops.quote_name(db.template)}")

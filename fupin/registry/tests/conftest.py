@@ -7,13 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from fupin.core.testing import make_household, make_id_number
-from fupin.registry.models import IncomeRecord, Member
+from fupin.core.testing import Areas, make_household, make_id_number
+from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.pinyin import pinyin_keys
 
 
-@pytest.fixture
-def detailed(areas):
+def detailed_household(areas: Areas) -> Household:
     """A household whose every kind of cell is exercised: a head created after a son, causes, unknown booleans."""
     household = make_household(
         areas.village_a1, "H-A1-0007", members=0, status="exited", attribute="dibao_poor", main_cause="illness",
@@ -36,3 +35,8 @@ def detailed(areas):
                                 transfer_income=Decimal("3000"), business_expense=Decimal("450.10"),
                                 medical_out_of_pocket=None, education_expense=Decimal("800"))
     return household
+
+
+@pytest.fixture
+def detailed(areas):
+    return detailed_household(areas)

@@ -13,12 +13,16 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from fupin.core.testing import make_household
+from fupin.core.testing import ModuleDB, Personas, build_areas, build_personas, make_household
 from fupin.registry.blank_template import registry_template_bytes
 from fupin.registry.exporting import registry_export
 from fupin.registry.importing import registry_import
 from fupin.registry.models import Household, IncomeRecord, Member
+from fupin.registry.tests.conftest import detailed_household
 from fupin.site.demo import seed_demo
+
+# One worker seeds the module's county once for all its tests (fupin/conftest.py, module_db).
+pytestmark = pytest.mark.xdist_group("registry-roundtrip")
 
 HOUSEHOLD_FIELDS = [f.attname for f in Household._meta.concrete_fields if f.attname != "updated_at"]
 
@@ -32,19 +36,32 @@ def registry_rows() -> tuple[list[tuple[Any, ...]], ...]:
     )
 
 
-@pytest.fixture
-def county(personas, detailed):
+def build_county() -> Personas:
+    personas = build_personas(build_areas())
+    detailed_household(personas.areas)
     seed_demo(households=60, seed=11)
-    assert Household.objects.count() == 61
     return personas
 
 
+@pytest.fixture(scope="module")
+def _county(module_db: ModuleDB) -> Personas:
+    """Seeded once per module (per test worker), inside the module's transaction (fupin/conftest.py)."""
+    return module_db.build(build_county)
+
+
 @pytest.fixture
-def unregistered_states(areas):
+def county(_county: Personas, db: None) -> Personas:
+    """The shared county; ``db`` runs the test in a savepoint, rolled back after it."""
+    assert Household.objects.count() == 61
+    return _county
+
+
+@pytest.fixture
+def unregistered_states(county):
     """Workflow states the template shows as 非贫困户, as it shows a candidate (一般农户): a household under
     identification (申请) and one removed from the register (已剔除), both with a poor attribute."""
-    make_household(areas.village_a2, "H-A2-0008", status="applied", identified_year=2016, main_cause="no_land")
-    make_household(areas.village_b1, "H-B1-0009", status="removed", identified_year=2015, main_cause="illness")
+    make_household(county.areas.village_a2, "H-A2-0008", status="applied", identified_year=2016, main_cause="no_land")
+    make_household(county.areas.village_b1, "H-B1-0009", status="removed", identified_year=2015, main_cause="illness")
 
 
 def export_paths(tmp_path: Path, form: str) -> list[Path]:

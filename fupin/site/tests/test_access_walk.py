@@ -51,6 +51,7 @@ from fupin.assessment.models import HouseholdAssessment, PolicyVersion
 from fupin.assessment.services import assess_county, policy_seed_defaults, work_year
 from fupin.config.api import api
 from fupin.core.models import AuditEntry, JobRun
+from fupin.core.testing import ModuleDB, build_areas, build_households, build_personas
 from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
 from fupin.hotline.models import Ticket, TicketAttachment, TicketStep
 from fupin.hotline.services import ticket_create
@@ -740,12 +741,12 @@ measures:
 """
 
 
-def _plan_rows(p: Any, tmp_path: Path) -> tuple[dict[str, Unit], dict[str, ProgressReport],
+def _plan_rows(p: Any, media: Path) -> tuple[dict[str, Unit], dict[str, ProgressReport],
                                                 dict[str, ReportAttachment], dict[str, Inspection],
                                                 dict[str, PlanFinding], dict[str, PlanFinding]]:
     """A plan whose townships each filed a report with evidence and were each inspected (one finding open, one
     rectified): township_a's (a) and the other's (b)."""
-    source = tmp_path / "walk-plan.yaml"
+    source = media / "walk-plan.yaml"
     source.write_text(WALK_PLAN, encoding="utf-8")
     plan = plan_seed(p.areas.county, source).plan
     units = {"a": Unit.objects.get(area=p.areas.town_a), "b": Unit.objects.get(area=p.areas.town_b)}
@@ -849,25 +850,24 @@ def _village_credit(households: dict[str, Household]) -> dict[str, Loan]:
     return loans
 
 
-@pytest.fixture
-def world(personas, households, settings, tmp_path) -> World:
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}}}
-    p = personas
+def build_world(media: Path) -> World:
+    """The world cadre_a1 walks through: every kind of village object, in a1, a2 and b1. Files go under
+    ``media`` (MEDIA_ROOT)."""
+    p = build_personas(build_areas())
+    households = build_households(p.areas)
     policy_seed_defaults()
     assess_county(work_year())  # so every route of the assessment has results to show
-    settings.MEDIA_ROOT = tmp_path
     jobs = {"a1": _job(p.cadre_a1, "任务-A1"), "a2": _job(p.cadre_a2, "任务-A2"), "b1": _job(p.cadre_b1, "任务-B1")}
     people = {"a1": p.cadre_a1, "a2": p.cadre_a2, "b1": p.cadre_b1}
-    import_jobs = {k: _file_job(tmp_path, u, "registry.import", f"导入-{k.upper()}") for k, u in people.items()}
-    export_jobs = {k: _file_job(tmp_path, u, "registry.export", f"导出-{k.upper()}") for k, u in people.items()}
+    import_jobs = {k: _file_job(media, u, "registry.import", f"导入-{k.upper()}") for k, u in people.items()}
+    export_jobs = {k: _file_job(media, u, "registry.export", f"导出-{k.upper()}") for k, u in people.items()}
     tokens = {k: api_token_create(user=u, name=f"令牌-{k.upper()}")
               for k, u in (("a1", p.cadre_a1), ("a2", p.cadre_a2), ("b1", p.cadre_b1))}
     foreign_ids = list(Member.objects.exclude(household=households["a1"]).values_list("id_number", flat=True))
     notices, objections, attachments, teams, secretaries = _village_rows(households)
     found, verified = _findings(households)
-    load_jobs = {k: _file_job(tmp_path, u, "crosscheck.load", f"名单-{k.upper()}") for k, u in people.items()}
-    delivery_jobs = {k: _file_job(tmp_path, u, "measures.deliveries", f"措施表-{k.upper()}")
+    load_jobs = {k: _file_job(media, u, "crosscheck.load", f"名单-{k.upper()}") for k, u in people.items()}
+    delivery_jobs = {k: _file_job(media, u, "measures.deliveries", f"措施表-{k.upper()}")
                      for k, u in people.items()}
     projects, assets, project_docs, project_objections = _village_projects(households)
     monitoring = _monitoring_rows(households, people)
@@ -882,12 +882,24 @@ def world(personas, households, settings, tmp_path) -> World:
                *[f"{what}-{tag}" for what in ("公示", "异议", "派驻单位", "书记", "证据", "EVIDENCE", "项目", "资产",
                                               "任务说明", "资料", "PROJECTDOC", "措施", "消息", "诉求",
                                               "HOTLINE", "贷款", "评定", "奖励") for tag in ("A2", "B1")]]
-    units, reports, report_files, inspections, plan_findings, rectified = _plan_rows(p, tmp_path)
+    units, reports, report_files, inspections, plan_findings, rectified = _plan_rows(p, media)
     markers += ["报告-B", "PLAN-EVIDENCE-B", "督查-B", "问题-B", "整改-B"]
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
                  teams, secretaries, found, verified, load_jobs, units, reports, report_files, inspections, plan_findings,
                  rectified, projects, assets, project_docs, project_objections, monitoring, tickets=tickets,
                  ticket_attachments=ticket_files, measures=measures, loans=loans, delivery_jobs=delivery_jobs)
+
+
+@pytest.fixture(scope="module")
+def _world(module_db: ModuleDB) -> World:
+    """Built once per module (per test worker), inside the module's transaction (fupin/conftest.py)."""
+    return module_db.build(lambda: build_world(module_db.media))
+
+
+@pytest.fixture
+def world(_world: World, db: None) -> World:
+    """The shared world; ``db`` runs the test in a savepoint, rolled back after it."""
+    return _world
 
 
 def _monitoring_rows(households: dict[str, Household], people: dict[str, Any]) -> dict[str, dict[str, Any]]:
