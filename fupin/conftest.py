@@ -56,7 +56,21 @@ FAST_SETTINGS: dict[str, Any] = {
 SQLITE_ONLY_MARKERS = ("engine_independent", "e2e")
 
 
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in fixtures \
+        or "live_server" in fixtures
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A transactional test (browser tests: live_server) empties every table when it ends, the rows the data
+    # migrations wrote included. pytest-django runs them after the others; xdist keeps that order for single
+    # tests but schedules the largest xdist_group first, so a group of them would leave later tests of its
+    # worker without the catalogue. Refuse such a group.
+    grouped = [item.nodeid for item in items if _transactional(item) and item.get_closest_marker("xdist_group")]
+    if grouped:
+        raise pytest.UsageError("transactional tests must not be in an xdist_group: " + ", ".join(grouped[:5]))
     if connection.vendor == "sqlite":
         return
     kept: list[pytest.Item] = []

@@ -10,7 +10,7 @@ from fupin.hotline.models import Ticket
 from fupin.site.tests.conftest import DESKTOP, PHONE, screenshot, sign_in
 from fupin.site.tests.test_e2e_household_file import horizontal_overflow, watch_console
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = pytest.mark.e2e
 COMPLAINT = "我家孩子上学期的教育资助到现在还没收到，请帮忙查一下。"
 ANSWER = "经核实，教育资助已于本周补发到您的一卡通，请查收。"
 

@@ -13,7 +13,7 @@ from fupin.monitoring.tests.conftest import household, income
 from fupin.site.tests.conftest import DESKTOP, PHONE, screenshot, sign_in
 from fupin.site.tests.test_e2e_household_file import horizontal_overflow, watch_console
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture

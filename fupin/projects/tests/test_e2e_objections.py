@@ -15,7 +15,7 @@ from fupin.projects.tests.factories import proposed, unit
 from fupin.site.tests.conftest import DESKTOP, PHONE, screenshot, sign_in
 from fupin.site.tests.test_e2e_household_file import horizontal_overflow, watch_console
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = pytest.mark.e2e
 REPLY = "经现场核实，食堂与旱厕相距 80 米，符合卫生要求，已电话答复异议人。"
 
 

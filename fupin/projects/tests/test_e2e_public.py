@@ -16,7 +16,7 @@ from fupin.registry.models import Household, Member
 from fupin.site.tests.conftest import DESKTOP, PHONE, screenshot, sign_in
 from fupin.site.tests.test_e2e_household_file import horizontal_overflow, watch_console
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = pytest.mark.e2e
 ID_18 = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 
 

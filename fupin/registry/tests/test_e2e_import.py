@@ -19,7 +19,7 @@ from fupin.registry.exporting import registry_export
 from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.site.tests.conftest import PHONE, screenshot, sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = pytest.mark.e2e
 
 DESKTOP = {"width": 1280, "height": 800}
 

@@ -9,7 +9,7 @@ from fupin.registry.models import WorkTeam
 from fupin.site.tests.conftest import DESKTOP, PHONE, screenshot, sign_in
 from fupin.site.tests.test_e2e_household_file import horizontal_overflow, watch_console
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = pytest.mark.e2e
 
 
 def test_a_township_officer_dispatches_staffs_and_recalls_a_team(page: Page, live_server, e2e_personas):

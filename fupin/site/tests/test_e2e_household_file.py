@@ -20,7 +20,7 @@ from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.pinyin import pinyin_keys
 from fupin.site.tests.conftest import PHONE, SCREENSHOTS, screenshot, sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = pytest.mark.e2e
 
 WIDE = {"width": 1280, "height": 800}
 MASKED = re.compile(r"4111\*{10}[0-9X]{4}")

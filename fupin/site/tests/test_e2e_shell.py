@@ -12,7 +12,7 @@ from fupin.core.testing import PASSWORD
 from fupin.registry.models import Household
 from fupin.site.tests.conftest import DESKTOP, PHONE, screenshot, sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = pytest.mark.e2e
 
 APP_RED = "rgb(179, 38, 30)"  # --red in app.css
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from fupin.core.testing import make_household
 from fupin.site.tests.conftest import screenshot, sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = pytest.mark.e2e
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
