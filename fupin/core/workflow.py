@@ -96,7 +96,7 @@ class StepLedger(models.Model):
     to_state = models.CharField(_("新状态"), max_length=20, null=True, blank=True)  # noqa: DJ001
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+", verbose_name=_("操作人"))
-    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
     note = models.TextField(_("说明"), blank=True)
 
     class Meta:
