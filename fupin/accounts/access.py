@@ -8,15 +8,17 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 
+from fupin.core.actors import Viewer
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def can(user: Any, capability: str) -> bool:
+def can(user: Viewer | None, capability: str) -> bool:
     checker = getattr(user, "can", None)
     return bool(getattr(user, "is_authenticated", False) and checker is not None and checker(capability))
 
 
-def ensure_can(user: Any, capability: str) -> None:
+def ensure_can(user: Viewer | None, capability: str) -> None:
     if not can(user, capability):
         raise PermissionDenied(capability)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from fupin.accounts.models import User
 
 
 class CharacterClassValidator:
@@ -12,7 +15,7 @@ class CharacterClassValidator:
 
     message = "密码须包含大写字母、小写字母、数字、符号中的至少三类 / use at least three of: upper-case, lower-case, digits, symbols"
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         classes = [
             any(c.islower() for c in password),
             any(c.isupper() for c in password),

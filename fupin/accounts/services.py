@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
-from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -61,7 +60,7 @@ def assignment_create(*, user: User, role: str, area: Area, department: Departme
 
 
 @transaction.atomic
-def api_token_create(*, user: Any, name: str, days: int | None = 90) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str, days: int | None = 90) -> tuple[ApiToken, str]:
     raw = "fp_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw),
@@ -72,7 +71,7 @@ def api_token_create(*, user: Any, name: str, days: int | None = 90) -> tuple[Ap
 
 
 @transaction.atomic
-def api_token_revoke(*, user: Any, token_id: int) -> ApiToken:
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
     if token is None:
         raise Http404("not found")

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from fupin.accounts import services
 from fupin.accounts.forms import ApiTokenForm, LoginForm
+from fupin.core.actors import acting_user
 
 LOCKED_MESSAGE = "该账号连续登录失败次数过多，已锁定 {minutes} 分钟。/ Too many failed sign-ins: this account is locked for {minutes} minutes."
 
@@ -57,7 +58,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def token_create(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
-        _token, raw = services.api_token_create(user=request.user, name=form.cleaned_data["name"],
+        _token, raw = services.api_token_create(user=acting_user(request), name=form.cleaned_data["name"],
                                            days=form.cleaned_data["days"])
         request.session["fupin_new_token"] = raw
         messages.success(request, _("令牌已创建，请立即复制保存，它只显示这一次。"))
@@ -68,6 +69,6 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    services.api_token_revoke(user=request.user, token_id=pk)
+    services.api_token_revoke(user=acting_user(request), token_id=pk)
     messages.success(request, _("令牌已吊销。"))
     return redirect("accounts:profile")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
 
+from fupin.core.actors import Viewer
 from fupin.core.workflow import InsertOnlyQuerySetMixin
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class AreaScope:
 NOTHING = AreaScope()
 
 
-def scope_of(user: Any) -> AreaScope:
+def scope_of(user: Viewer | None) -> AreaScope:
     if user is None or not getattr(user, "is_authenticated", False):
         return NOTHING
     scope = getattr(user, "area_scope", None)
@@ -71,7 +72,7 @@ def scope_filter(lookup: str, scope: AreaScope) -> models.Q | None:
     return reduce(operator.or_, (models.Q(**{f"{prefix}__startswith": p}) for p in scope.paths))
 
 
-def visibility_of(model: type[models.Model], user: Any, prefix: str = "") -> models.Q | None:
+def visibility_of(model: type[models.Model], user: Viewer | None, prefix: str = "") -> models.Q | None:
     """The whole rule of which ``model`` rows ``user`` sees, as a condition on a model that reaches ``model``
     through ``prefix`` (``"ticket__"``; empty for ``model`` itself). None means every row."""
     queryset = model._default_manager.all()
@@ -81,7 +82,7 @@ def visibility_of(model: type[models.Model], user: Any, prefix: str = "") -> mod
 
 
 class ScopedQuerySet(models.QuerySet[_M]):
-    def visible_to(self, user: Any) -> ScopedQuerySet[_M]:
+    def visible_to(self, user: Viewer | None) -> ScopedQuerySet[_M]:
         condition = self.visibility(self.model, user)
         if condition is None:
             return self.all()
@@ -90,7 +91,7 @@ class ScopedQuerySet(models.QuerySet[_M]):
         return self.filter(condition)
 
     @classmethod
-    def visibility(cls, model: type[models.Model], user: Any, prefix: str = "") -> models.Q | None:
+    def visibility(cls, model: type[models.Model], user: Viewer | None, prefix: str = "") -> models.Q | None:
         """The rule of ``model`` (see :func:`visibility_of`): a parent's rule for a model declaring
         ``scope_through``, else the rows whose ``area_scope`` lies in the user's subtrees. Subclasses whose
         model has a stricter rule override this (and keep the ``prefix`` on every lookup)."""
@@ -110,7 +111,7 @@ class InsertOnlyScopedQuerySet(InsertOnlyQuerySetMixin, ScopedQuerySet[_M]):
     """The queryset of an area-scoped ledger (``fupin.core.workflow.StepLedger``): scoped, insert-only."""
 
 
-def get_visible_or_404(queryset: ScopedQuerySet[_M], user: Any, **lookup: Any) -> _M:
+def get_visible_or_404(queryset: ScopedQuerySet[_M], user: Viewer, **lookup: Any) -> _M:
     """The same 404 for "absent" and "not yours" (CONVENTIONS section 5)."""
     from django.core.exceptions import ObjectDoesNotExist
     from django.http import Http404

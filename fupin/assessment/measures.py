@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
 
 import polars as pl
 
 from fupin.assessment.models import INDICATOR_CODES, AssessmentRun, HouseholdAssessment
+from fupin.core.actors import Viewer
 from fupin.core.bulk import query_frame
 
 WEIGHT = 1 / len(INDICATOR_CODES)
@@ -44,7 +44,7 @@ class GroupMeasures:
     """Households left out of the Alkire–Foster figures: some indicator UNKNOWN."""
 
 
-def load_frame(run: AssessmentRun, user: Any = None) -> pl.DataFrame:
+def load_frame(run: AssessmentRun, user: Viewer | None = None) -> pl.DataFrame:
     qs = HouseholdAssessment.objects.filter(run=run)
     if user is not None:
         qs = qs.visible_to(user)

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from fupin.core import selectors
+from fupin.core.actors import acting_user
 from fupin.core.filters import AuditFilter
 
 router = Router(tags=["audit and jobs"])
@@ -49,6 +50,6 @@ def audit_entry_list(request: HttpRequest, user: str = "", object_type: str = ""
 
 @router.get("/jobs/{job_id}", response=JobOut)
 def job_detail(request: HttpRequest, job_id: int) -> JobOut:
-    job = selectors.job_get(request.user, job_id)
+    job = selectors.job_get(acting_user(request), job_id)
     return JobOut(id=job.pk, kind=job.kind, title=job.title, status=job.status, total=job.total, done=job.done,
                   percent=job.percent, message=job.message, retryable=job.retryable)

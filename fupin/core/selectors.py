@@ -9,24 +9,28 @@ from __future__ import annotations
 
 import operator
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from fupin.core.actors import Viewer
 from fupin.core.jobs import job_live
 from fupin.core.models import AuditEntry, JobRun
+
+if TYPE_CHECKING:
+    from fupin.accounts.models import User  # a type only: accounts is on a floor above
 
 AUDIT_VIEW = "audit.view"
 
 
-def _can(user: Any, capability: str) -> bool:
+def _can(user: Viewer, capability: str) -> bool:
     checker = getattr(user, "can", None)
     return bool(getattr(user, "is_authenticated", False) and checker and checker(capability))
 
 
-def audit_entry_list(user: Any) -> QuerySet[AuditEntry]:
+def audit_entry_list(user: Viewer) -> QuerySet[AuditEntry]:
     """The entries ``user`` may read, newest first (filtered by :class:`fupin.core.filters.AuditFilter`)."""
     if not _can(user, AUDIT_VIEW):
         raise PermissionDenied(AUDIT_VIEW)
@@ -43,12 +47,12 @@ def audit_entry_list(user: Any) -> QuerySet[AuditEntry]:
     return qs
 
 
-def job_list(user: Any) -> QuerySet[JobRun]:
+def job_list(user: User) -> QuerySet[JobRun]:
     qs = JobRun.objects.order_by("-created_at")
     return qs if _can(user, AUDIT_VIEW) else qs.filter(created_by=user)
 
 
-def job_get(user: Any, job_id: int) -> JobRun:
+def job_get(user: User, job_id: int) -> JobRun:
     job = job_list(user).filter(pk=job_id).first()
     if job is None:
         raise Http404("not found")

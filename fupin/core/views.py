@@ -33,13 +33,13 @@ def audit_verify_start(request: HttpRequest) -> HttpResponse:
 
 def job_list(request: HttpRequest) -> HttpResponse:
     job_sweep_stale()
-    page = Paginator(selectors.job_list(request.user), 25).get_page(request.GET.get("page"))
+    page = Paginator(selectors.job_list(acting_user(request)), 25).get_page(request.GET.get("page"))
     return render(request, "core/job_list.html", {"page": page})
 
 
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job_sweep_stale()
-    job = selectors.job_get(request.user, pk)
+    job = selectors.job_get(acting_user(request), pk)
     template = "core/_job_progress.html" if request.headers.get("HX-Request") else "core/job_detail.html"
     return render(request, template, {"job": job})
 
@@ -47,7 +47,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     job_sweep_stale()
-    job = selectors.job_get(request.user, pk)
+    job = selectors.job_get(acting_user(request), pk)
     try:
         job_retry(job)
     except DomainError as exc:

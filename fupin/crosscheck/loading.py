@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 from django.db import transaction
 
-from fupin.accounts.access import ensure_can
+from fupin.accounts.access import can, ensure_can
 from fupin.accounts.models import Department, User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
+from fupin.core.actors import Viewer
 from fupin.core.audit import Action, audit_record
 from fupin.core.bulk import insert_rows
 from fupin.core.errors import BadInput
@@ -43,14 +43,12 @@ class LoadResult(ImportOutcome):
     load_id: int | None = None
 
 
-def datasets_for(user: Any) -> list[str]:
-    """The datasets ``user`` may load: all for district staff (crosscheck.run), else those of the
-    departments the user is assigned to as a department officer (department.upload)."""
-    if user is None:
+def datasets_for(user: Viewer | None) -> list[str]:
+    """The datasets ``user`` may load: all for the system (None) and district staff (crosscheck.run), else
+    those of the departments the user is assigned to as a department officer (department.upload)."""
+    if user is None or can(user, Cap.CROSSCHECK_RUN):
         return [d.value for d in Dataset]
-    if user.can(Cap.CROSSCHECK_RUN):
-        return [d.value for d in Dataset]
-    if not user.can(Cap.DEPARTMENT_UPLOAD):
+    if not user.is_authenticated or not can(user, Cap.DEPARTMENT_UPLOAD):
         return []
     allowed: set[str] = set()
     for assignment in user.active_assignments:

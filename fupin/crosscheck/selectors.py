@@ -14,6 +14,7 @@ from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404, scope_of
+from fupin.core.actors import Viewer
 from fupin.core.bulk import fetch_rows
 from fupin.crosscheck.datasets import Kind
 from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
@@ -35,7 +36,7 @@ def latest_run(year: int) -> CrosscheckRun | None:
     return CrosscheckRun.objects.filter(year=year, finished_at__isnull=False).order_by("-pk").first()
 
 
-def finding_list(user: Any, *, year: int | None = None) -> QuerySet[Finding]:
+def finding_list(user: Viewer, *, year: int | None = None) -> QuerySet[Finding]:
     """The findings ``user`` sees (of ``year``), newest first (filtered by
     :class:`fupin.crosscheck.filters.FindingFilter`)."""
     qs = Finding.objects.visible_to(user).select_related("household", "area", "assigned_to")
@@ -44,7 +45,7 @@ def finding_list(user: Any, *, year: int | None = None) -> QuerySet[Finding]:
     return qs.order_by("-raised_at", "-pk")
 
 
-def finding_get(user: Any, pk: int) -> Finding:
+def finding_get(user: Viewer, pk: int) -> Finding:
     return get_visible_or_404(Finding.objects.select_related("household", "area", "assigned_to", "verified_by",
                                                              "closed_by", "run", "load"), user, pk=pk)
 
@@ -68,7 +69,7 @@ def loads_latest_first(limit: int = 50) -> QuerySet[ListLoad]:
     return ListLoad.objects.select_related("department", "uploaded_by").order_by("-loaded_at", "-pk")[:limit]
 
 
-def trends(user: Any, *, year: int | None = None) -> list[dict[str, Any]]:
+def trends(user: Viewer, *, year: int | None = None) -> list[dict[str, Any]]:
     """Per township and month (local time): findings raised, findings closed, and the median days from
     raising to closing of those closed that month. Findings of the county level (a listed person in no
     household) count under the county."""

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fupin.accounts.access import can
 from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
+from fupin.core.actors import Viewer
 from fupin.core.errors import BadInput
 from fupin.core.imports.uploads import Upload, upload_job_get, upload_job_start
 from fupin.core.models import JobRun
@@ -26,6 +25,6 @@ def load_start(*, dataset: str, upload: Upload | None, actor: User | None, valid
                             actor=actor, params={"dataset": dataset, "valid_only": valid_only})
 
 
-def load_job_get(user: Any, pk: int) -> JobRun:
+def load_job_get(user: Viewer, pk: int) -> JobRun:
     """A load job, for the user who started it or district staff (crosscheck.run); else 404."""
     return upload_job_get(user, pk, LOAD_KIND, may_see=lambda viewer, _job: can(viewer, Cap.CROSSCHECK_RUN))

@@ -16,7 +16,7 @@ from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.assessment.services import work_year
-from fupin.core.actors import acting_user
+from fupin.core.actors import Viewer, acting_user
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.imports.jobs import outcome_context
 from fupin.core.imports.uploads import job_report_response
@@ -39,7 +39,7 @@ def _year(request: HttpRequest) -> int:
     return _int(request.GET.get("year")) or work_year()
 
 
-def _may_upload(user: Any) -> bool:
+def _may_upload(user: Viewer) -> bool:
     if not (can(user, Cap.DEPARTMENT_UPLOAD) or can(user, Cap.CROSSCHECK_RUN)):
         return False
     return bool(datasets_for(user))

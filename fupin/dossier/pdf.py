@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from fupin.core.actors import Viewer
 from fupin.dossier.sections import SectionContext, render_sections
 from fupin.dossier.selectors import HouseholdFile
 
@@ -24,7 +24,7 @@ PRINT_CSS = Path(__file__).resolve().parent / "print.css"
 _RENDER_LOCK = threading.Lock()
 
 
-def household_pdf_html(file: HouseholdFile, *, user: Any, request: HttpRequest | None = None) -> str:
+def household_pdf_html(file: HouseholdFile, *, user: Viewer, request: HttpRequest | None = None) -> str:
     today = timezone.localdate()
     ctx = SectionContext(user, file.household, file.members, file.incomes, reveal=False, for_pdf=True,
                          today=today, request=request)
@@ -34,7 +34,7 @@ def household_pdf_html(file: HouseholdFile, *, user: Any, request: HttpRequest |
     }, request=request)
 
 
-def household_pdf_render(file: HouseholdFile, *, user: Any, request: HttpRequest | None = None) -> bytes:
+def household_pdf_render(file: HouseholdFile, *, user: Viewer, request: HttpRequest | None = None) -> bytes:
     from weasyprint import CSS, HTML  # imported here: loading Pango costs time every other page does not need
     from weasyprint.urls import URLFetcher
 

@@ -29,6 +29,9 @@ from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts.access import can
+from fupin.core.actors import Viewer
+
 PLACEHOLDER_TEMPLATE = "dossier/sections/_placeholder.html"
 
 
@@ -41,7 +44,7 @@ class SectionContext:
     the PDF always has it False.
     """
 
-    user: Any
+    user: Viewer
     household: Any
     members: list[Any]
     incomes: list[Any]
@@ -130,7 +133,7 @@ def render_sections(ctx: SectionContext) -> list[RenderedSection]:
     for section in sections():
         if ctx.for_pdf and not section.in_pdf:
             continue
-        if section.capability and not ctx.user.can(section.capability):
+        if section.capability and not can(ctx.user, section.capability):
             continue
         template = (section.pdf_template or section.template) if ctx.for_pdf else section.template
         values: dict[str, Any] = {"section": section, "household": ctx.household, "for_pdf": ctx.for_pdf,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from fupin.core.actors import Viewer
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household, IncomeRecord
 
@@ -18,7 +19,7 @@ class HouseholdFile:
     incomes: list[IncomeRecord]
 
 
-def household_file_get(user: Any, pk: int) -> HouseholdFile:
+def household_file_get(user: Viewer, pk: int) -> HouseholdFile:
     """The household with its members and incomes (three queries); 404 when absent or not the user's."""
     household = registry_selectors.household_get(user, pk)
     return HouseholdFile(household, list(household.members.all()), list(household.incomes.all()))

@@ -11,16 +11,15 @@ office) acts on any non-conduct ticket it sees; conduct complaints are handled b
 
 from __future__ import annotations
 
-from typing import Any
-
 from fupin.accounts.access import can
 from fupin.accounts.roles import CAPABILITIES, Cap
+from fupin.core.actors import Viewer
 from fupin.hotline.models import Category, Ticket
 
 
-def handles(user: Any, ticket: Ticket) -> bool:
+def handles(user: Viewer, ticket: Ticket) -> bool:
     """True when ``user`` may act on ``ticket`` (assumed visible to them)."""
-    if not can(user, Cap.HOTLINE_HANDLE) and not can(user, Cap.HOTLINE_MANAGE):
+    if not user.is_authenticated or (not can(user, Cap.HOTLINE_HANDLE) and not can(user, Cap.HOTLINE_MANAGE)):
         return False
     if ticket.category == Category.CONDUCT:
         return can(user, Cap.HOTLINE_CONDUCT) and Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists()

@@ -39,6 +39,7 @@ from fupin.accounts.models import Department
 from fupin.accounts.roles import CAPABILITIES, Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import NO_ROWS, InsertOnlyScopedQuerySet, ScopedQuerySet
+from fupin.core.actors import Viewer
 from fupin.core.files import StoredFile, random_upload_name
 from fupin.core.workflow import StepLedger
 from fupin.notices.models import Objection
@@ -83,7 +84,7 @@ class TicketQuerySet(ScopedQuerySet["Ticket"]):
     """
 
     @classmethod
-    def visibility(cls, model: type[models.Model], user: Any, prefix: str = "") -> models.Q | None:
+    def visibility(cls, model: type[models.Model], user: Viewer | None, prefix: str = "") -> models.Q | None:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return NO_ROWS
         if user.is_superuser:

@@ -16,31 +16,33 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from fupin.accounts.models import User
 from fupin.areas.scoping import get_visible_or_404
+from fupin.core.actors import Viewer
 from fupin.hotline.models import Category, Ticket, TicketNotification
 
 
-def ticket_list(user: Any) -> QuerySet[Ticket]:
+def ticket_list(user: Viewer) -> QuerySet[Ticket]:
     """The tickets ``user`` sees, newest first (filtered by :class:`fupin.hotline.filters.TicketFilter`)."""
     return (Ticket.objects.visible_to(user).select_related("area", "area__parent", "department", "unit_area")
             .order_by("-received_at", "-pk"))
 
 
-def own_unit_q(user: Any) -> Q:
+def own_unit_q(user: Viewer | None) -> Q:
     q = Q(pk__in=[])
     for a in getattr(user, "active_assignments", []):
         q |= Q(department_id=a.department_id) if a.department_id else Q(unit_area_id=a.area_id)
     return q
 
 
-def ticket_get(user: Any, pk: int) -> Ticket:
+def ticket_get(user: Viewer, pk: int) -> Ticket:
     qs = Ticket.objects.select_related("area", "area__parent", "department", "unit_area", "household",
                                        "objection", "objection__notice", "entered_by").prefetch_related(
         "attachments", "steps__actor")
     return get_visible_or_404(qs, user, pk=pk)
 
 
-def notifications_of(user: Any, limit: int = 50) -> list[TicketNotification]:
+def notifications_of(user: User, limit: int = 50) -> list[TicketNotification]:
     """The user's notifications about tickets they still see (a ticket transferred away stays listed only
     while visible)."""
     return list(TicketNotification.objects.filter(user=user).visible_to(user)
@@ -119,7 +121,7 @@ def figures(qs: QuerySet[Ticket], *, now: datetime | None = None) -> dict[str, l
     }
 
 
-def ticket_figures(user: Any, *, year: int | None = None) -> dict[str, list[Figures]]:
+def ticket_figures(user: Viewer, *, year: int | None = None) -> dict[str, list[Figures]]:
     qs = Ticket.objects.visible_to(user)
     if year:
         qs = qs.filter(received_at__year=year)

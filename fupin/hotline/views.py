@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fupin.accounts.access import can, require_capability
-from fupin.accounts.models import Department
+from fupin.accounts.models import Department, User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
-from fupin.core.actors import acting_user
+from fupin.core.actors import Viewer, acting_user
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput
 from fupin.core.forms import form_errors, submit
@@ -59,12 +59,12 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _categories(user: Any) -> list[tuple[str, str]]:
+def _categories(user: Viewer) -> list[tuple[str, str]]:
     return [(v, str(label)) for v, label in Category.choices
             if v != Category.CONDUCT or can(user, Cap.HOTLINE_CONDUCT)]
 
 
-def _intake_places(user: Any) -> Any:
+def _intake_places(user: Viewer) -> Any:
     return (Area.objects.visible_to(user).filter(level__in=["county", "township", "village"], valid_to__isnull=True)
             .order_by("code"))
 
@@ -126,7 +126,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _transfer(ticket: Ticket, user: Any) -> Callable[[dict[str, Any]], str]:
+def _transfer(ticket: Ticket, user: User) -> Callable[[dict[str, Any]], str]:
     def act(data: dict[str, Any]) -> str:
         unit = services.transfer_target(data["to"])
         services.ticket_transfer(ticket, actor=user, reason=data["reason"], department=unit.department,
@@ -135,35 +135,35 @@ def _transfer(ticket: Ticket, user: Any) -> Callable[[dict[str, Any]], str]:
     return act
 
 
-def _reply(ticket: Ticket, user: Any) -> Callable[[dict[str, Any]], str]:
+def _reply(ticket: Ticket, user: User) -> Callable[[dict[str, Any]], str]:
     def act(data: dict[str, Any]) -> str:
         services.ticket_reply(ticket, actor=user, text=data["text"], outcome=data.get("outcome", ""))
         return _("已答复，待回访。")
     return act
 
 
-def _callback(ticket: Ticket, user: Any) -> Callable[[dict[str, Any]], str]:
+def _callback(ticket: Ticket, user: User) -> Callable[[dict[str, Any]], str]:
     def act(data: dict[str, Any]) -> str:
         services.ticket_callback(ticket, actor=user, satisfaction=data["satisfaction"], note=data.get("note", ""))
         return _("回访已记录。") if ticket.status == Ticket.Status.CLOSED else _("回访不满意，已重新办理。")
     return act
 
 
-def _reopen(ticket: Ticket, user: Any) -> Callable[[dict[str, Any]], str]:
+def _reopen(ticket: Ticket, user: User) -> Callable[[dict[str, Any]], str]:
     def act(data: dict[str, Any]) -> str:
         services.ticket_reopen(ticket, actor=user, reason=data["reason"])
         return _("已重新办理。")
     return act
 
 
-def _note(ticket: Ticket, user: Any) -> Callable[[dict[str, Any]], str]:
+def _note(ticket: Ticket, user: User) -> Callable[[dict[str, Any]], str]:
     def act(data: dict[str, Any]) -> str:
         services.ticket_note(ticket, actor=user, text=data["text"])
         return _("办理记录已保存。")
     return act
 
 
-ACTIONS: dict[str, tuple[type[forms.Form], Callable[[Ticket, Any], Callable[[dict[str, Any]], str]]]] = {
+ACTIONS: dict[str, tuple[type[forms.Form], Callable[[Ticket, User], Callable[[dict[str, Any]], str]]]] = {
     "transfer": (TransferForm, _transfer), "reply": (ReplyForm, _reply), "callback": (CallbackForm, _callback),
     "reopen": (ReopenForm, _reopen), "note": (NoteForm, _note),
 }
@@ -177,7 +177,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     form_class, make = ACTIONS[action]
     if not handles(request.user, ticket):
         raise PermissionDenied(services.NOT_YOUR_UNIT)  # 403: visible, but not this user's unit
-    submit(request, form_class(request.POST), make(ticket, request.user))
+    submit(request, form_class(request.POST), make(ticket, acting_user(request)))
     if not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk).exists():  # transferred out of the user's sight
         return redirect("hotline:ticket-list")
     return redirect("hotline:ticket-detail", pk=ticket.pk)
@@ -198,7 +198,7 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
     tickets = TicketFilter({"mine": "1"}, queryset=selectors.ticket_list(request.user), request=request).qs.exclude(
         status=Ticket.Status.CLOSED)
     return render(request, "hotline/my_tickets.html", {
-        "tickets": list(tickets[:200]), "notifications": selectors.notifications_of(request.user),
+        "tickets": list(tickets[:200]), "notifications": selectors.notifications_of(acting_user(request)),
         "now": timezone.now()})
 
 

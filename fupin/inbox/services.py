@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.utils import timezone
 
+from fupin.accounts.models import User
 from fupin.inbox.models import Message
 
 
@@ -26,5 +26,5 @@ def message_mark_read(message: Message) -> Message:
     return message
 
 
-def inbox_mark_all_read(user: Any) -> int:
+def inbox_mark_all_read(user: User) -> int:
     return Message.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from fupin.core.actors import acting_user
 from fupin.inbox import selectors, services
 from fupin.inbox.filters import MessageFilter
 
@@ -29,5 +30,5 @@ def message_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    services.inbox_mark_all_read(request.user)
+    services.inbox_mark_all_read(acting_user(request))
     return redirect("inbox:message-list")

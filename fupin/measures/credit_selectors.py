@@ -34,6 +34,7 @@ from django.db.models import (
 
 from fupin.areas.models import Area
 from fupin.areas.scoping import ScopedQuerySet, get_visible_or_404, scope_of
+from fupin.core.actors import Viewer
 from fupin.measures.credit import IN_REGISTER, balance_cent_days, interest_accrued, interest_on, ratio
 from fupin.measures.models import CREDIT_GRADES, Award, CreditRating, Loan, LoanInstalment, LoanRepayment
 from fupin.measures.services import params_for
@@ -72,7 +73,7 @@ def decorate(loans: list[Loan], today: date) -> list[Loan]:
     return loans
 
 
-def loan_list(user: Any, *, today: date) -> QuerySet[Loan]:
+def loan_list(user: Viewer, *, today: date) -> QuerySet[Loan]:
     """The loans ``user`` sees with their state on ``today`` (filtered by :class:`fupin.measures.filters.LoanFilter`),
     by village and household."""
     qs = Loan.objects.visible_to(user).select_related("household", "household__village", "household__village__parent",
@@ -87,7 +88,7 @@ def loan_order(loans: QuerySet[Loan], *, overdue: bool) -> QuerySet[Loan]:
     return loans.order_by("household__village__parent__code", "household__village__code", *first, "pk")
 
 
-def loan_get(user: Any, pk: int, today: date) -> Loan:
+def loan_get(user: Viewer, pk: int, today: date) -> Loan:
     qs = annotate_state(Loan.objects.select_related("household", "household__village", "borrower", "measure"), today)
     return decorate([get_visible_or_404(qs, user, pk=pk)], today)[0]
 
@@ -246,13 +247,13 @@ class CreditStanding:
     townships: list[TownshipCredit]
 
 
-def credit_villages(user: Any) -> QuerySet[Area]:
+def credit_villages(user: Viewer) -> QuerySet[Area]:
     """The villages whose credit standing ``user`` may read (filtered by
     :class:`fupin.measures.filters.CreditVillageFilter`)."""
     return Area.objects.visible_to(user).filter(level=Area.Level.VILLAGE, valid_to__isnull=True)
 
 
-def credit_standing(user: Any, today: date, *, of: QuerySet[Area] | None = None) -> CreditStanding:
+def credit_standing(user: Viewer, today: date, *, of: QuerySet[Area] | None = None) -> CreditStanding:
     """信用村 for every village the user sees (or of ``of``, some of them), 信用乡镇 for every township the user sees
     whole. Four queries and the parameters, for any number of villages."""
     areas = credit_villages(user) if of is None else of
@@ -315,7 +316,7 @@ def household_credit(household_id: int, today: date) -> HouseholdCredit:
     return HouseholdCredit(loans, rating, ratings, awards)
 
 
-def award_list(user: Any) -> QuerySet[Award]:
+def award_list(user: Viewer) -> QuerySet[Award]:
     """The awards ``user`` sees (filtered by :class:`fupin.measures.filters.AwardFilter`)."""
     qs = Award.objects.visible_to(user).select_related("household", "household__village", "category", "point_entry")
     return qs.order_by("household__village__parent__code", "household__village__code", "-year",

@@ -20,7 +20,7 @@ from fupin.accounts.access import can, require_capability
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
-from fupin.core.actors import acting_user
+from fupin.core.actors import Viewer, acting_user
 from fupin.core.errors import BadInput
 from fupin.core.forms import submit
 from fupin.measures import credit_selectors as cs
@@ -42,7 +42,7 @@ def _year(value: str | None, default: int) -> int:
     return year if year and 2014 <= year <= 2100 else default
 
 
-def _areas(user: Any, level: str) -> Any:
+def _areas(user: Viewer, level: str) -> Any:
     return Area.objects.visible_to(user).filter(level=level, valid_to__isnull=True).order_by("code")
 
 

@@ -9,17 +9,18 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from fupin.areas.scoping import get_visible_or_404
+from fupin.core.actors import Viewer
 from fupin.core.errors import BadInput
 from fupin.measures.models import Measure, PointEntry, Programme
 from fupin.registry.models import Household, Member
 
 
-def visible_households(user: Any) -> QuerySet[Household]:
+def visible_households(user: Viewer) -> QuerySet[Household]:
     """The households ``user`` sees (narrowed by :class:`fupin.measures.filters.HouseholdPlaceFilter`)."""
     return Household.objects.visible_to(user)
 
 
-def household_get(user: Any, pk: int) -> Household:
+def household_get(user: Viewer, pk: int) -> Household:
     return get_visible_or_404(Household.objects.select_related("village"), user, pk=pk)
 
 
@@ -50,7 +51,7 @@ def household_member(household: Household, pk: int | None) -> Member | None:
     return member
 
 
-def measure_list(user: Any) -> QuerySet[Measure]:
+def measure_list(user: Viewer) -> QuerySet[Measure]:
     """The measures ``user`` sees, newest first (filtered by :class:`fupin.measures.filters.MeasureFilter`)."""
     qs = Measure.objects.visible_to(user).select_related("household", "member", "programme", "department")
     return qs.order_by("-starts_on", "-pk")
@@ -61,7 +62,7 @@ def household_measures(household_id: int) -> list[Measure]:
                 .order_by("-starts_on", "-pk"))
 
 
-def point_entries(user: Any) -> QuerySet[PointEntry]:
+def point_entries(user: Viewer) -> QuerySet[PointEntry]:
     """The point entries ``user`` sees (filtered by :class:`fupin.measures.filters.PointFilter`)."""
     return PointEntry.objects.visible_to(user)
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fupin.accounts.access import ensure_can
 from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
+from fupin.core.actors import Viewer
 from fupin.core.imports.uploads import Upload, upload_job_get, upload_job_start
 from fupin.core.models import JobRun
 from fupin.measures.job_handlers import DELIVERY_KIND
@@ -19,6 +18,6 @@ def delivery_start(*, upload: Upload, actor: User | None, valid_only: bool) -> J
                             params={"valid_only": valid_only})
 
 
-def delivery_job_get(user: Any, pk: int) -> JobRun:
+def delivery_job_get(user: Viewer, pk: int) -> JobRun:
     """A delivery job, for the user who started it; else 404."""
     return upload_job_get(user, pk, DELIVERY_KIND)

@@ -20,7 +20,7 @@ from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment.services import work_year
-from fupin.core.actors import acting_user
+from fupin.core.actors import Viewer, acting_user
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.forms import submit
 from fupin.core.imports.jobs import outcome_context
@@ -54,7 +54,7 @@ def _back(request: HttpRequest, household_pk: int) -> HttpResponse:
     return redirect(f"{reverse('measures:household', args=[household_pk])}?year={_year(request.POST)}")
 
 
-def _villages(user: Any) -> Any:
+def _villages(user: Viewer) -> Any:
     return Area.objects.visible_to(user).filter(level="village", valid_to__isnull=True).order_by("code")
 
 

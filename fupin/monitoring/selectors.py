@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import TruncMonth
 
 from fupin.areas.models import Area
+from fupin.core.actors import Viewer
 from fupin.monitoring.models import CaseMeasure, CaseStep, Category, MonitoringCase, MonitoringResult, MonitoringRun
 
 RESULT_HEADER = ("household_no", "category", "risks")
@@ -19,25 +20,25 @@ def latest_run(year: int) -> MonitoringRun | None:
     return MonitoringRun.objects.filter(year=year, finished_at__isnull=False).order_by("-pk").first()
 
 
-def run_results(run: MonitoringRun, user: Any = None) -> QuerySet[MonitoringResult]:
+def run_results(run: MonitoringRun, user: Viewer | None = None) -> QuerySet[MonitoringResult]:
     qs = MonitoringResult.objects.filter(run=run)
     return qs.visible_to(user) if user is not None else qs
 
 
-def result_rows(run: MonitoringRun, user: Any = None) -> Iterator[tuple[str, str, str]]:
+def result_rows(run: MonitoringRun, user: Viewer | None = None) -> Iterator[tuple[str, str, str]]:
     """Rows of the §7 output (households with at least one risk), by household number, streamed."""
     qs = run_results(run, user).order_by("household__household_no").values_list(
         "household__household_no", "category", "risks")
     yield from qs.iterator(chunk_size=5000)
 
 
-def result_list(user: Any, run: MonitoringRun) -> QuerySet[MonitoringResult]:
+def result_list(user: Viewer, run: MonitoringRun) -> QuerySet[MonitoringResult]:
     """The run's results ``user`` sees (filtered by :class:`fupin.monitoring.filters.ResultFilter`)."""
     qs = run_results(run, user).select_related("household", "household__village", "household__village__parent")
     return qs.order_by("household__household_no")
 
 
-def run_summary(user: Any, run: MonitoringRun, *, township: int | None = None) -> dict[str, Any]:
+def run_summary(user: Viewer, run: MonitoringRun, *, township: int | None = None) -> dict[str, Any]:
     """Households at risk per category, per township (or per village of ``township``)."""
     qs = run_results(run, user)
     if township:
@@ -56,14 +57,14 @@ def run_summary(user: Any, run: MonitoringRun, *, township: int | None = None) -
     return {"areas": list(rows.values()), "totals": totals}
 
 
-def case_list(user: Any) -> QuerySet[MonitoringCase]:
+def case_list(user: Viewer) -> QuerySet[MonitoringCase]:
     """The cases ``user`` sees, newest first (filtered by :class:`fupin.monitoring.filters.CaseFilter`)."""
     qs = MonitoringCase.objects.visible_to(user).select_related("household", "household__village",
                                                                  "household__village__parent")
     return qs.order_by("-opened_at", "-pk")
 
 
-def trends(user: Any) -> list[dict[str, Any]]:
+def trends(user: Viewer) -> list[dict[str, Any]]:
     """Per township and month: monitored households entering (cases opened) and leaving (risk eliminated)."""
     qs = MonitoringCase.objects.visible_to(user)
     town = "household__village__parent_id"

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
+from fupin.core.actors import Viewer
 from fupin.notices.models import Notice, Objection
 
 PENDING = Q(objections__status=Objection.Status.OPEN)
@@ -27,7 +28,7 @@ def on_display_filter(on: date) -> Q:
     return Q(status=Notice.Status.OPEN, starts_on__lte=on, ends_on__gte=on)
 
 
-def notice_list(user: Any) -> QuerySet[Notice]:
+def notice_list(user: Viewer) -> QuerySet[Notice]:
     """Notices the user may see, newest first (filtered by :class:`fupin.notices.filters.NoticeFilter`, which by
     default keeps those on display today, ending soonest first)."""
     return _with_counts(Notice.objects.visible_to(user)).order_by("-starts_on", "-pk")
@@ -39,13 +40,13 @@ def notices_on_display(village: Area, on: date) -> QuerySet[Notice]:
     return _with_counts(Notice.objects.filter(on_display_filter(on), area_id__in=areas)).order_by("ends_on", "pk")
 
 
-def notice_get(user: Any, pk: int) -> Notice:
+def notice_get(user: Viewer, pk: int) -> Notice:
     qs = _with_counts(Notice.objects.all()).prefetch_related(
         Prefetch("objections", queryset=Objection.objects.select_related("recorded_by", "resolved_by")))
     return get_visible_or_404(qs, user, pk=pk)  # type: ignore[arg-type]
 
 
-def objection_get(user: Any, pk: int) -> Objection:
+def objection_get(user: Viewer, pk: int) -> Objection:
     return get_visible_or_404(Objection.objects.select_related("notice", "notice__area"), user, pk=pk)
 
 

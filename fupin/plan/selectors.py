@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -18,6 +17,7 @@ from django.utils import timezone
 from fupin.accounts.access import can
 from fupin.accounts.roles import Cap
 from fupin.assessment.services import work_year
+from fupin.core.actors import Viewer
 from fupin.plan.models import (
     PERIOD_END,
     Finding,
@@ -172,14 +172,14 @@ def plan_tasks_without_measure(plan: Plan) -> QuerySet[Task]:
             .prefetch_related("cooperating").order_by("deadline", "code"))
 
 
-def unit_visible(user: Any, pk: int) -> Unit:
+def unit_visible(user: Viewer, pk: int) -> Unit:
     unit = Unit.objects.visible_to(user).filter(pk=pk).first()
     if unit is None:
         raise Http404("not found")
     return unit
 
 
-def is_units_officer(user: Any, unit: Unit) -> bool:
+def is_units_officer(user: Viewer, unit: Unit) -> bool:
     """An officer of the unit itself: of its department, or of its township (not the district office)."""
     if not can(user, Cap.PLAN_REPORT) or unit.kind == Unit.Kind.GROUP:
         return False
@@ -191,14 +191,14 @@ def is_units_officer(user: Any, unit: Unit) -> bool:
     return False
 
 
-def may_report_for(user: Any, unit: Unit) -> bool:
+def may_report_for(user: Viewer, unit: Unit) -> bool:
     """The unit's own officers, and the district office for any unit (reports handed in on paper)."""
     if unit.kind == Unit.Kind.GROUP:
         return False
     return is_units_officer(user, unit) or (can(user, Cap.PLAN_REPORT) and can(user, Cap.PLAN_MANAGE))
 
 
-def report_get(user: Any, pk: int) -> ProgressReport:
+def report_get(user: Viewer, pk: int) -> ProgressReport:
     report = (ProgressReport.objects.visible_to(user).select_related("unit", "plan", "submitted_by")
               .filter(pk=pk).first())
     if report is None:
@@ -206,7 +206,7 @@ def report_get(user: Any, pk: int) -> ProgressReport:
     return report
 
 
-def findings_overdue(plan: Plan, *, today: date | None = None, user: Any = None) -> list[Finding]:
+def findings_overdue(plan: Plan, *, today: date | None = None, user: Viewer | None = None) -> list[Finding]:
     """Findings not rectified by their deadline, oldest deadline first (in ``user``'s areas when given)."""
     today = today or timezone.localdate()
     qs = Finding.objects.visible_to(user) if user is not None else Finding.objects.all()
@@ -214,14 +214,14 @@ def findings_overdue(plan: Plan, *, today: date | None = None, user: Any = None)
                 .select_related("unit", "inspection").order_by("deadline", "pk"))
 
 
-def inspection_get(user: Any, pk: int) -> Inspection:
+def inspection_get(user: Viewer, pk: int) -> Inspection:
     inspection = Inspection.objects.visible_to(user).select_related("area", "plan").filter(pk=pk).first()
     if inspection is None:
         raise Http404("not found")
     return inspection
 
 
-def finding_get(user: Any, pk: int) -> Finding:
+def finding_get(user: Viewer, pk: int) -> Finding:
     finding = Finding.objects.visible_to(user).select_related("unit", "inspection").filter(pk=pk).first()
     if finding is None:
         raise Http404("not found")

@@ -31,12 +31,12 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from fupin.accounts.access import can
-from fupin.accounts.models import User
 from fupin.accounts.roles import Cap, Role
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment.services import params_for_villages, work_year
 from fupin.core import idnumber
+from fupin.core.actors import Viewer
 from fupin.notices.models import Notice, Objection
 from fupin.projects.models import (
     PAYING_ACTIONS,
@@ -63,7 +63,7 @@ def _zero() -> Value:
     return Value(ZERO, output_field=MONEY_FIELD)
 
 
-def project_list(user: Any) -> QuerySet[Project]:
+def project_list(user: Viewer) -> QuerySet[Project]:
     """The projects ``user`` sees, with their money (filtered by :class:`fupin.projects.filters.ProjectFilter`)."""
     return with_money(Project.objects.visible_to(user).select_related("area", "area__parent", "department"))
 
@@ -76,30 +76,30 @@ def with_money(qs: QuerySet[Project]) -> QuerySet[Project]:
     )
 
 
-def proposal_areas(user: Any) -> QuerySet[Area]:
+def proposal_areas(user: Viewer) -> QuerySet[Area]:
     """Where the user may locate a proposal: the current counties, townships and villages in their areas."""
     return (Area.objects.visible_to(user).filter(level__in=("county", "township", "village"), valid_to__isnull=True)
             .order_by("code"))
 
 
-def project_get(user: Any, pk: int) -> Project:
+def project_get(user: Viewer, pk: int) -> Project:
     return get_visible_or_404(Project.objects.select_related("area", "area__parent", "department", "created_by"),
                               user, pk=pk)
 
 
-def project_objection_get(user: Any, pk: int) -> Objection:
+def project_objection_get(user: Viewer, pk: int) -> Objection:
     """An objection to a project's notice, in the user's areas (404 otherwise, and for any other notice)."""
     qs = Objection.objects.select_related("notice", "notice__area").filter(notice__subject_type="projects.project")
     return get_visible_or_404(qs, user, pk=pk)
 
 
-def actor_units(actor: User | None) -> set[int]:
+def actor_units(actor: Viewer | None) -> set[int]:
     """The departments (责任单位) the actor is an officer of."""
     return {a.department_id for a in getattr(actor, "active_assignments", [])
             if a.role == Role.DEPARTMENT_OFFICER and a.department_id}
 
 
-def unit_objections_filter(actor: User | None) -> Q:
+def unit_objections_filter(actor: Viewer | None) -> Q:
     """Objections to the notices of projects the actor's unit is responsible for (all, for the county)."""
     if can(actor, Cap.PROJECTS_COUNTY) or getattr(actor, "is_superuser", False):
         return Q()
@@ -108,7 +108,7 @@ def unit_objections_filter(actor: User | None) -> Q:
     return Q(notice__subject_id__in=ids) if units else Q()
 
 
-def project_objections(user: Any, *, limit: int | None = None) -> list[tuple[Objection, Project | None]]:
+def project_objections(user: Viewer, *, limit: int | None = None) -> list[tuple[Objection, Project | None]]:
     """Objections to project notices that reach the user's unit (in their areas), open ones first,
     each with its project (three queries)."""
     qs = (Objection.objects.visible_to(user)
@@ -315,12 +315,12 @@ def _rate(part: Decimal, whole: Decimal) -> Decimal:
 # --- assets -------------------------------------------------------------------------------------
 
 
-def asset_list(user: Any) -> QuerySet[Asset]:
+def asset_list(user: Viewer) -> QuerySet[Asset]:
     qs = Asset.objects.visible_to(user).select_related("project", "project__area", "household")
     return qs.annotate(income=Coalesce(Sum("payouts__amount"), _zero())).order_by("project_id", "pk")
 
 
-def asset_get(user: Any, pk: int) -> Asset:
+def asset_get(user: Viewer, pk: int) -> Asset:
     return get_visible_or_404(Asset.objects.select_related("project", "project__area", "household"), user, pk=pk)
 
 

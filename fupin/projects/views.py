@@ -21,7 +21,7 @@ from fupin.accounts.models import Department
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
-from fupin.core.actors import acting_user
+from fupin.core.actors import Viewer, acting_user
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.forms import submit
@@ -56,7 +56,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _areas_for(user: Any) -> QuerySet[Area]:
+def _areas_for(user: Viewer) -> QuerySet[Area]:
     return selectors.proposal_areas(user)
 
 

@@ -34,6 +34,7 @@ from fupin.accounts.access import can
 from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.core import idnumber
+from fupin.core.actors import Viewer
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.imports.report import XLSX_TYPE
@@ -126,7 +127,7 @@ def _incomes(households: QuerySet[Household]) -> QuerySet[IncomeRecord]:
             .order_by("household__household_no", "year"))
 
 
-def _scope(scope: Any) -> QuerySet[Household]:
+def _scope(scope: QuerySet[Household] | Viewer) -> QuerySet[Household]:
     """A Household queryset as it is, or a user: everything that user may see."""
     if isinstance(scope, QuerySet):
         return scope
@@ -235,7 +236,7 @@ def export_format(out: Path) -> str:
     raise ValueError(BAD_TARGET.format(path=out))
 
 
-def registry_export(scope: Any, out: Path, progress: Progress | None = None, *, actor: User | None = None,
+def registry_export(scope: QuerySet[Household] | Viewer, out: Path, progress: Progress | None = None, *, actor: User | None = None,
                     filters: dict[str, Any] | None = None, mask_ids: bool = False) -> ExportResult:
     """Write the households of ``scope`` (a Household queryset, or a user: all they may see) with their
     members and incomes to ``out``: an .xlsx workbook, or a folder of three CSV files.
@@ -272,7 +273,7 @@ EXPORTER_GONE = "发起导出的用户已不存在 / the user who started the ex
 FILTER_KEYS = ("q", "township", "village", "status", "attribute")
 
 
-def export_households(user: Any, filters: dict[str, Any]) -> QuerySet[Household]:
+def export_households(user: Viewer, filters: dict[str, Any]) -> QuerySet[Household]:
     """What ``user`` may see, narrowed by the household list's filters (q, township, village, status, attribute)."""
     return selectors.household_filter(user, **{k: v for k, v in filters.items() if k in FILTER_KEYS and v})
 
@@ -316,7 +317,7 @@ def export_job(job: JobRun, reporter: JobReporter) -> dict[str, Any]:
             "members": result.members, "incomes": result.incomes}
 
 
-def export_job_get(user: Any, pk: int) -> JobRun:
+def export_job_get(user: Viewer, pk: int) -> JobRun:
     """An export job, for the user who started it only (it holds personal data); else 404."""
     job = JobRun.objects.filter(pk=pk, kind=EXPORT_KIND).first()
     if job is None or not getattr(user, "is_authenticated", False) or job.created_by_id != user.pk:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch, QuerySet
 
+from fupin.core.actors import Viewer
 from fupin.registry.models import HelperAssignment, Household, WorkTeam, WorkTeamMember
 
 
@@ -20,7 +19,7 @@ def helper_history(household: Household) -> QuerySet[HelperAssignment]:
             .order_by("-starts_on", "-pk"))
 
 
-def work_team_list(user: Any) -> QuerySet[WorkTeam]:
+def work_team_list(user: Viewer) -> QuerySet[WorkTeam]:
     """The teams ``user`` sees, by village (filtered by :class:`fupin.registry.filters.WorkTeamFilter`, whose
     ``show`` adds their members through :func:`with_members`)."""
     return (WorkTeam.objects.visible_to(user).select_related("village", "village__parent")

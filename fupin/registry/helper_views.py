@@ -16,7 +16,7 @@ from fupin.accounts.access import can, ensure_can, require_capability
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
-from fupin.core.actors import acting_user
+from fupin.core.actors import Viewer, acting_user
 from fupin.core.errors import DomainError
 from fupin.core.forms import submit
 from fupin.registry import helper_selectors
@@ -66,7 +66,7 @@ def work_team_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _villages(user: Any) -> Any:
+def _villages(user: Viewer) -> Any:
     return (Area.objects.visible_to(user).filter(level=Area.Level.VILLAGE, valid_to__isnull=True)
             .select_related("parent").order_by("code"))
 

@@ -12,10 +12,11 @@ from django.db.models import Case, Count, Max, Prefetch, Q, QuerySet, When
 
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core import idnumber
+from fupin.core.actors import Viewer
 from fupin.registry.models import Household, IncomeRecord, Member
 
 
-def household_list(user: Any, *, q: str = "", township: int | None = None, village: int | None = None,
+def household_list(user: Viewer, *, q: str = "", township: int | None = None, village: int | None = None,
                    status: str = "", attribute: str = "") -> QuerySet[Household]:
     """The user's households, filtered and searched, in household-number order.
 
@@ -28,7 +29,7 @@ def household_list(user: Any, *, q: str = "", township: int | None = None, villa
     return qs.select_related("village", "village__parent")
 
 
-def household_filter(user: Any, *, q: str = "", township: int | None = None, village: int | None = None,
+def household_filter(user: Viewer, *, q: str = "", township: int | None = None, village: int | None = None,
                      status: str = "", attribute: str = "") -> QuerySet[Household]:
     """The households the user may see, narrowed by the list's filters; no joins, no annotations
     (the export streams from it)."""
@@ -132,7 +133,7 @@ def household_search_filter(q: str) -> Q:
     return Q(pk__in=first.union(*rest) if rest else first)
 
 
-def household_get(user: Any, pk: int) -> Household:
+def household_get(user: Viewer, pk: int) -> Household:
     qs = Household.objects.select_related("village", "village__parent").prefetch_related(  # type: ignore[type-var]
         Prefetch("members", queryset=Member.objects.order_by("pk")),
         Prefetch("incomes", queryset=IncomeRecord.objects.order_by("year")),

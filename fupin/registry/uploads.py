@@ -18,6 +18,7 @@ from fupin.accounts.access import can, ensure_can
 from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.areas.scoping import AreaScope, scope_of
+from fupin.core.actors import Viewer
 from fupin.core.imports.uploads import Upload, upload_check, upload_job_get, upload_job_start
 from fupin.core.models import JobRun
 from fupin.registry.job_handlers import IMPORT_KIND
@@ -33,7 +34,7 @@ def registry_upload_check(files: Sequence[Upload]) -> None:
     upload_check(files, max_csv_files=MAX_CSV_FILES, mixed=MIXED, too_many=TOO_MANY_CSV)
 
 
-def _scope_payload(user: Any) -> dict[str, Any]:
+def _scope_payload(user: User | None) -> dict[str, Any]:
     scope = scope_of(user)
     return {"everything": scope.everything, "paths": list(scope.paths)}
 
@@ -56,10 +57,10 @@ def _covers(viewer: AreaScope, owner: dict[str, Any]) -> bool:
     return all(any(str(path).startswith(mine) for mine in viewer.paths) for path in owner["paths"])
 
 
-def _may_see(user: Any, job: JobRun) -> bool:
+def _may_see(user: Viewer, job: JobRun) -> bool:
     return can(user, Cap.REGISTRY_IMPORT) and _covers(scope_of(user), job.params.get("scope") or {})
 
 
-def import_job_get(user: Any, pk: int) -> JobRun:
+def import_job_get(user: Viewer, pk: int) -> JobRun:
     """The import job, if ``user`` started it or holds registry.import over all of the starter's areas; else 404."""
     return upload_job_get(user, pk, IMPORT_KIND, may_see=_may_see)

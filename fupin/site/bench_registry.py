@@ -24,6 +24,7 @@ from django.db import connection, models, transaction
 from fupin.accounts.roles import Role
 from fupin.areas.models import Area
 from fupin.core import idnumber
+from fupin.core.actors import Viewer
 from fupin.core.bulk import insert_rows
 from fupin.registry import selectors
 from fupin.registry.models import Household, Member
@@ -153,7 +154,7 @@ class SearchTiming:
     seconds: float
 
 
-def list_page(user: Any, params: dict[str, Any], page: int = 1) -> tuple[int, list[selectors.HouseholdRow]]:
+def list_page(user: Viewer, params: dict[str, Any], page: int = 1) -> tuple[int, list[selectors.HouseholdRow]]:
     """What the list view does: the scoped, filtered queryset, its count and one page of 25."""
     households = selectors.household_list(user, **params)
     paged = Paginator(households, 25).get_page(page)

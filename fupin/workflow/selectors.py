@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from fupin.areas.scoping import get_visible_or_404, scope_of
 from fupin.assessment import services as assessment
+from fupin.core.actors import Viewer
 from fupin.notices.models import Notice, Objection
 from fupin.registry.models import Household
 from fupin.workflow import services
@@ -49,13 +50,13 @@ def household_current_notice(household: Household) -> Notice | None:
     return services.current_notice(household)
 
 
-def household_actions(user: Any, household: Household) -> list[ActionOption]:
+def household_actions(user: Viewer, household: Household) -> list[ActionOption]:
     """The steps of the table open to ``user`` from the household's state, each with a known refusal, if any.
 
     Only checks that need no input and change nothing are previewed (state, notice period,
     objections, stored assessment); the re-run of the exit assessment happens on submission.
     """
-    if not scope_of(user).covers(household.village):
+    if not user.is_authenticated or not scope_of(user).covers(household.village):
         return []
     notice = services.current_notice(household)
     today = timezone.localdate()
@@ -88,11 +89,11 @@ def _assessment_problem(spec: Any, household: Household) -> str:
     return ""
 
 
-def transition_list(user: Any, household_id: int) -> tuple[Household, QuerySet[HouseholdTransition]]:
+def transition_list(user: Viewer, household_id: int) -> tuple[Household, QuerySet[HouseholdTransition]]:
     household = get_visible_or_404(Household.objects.select_related("village"), user, pk=household_id)
     return household, household_timeline(household)
 
 
-def attachment_get(user: Any, pk: int) -> TransitionAttachment:
+def attachment_get(user: Viewer, pk: int) -> TransitionAttachment:
     return get_visible_or_404(TransitionAttachment.objects.select_related("transition", "transition__household"),
                               user, pk=pk)

@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404
 from django.utils.text import get_valid_filename
 
+from fupin.core.actors import Viewer
 from fupin.core.errors import BadInput
 from fupin.core.imports.report import XLSX_TYPE
 from fupin.core.jobs import job_create, job_live
@@ -127,7 +128,7 @@ def upload_job_start(*, kind: str, title: str, files: Sequence[Upload], actor: U
                       params={"paths": [str(p) for p in stored.paths], "names": stored.names, **params})
 
 
-def upload_job_get(user: Any, pk: int, kind: str, *, may_see: Callable[[Any, JobRun], bool] | None = None) -> JobRun:
+def upload_job_get(user: Viewer, pk: int, kind: str, *, may_see: Callable[[Viewer, JobRun], bool] | None = None) -> JobRun:
     """The import job ``pk`` of ``kind``, for the user who started it or one ``may_see`` admits; else the same
     404 as for a job that does not exist. Progress published from inside the job's transaction is laid over."""
     job = JobRun.objects.filter(pk=pk, kind=kind).first()
