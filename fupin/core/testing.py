@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from django.utils import translation
@@ -311,7 +312,7 @@ def setup_worker_databases(worker: str, shared: Path, verbosity: int) -> list[Wo
         elif connection.vendor == "postgresql":
             template = connection.creation._get_test_db_name().removesuffix(f"_{worker}")
         else:
-            raise NotImplementedError(f"不支持复制测试数据库 / no template copy for {connection.vendor}")
+            raise ImproperlyConfigured(f"测试只支持 SQLite 与 PostgreSQL / the tests run on SQLite and PostgreSQL, not {connection.vendor}")
         made.append(WorkerDatabase(connection, connection.settings_dict["NAME"], template,
                                    shared / f"test-template-{connection.alias}.lock"))
         built = shared / f"test-template-{connection.alias}.built"  # migrated during this run

@@ -78,10 +78,6 @@ class InsertOnlyQuerySetMixin:
         return model._meta.label
 
 
-class InsertOnlyQuerySet(InsertOnlyQuerySetMixin, models.QuerySet[Any]):
-    pass
-
-
 class StepLedger(models.Model):
     """One row per step an object took: what, who, when, with what note. Insert-only.
 
@@ -238,6 +234,21 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+IN_FUTURE = "办理时间不能晚于现在 / the time cannot be in the future"
+
+
+def step_moment(when: datetime | None, *, not_before: datetime | None = None, too_early: str = "") -> datetime:
+    """When a step happens: now, or ``when`` for a step done earlier on paper, never in the future and
+    never before ``not_before`` (the previous step, the receipt; ``too_early`` says so)."""
+    now = timezone.now()
+    moment = now if when is None else when
+    if moment > now + timedelta(minutes=1):
+        raise BadInput(IN_FUTURE, fields={"when": [IN_FUTURE]})
+    if not_before is not None and moment < not_before:
+        raise BadInput(too_early, fields={"when": [too_early]})
+    return moment
+
+
 def transition_apply(
     obj: M,
     action: str,
@@ -278,10 +289,7 @@ def transition_apply(
     if not may_take(actor, move):
         raise PermissionDenied(move.capabilities[0])
     seen = getattr(obj, machine.field) if expected is UNSET else expected
-    moment = at or timezone.now()
-    if moment > timezone.now() + timedelta(minutes=1):
-        raise BadInput("办理时间不能晚于现在 / the time cannot be in the future",
-                       fields={"when": ["办理时间不能晚于现在 / the time cannot be in the future"]})
+    moment = step_moment(at)
     with transaction.atomic():
         rows = type(obj)._default_manager.select_for_update(of=("self",))
         locked = (lock(rows) if lock is not None else rows).get(pk=obj.pk)

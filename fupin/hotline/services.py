@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +35,7 @@ from fupin.core.audit import Action, audit_record
 from fupin.core.bulk import insert_rows
 from fupin.core.errors import BadInput, ConcurrentChange, DomainError
 from fupin.core.files import Upload, UploadRules, stored_file_save, uploads_read
-from fupin.core.workflow import Move, transition_apply
+from fupin.core.workflow import Move, step_moment, transition_apply
 from fupin.hotline.access import handles
 from fupin.hotline.models import (
     Category,
@@ -76,7 +76,6 @@ BAD_EXTENSION = "附件「{name}」类型不允许（允许：{allowed}）/ file
 FILE_TOO_LARGE = "附件「{name}」超过 {mb} MB / {name} is larger than {mb} MB"
 BAD_CONTENT = "附件「{name}」的内容与扩展名不符 / the content of {name} does not match its extension"
 FILE_EMPTY = "附件「{name}」是空文件 / {name} is empty"
-IN_FUTURE = "时间不能晚于现在 / the time cannot be in the future"
 
 OBJECTION_CHANNEL: dict[str, str] = {Channel.WEB: Objection.Channel.WEB, Channel.CADRE: Objection.Channel.CADRE,
                                      Channel.HOTLINE: Objection.Channel.HOTLINE}
@@ -260,9 +259,7 @@ def ticket_create(*, channel: str, category: str, text: str, area: Area, actor: 
         channel = Channel.OBJECTION
     _validate_intake(channel=channel, category=category, text=text, area=area, household=household, notice=notice)
     uploads = attachments_read(files)
-    moment = when or timezone.now()
-    if moment > timezone.now() + timedelta(minutes=1):
-        raise BadInput(IN_FUTURE, fields={"when": [IN_FUTURE]})
+    moment = step_moment(when)
     unit = route(category, area)
     limit = deadlines()[category]
     if household is not None and not subject_type:
@@ -318,17 +315,6 @@ REFUSALS: dict[str, str] = {  # the hotline's own words for a wrong-state step (
     TicketStep.Action.REOPENED: NOT_REOPENABLE}
 
 
-def _moment(ticket: Ticket, when: datetime | None) -> datetime:
-    """Now, or the time a step was done earlier (a call-back made on the phone, recorded later)."""
-    now = timezone.now()
-    if when is None:
-        return now
-    if when > now + timedelta(minutes=1):
-        raise BadInput(IN_FUTURE, fields={"when": [IN_FUTURE]})
-    if when < ticket.received_at:
-        raise BadInput(BEFORE_RECEIVED, fields={"when": [BEFORE_RECEIVED]})
-    return when
-
 
 def _refusal(move: Move, state: str | None) -> str:
     """The hotline's own words for a step the ticket's state does not allow (the code stays WRONG_STATE)."""
@@ -368,7 +354,7 @@ def ticket_transfer(ticket: Ticket, *, actor: User | None, reason: str, departme
         raise BadInput(REASON_REQUIRED, fields={"reason": [REASON_REQUIRED]})
     if (department is None) == (area is None):
         raise BadInput("须指定一个承办单位 / name one unit", fields={"to": ["须指定一个承办单位 / name one unit"]})
-    moment = _moment(ticket, when)
+    moment = step_moment(when, not_before=ticket.received_at, too_early=BEFORE_RECEIVED)
     before, after = ticket.unit_label, Unit(department, area).label
 
     def another_unit(locked: Ticket) -> None:
@@ -389,7 +375,7 @@ def ticket_reply(ticket: Ticket, *, actor: User | None, text: str, outcome: str 
     text = text.strip()
     if not text:
         raise BadInput(REPLY_REQUIRED, fields={"text": [REPLY_REQUIRED]})
-    now = _moment(ticket, when)
+    now = step_moment(when, not_before=ticket.received_at, too_early=BEFORE_RECEIVED)
 
     def objection_pending(locked: Ticket) -> bool:
         return locked.objection_id is not None and locked.objection is not None and locked.objection.is_pending
@@ -415,7 +401,7 @@ def ticket_callback(ticket: Ticket, *, actor: User | None, satisfaction: str, no
     """Record the call-back (回访): satisfied closes the ticket, unsatisfied reopens it with a new deadline."""
     if satisfaction not in Ticket.Satisfaction.values:
         raise BadInput(BAD_SATISFACTION, fields={"satisfaction": [BAD_SATISFACTION]})
-    now = _moment(ticket, when)
+    now = step_moment(when, not_before=ticket.received_at, too_early=BEFORE_RECEIVED)
     label = str(Ticket.Satisfaction(satisfaction).label)
     ticket = _move(ticket, TicketStep.Action.CALLED_BACK, actor=actor, at=now, note=f"{label} {note.strip()}".strip(),
                    changes={"satisfaction": satisfaction, "called_back_at": now})

@@ -65,6 +65,7 @@ from fupin.core.workflow import (
     UNSET,
     Move,
     StepLedger,
+    step_moment,
     transition_apply,
 )
 from fupin.notices.models import Notice, Objection
@@ -137,7 +138,6 @@ PAYEE_HOUSEHOLD = ("拨付给受益农户须选择本项目的受益户 / "
 NOT_A_MONEY_STEP = "「{label}」不涉及金额 / {action} takes no amount"
 ADJUST_NOTHING = "年度调整未改变任何内容 / the adjustment changes nothing"
 BEFORE_LAST = "办理时间早于该项目上一步（{last}） / the time is before the project's previous step ({last})"
-IN_FUTURE = "办理时间不能晚于现在 / the time cannot be in the future"
 NOT_YOUR_UNIT = ("「{label}」由责任单位「{unit}」办理 / {action} is taken by the responsible unit ({unit})")
 FIELD_REQUIRED = "「{label}」为必填项 / {name} is required"
 NO_TARGETS = "未设定绩效目标的项目不能入库 / a project without performance targets cannot enter the library"
@@ -274,16 +274,6 @@ def _ensure_may(actor: User | None, spec: Transition, project: Project) -> None:
         raise PermissionDenied(NOT_YOUR_UNIT.format(label=spec.label, action=spec.action, unit=project.department))
 
 
-def _moment(when: datetime | None, last_at: datetime | None) -> datetime:
-    now = timezone.now()
-    moment = now if when is None else when
-    if moment > now + timedelta(minutes=1):
-        raise BadInput(IN_FUTURE, fields={"when": [IN_FUTURE]})
-    if last_at is not None and moment < last_at:
-        message = BEFORE_LAST.format(last=timezone.localtime(last_at).strftime("%Y-%m-%d %H:%M"))
-        raise BadInput(message, fields={"when": [message]})
-    return moment
-
 
 def current_notice(project: Project) -> Notice | None:
     """The notice published by the step that brought the project into its current status."""
@@ -412,7 +402,7 @@ def project_propose(data: ProjectInput, *, actor: User | None, households: Itera
     if actor is not None and not can(actor, Cap.PROJECTS_PROPOSE):
         raise PermissionDenied(Cap.PROJECTS_PROPOSE)
     budget = _clean_input(data, actor)
-    moment = _moment(when, None)
+    moment = step_moment(when)
     households = list(households)
 
     def work(evidence: Sequence[Evidence], saved: list[str]) -> Project:
