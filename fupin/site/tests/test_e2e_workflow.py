@@ -44,3 +44,40 @@ def test_a_cadre_takes_a_household_to_its_village_notice_and_records_an_objectio
     expect(page.get_by_test_id("objections")).to_contain_text("该户有家庭成员在县城经商")
     expect(page.get_by_test_id("objections")).to_contain_text("待处理")
     screenshot(page, "workflow-notice-objection")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_a_step_taken_meanwhile_in_another_tab_gets_the_refused_page_and_changes_nothing(
+        page, live_server, e2e_personas, viewport):
+    """Two tabs on one household: the application is made in the first; the second, still showing a
+    candidate, is answered with the platform's 409 page (the viewer's language, a way back), and no second
+    step is written."""
+    from fupin.workflow.models import HouseholdTransition
+
+    candidate = make_household(e2e_personas.areas.village_a1, "H-A1-0200", status=None)
+    page.set_viewport_size(viewport)
+    sign_in(page, live_server.url, "cadre_a1")
+    url = f"{live_server.url}/registry/households/{candidate.pk}/"
+    page.goto(url)
+    other = page.context.new_page()
+    other.set_viewport_size(viewport)
+    other.goto(url)
+
+    page.locator('details[data-action="apply"] summary').click()
+    page.locator('details[data-action="apply"] form textarea[name=note]').fill("户主书面申请")
+    page.get_by_role("button", name="提交：农户申请").click()
+    expect(page.get_by_test_id("workflow-status")).to_contain_text("申请")
+
+    other.locator('details[data-action="apply"] summary').click()
+    other.locator('details[data-action="apply"] form textarea[name=note]').fill("重复提交")
+    with other.expect_response(lambda r: r.request.method == "POST") as posted:
+        other.get_by_role("button", name="提交：农户申请").click()
+    assert posted.value.status == 409
+    assert posted.value.headers["x-fupin-error"] == "CONCURRENT_CHANGE"
+    refused = other.get_by_test_id("refused")
+    expect(refused).to_contain_text("数据已被他人更改")
+    expect(refused).to_contain_text("本次操作没有作任何更改")
+    expect(refused.get_by_role("link", name="返回上一页")).to_have_attribute("href", url)
+    screenshot(other, f"workflow-refused-{viewport['width']}")
+    assert HouseholdTransition.objects.filter(household=candidate).count() == 1
