@@ -203,3 +203,46 @@ def test_a_wrong_state_status_change_answers_409_wrong_state_on_the_page_changin
     # Bad input stays a message on the household page (no step is taken).
     r = client.post(f"/measures/{m.pk}/status/", {"status": "cancelled", "note": ""}, follow=True)
     assert r.status_code == 200 and "取消须说明理由" in r.content.decode()
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("名单.txt", b"hello", "不是 .xlsx、.xls 或 .csv 文件"),
+    ("名单.xlsx", b"not a zip at all", "不是 Excel 工作簿"),
+    ("空.csv", b"", "空文件"),
+    ("bin.csv", b"a,\x00\x01b\n", "不是文本 CSV 文件"),
+])
+def test_a_hostile_delivery_upload_is_refused_and_nothing_is_stored(client, personas, settings, tmp_path,
+                                                                     name, content, message):
+    """The delivery page checks an upload with the import framework's checks before any job or file exists."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fupin.core.models import JobRun
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(personas.department)
+    response = client.post("/measures/deliveries/", {"file": SimpleUploadedFile(name, content)})
+    assert response.status_code in (200, 400) and message in response.content.decode()
+    assert not JobRun.objects.exists() and not Measure.objects.exists() and not any(tmp_path.rglob("*.*"))
+
+
+def test_a_truncated_workbook_fails_its_job_with_a_reason_and_records_nothing(client, personas, settings, tmp_path,
+                                                                             django_capture_on_commit_callbacks):
+    """A file that starts like a workbook passes the upload check; reading it in the job is refused with the
+    reason, nothing is written, and the site keeps answering."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fupin.core.models import JobRun
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(personas.department)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/measures/deliveries/",
+                               {"file": SimpleUploadedFile("名单.xlsx", b"PK\x03\x04" + b"\x00" * 64)})
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and not Measure.objects.exists()
+    job = JobRun.objects.get()
+    assert job.result["refused"] and not job.result["written"]
+    assert [p["code"] for p in job.result["problem_list"]] == ["FILE_UNREADABLE"]
+    assert "无法读取文件" in page.content.decode() and "未导入任何数据" in page.content.decode()
+    assert client.get("/measures/deliveries/").status_code == 200
