@@ -289,10 +289,12 @@ def transition_apply(
     if not may_take(actor, move):
         raise PermissionDenied(move.capabilities[0])
     seen = getattr(obj, machine.field) if expected is UNSET else expected
-    moment = step_moment(at)
+    if at is not None:
+        step_moment(at)  # a step recorded later: never in the future
     with transaction.atomic():
         rows = type(obj)._default_manager.select_for_update(of=("self",))
         locked = (lock(rows) if lock is not None else rows).get(pk=obj.pk)
+        moment = at if at is not None else timezone.now()  # now: once the row is ours, after every earlier step
         source = getattr(locked, machine.field)
         if source != seen:
             raise concurrent(machine, source)

@@ -549,7 +549,7 @@ def _apply(project: Project, spec: Transition, *, actor: User | None, data: Step
         if spec.requires_note and not note:
             raise refuse(NOTE_REQUIRED, spec, code="NOTE_REQUIRED")
         last_at = ProjectStep.objects.filter(project_id=locked.pk).order_by("-at").values_list("at", flat=True).first()
-        if last_at is not None and moment < last_at:
+        if when is not None and last_at is not None and when < last_at:  # a step "now" is stamped under the lock
             message = BEFORE_LAST.format(last=timezone.localtime(last_at).strftime("%Y-%m-%d %H:%M"))
             raise BadInput(message, fields={"when": [message]})
         notice_now = found["notice"] = current_notice(locked)
@@ -593,7 +593,7 @@ def _apply(project: Project, spec: Transition, *, actor: User | None, data: Step
         _store_documents(row, evidence, saved)
 
     step = transition_apply(
-        project, spec.action, actor=actor, expected=expected, note=note, at=moment, check=check,
+        project, spec.action, actor=actor, expected=expected, note=note, at=when, check=check,
         changes=lambda locked: found["changes"], effects=effects, after=audited, audit=facts, refusal=_state_refusal,
         lock=lambda rows: rows.select_related("area", "department"))
     row = step.row

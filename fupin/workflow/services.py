@@ -225,7 +225,7 @@ def household_transition(household: Household, action: str, *, actor: User | Non
     saved: list[str] = []
     try:
         step = _apply(household, spec, actor=actor, note=note, reason=reason, evidence=evidence, seen=seen,
-                      moment=when or timezone.now(), consent_by=consent_by, attribute=attribute, saved=saved)
+                      when=when, moment=when or timezone.now(), consent_by=consent_by, attribute=attribute, saved=saved)
     except BaseException:
         for name in saved:  # the rows are rolled back; the files are not, so remove them
             default_storage.delete(name)
@@ -235,8 +235,8 @@ def household_transition(household: Household, action: str, *, actor: User | Non
 
 
 def _apply(household: Household, spec: Transition, *, actor: User | None, note: str, reason: str,
-           evidence: Sequence[Evidence], seen: str | None, moment: datetime, consent_by: str, attribute: str,
-           saved: list[str]) -> HouseholdTransition:
+           evidence: Sequence[Evidence], seen: str | None, when: datetime | None, moment: datetime, consent_by: str,
+           attribute: str, saved: list[str]) -> HouseholdTransition:
     """The household's rules around the core's step: checks on the locked row, the other fields, the notices."""
     found: dict[str, Any] = {"year": None, "result": None, "notice": None}
     # More facts for the audit entry; the core reads them once the step is done.
@@ -247,7 +247,8 @@ def _apply(household: Household, spec: Transition, *, actor: User | None, note: 
         if problem:
             raise problem
         last = last_transition(locked)
-        _not_before_last(moment, last)
+        if when is not None:  # a step "now" is stamped by the core under the lock, after every earlier step
+            _not_before_last(when, last)
         notice_now = found["notice"] = current_notice(locked, last)
         problem = notice_check(spec, notice_now, timezone.localdate(moment))
         if problem:
@@ -301,7 +302,7 @@ def _apply(household: Household, spec: Transition, *, actor: User | None, note: 
                       allowed_codes="/".join(state_code(s) for s in spec.sources)).message
 
     step = transition_apply(
-        household, spec.action, actor=actor, expected=seen, note=note, at=moment, check=check, changes=changes,
+        household, spec.action, actor=actor, expected=seen, note=note, at=when, check=check, changes=changes,
         target=_previous_state(household, seen) if spec.target == PREVIOUS else UNSET, effects=effects,
         row_fields={"reason": reason, "consent_by": consent_by},
         after=lambda row: _store_evidence(row, evidence, saved), refusal=wrong,
