@@ -248,6 +248,13 @@ REGISTRY_UPLOAD_MAX_BYTES = env.int("REGISTRY_UPLOAD_MAX_MB", default=200) * 102
 # (a county's million members take minutes to write as .xlsx).
 REGISTRY_EXPORT_DIRECT_MAX = env.int("REGISTRY_EXPORT_DIRECT_MAX", default=10000)
 
+# --- Keys -------------------------------------------------------------------------------------------
+# The key file (fupin.core.keys): master keys for personal data at rest, blind indexes and the audit
+# chain. Kept outside the database and outside MEDIA_ROOT, backed up separately. Production names it;
+# development creates one under var/keys/ on first use.
+FUPIN_KEY_FILE = Path(env.str("FUPIN_KEY_FILE") if PRODUCTION else
+                      env.str("FUPIN_KEY_FILE", default=str(VAR_DIR / "keys" / "fupin-keys.json")))
+
 # --- Background tasks -----------------------------------------------------------------------------
 # The database backend needs no broker and works on SQLite; tests run tasks immediately.
 TASKS = {
