@@ -17,6 +17,7 @@ from fupin.core import idnumber
 from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput
 from fupin.core.jobs import job_create
+from fupin.core.reads import personal_data_read
 from fupin.crosscheck import selectors, services
 from fupin.crosscheck.filters import FindingFilter
 from fupin.crosscheck.job_handlers import RUN_KIND
@@ -130,22 +131,28 @@ def _out(f: Finding, full_id: bool) -> FindingOut:
 
 
 @router.get("/findings", response=FindingPage)
-def finding_list(request: HttpRequest, filters: Query[FindingFilterIn]) -> FindingPage:
-    """Findings of the year in your area (default: the work year, not closed); ``run`` = those a run found."""
+def finding_list(request: HttpRequest, filters: Query[FindingFilterIn], full_id: bool = False) -> FindingPage:
+    """Findings of the year in your area (default: the work year, not closed); ``run`` = those a run found.
+    ID numbers are masked unless ``full_id`` is asked for by a role that may see them (the read is audited)."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     year = filters.year or work_year()
     data = filters.dict(exclude={"year", "offset", "limit"})
     qs = FindingFilter(data, queryset=selectors.finding_list(request.user, year=year)).qs
     limit = max(1, min(filters.limit, 500))
-    full = can(request.user, Cap.REGISTRY_FULL_ID)
-    return FindingPage(year=year, count=qs.count(),
-                       items=[_out(f, full) for f in qs[filters.offset: filters.offset + limit]])
+    full = full_id and can(request.user, Cap.REGISTRY_FULL_ID)
+    rows = list(qs[filters.offset: filters.offset + limit])
+    personal_data_read(actor=acting_user(request), rows=rows, view="api.crosscheck.findings", full_ids=full,
+                       query=filters.dict())
+    return FindingPage(year=year, count=qs.count(), items=[_out(f, full) for f in rows])
 
 
 @router.get("/findings/{finding_id}", response=FindingOut)
-def finding_detail(request: HttpRequest, finding_id: int) -> FindingOut:
+def finding_detail(request: HttpRequest, finding_id: int, full_id: bool = False) -> FindingOut:
     ensure_can(request.user, Cap.REGISTRY_VIEW)
-    return _out(selectors.finding_get(request.user, finding_id), can(request.user, Cap.REGISTRY_FULL_ID))
+    finding = selectors.finding_get(request.user, finding_id)
+    full = full_id and can(request.user, Cap.REGISTRY_FULL_ID)
+    personal_data_read(actor=acting_user(request), rows=[finding], view="api.crosscheck.finding", full_ids=full)
+    return _out(finding, full)
 
 
 def _user(request: HttpRequest) -> User:
@@ -163,7 +170,7 @@ def finding_assign(request: HttpRequest, finding_id: int, body: AssignIn) -> Fin
             raise BadInput(f"没有用户 {body.assignee} / no user {body.assignee}", code="ASSIGNEE_UNKNOWN",
                            fields={"assignee": ["unknown"]})
     finding = services.finding_assign(finding, actor=_user(request), assignee=assignee)
-    return _out(selectors.finding_get(request.user, finding.pk), can(request.user, Cap.REGISTRY_FULL_ID))
+    return _out(selectors.finding_get(request.user, finding.pk), False)
 
 
 @router.post("/findings/{finding_id}/verify", response=FindingOut)
@@ -171,7 +178,7 @@ def finding_verify(request: HttpRequest, finding_id: int, body: VerifyIn) -> Fin
     """Record the on-site verification of an open finding."""
     finding = services.finding_verify(selectors.finding_get(request.user, finding_id), actor=_user(request),
                                       note=body.note)
-    return _out(selectors.finding_get(request.user, finding.pk), can(request.user, Cap.REGISTRY_FULL_ID))
+    return _out(selectors.finding_get(request.user, finding.pk), False)
 
 
 @router.post("/findings/{finding_id}/close", response=FindingOut)
@@ -179,7 +186,7 @@ def finding_close(request: HttpRequest, finding_id: int, body: CloseIn) -> Findi
     """Close a verified finding: disposition ``confirmed`` (属实已整改) or ``not_confirmed`` (不属实), and a note."""
     finding = services.finding_close(selectors.finding_get(request.user, finding_id), actor=_user(request),
                                      disposition=body.disposition, note=body.note)
-    return _out(selectors.finding_get(request.user, finding.pk), can(request.user, Cap.REGISTRY_FULL_ID))
+    return _out(selectors.finding_get(request.user, finding.pk), False)
 
 
 def _run_out(r: CrosscheckRun) -> RunOut:

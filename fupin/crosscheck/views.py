@@ -21,6 +21,7 @@ from fupin.core.errors import BadInput, DomainError
 from fupin.core.imports.jobs import outcome_context
 from fupin.core.imports.uploads import job_report_response
 from fupin.core.jobs import job_create, job_sweep_stale
+from fupin.core.reads import personal_data_read
 from fupin.crosscheck import selectors, services
 from fupin.crosscheck.datasets import FINDING_LABELS, Dataset, Kind
 from fupin.crosscheck.filters import FindingFilter
@@ -37,6 +38,11 @@ def _int(value: str | None) -> int | None:
 
 def _year(request: HttpRequest) -> int:
     return _int(request.GET.get("year")) or work_year()
+
+
+def _reveal(request: HttpRequest) -> bool:
+    """Full ID numbers: only when asked for (``?reveal=1``) by a role that may see them; masked otherwise."""
+    return request.GET.get("reveal") == "1" and can(request.user, Cap.REGISTRY_FULL_ID)
 
 
 def _may_upload(user: Viewer) -> bool:
@@ -73,13 +79,18 @@ def findings(request: HttpRequest) -> HttpResponse:
     filters = FindingFilter(params, queryset=selectors.finding_list(request.user, year=year), request=request)
     rows = filters.qs
     status = filters.form.cleaned_data["status"]
+    page = Paginator(rows, 25).get_page(params.get("page"))
+    full_id = _reveal(request)
+    personal_data_read(actor=acting_user(request), rows=list(page.object_list), view="crosscheck.findings",
+                       full_ids=full_id, query={**filters.form.cleaned_data, "year": year, "page": page.number})
     townships = Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True)
     villages = Area.objects.visible_to(request.user).filter(level="village", valid_to__isnull=True).order_by("code")
     return render(request, "crosscheck/findings.html", {
         "year": year, "tab": "findings", "params": params, "status": status,
-        "page": Paginator(rows, 25).get_page(params.get("page")), "codes": list(FINDING_LABELS.items()),
+        "page": page, "codes": list(FINDING_LABELS.items()),
         "datasets": Dataset.choices, "kinds": Kind.choices, "statuses": Finding.Status.choices,
-        "townships": townships, "villages": villages, "full_id": can(request.user, Cap.REGISTRY_FULL_ID),
+        "townships": townships, "villages": villages, "full_id": full_id,
+        "can_reveal": can(request.user, Cap.REGISTRY_FULL_ID),
     })
 
 
@@ -87,9 +98,11 @@ def findings(request: HttpRequest) -> HttpResponse:
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     finding = selectors.finding_get(request.user, pk)
     can_work = can(request.user, Cap.CROSSCHECK_WORK)
+    full_id = _reveal(request)
+    personal_data_read(actor=acting_user(request), rows=[finding], view="crosscheck.finding", full_ids=full_id)
     return render(request, "crosscheck/finding_detail.html", {
         "f": finding, "year": finding.year, "can_work": can_work,
-        "full_id": can(request.user, Cap.REGISTRY_FULL_ID),
+        "full_id": full_id, "can_reveal": can(request.user, Cap.REGISTRY_FULL_ID),
         "assignees": selectors.finding_assignees(finding) if can_work and finding.status != Finding.Status.CLOSED else [],
         "verify_form": VerifyForm(), "close_form": CloseForm(),
     })

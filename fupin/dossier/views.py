@@ -10,6 +10,7 @@ from fupin.accounts.access import can, require_capability
 from fupin.accounts.roles import Cap
 from fupin.core.actors import acting_user
 from fupin.core.audit import Action, audit_record
+from fupin.core.reads import personal_data_read
 from fupin.dossier.pdf import household_pdf_render
 from fupin.dossier.sections import SectionContext, render_sections
 from fupin.dossier.selectors import household_file_get
@@ -20,7 +21,7 @@ def household_file(request: HttpRequest, pk: int) -> HttpResponse:
     file = household_file_get(request.user, pk)
     can_reveal = can(request.user, Cap.REGISTRY_FULL_ID)
     reveal = request.GET.get("reveal") == "1" and can_reveal
-    audit_record(actor=acting_user(request), action=Action.READ, obj=file.household, changes={"full_id_numbers": reveal})
+    personal_data_read(actor=acting_user(request), rows=[file.household], view="dossier.household_file", full_ids=reveal)
     ctx = SectionContext(request.user, file.household, file.members, file.incomes, reveal=reveal, request=request)
     return render(request, "dossier/household_file.html", {
         "household": file.household, "head": next((m for m in file.members if m.relation == "head"), None),

@@ -16,6 +16,7 @@ from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput
+from fupin.core.reads import personal_data_read
 from fupin.hotline import selectors, services
 from fupin.hotline.access import handles
 from fupin.hotline.filters import TicketFilter
@@ -156,13 +157,18 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> TicketP
     data = filters.dict(exclude={"offset", "limit"})
     qs = TicketFilter(data, queryset=selectors.ticket_list(request.user), request=request).qs
     limit, now = max(1, min(filters.limit, 500)), timezone.now()
-    return TicketPage(count=qs.count(), items=[_out(t, now) for t in qs[filters.offset: filters.offset + limit]])
+    rows = list(qs[filters.offset: filters.offset + limit])
+    personal_data_read(actor=acting_user(request), rows=rows, view="api.hotline.tickets", query=filters.dict())
+    return TicketPage(count=qs.count(), items=[_out(t, now) for t in rows])
 
 
 @router.get("/tickets/{ticket_id}", response=TicketDetailOut, summary="诉求详情与办理环节 / a ticket and its steps")
 def ticket_detail(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
     ensure_can(request.user, Cap.HOTLINE_VIEW)
-    return _detail(request, selectors.ticket_get(request.user, ticket_id))
+    ticket = selectors.ticket_get(request.user, ticket_id)
+    personal_data_read(actor=acting_user(request), rows=[ticket], view="api.hotline.ticket",
+                       full_ids=handles(request.user, ticket) or can(request.user, Cap.HOTLINE_MANAGE))
+    return _detail(request, ticket)
 
 
 @router.post("/areas/{area_id}/tickets", response={201: TicketDetailOut},

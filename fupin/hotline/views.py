@@ -24,6 +24,7 @@ from fupin.core.actors import Viewer, acting_user
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput
 from fupin.core.forms import form_errors, submit
+from fupin.core.reads import personal_data_read
 from fupin.hotline import selectors, services
 from fupin.hotline.access import handles
 from fupin.hotline.filters import TicketFilter
@@ -50,9 +51,12 @@ def _int(value: str | None) -> int | None:
 @require_capability(Cap.HOTLINE_VIEW)
 def ticket_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    tickets = TicketFilter(p, queryset=selectors.ticket_list(request.user), request=request).qs
+    filters = TicketFilter(p, queryset=selectors.ticket_list(request.user), request=request)
+    page = Paginator(filters.qs, 25).get_page(p.get("page"))
+    personal_data_read(actor=acting_user(request), rows=list(page.object_list), view="hotline.tickets",
+                       query={**filters.form.cleaned_data, "page": page.number})
     return render(request, "hotline/ticket_list.html", {
-        "page": Paginator(tickets, 25).get_page(p.get("page")), "params": p, "now": timezone.now(),
+        "page": page, "params": p, "now": timezone.now(),
         "statuses": Ticket.Status.choices, "categories": _categories(request.user), "channels": Channel.choices,
         "townships": Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True),
         "can_intake": can(request.user, Cap.HOTLINE_INTAKE),
@@ -116,6 +120,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.ticket_get(request.user, pk)
     acts = handles(request.user, ticket)
     full = acts or can(request.user, Cap.HOTLINE_MANAGE)
+    personal_data_read(actor=acting_user(request), rows=[ticket], view="hotline.ticket", full_ids=full)
     return render(request, "hotline/ticket_detail.html", {
         "ticket": ticket, "steps": list(ticket.steps.all()), "attachments": list(ticket.attachments.all()),
         "handles": acts, "full": full, "now": timezone.now(), "overdue": ticket.is_overdue(),

@@ -17,6 +17,7 @@ from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.assessment.services import work_year
 from fupin.core.actors import acting_user
+from fupin.core.reads import personal_data_read
 from fupin.measures import selectors, services
 from fupin.measures.coverage import coverage
 from fupin.measures.credit_api import router as credit_router
@@ -165,7 +166,9 @@ def measure_list(request: HttpRequest, filters: Query[MeasureFilterIn]) -> Measu
     data = filters.dict(exclude={"offset", "limit"})
     qs = MeasureFilter(data, queryset=selectors.measure_list(request.user)).qs
     limit = max(1, min(filters.limit, 500))
-    return MeasurePage(count=qs.count(), items=[_out(m) for m in qs[filters.offset: filters.offset + limit]])
+    rows = list(qs[filters.offset: filters.offset + limit])
+    personal_data_read(actor=acting_user(request), rows=rows, view="api.measures.list", query=filters.dict())
+    return MeasurePage(count=qs.count(), items=[_out(m) for m in rows])
 
 
 @router.get("/suggestions", response=SuggestionPage, summary="建议措施 / suggested measures in your area")

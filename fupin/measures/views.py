@@ -26,6 +26,7 @@ from fupin.core.forms import submit
 from fupin.core.imports.jobs import outcome_context
 from fupin.core.imports.uploads import job_report_response
 from fupin.core.jobs import job_sweep_stale
+from fupin.core.reads import personal_data_read
 from fupin.measures import selectors, services
 from fupin.measures.catalogue import CATEGORIES
 from fupin.measures.coverage import coverage
@@ -61,9 +62,12 @@ def _villages(user: Viewer) -> Any:
 @require_capability(Cap.MEASURES_VIEW)
 def measure_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    qs = MeasureFilter(p, queryset=selectors.measure_list(request.user)).qs
+    filters = MeasureFilter(p, queryset=selectors.measure_list(request.user))
+    page = Paginator(filters.qs, 25).get_page(p.get("page"))
+    personal_data_read(actor=acting_user(request), rows=list(page.object_list), view="measures.list",
+                       query={**filters.form.cleaned_data, "page": page.number})
     return render(request, "measures/measure_list.html", {
-        "page": Paginator(qs, 25).get_page(p.get("page")), "params": p, "villages": _villages(request.user),
+        "page": page, "params": p, "villages": _villages(request.user),
         "programmes": Programme.objects.filter(active=True), "categories": CATEGORIES, "tab": "list"})
 
 

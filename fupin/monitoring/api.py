@@ -16,6 +16,7 @@ from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment.services import policy_values, work_year
 from fupin.core.actors import acting_user
 from fupin.core.jobs import job_create
+from fupin.core.reads import personal_data_read
 from fupin.monitoring import selectors, services
 from fupin.monitoring.filters import CaseFilter, ResultFilter
 from fupin.monitoring.models import MonitoringCase, MonitoringResult
@@ -188,7 +189,9 @@ def case_list(request: HttpRequest, filters: Query[CaseFilterIn]) -> CasePage:
     data = filters.dict(exclude={"offset", "limit"})
     qs = CaseFilter(data, queryset=selectors.case_list(request.user)).qs.prefetch_related("measures")
     limit = max(1, min(filters.limit, 500))
-    return CasePage(count=qs.count(), items=[_case(c) for c in qs[filters.offset: filters.offset + limit]])
+    rows = list(qs[filters.offset: filters.offset + limit])
+    personal_data_read(actor=acting_user(request), rows=rows, view="api.monitoring.cases", query=filters.dict())
+    return CasePage(count=qs.count(), items=[_case(c) for c in rows])
 
 
 def _get_case(request: HttpRequest, case_id: int) -> MonitoringCase:
@@ -198,7 +201,9 @@ def _get_case(request: HttpRequest, case_id: int) -> MonitoringCase:
 @router.get("/cases/{case_id}", response=CaseOut)
 def case_detail(request: HttpRequest, case_id: int) -> CaseOut:
     ensure_can(request.user, Cap.REGISTRY_VIEW)
-    return _case(_get_case(request, case_id))
+    case = _get_case(request, case_id)
+    personal_data_read(actor=acting_user(request), rows=[case], view="api.monitoring.case")
+    return _case(case)
 
 
 @router.post("/cases/{case_id}/steps", response=CaseOut)

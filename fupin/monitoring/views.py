@@ -25,6 +25,7 @@ from fupin.assessment.services import policy_values, work_year
 from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.jobs import job_create
+from fupin.core.reads import personal_data_read
 from fupin.core.workflow import may_take
 from fupin.monitoring import selectors, services
 from fupin.monitoring.filters import CaseFilter, ResultFilter
@@ -91,9 +92,12 @@ def run_start(request: HttpRequest) -> HttpResponse:
 @require_capability(Cap.REGISTRY_VIEW)
 def case_list(request: HttpRequest) -> HttpResponse:
     p = request.GET
-    cases = CaseFilter(p, queryset=selectors.case_list(request.user)).qs
+    filters = CaseFilter(p, queryset=selectors.case_list(request.user))
+    page = Paginator(filters.qs, 25).get_page(p.get("page"))
+    personal_data_read(actor=acting_user(request), rows=list(page.object_list), view="monitoring.cases",
+                       query={**filters.form.cleaned_data, "page": page.number})
     return render(request, "monitoring/case_list.html", {
-        "page": Paginator(cases, 25).get_page(p.get("page")), "params": p, "step": p.get("step", "open"),
+        "page": page, "params": p, "step": p.get("step", "open"),
         "steps": MonitoringCase.Step.choices, "categories": Category.choices, **_areas(request)})
 
 
@@ -106,6 +110,7 @@ def _case(request: HttpRequest, pk: int) -> MonitoringCase:
 @require_capability(Cap.REGISTRY_VIEW)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
+    personal_data_read(actor=acting_user(request), rows=[case], view="monitoring.case")
     checks: list[str] = []
     if case.step == MonitoringCase.Step.ASSISTING:
         checks = [p.message for p in services.elimination_problems(case)]

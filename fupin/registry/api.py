@@ -9,9 +9,9 @@ from ninja import Query, Router, Schema
 from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
 from fupin.core.actors import acting_user
-from fupin.core.audit import Action, audit_record
 from fupin.core.filters import parsed
 from fupin.core.imports.report import XLSX_TYPE
+from fupin.core.reads import personal_data_read
 from fupin.registry import exporting, selectors
 from fupin.registry.blank_template import TEMPLATE_FILENAME, registry_template_bytes
 from fupin.registry.filters import HouseholdFilter
@@ -96,6 +96,8 @@ def household_list(request: HttpRequest, filters: Query[HouseholdFilterIn]) -> H
     qs = selectors.household_list(request.user, **parsed(HouseholdFilter(filters.dict(exclude={"offset", "limit"}))))
     limit = max(1, min(filters.limit, 500))
     rows = selectors.household_rows(qs[filters.offset: filters.offset + limit])
+    personal_data_read(actor=acting_user(request), rows=[r.household for r in rows], view="api.registry.households",
+                       query=filters.dict())
     items = [_household_out(row.household, row.member_count) for row in rows]
     return HouseholdPage(count=qs.count(), items=items)
 
@@ -105,7 +107,7 @@ def household_detail(request: HttpRequest, household_id: int, full_id: bool = Fa
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     household = selectors.household_get(request.user, household_id)
     full = full_id and can(request.user, Cap.REGISTRY_FULL_ID)
-    audit_record(actor=acting_user(request), action=Action.READ, obj=household, changes={"full_id_numbers": full})
+    personal_data_read(actor=acting_user(request), rows=[household], view="api.registry.household", full_ids=full)
     members = list(household.members.all())
     return HouseholdDetailOut(**_household_out(household, len(members)).dict(),
                               members=[_member_out(m, full) for m in members],

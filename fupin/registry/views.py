@@ -21,6 +21,7 @@ from fupin.core.imports.jobs import outcome_context
 from fupin.core.imports.report import XLSX_TYPE
 from fupin.core.imports.uploads import TOO_LARGE, job_report_response, upload_limit
 from fupin.core.jobs import job_sweep_stale
+from fupin.core.reads import personal_data_read
 from fupin.registry import codes, exporting, selectors
 from fupin.registry.blank_template import TEMPLATE_FILENAME, registry_template_bytes
 from fupin.registry.filters import HouseholdFilter
@@ -37,6 +38,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(params)
     households = selectors.household_list(request.user, **filters)
     page = Paginator(households, 25).get_page(params.get("page"))
+    personal_data_read(actor=acting_user(request), rows=list(page.object_list), view="registry.household_list",
+                       query={**filters, "page": page.number})
     townships = Area.objects.visible_to(request.user).filter(level="township", valid_to__isnull=True)
     villages = Area.objects.visible_to(request.user).filter(level="village", valid_to__isnull=True)
     if filters["township"]:

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from python_calamine import CalamineWorkbook
 
+from fupin.core import idnumber
 from fupin.core.models import AuditEntry
 from fupin.core.tests.refusals import assert_api_refuses, assert_page_refuses
 from fupin.crosscheck.models import CrosscheckRun, Finding, FindingStep, ListLoad
@@ -48,8 +49,11 @@ def test_command_line_output_page_and_api_agree(listed, tmp_path, capsys):
     run = CrosscheckRun.objects.get()
     officer = Client()
     officer.force_login(personas.officer)
-    api = officer.get("/api/v1/crosscheck/findings", {"year": YEAR, "run": run.pk, "limit": 500}).json()
+    api = officer.get("/api/v1/crosscheck/findings", {"year": YEAR, "run": run.pk, "limit": 500, "full_id": True}).json()
     assert {(i["dataset"], i["id_number"], i["household_no"], i["code"]) for i in api["items"]} == cli
+    # Without asking, ID numbers are masked, also for a role that may see them in full.
+    masked = officer.get("/api/v1/crosscheck/findings", {"year": YEAR, "run": run.pk, "limit": 500}).json()
+    assert {i["id_number"] for i in masked["items"]} == {idnumber.mask(c[1]) for c in cli}
     page = officer.get("/crosscheck/findings/", {"year": YEAR, "run": run.pk})
     assert page.context["page"].paginator.count == len(cli)
     assert {(f.dataset, f.id_number, f.household.household_no, f.code) for f in page.context["page"]} == cli

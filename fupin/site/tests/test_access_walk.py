@@ -126,6 +126,7 @@ class Route:
     json: bool = False  # send ``data`` as JSON rather than as a form
     actor: str = "cadre_a1"  # OBJECT: the persona whose permitted request the own-object test makes
     divisions: bool = False  # PUBLIC: the page lists the division tree (public names and codes), nothing else
+    reads: str = ""  # a GET that shows people: the model whose rows it shows, each read an audit entry
 
 
 PAGES: dict[str, Route] = {
@@ -136,8 +137,8 @@ PAGES: dict[str, Route] = {
     "accounts/me/tokens/": Route(PERSONAL, "POST", 302, note="为本人创建令牌"),
     "accounts/me/tokens/<int:pk>/revoke/": Route(OBJECT, "POST", 302, target="token"),
     "areas/": Route(LIST, shows=("甲村民委员会",)),
-    "registry/households/": Route(LIST, shows=("H-A1-0001",)),
-    "registry/households/<int:pk>/": Route(OBJECT, target="household", note="一户一档"),
+    "registry/households/": Route(LIST, shows=("H-A1-0001",), reads="registry.household"),
+    "registry/households/<int:pk>/": Route(OBJECT, target="household", note="一户一档", reads="registry.household"),
     "registry/households/<int:pk>/pdf/": Route(OBJECT, target="household", note="一户一档 PDF"),
     "registry/households/export/": Route(CAPABILITY, "POST", allowed="township_a", note="导出本辖区（按筛选）"),
     "registry/export/<int:pk>/": Route(OBJECT, target="export_job", note="本人发起的大批量导出"),
@@ -223,8 +224,8 @@ PAGES: dict[str, Route] = {
     "i18n/setlang/": Route(PUBLIC, "POST", 302),
     # Department cross-checks (fupin.crosscheck): findings are scoped by their village.
     "crosscheck/": Route(LIST, note="本辖区待办疑点数与名单导入情况"),
-    "crosscheck/findings/": Route(LIST, shows=("疑点-A1",)),
-    "crosscheck/findings/<int:pk>/": Route(OBJECT, target="finding"),
+    "crosscheck/findings/": Route(LIST, shows=("疑点-A1",), reads="crosscheck.finding"),
+    "crosscheck/findings/<int:pk>/": Route(OBJECT, target="finding", reads="crosscheck.finding"),
     "crosscheck/findings/<int:pk>/assign/": Route(OBJECT, "POST", 302, target="finding", data={"assignee": ""}),
     "crosscheck/findings/<int:pk>/verify/": Route(OBJECT, "POST", 302, target="finding", data={"note": "入户核实"}),
     "crosscheck/findings/<int:pk>/close/": Route(OBJECT, "POST", 302, target="verified_finding",
@@ -274,7 +275,7 @@ PAGES: dict[str, Route] = {
     "projects/<int:pk>/<slug:action>/": Route(OBJECT, "POST", 302, target="project", path="/projects/{pk}/pay/",
                                               actor="officer", data=PAYMENT, note="其他步骤见 fupin/projects/tests"),
     # Help measures (fupin/measures). Each village's household has a measure and points this month.
-    "measures/": Route(LIST, shows=("H-A1-0001", "措施-A1")),
+    "measures/": Route(LIST, shows=("H-A1-0001", "措施-A1"), reads="measures.measure"),
     "measures/suggestions/": Route(LIST, shows=("H-A1-0001",), note="因缺资金：小额信贷等建议"),
     "measures/coverage/": Route(LIST, shows=("甲村民委员会",), note="乡镇、区覆盖情况与应享未享"),
     "measures/points/": Route(LIST, shows=("H-A1-0001",), note="爱心超市积分月度公示"),
@@ -320,8 +321,8 @@ PAGES: dict[str, Route] = {
     "monitoring/": Route(LIST, shows=("孟庙镇",), note="本辖区分乡镇（分村）风险户"),
     "monitoring/results/": Route(LIST, shows=("H-A1-0001",)),
     "monitoring/run/": Route(CAPABILITY, "POST", 302, allowed="officer"),
-    "monitoring/cases/": Route(LIST, shows=("H-A1-0001",)),
-    "monitoring/cases/<int:pk>/": Route(OBJECT, target="case"),
+    "monitoring/cases/": Route(LIST, shows=("H-A1-0001",), reads="monitoring.monitoringcase"),
+    "monitoring/cases/<int:pk>/": Route(OBJECT, target="case", reads="monitoring.monitoringcase"),
     "monitoring/cases/<int:pk>/measures/": Route(OBJECT, "POST", 302, target="case", data={
         "kind": "employment", "description": "公益性岗位", "starts_on": "2021-01-04"}),
     "monitoring/cases/<int:pk>/<slug:action>/": Route(OBJECT, "POST", 302, target="case",
@@ -333,11 +334,11 @@ PAGES: dict[str, Route] = {
     "inbox/<int:pk>/open/": Route(OBJECT, "POST", 302, target="message"),
     "inbox/read-all/": Route(PERSONAL, "POST", 302),
     # The hotline (issue 9). Cadre-conduct complaints have their own walk in fupin/hotline/tests/test_visibility.py.
-    "hotline/": Route(LIST, shows=("诉求-A1",)),
+    "hotline/": Route(LIST, shows=("诉求-A1",), reads="hotline.ticket"),
     "hotline/new/": Route(LIST, shows=("甲村民委员会",), note="登记表：本辖区的区域"),
     "hotline/mine/": Route(LIST, note="本单位待办与提醒"),
     "hotline/figures/": Route(LIST, note="本辖区的统计"),
-    "hotline/<int:pk>/": Route(OBJECT, target="ticket"),
+    "hotline/<int:pk>/": Route(OBJECT, target="ticket", reads="hotline.ticket"),
     "hotline/<int:pk>/<slug:action>/": Route(OBJECT, "POST", 302, target="ticket", actor="officer",
                                              path="/hotline/{pk}/note/", data={"text": "已电话联系当事人"},
                                              note="转办/答复/回访/重新办理见 fupin/hotline/tests"),
@@ -361,8 +362,8 @@ API: dict[str, Route] = {
     "api/v1/areas/<area_id>": Route(OBJECT, target="area"),
     "api/v1/audit/entries": Route(CAPABILITY, allowed="auditor"),
     "api/v1/audit/jobs/<job_id>": Route(OBJECT, target="job"),
-    "api/v1/registry/households": Route(LIST, shows=("H-A1-0001",)),
-    "api/v1/registry/households/<household_id>": Route(OBJECT, target="household"),
+    "api/v1/registry/households": Route(LIST, shows=("H-A1-0001",), reads="registry.household"),
+    "api/v1/registry/households/<household_id>": Route(OBJECT, target="household", reads="registry.household"),
     "api/v1/registry/export": Route(CAPABILITY, allowed="township_a"),
     "api/v1/registry/template": Route(PUBLIC, note="空白导入模板"),
     "api/v1/assessment/results": Route(LIST, shows=("H-A1-0001",)),
@@ -384,8 +385,8 @@ API: dict[str, Route] = {
     "api/v1/notices/objections/<objection_id>/resolve": Route(
         OBJECT, "POST", 200, target="objection", actor="township_a", json=True,
         data={"outcome": "dismissed", "resolution": "经核实不属实"}),
-    "api/v1/crosscheck/findings": Route(LIST, shows=("疑点-A1",)),
-    "api/v1/crosscheck/findings/<finding_id>": Route(OBJECT, target="finding"),
+    "api/v1/crosscheck/findings": Route(LIST, shows=("疑点-A1",), reads="crosscheck.finding"),
+    "api/v1/crosscheck/findings/<finding_id>": Route(OBJECT, target="finding", reads="crosscheck.finding"),
     "api/v1/crosscheck/findings/<finding_id>/assign": Route(OBJECT, "POST", target="finding", data={"assignee": ""},
                                                             json=True),
     "api/v1/crosscheck/findings/<finding_id>/verify": Route(OBJECT, "POST", target="finding", data={"note": "入户核实"},
@@ -425,21 +426,21 @@ API: dict[str, Route] = {
     "api/v1/monitoring/results": Route(LIST, shows=("H-A1-0001",)),
     "api/v1/monitoring/households/<household_id>": Route(OBJECT, target="household"),
     "api/v1/monitoring/runs/start": Route(CAPABILITY, "POST", 202, allowed="officer"),
-    "api/v1/monitoring/cases": Route(LIST, shows=("H-A1-0001",)),
-    "api/v1/monitoring/cases/<case_id>": Route(OBJECT, target="case"),
+    "api/v1/monitoring/cases": Route(LIST, shows=("H-A1-0001",), reads="monitoring.monitoringcase"),
+    "api/v1/monitoring/cases/<case_id>": Route(OBJECT, target="case", reads="monitoring.monitoringcase"),
     "api/v1/monitoring/cases/<case_id>/steps": Route(OBJECT, "POST", 200, target="case", json=True,
                                                      data={"action": "assist", "note": "落实帮扶"}),
     "api/v1/monitoring/cases/<case_id>/measures": Route(OBJECT, "POST", 201, target="case", json=True, data={
         "kind": "employment", "description": "公益性岗位", "starts_on": "2021-01-04"}),
     "api/v1/monitoring/trends": Route(LIST, shows=("孟庙镇",)),
-    "api/v1/hotline/tickets": Route(LIST, shows=("诉求-A1",)),
-    "api/v1/hotline/tickets/<ticket_id>": Route(OBJECT, target="ticket"),
+    "api/v1/hotline/tickets": Route(LIST, shows=("诉求-A1",), reads="hotline.ticket"),
+    "api/v1/hotline/tickets/<ticket_id>": Route(OBJECT, target="ticket", reads="hotline.ticket"),
     "api/v1/hotline/tickets/<ticket_id>/steps": Route(OBJECT, "POST", 200, target="ticket", actor="officer", json=True,
                                                       data={"action": "note", "text": "已电话联系当事人"}),
     "api/v1/hotline/areas/<area_id>/tickets": Route(OBJECT, "POST", 201, target="area", json=True,
                                                     data={"category": "policy", "text": "新诉求"}),
     "api/v1/hotline/figures": Route(LIST),
-    "api/v1/measures/": Route(LIST, shows=("H-A1-0001", "措施-A1")),
+    "api/v1/measures/": Route(LIST, shows=("H-A1-0001", "措施-A1"), reads="measures.measure"),
     "api/v1/measures/suggestions": Route(LIST, shows=("H-A1-0001",)),
     "api/v1/measures/coverage": Route(LIST, shows=("甲村民委员会",)),
     "api/v1/measures/households/<household_id>": Route(OBJECT, target="household"),
@@ -1164,6 +1165,39 @@ def test_it_refuses_capability_routes_to_a_village_cadre(world, route, auth):
     assert snapshot() == before
     allowed = call(client_for(world, getattr(world.personas, spec.allowed), "session"), spec.method, url_of(route))
     assert allowed.status_code == spec.status
+
+
+# --- reads of personal data: each one an audit entry naming the viewer and the rows shown -----------
+
+READ_TARGETS = {"registry.household": "household", "crosscheck.finding": "finding", "hotline.ticket": "ticket",
+                "monitoring.monitoringcase": "case", "measures.measure": "help_measure"}
+
+
+@pytest.mark.parametrize(("route", "auth"), with_auth([r for r, spec in ROUTES.items() if spec.reads]))
+def test_it_logs_every_read_of_personal_data_with_the_rows_shown(world, route, auth):
+    spec = ROUTES[route]
+    own, foreign = world.targets(READ_TARGETS[spec.reads])
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    response = call(client_for(world, world.personas.cadre_a1, auth), "GET", url_of(route, own))
+    assert response.status_code == 200
+    reads = list(AuditEntry.objects.filter(seq__gt=last, action="read"))
+    assert len(reads) == 1, f"{route} must log one read, logged {len(reads)}"
+    entry = reads[0]
+    assert (entry.actor, entry.object_type) == (world.personas.cadre_a1, spec.reads)
+    assert own in entry.changes["ids"] and not set(entry.changes["ids"]) & set(foreign)
+    assert entry.area_path.startswith(world.personas.areas.village_a1.path), "the read belongs to the village shown"
+    assert entry.changes["full_id_numbers"] is False
+
+
+def test_a_read_asking_for_full_id_numbers_logs_it_and_masks_an_id_typed_in_the_search(world):
+    client = client_for(world, world.personas.admin, "session")
+    member = Member.objects.filter(household=world.households["a1"]).first()
+    response = client.get("/crosscheck/findings/", {"reveal": "1", "q": member.id_number})
+    assert response.status_code == 200
+    entry = AuditEntry.objects.filter(action="read").latest("seq")
+    assert entry.changes["full_id_numbers"] is True and entry.actor == world.personas.admin
+    assert member.id_number not in json.dumps(entry.changes, ensure_ascii=False)
+    assert entry.changes["query"]["q"] == member.id_number[:4] + "*" * 10 + member.id_number[-4:]
 
 
 # --- PERSONAL and PUBLIC routes: no village data --------------------------------------------------
