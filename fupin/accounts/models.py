@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts.department_views import department_view
 from fupin.accounts.roles import CAPABILITIES, Role
 from fupin.areas.models import Area
 from fupin.areas.scoping import AreaScope
@@ -81,7 +82,21 @@ class User(AbstractUser):
         caps: set[str] = set()
         for assignment in self.active_assignments:
             caps |= CAPABILITIES[assignment.role]
+            if assignment.role == Role.DEPARTMENT_OFFICER and assignment.department is not None:
+                view = department_view(assignment.department.code)
+                caps |= view.capabilities if view else set()
         return frozenset(caps)
+
+    @cached_property
+    def member_selections(self) -> tuple[str, ...] | None:
+        """The registry members this user reads, as named selections (``fupin.registry.selections``), when the
+        user reads only as a department officer; None when any other role (or superuser) lets them read every
+        member in their areas. An empty tuple: their departments see nobody."""
+        assignments = self.active_assignments
+        if self.is_superuser or not assignments or any(a.role != Role.DEPARTMENT_OFFICER for a in assignments):
+            return None
+        views = [department_view(a.department.code) for a in assignments if a.department is not None]
+        return tuple(sorted({v.members for v in views if v is not None}))
 
     def can(self, capability: str) -> bool:
         return self.is_active and capability in self.capabilities

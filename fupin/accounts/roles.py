@@ -91,10 +91,28 @@ class Cap:
     MEASURES_VIEW = "measures.view"
     MEASURES_EDIT = "measures.edit"
     MEASURES_DELIVER = "measures.deliver"
+    # What of a household and its members a reader sees beyond names, relations, ages and masked ID numbers
+    # (least privilege, issue 15): every role reads all of it except department officers, who read what their
+    # department's programmes need (fupin/accounts/department_views.yaml).
+    SEES_CONTACT = "registry.sees_contact"  # phone numbers
+    SEES_SCHOOLING = "registry.sees_schooling"  # education, schooling, home schooling
+    SEES_HEALTH = "registry.sees_health"  # health, disability, medical insurance
+    SEES_LABOUR = "registry.sees_labour"  # labour ability, migrant work, pension insurance
+    SEES_SOCIAL = "registry.sees_social"  # 低保, 特困供养
+    SEES_INCOMES = "registry.sees_incomes"  # income lines, per-capita income, assessment and monitoring figures
+    SEES_HOUSING = "registry.sees_housing"  # 两不愁三保障 facts: housing, water, food and clothing; causes of poverty
+
+
+# The field groups a department's data may name, and the capability each grants.
+FIELD_GROUPS: dict[str, str] = {
+    "contact": Cap.SEES_CONTACT, "schooling": Cap.SEES_SCHOOLING, "health": Cap.SEES_HEALTH,
+    "labour": Cap.SEES_LABOUR, "social": Cap.SEES_SOCIAL, "incomes": Cap.SEES_INCOMES, "housing": Cap.SEES_HOUSING,
+}
+FIELD_CAPS = frozenset(FIELD_GROUPS.values())
 
 
 _READ = {Cap.REGISTRY_VIEW, Cap.JOBS_VIEW, Cap.NOTICES_VIEW, Cap.PLAN_VIEW, Cap.PROJECTS_VIEW, Cap.HOTLINE_VIEW,
-         Cap.MEASURES_VIEW}
+         Cap.MEASURES_VIEW} | FIELD_CAPS
 _WORK = _READ | {Cap.REGISTRY_EDIT, Cap.REGISTRY_FULL_ID, Cap.NOTICES_OBJECT, Cap.REGISTRY_HELPERS,
                  Cap.CROSSCHECK_WORK, Cap.MONITORING_WORK, Cap.HOTLINE_INTAKE, Cap.HOTLINE_HANDLE,
                  Cap.MEASURES_EDIT}
@@ -117,7 +135,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.WORK_TEAM: frozenset(_WORK | {Cap.WORKFLOW_VILLAGE, Cap.PROJECTS_PROPOSE}),
     # A department officer reports on the plan and implements the projects of their own unit (start, acceptance,
     # assets).
-    Role.DEPARTMENT_OFFICER: frozenset(_READ | {Cap.DEPARTMENT_UPLOAD, Cap.PLAN_REPORT, Cap.PROJECTS_IMPLEMENT,
+    # What of the registry they read beyond names is their department's (``department_views``), not the role's.
+    Role.DEPARTMENT_OFFICER: frozenset((_READ - FIELD_CAPS) | {Cap.DEPARTMENT_UPLOAD, Cap.PLAN_REPORT, Cap.PROJECTS_IMPLEMENT,
                                                 Cap.PROJECTS_ASSETS, Cap.HOTLINE_HANDLE,
                                                 Cap.MEASURES_DELIVER}),
     # Auditors read everything in their scope, including the audit log, and change nothing.

@@ -102,7 +102,7 @@ def _out(a: HouseholdAssessment) -> AssessmentOut:
 @router.get("/results", response=ResultPage)
 def result_list(request: HttpRequest, filters: Query[ResultFilterIn]) -> ResultPage:
     """Households of the latest county run of the year (default: the work year), within your area."""
-    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    ensure_can(request.user, Cap.SEES_INCOMES)
     year = filters.year or services.work_year()
     run = selectors.runs_for_year(year).order_by("-pk").first()
     if run is None:
@@ -117,7 +117,7 @@ def result_list(request: HttpRequest, filters: Query[ResultFilterIn]) -> ResultP
 @router.get("/households/{household_id}", response=AssessmentOut)
 def household_latest(request: HttpRequest, household_id: int, year: int | None = None) -> AssessmentOut:
     """The household's current assessment of the year, with every indicator's reason."""
-    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    ensure_can(request.user, Cap.SEES_INCOMES)
     household = household_get(request.user, household_id)
     result = services.household_latest_assessment(household.pk, year or services.work_year())
     if result is None:

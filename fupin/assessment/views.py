@@ -55,7 +55,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "assessment/overview.html", context)
 
 
-@require_capability(Cap.REGISTRY_VIEW)
+@require_capability(Cap.SEES_INCOMES)
 def results(request: HttpRequest) -> HttpResponse:
     params = request.GET
     year = _year(request)

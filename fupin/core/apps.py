@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "核心 / Core"
 
     def ready(self) -> None:
-        from fupin.core import job_handlers  # noqa: F401  (registers the core's job kinds)
+        from fupin.core import checks, job_handlers  # noqa: F401  (registers the system checks and the core's job kinds)

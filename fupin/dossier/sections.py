@@ -30,6 +30,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts.access import can
+from fupin.accounts.roles import FIELD_GROUPS
 from fupin.core.actors import Viewer
 
 PLACEHOLDER_TEMPLATE = "dossier/sections/_placeholder.html"
@@ -130,6 +131,7 @@ def discover_providers() -> None:
 def render_sections(ctx: SectionContext) -> list[RenderedSection]:
     """Each section the viewer may see, rendered (the page and the PDF share this)."""
     rendered = []
+    sees = {group: can(ctx.user, capability) for group, capability in FIELD_GROUPS.items()}
     for section in sections():
         if ctx.for_pdf and not section.in_pdf:
             continue
@@ -137,7 +139,7 @@ def render_sections(ctx: SectionContext) -> list[RenderedSection]:
             continue
         template = (section.pdf_template or section.template) if ctx.for_pdf else section.template
         values: dict[str, Any] = {"section": section, "household": ctx.household, "for_pdf": ctx.for_pdf,
-                                  "reveal": ctx.reveal}
+                                  "reveal": ctx.reveal, "sees": sees}
         if section.context is not None:
             values.update(section.context(ctx))
         html = render_to_string(template, values, request=ctx.request)

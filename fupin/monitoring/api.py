@@ -143,7 +143,7 @@ def _case(c: MonitoringCase) -> CaseOut:
 @router.get("/results", response=ResultPage)
 def result_list(request: HttpRequest, filters: Query[ResultFilterIn]) -> ResultPage:
     """Households at risk in the latest run of the year (default: the work year), within your area."""
-    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    ensure_can(request.user, Cap.SEES_INCOMES)
     year = filters.year or work_year()
     run = selectors.latest_run(year)
     if run is None:
@@ -158,7 +158,7 @@ def result_list(request: HttpRequest, filters: Query[ResultFilterIn]) -> ResultP
 @router.get("/households/{household_id}", response=HouseholdOut)
 def household_detail(request: HttpRequest, household_id: int, year: int | None = None) -> HouseholdOut:
     """The household's result in the latest run of the year (null when it had no risk) and its open case."""
-    ensure_can(request.user, Cap.REGISTRY_VIEW)
+    ensure_can(request.user, Cap.SEES_INCOMES)
     household = household_get(request.user, household_id)
     the_year = year or work_year()
     run = selectors.latest_run(the_year)

@@ -64,7 +64,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/overview.html", context)
 
 
-@require_capability(Cap.REGISTRY_VIEW)
+@require_capability(Cap.SEES_INCOMES)
 def results(request: HttpRequest) -> HttpResponse:
     p = request.GET
     year = _year(request)

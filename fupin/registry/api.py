@@ -109,7 +109,7 @@ def household_detail(request: HttpRequest, household_id: int, full_id: bool = Fa
     full = full_id and can(request.user, Cap.REGISTRY_FULL_ID)
     personal_data_read(actor=acting_user(request), rows=[household], view="api.registry.household", full_ids=full)
     members = list(household.members.all())
-    return HouseholdDetailOut(**_household_out(household, len(members)).dict(),
+    return HouseholdDetailOut(**_household_out(household, household.member_total).dict(),
                               members=[_member_out(m, full) for m in members],
                               incomes=[_income_out(i) for i in household.incomes.all()])
 

@@ -12,14 +12,61 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts.access import can
+from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
-from fupin.areas.scoping import ScopedQuerySet
+from fupin.areas.scoping import NO_ROWS, ScopedQuerySet, visibility_of
 from fupin.core import idnumber
+from fupin.core.actors import Viewer
 from fupin.registry import codes
+from fupin.registry.selections import members_selected
 
 CENT = Decimal("0.01")
+
+
+def _and(base: models.Q | None, condition: models.Q) -> models.Q:
+    return condition if base is None else base & condition
+
+
+class HouseholdQuerySet(ScopedQuerySet["Household"]):
+    """Households in the user's areas; for a department officer, only those with a member its programmes
+    serve (``User.member_selections``, ADR 0025)."""
+
+    @classmethod
+    def visibility(cls, model: type[models.Model], user: Viewer | None, prefix: str = "") -> models.Q | None:
+        base = super().visibility(model, user, prefix)
+        selections = getattr(user, "member_selections", None)
+        if selections is None or base == NO_ROWS or "all" in selections:
+            return base
+        if not selections:
+            return NO_ROWS
+        served = Member.objects.filter(members_selected(selections, timezone.localdate())).values("household_id")
+        return _and(base, models.Q(**{f"{prefix}pk__in": served}))
+
+
+class MemberQuerySet(ScopedQuerySet["Member"]):
+    """Members in the user's areas; for a department officer, only the members its programmes serve."""
+
+    @classmethod
+    def visibility(cls, model: type[models.Model], user: Viewer | None, prefix: str = "") -> models.Q | None:
+        base = super().visibility(model, user, prefix)
+        selections = getattr(user, "member_selections", None)
+        if selections is None or base == NO_ROWS:
+            return base
+        return _and(base, members_selected(selections, timezone.localdate(), prefix))
+
+
+class IncomeQuerySet(ScopedQuerySet["IncomeRecord"]):
+    """Income lines of the households the user sees, for readers of incomes only."""
+
+    @classmethod
+    def visibility(cls, model: type[models.Model], user: Viewer | None, prefix: str = "") -> models.Q | None:
+        if not can(user, Cap.SEES_INCOMES):
+            return NO_ROWS
+        return visibility_of(Household, user, f"{prefix}household__")
 
 
 class Household(models.Model):
@@ -55,7 +102,8 @@ class Household(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     area_scope = "village"
-    objects = ScopedQuerySet.as_manager()
+    objects = HouseholdQuerySet.as_manager()
+    member_total: int  # the household's size, annotated by ``registry.selectors.household_get``
 
     class Meta:
         ordering = ["household_no"]
@@ -120,7 +168,7 @@ class Member(models.Model):
     extreme_poverty_support = models.BooleanField(_("特困供养"), null=True, blank=True)
 
     area_scope = "household__village"
-    objects = ScopedQuerySet.as_manager()
+    objects = MemberQuerySet.as_manager()
 
     class Meta:
         ordering = ["household_id", "pk"]
@@ -160,7 +208,7 @@ class IncomeRecord(models.Model):
     disaster_loss = models.DecimalField(_("灾害损失"), max_digits=12, decimal_places=2, null=True, blank=True)
 
     area_scope = "household__village"
-    objects = ScopedQuerySet.as_manager()
+    objects = IncomeQuerySet.as_manager()
 
     AMOUNT_FIELDS = ("wage_income", "business_income", "property_income", "transfer_income", "business_expense",
                      "medical_out_of_pocket", "education_expense", "disaster_loss")

@@ -134,8 +134,11 @@ def household_search_filter(q: str) -> Q:
 
 
 def household_get(user: Viewer, pk: int) -> Household:
-    qs = Household.objects.select_related("village", "village__parent").prefetch_related(  # type: ignore[type-var]
-        Prefetch("members", queryset=Member.objects.order_by("pk")),
-        Prefetch("incomes", queryset=IncomeRecord.objects.order_by("year")),
+    """The household with the members and income lines ``user`` may read (a department officer: those its
+    programmes serve, ADR 0025) and ``member_total``, the household's size (per-capita figures divide by it)."""
+    qs = Household.objects.select_related("village", "village__parent").annotate(  # type: ignore[no-redef]
+        member_total=Count("members")).prefetch_related(  # type: ignore[type-var]
+        Prefetch("members", queryset=Member.objects.visible_to(user).order_by("pk")),
+        Prefetch("incomes", queryset=IncomeRecord.objects.visible_to(user).order_by("year")),
     )
     return get_visible_or_404(qs, user, pk=pk)

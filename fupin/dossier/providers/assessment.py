@@ -27,4 +27,5 @@ def assessment(ctx: SectionContext) -> Mapping[str, Any]:
     }
 
 
-register(Section("assessment", _("退出评估"), 40, "dossier/sections/assessment.html", assessment))
+register(Section("assessment", _("退出评估"), 40, "dossier/sections/assessment.html", assessment,
+                 capability=Cap.SEES_INCOMES))

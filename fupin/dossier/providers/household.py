@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts.roles import Cap
 from fupin.assessment.services import poverty_lines
 from fupin.dossier.charts import bar_chart_svg
 from fupin.dossier.sections import Section, SectionContext, register
@@ -25,20 +26,20 @@ def facts(ctx: SectionContext) -> Mapping[str, Any]:
         "township": township,
         "village": village,
         "other_causes": other,
-        "member_count": len(ctx.members),
+        "member_count": ctx.household.member_total,
     }
 
 
 def members(ctx: SectionContext) -> Mapping[str, Any]:
     rows = [{"member": m, "id_number": m.id_number if ctx.reveal else m.masked_id, "age": m.age_on(ctx.today)}
             for m in ctx.members]
-    return {"rows": rows}
+    return {"rows": rows, "member_total": ctx.household.member_total}
 
 
 def incomes(ctx: SectionContext) -> Mapping[str, Any]:
     lines = poverty_lines(ctx.household.village, [r.year for r in ctx.incomes]) if ctx.incomes else {}
-    points = income_series(ctx.incomes, len(ctx.members), lines)
-    values: dict[str, Any] = {"points": points, "member_count": len(ctx.members),
+    points = income_series(ctx.incomes, ctx.household.member_total, lines)
+    values: dict[str, Any] = {"points": points, "member_count": ctx.household.member_total,
                               "has_lines": any(p.poverty_line is not None for p in points)}
     if ctx.for_pdf:
         values["svg"] = bar_chart_svg(
@@ -54,4 +55,4 @@ def incomes(ctx: SectionContext) -> Mapping[str, Any]:
 
 register(Section("facts", _("基本情况"), 10, "dossier/sections/facts.html", facts))
 register(Section("members", _("家庭成员"), 20, "dossier/sections/members.html", members))
-register(Section("incomes", _("收入情况"), 30, "dossier/sections/incomes.html", incomes))
+register(Section("incomes", _("收入情况"), 30, "dossier/sections/incomes.html", incomes, capability=Cap.SEES_INCOMES))

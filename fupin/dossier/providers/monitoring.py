@@ -18,4 +18,4 @@ def monitoring(ctx: SectionContext) -> Mapping[str, Any]:
 
 
 register(Section("monitoring", _("防返贫监测"), 80, "dossier/sections/monitoring.html", monitoring,
-                 capability=Cap.REGISTRY_VIEW))
+                 capability=Cap.SEES_INCOMES))

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from fupin.core.keys import key_file_create
 from fupin.core.testing import CHECKOUT, process_env
 
 SHOW_SETTINGS = "from django.conf import settings as s; print(s.LANGUAGE_CODE, s.TIME_ZONE, s.DEBUG)"
@@ -35,16 +36,39 @@ def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProces
 
 
 def production(**extra: str) -> dict[str, str]:
-    return {"FUPIN_PROFILE": "production", "ALLOWED_HOSTS": "fupin.example.gov.cn", **extra}
+    """A production environment; its key file is named (production requires it) but only read when used."""
+    return {"FUPIN_PROFILE": "production", "ALLOWED_HOSTS": "fupin.example.gov.cn", "FUPIN_KEY_FILE": "keys.json",
+            **extra}
 
 
 @engine_independent
 def test_it_passes_the_deployment_checks_in_production(tmp_path):
+    keys = key_file_create(tmp_path / "keys" / "fupin-keys.json")
     result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING",
-                    **production(SECRET_KEY=secrets.token_urlsafe(60)))
+                    **production(SECRET_KEY=secrets.token_urlsafe(60), FUPIN_KEY_FILE=str(keys.path)))
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNINGS" not in result.stdout + result.stderr
+
+
+@engine_independent
+def test_the_deployment_checks_want_a_private_key_file_outside_the_uploads(tmp_path):
+    secret = secrets.token_urlsafe(60)
+    missing = manage(tmp_path, "check", "--deploy", **production(SECRET_KEY=secret,
+                                                                   FUPIN_KEY_FILE=str(tmp_path / "none.json")))
+    assert missing.returncode != 0 and "fupin.E001" in missing.stderr
+    keys = key_file_create(tmp_path / "media" / "keys.json")  # MEDIA_ROOT is the process's var/media
+    keys.path.chmod(0o644)
+    exposed = manage(tmp_path, "check", "--deploy", **production(SECRET_KEY=secret, FUPIN_KEY_FILE=str(keys.path)))
+    assert exposed.returncode != 0 and "fupin.E002" in exposed.stderr and "fupin.W001" in exposed.stderr
+
+
+@engine_independent
+def test_it_refuses_production_without_a_key_file_setting(tmp_path):
+    env = production(SECRET_KEY=secrets.token_urlsafe(60))
+    del env["FUPIN_KEY_FILE"]
+    result = manage(tmp_path, "check", **env)
+    assert result.returncode != 0 and "FUPIN_KEY_FILE is required" in result.stderr
 
 
 @engine_independent
