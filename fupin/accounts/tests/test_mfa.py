@@ -339,3 +339,17 @@ def test_the_command_names_an_unknown_user(personas):
     run = fupin_main("user-reset-mfa", "no-such-user")
     assert run.returncode == 1
     assert "没有用户名为 no-such-user 的用户 / no user named no-such-user" in run.stderr
+
+
+def test_the_pages_speak_the_viewer_s_language(personas, required):
+    device, _ = enrolled(personas.admin)
+    client, _ = password_client("admin")
+    client.post(reverse("set_language"), {"language": "en", "next": VERIFY})
+    page = client.get(VERIFY).content.decode()
+    assert "Second factor" in page and "Code or recovery code" in page and "第二重验证" not in page
+    wrong = client.post(VERIFY, {"code": f"{(int(code_for(device, ahead=1)) + 1) % 1000000:06d}"}).content.decode()
+    assert "the code is wrong or was used already" in wrong and "验证码不正确" not in wrong
+    enrolling, _ = password_client("officer")
+    enrolling.post(reverse("set_language"), {"language": "en", "next": ENROL})
+    page = enrolling.get(ENROL).content.decode()
+    assert "Set up a second factor" in page and "Scan the QR code below" in page and "设置第二重验证" not in page
