@@ -9,9 +9,9 @@ from base64 import b32decode
 
 import pytest
 from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
-from fupin.accounts.models import User
 from fupin.accounts.roles import Role
 from fupin.accounts.services import assignment_create, user_create
 from fupin.site.tests.conftest import DESKTOP, PHONE, screenshot, sign_in
@@ -76,5 +76,5 @@ def test_a_township_officer_enrols_totp_and_signs_in_again_with_a_code(page: Pag
     page.get_by_role("button", name="验证").click()
     expect(page).to_have_url(f"{base}/")
     expect(page.get_by_text("已用一个恢复码登录，还剩 9 个")).to_be_visible()
-    assert User.objects.get(username=USERNAME).totpdevice_set.filter(confirmed=True).count() == 1
+    assert TOTPDevice.objects.filter(user__username=USERNAME, confirmed=True).count() == 1
     assert errors == []
