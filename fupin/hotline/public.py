@@ -75,9 +75,10 @@ def public_form(request: HttpRequest) -> HttpResponse:
                                "max_mb": settings.FUPIN_HOTLINE_MAX_BYTES // (1024 * 1024),
                                "max_text": settings.FUPIN_HOTLINE_TEXT_MAX}
     if request.method == "POST":
-        if not form.is_valid():
+        valid = form.is_valid()
+        with_captcha(form, captcha_needed(request))  # a form shown again asks for what the next post needs
+        if not valid:
             context["error"] = form_errors(form)
-            with_captcha(form, captcha_needed(request))  # the next try may need one, with a new image
             return render(request, "hotline/public_form.html", context, status=422)
         if over_limit(request, "submit", settings.FUPIN_HOTLINE_SUBMITS_PER_HOUR):
             return _too_many(request, "hotline/public_form.html", context)
