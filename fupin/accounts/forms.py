@@ -1,21 +1,42 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+def lockout_terms() -> dict[str, int]:
+    """The numbers the sign-in pages state: failures before a lock, and its minutes."""
+    return {"limit": int(settings.AXES_FAILURE_LIMIT),
+            "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)}
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(label="用户名 / Username", max_length=150,
+    username = forms.CharField(label=_("用户名"), max_length=150,
                                widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
-    password = forms.CharField(label="密码 / Password", strip=False,
+    password = forms.CharField(label=_("密码"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     error_messages = {
-        "invalid_login": "用户名或密码错误。连续失败 5 次将锁定账号 30 分钟。/ Wrong username or password. "
-        "Five failures in a row lock the account for 30 minutes.",
-        "inactive": "该账号已停用。/ This account is disabled.",
+        "invalid_login": "",  # get_invalid_login_error: it states the settings' numbers
+        "inactive": _("该账号已停用。"),
     }
+
+    def get_invalid_login_error(self) -> ValidationError:
+        message = gettext("用户名或密码错误。在同一地址连续失败 %(limit)s 次，该账号在此地址锁定 %(minutes)s 分钟。")
+        return ValidationError(message % lockout_terms(), code="invalid_login")
 
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label="用途 / Purpose", max_length=100)
     days = forms.IntegerField(label="有效天数 / Valid for (days)", min_value=1, max_value=3650, initial=90)
+
+
+class SecondFactorCodeForm(forms.Form):
+    """A code from the authenticator app (six digits) or, on the sign-in code page, a recovery code."""
+
+    code = forms.CharField(label=_("验证码"), max_length=32, strip=True,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
+                                                         "autocapitalize": "off", "spellcheck": "false"}))

@@ -159,3 +159,7 @@ ROLE_LEVELS: dict[str, tuple[str, ...]] = {
 }
 
 READ_ONLY_ROLES = frozenset({Role.AUDITOR})
+
+# The roles that sign in with a second factor (TOTP) when FUPIN_MFA=required (issue 15, ADR 0023): those that
+# act for the whole district or manage users, and auditors. Superusers too (they act as district administrators).
+SECOND_FACTOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.AUDITOR})

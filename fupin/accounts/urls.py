@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fupin.accounts import views
+from fupin.accounts import mfa_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,4 +9,9 @@ urlpatterns = [
     path("me/", views.profile, name="profile"),
     path("me/tokens/", views.token_create, name="token-create"),
     path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+    path("second-factor/", mfa_views.verify, name="mfa-verify"),
+    path("second-factor/enrol/", mfa_views.enrol, name="mfa-enrol"),
+    path("second-factor/recovery-codes/", mfa_views.recovery_codes, name="mfa-recovery-codes"),
+    path("second-factor/recovery-codes/new/", mfa_views.recovery_codes_renew, name="mfa-recovery-codes-new"),
+    path("users/<int:pk>/second-factor/reset/", mfa_views.reset, name="mfa-reset"),
 ]

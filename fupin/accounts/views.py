@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -13,11 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fupin.accounts import services
-from fupin.accounts.forms import ApiTokenForm, LoginForm
+from fupin.accounts import mfa, services
+from fupin.accounts.forms import ApiTokenForm, LoginForm, lockout_terms
+from fupin.accounts.lockout import address_locked
 from fupin.core.actors import acting_user
-
-LOCKED_MESSAGE = "该账号连续登录失败次数过多，已锁定 {minutes} 分钟。/ Too many failed sign-ins: this account is locked for {minutes} minutes."
 
 
 class LoginView(auth_views.LoginView):
@@ -28,6 +26,7 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["idle_logout"] = self.request.session.pop("fupin_idle_logout", False)
+        context["lockout"] = lockout_terms()
         return context
 
 
@@ -36,10 +35,16 @@ login_view = login_not_required(LoginView.as_view())
 
 @login_not_required
 def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form = LoginForm(request, data=request.POST or None)
-    return render(request, "accounts/login.html",
-                  {"form": form, "locked_message": LOCKED_MESSAGE.format(minutes=minutes)}, status=429)
+    """django-axes refused the sign-in (``AXES_LOCKOUT_CALLABLE``): say whether this address or the account at
+    this address is locked, and for how long; the password was not checked."""
+    terms = lockout_terms()
+    if address_locked(request):
+        message = _("此地址登录失败次数过多，已暂停从此地址登录 %(minutes)s 分钟。") % terms
+    else:
+        message = _("该账号在此地址连续登录失败 %(limit)s 次，已锁定 %(minutes)s 分钟；在其他地址登录不受影响。") % terms
+    form = LoginForm(request, initial={"username": request.POST.get("username", "")})
+    context = {"form": form, "locked_message": message, "lockout": terms}
+    return render(request, "accounts/login.html", context, status=429)
 
 
 @require_POST
@@ -51,7 +56,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     tokens = request.user.api_tokens.order_by("-created_at")  # type: ignore[union-attr]
     new_token = request.session.pop("fupin_new_token", None)
     return render(request, "accounts/profile.html",
-                  {"tokens": tokens, "form": ApiTokenForm(), "new_token": new_token})
+                  {"tokens": tokens, "form": ApiTokenForm(), "new_token": new_token,
+                   "second_factor": mfa.summary(acting_user(request))})
 
 
 @require_POST

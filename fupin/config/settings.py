@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "captcha",
     "csp",
     "django_htmx",
     "django_filters",
@@ -77,8 +81,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "fupin.accounts.middleware.SignInRequiredMiddleware",
     "fupin.core.middleware.IdleTimeoutMiddleware",
+    "fupin.accounts.middleware.SecondFactorMiddleware",
     "fupin.core.middleware.ApiMethodNotAllowedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "fupin.core.middleware.RefusalMiddleware",
@@ -142,7 +148,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "name", "phone", "email")}},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -152,17 +159,32 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lock a username, never an IP address: a whole township office shares one NAT address.
+# Sign-in protection (ADR 0023). django-axes locks the pair username + address after LOGIN_FAILURE_LIMIT
+# failures, so a stranger elsewhere cannot lock a user out of their usual address; the address alone is
+# throttled at the higher LOGIN_ADDRESS_FAILURE_LIMIT (failures over any usernames: password spraying), which
+# a township office behind one NAT address does not reach by typing errors. axes has one limit for every
+# parameter set, so our handler (fupin.accounts.lockout) applies the address's own limit and lets a success
+# reset only its own pair. Both windows are LOGIN_LOCKOUT_MINUTES; addresses are REMOTE_ADDR.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "fupin.accounts.lockout.PairAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "fupin.core.ratelimit.client_address"
 AXES_RESET_ON_SUCCESS = True
-# A fixed 30-minute window: attempts during the lockout do not restart it (the page says 30 minutes).
+# A fixed window: attempts during the lockout do not restart it (the page says how many minutes).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "fupin.accounts.views.locked_out"
 AXES_VERBOSE = False
-# axes.W006 asks to lock by IP too; that would lock a whole township office behind one NAT address.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+SILENCED_SYSTEM_CHECKS: list[str] = []
+
+# The second factor (TOTP with django-otp, recovery codes; ADR 0023). FUPIN_MFA: "required" (the roles in
+# fupin.accounts.roles.SECOND_FACTOR_ROLES, and superusers, must enrol before anything else), "all" (every user
+# must), "optional" (nobody must; whoever enrolled is still asked for a code). Production defaults to
+# "required"; development to "optional", so the demo logins `make run` prints work with a password alone.
+FUPIN_MFA = env.choice("FUPIN_MFA", ("required", "all", "optional"), default="required" if PRODUCTION else "optional")
+FUPIN_MFA_RECOVERY_CODES = env.int("FUPIN_MFA_RECOVERY_CODES", default=10)
+OTP_TOTP_ISSUER = env.str("FUPIN_MFA_ISSUER", default="Fupin")
 
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_MINUTES", default=30) * 60
@@ -230,6 +252,15 @@ MEDIA_ROOT = VAR_DIR / "media"
 FUPIN_EVIDENCE_MAX_BYTES = env.int("FUPIN_EVIDENCE_MAX_MB", default=10) * 1024 * 1024
 FUPIN_EVIDENCE_MAX_FILES = 10
 FUPIN_EVIDENCE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx")
+# The public forms (hotline, objections to notices) ask for an image CAPTCHA (django-simple-captcha, drawn
+# here with Pillow) once an address has posted FUPIN_CAPTCHA_AFTER_POSTS times within FUPIN_CAPTCHA_WINDOW_MINUTES.
+FUPIN_CAPTCHA_AFTER_POSTS = env.int("FUPIN_CAPTCHA_AFTER_POSTS", default=3)
+FUPIN_CAPTCHA_WINDOW_MINUTES = env.int("FUPIN_CAPTCHA_WINDOW_MINUTES", default=60)
+CAPTCHA_CHALLENGE_FUNCT = "fupin.core.captcha.challenge"
+CAPTCHA_TIMEOUT = 10  # minutes a CAPTCHA image may be answered
+CAPTCHA_LENGTH = 5
+CAPTCHA_FONT_SIZE = 30
+CAPTCHA_2X_IMAGE = False
 # Objections a member of the public may raise on /public/ from one address in an hour (projects).
 FUPIN_PUBLIC_OBJECTIONS_PER_HOUR = env.int("FUPIN_PUBLIC_OBJECTIONS_PER_HOUR", default=5)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024

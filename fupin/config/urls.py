@@ -1,4 +1,6 @@
+from captcha.views import captcha_image
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from fupin.config.api import api
@@ -20,6 +22,8 @@ urlpatterns = [
     path("projects/", include("fupin.projects.urls")),
     path("measures/", include("fupin.measures.urls")),
     path("public/", include("fupin.projects.public_urls")),
+    # The public forms' CAPTCHA images, drawn here (fupin.core.captcha); only the image view of the library.
+    path("public/captcha/<slug:key>/", login_not_required(captcha_image), {"scale": 1}, name="captcha-image"),
     path("monitoring/", include("fupin.monitoring.urls")),
     path("inbox/", include("fupin.inbox.urls")),
     path("hotline/", include("fupin.hotline.urls")),

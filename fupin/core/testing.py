@@ -11,6 +11,7 @@ import fcntl
 import io
 import itertools
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -337,3 +338,21 @@ def teardown_worker_databases(made: list[WorkerDatabase], verbosity: int) -> Non
             if held:
                 with db.connection.creation._nodb_cursor() as cursor:
                     cursor.execute(f"DROP DATABASE IF EXISTS {db.connection.ops.quote_name(db.template)}")
+
+
+# --- the public forms' CAPTCHA ------------------------------------------------------------------------------
+
+_CAPTCHA_KEY = re.compile(r'name="captcha_0" value="([0-9a-f]{40})"')
+
+
+def captcha_answer(page: str) -> dict[str, str]:
+    """The CAPTCHA ``page`` shows, answered as a person reading its image would: the form fields of the answer.
+
+    The image's text is read from the store behind it (a test cannot read the picture)."""
+    from captcha.models import CaptchaStore
+
+    found = _CAPTCHA_KEY.search(page)
+    if found is None:
+        raise AssertionError("the page shows no CAPTCHA")
+    key = found.group(1)
+    return {"captcha_0": key, "captcha_1": CaptchaStore.objects.get(hashkey=key).challenge}

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from fupin.areas.models import Area
+from fupin.core.captcha import captcha_needed, public_post_record, with_captcha
 from fupin.core.errors import DomainError
 from fupin.core.forms import form_errors
 from fupin.hotline import selectors, services
@@ -66,13 +67,17 @@ def _too_many(request: HttpRequest, template: str, context: dict[str, Any]) -> H
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def public_form(request: HttpRequest) -> HttpResponse:
-    form = PublicForm(request.POST or None)
+    posted = request.method == "POST"
+    form = with_captcha(PublicForm(request.POST or None),
+                        public_post_record(request) if posted else captcha_needed(request))
     context: dict[str, Any] = {"form": form, "places": _places(), "categories": Category.choices,
                                "max_files": settings.FUPIN_HOTLINE_MAX_FILES,
                                "max_mb": settings.FUPIN_HOTLINE_MAX_BYTES // (1024 * 1024),
                                "max_text": settings.FUPIN_HOTLINE_TEXT_MAX}
     if request.method == "POST":
-        if not form.is_valid():
+        valid = form.is_valid()
+        with_captcha(form, captcha_needed(request))  # a form shown again asks for what the next post needs
+        if not valid:
             context["error"] = form_errors(form)
             return render(request, "hotline/public_form.html", context, status=422)
         if over_limit(request, "submit", settings.FUPIN_HOTLINE_SUBMITS_PER_HOUR):

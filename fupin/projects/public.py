@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fupin.core.captcha import captcha_needed, public_post_record, with_captcha
 from fupin.core.errors import DomainError
 from fupin.projects import selectors, services
 from fupin.projects.filters import PublicProjectFilter
@@ -77,13 +78,13 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         tab="notices",
         notice=notice, on_display=notice.is_on_display(today), days_left=notice.days_left(today),
         in_library=notice.subject_id is not None and selectors.public_projects().filter(pk=notice.subject_id).exists(),
-        form=PublicObjectionForm()))
+        form=with_captcha(PublicObjectionForm(), captcha_needed(request))))
 
 
 @require_POST
 def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
     notice = selectors.public_notice(pk)
-    form = PublicObjectionForm(request.POST)
+    form = with_captcha(PublicObjectionForm(request.POST), public_post_record(request))
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("public:notice-detail", pk=notice.pk)

@@ -62,6 +62,7 @@ def test_a_wrong_code_finds_nothing(people):
 
 def test_submissions_are_limited_per_address(people, settings):
     settings.FUPIN_HOTLINE_SUBMITS_PER_HOUR = 2
+    settings.FUPIN_CAPTCHA_AFTER_POSTS = 10  # the CAPTCHA after a few posts: test_public_captcha.py
     client = Client()
     assert [submit(client, people).status_code for _ in range(3)] == [302, 302, 429]
     assert "提交过于频繁" in submit(client, people).content.decode()

@@ -11,7 +11,7 @@ from django.test import Client
 from fupin.accounts.department_views import SELECTIONS, department_views, parse_views
 from fupin.accounts.models import Department, User
 from fupin.accounts.roles import FIELD_GROUPS, Cap, Role
-from fupin.core.testing import make_household, make_id_number, make_user
+from fupin.core.testing import make_id_number, make_user
 from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.selections import SELECTIONS as DEFINED
 from fupin.site.reference import DEPARTMENTS

@@ -136,6 +136,14 @@ PAGES: dict[str, Route] = {
     "accounts/me/": Route(PERSONAL, note="本人的角色与令牌"),
     "accounts/me/tokens/": Route(PERSONAL, "POST", 302, note="为本人创建令牌"),
     "accounts/me/tokens/<int:pk>/revoke/": Route(OBJECT, "POST", 302, target="token"),
+    # The second factor: one's own (cadre_a1 has none and need not: nothing to verify, enrolment offered).
+    "accounts/second-factor/": Route(PERSONAL, status=302, note="无须验证者被转回首页"),
+    "accounts/second-factor/enrol/": Route(PERSONAL, note="本人设置验证器：二维码与密钥"),
+    "accounts/second-factor/recovery-codes/": Route(PERSONAL, status=302, note="恢复码只显示一次（会话中无则转回）"),
+    "accounts/second-factor/recovery-codes/new/": Route(PERSONAL, "POST", 302, note="未设置者：提示后转回"),
+    "accounts/users/<int:pk>/second-factor/reset/": Route(CAPABILITY, "POST", 404, allowed="admin",
+                                                          path=f"/accounts/users/{MISSING_PK}/second-factor/reset/",
+                                                          note="管理员重置他人的第二重验证"),
     "areas/": Route(LIST, shows=("甲村民委员会",)),
     "registry/households/": Route(LIST, shows=("H-A1-0001",), reads="registry.household"),
     "registry/households/<int:pk>/": Route(OBJECT, target="household", note="一户一档", reads="registry.household"),
@@ -351,6 +359,8 @@ PAGES: dict[str, Route] = {
     "public/hotline/": Route(PUBLIC, divisions=True, note="群众反映问题：列出乡镇和村供选择，无他人数据"),
     "public/hotline/submitted/": Route(PUBLIC, status=302, note="查询码只显示一次（会话中无则转回表单）"),
     "public/hotline/track/": Route(PUBLIC, note="凭查询码查询：本件的类别、日期、状态与答复"),
+    "public/captcha/<slug:key>/": Route(PUBLIC, status=410, path="/public/captcha/nosuchkey/",
+                                        note="公开表单的验证码图片（本机绘制）"),
 }
 
 API: dict[str, Route] = {

@@ -57,9 +57,10 @@ def test_the_deployment_checks_want_a_private_key_file_outside_the_uploads(tmp_p
     missing = manage(tmp_path, "check", "--deploy", **production(SECRET_KEY=secret,
                                                                    FUPIN_KEY_FILE=str(tmp_path / "none.json")))
     assert missing.returncode != 0 and "fupin.E001" in missing.stderr
-    keys = key_file_create(tmp_path / "media" / "keys.json")  # MEDIA_ROOT is the process's var/media
-    keys.path.chmod(0o644)
-    exposed = manage(tmp_path, "check", "--deploy", **production(SECRET_KEY=secret, FUPIN_KEY_FILE=str(keys.path)))
+    exposed_file = tmp_path / "media" / "keys.json"  # MEDIA_ROOT is the process's var/media
+    key_file_create(exposed_file)
+    exposed_file.chmod(0o644)
+    exposed = manage(tmp_path, "check", "--deploy", **production(SECRET_KEY=secret, FUPIN_KEY_FILE=str(exposed_file)))
     assert exposed.returncode != 0 and "fupin.E002" in exposed.stderr and "fupin.W001" in exposed.stderr
 
 

@@ -1,0 +1,48 @@
+"""Who is asking, and how often: the client address every per-address limit counts by, and a counter of
+recent events per key.
+
+The address is ``REMOTE_ADDR`` and nothing else: headers such as ``X-Forwarded-For`` are set by the client
+and would let it pick a fresh address for every request. Behind a reverse proxy, the proxy must set
+``REMOTE_ADDR`` to the client's address (README, Configuration).
+
+The counter keeps the times of the last events of a key in Django's cache (shared by every server process)
+and counts those within the window, so "N in an hour" holds for any hour, not for a fixed clock hour; each
+write sets the entry's expiry to the window, so nothing outlives it. It is a threshold for asking more of a
+client (a CAPTCHA), not an exact quota: two requests at the same instant may both read the older list.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+from django.http import HttpRequest
+
+UNKNOWN_ADDRESS = "unknown"
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address the request came from (``REMOTE_ADDR``)."""
+    return str(request.META.get("REMOTE_ADDR") or UNKNOWN_ADDRESS)
+
+
+def _recent(key: str, window: int, now: float) -> list[float]:
+    stamps = cache.get(key)
+    if not isinstance(stamps, list):
+        return []
+    return [t for t in stamps if isinstance(t, (int, float)) and now - t < window]
+
+
+def recent_count(key: str, *, window: int) -> int:
+    """How many events ``key`` had in the last ``window`` seconds."""
+    return len(_recent(key, window, time.time()))
+
+
+def record_event(key: str, *, window: int, keep: int) -> int:
+    """Record one event for ``key`` now; returns the events in the last ``window`` seconds, this one included.
+
+    Only the latest ``keep`` times are kept (a caller asking "at least N?" needs no more than N)."""
+    now = time.time()
+    stamps = [*_recent(key, window, now), now]
+    cache.set(key, stamps[-max(keep, 1):], timeout=window)
+    return len(stamps)
