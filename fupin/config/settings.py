@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "fupin.accounts.middleware.SignInRequiredMiddleware",
     "fupin.core.middleware.IdleTimeoutMiddleware",
+    "fupin.accounts.forced_change.PasswordChangeRequiredMiddleware",
     "fupin.core.middleware.ApiMethodNotAllowedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "fupin.core.middleware.RefusalMiddleware",
