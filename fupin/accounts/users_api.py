@@ -1,5 +1,6 @@
 """User administration over JSON (/api/v1/accounts/users…): the same services, scope and rank rules as the pages
-(ADR 0022). A manager lists and changes the accounts they administer; any other account answers 404, as a
+(ADR 0022). As elsewhere in the API, one path has one method: a change is a POST to a verb (``/users/create``,
+``/users/{id}/edit``, ``/users/{id}/deactivate``…). A manager lists and changes the accounts they administer; any other account answers 404, as a
 missing one does; a user without USERS_MANAGE gets 403. A refusal changes nothing and answers in the envelope
 with its code (``ROLE_ABOVE_OWN``, ``LAST_DISTRICT_ADMIN``, ``SELF_DEACTIVATE``…)."""
 
@@ -157,7 +158,7 @@ def user_admin_list(request: HttpRequest, filters: Query[UserAdminFilterIn]) -> 
                          items=[_user_out(u) for u in users[filters.offset: filters.offset + filters.limit]])
 
 
-@router.post("/users", response={201: UserAdminCreatedOut},
+@router.post("/users/create", response={201: UserAdminCreatedOut},
              summary="创建账号并分配第一个角色（首次登录须改密码） / create an account with its first role")
 def user_admin_create(request: HttpRequest, payload: UserAdminCreateIn) -> Status[UserAdminCreatedOut]:
     manager = _manager(request)
@@ -174,7 +175,7 @@ def user_admin_detail(request: HttpRequest, user_id: RowId) -> UserAdminOut:
     return _fresh(_manager(request), user_id)
 
 
-@router.patch("/users/{user_id}", response=UserAdminOut, summary="修改姓名、电话 / change the name or phone")
+@router.post("/users/{user_id}/edit", response=UserAdminOut, summary="修改姓名、电话 / change the name or phone")
 def user_admin_update(request: HttpRequest, user_id: RowId, payload: UserAdminUpdateIn) -> UserAdminOut:
     manager = _manager(request)
     user = selectors.user_get(manager, user_id)

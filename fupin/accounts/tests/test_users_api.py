@@ -48,10 +48,13 @@ def test_bad_list_parameters_answer_422(personas, query):
     assert response.status_code == 422 and response.json()["code"] == "INVALID"
 
 
-def test_a_village_cadre_gets_403(personas):
+def test_a_village_cadre_gets_403(personas, areas):
     client = bearer(personas.cadre_a1)
     assert client.get(BASE).status_code == 403
     assert client.get(f"{BASE}/{personas.cadre_a1.pk}").status_code == 403
+    response = post(client, BASE + "/create", new_user(areas))
+    assert (response.status_code, response.json()["code"]) == (403, "FORBIDDEN")
+    assert not User.objects.filter(username="town_new").exists()
 
 
 def test_an_account_outside_the_scope_is_404(personas):
@@ -65,7 +68,7 @@ def test_an_account_outside_the_scope_is_404(personas):
 
 
 def test_an_admin_creates_an_account_and_gets_its_password_once(personas, areas):
-    response = post(bearer(personas.admin), BASE, new_user(areas, phone="13800000000"))
+    response = post(bearer(personas.admin), BASE + "/create", new_user(areas, phone="13800000000"))
     assert response.status_code == 201
     body = response.json()
     user = User.objects.get(username="town_new")
@@ -75,7 +78,7 @@ def test_an_admin_creates_an_account_and_gets_its_password_once(personas, areas)
 
 
 def test_a_chosen_password_is_not_echoed(personas, areas):
-    body = post(bearer(personas.admin), BASE, new_user(areas, password="Chosen#Passw0rd")).json()
+    body = post(bearer(personas.admin), BASE + "/create", new_user(areas, password="Chosen#Passw0rd")).json()
     assert body["temporary_password"] is None
     assert User.objects.get(username="town_new").check_password("Chosen#Passw0rd")
 
@@ -95,7 +98,7 @@ def test_a_chosen_password_is_not_echoed(personas, areas):
 def test_a_refused_creation_answers_its_code_and_writes_nothing(personas, areas, actor, payload, status, code):
     client = bearer(getattr(personas, actor))
     users, entries = User.objects.count(), AuditEntry.objects.count()
-    response = post(client, BASE, new_user(areas, **payload))
+    response = post(client, BASE + "/create", new_user(areas, **payload))
     assert (response.status_code, response.json()["code"]) == (status, code), response.json()
     assert " / " in response.json()["message"]
     assert (User.objects.count(), AuditEntry.objects.count()) == (users, entries)
@@ -104,7 +107,7 @@ def test_a_refused_creation_answers_its_code_and_writes_nothing(personas, areas,
 def test_update_deactivate_reactivate_and_reset(personas):
     client = bearer(personas.township_a)
     url = f"{BASE}/{personas.cadre_a1.pk}"
-    assert client.patch(url, {"name": "赵六"}, content_type="application/json").json()["name"] == "赵六"
+    assert post(client, url + "/edit", {"name": "赵六"}).json()["name"] == "赵六"
     assert post(client, url + "/deactivate").json()["is_active"] is False
     refused = post(client, url + "/deactivate")
     assert (refused.status_code, refused.json()["code"]) == (400, "ALREADY_INACTIVE")
