@@ -4,6 +4,7 @@ temporary passwords handed over once."""
 from __future__ import annotations
 
 import stat
+from collections.abc import Sequence
 from io import BytesIO
 from pathlib import Path
 
@@ -20,13 +21,13 @@ HEADER = ["用户名", "姓名", "联系电话", "角色", "区划代码", "部�
 TOWN_A, VILLAGE_A1, VILLAGE_A2, VILLAGE_B1 = "411103101000", "411103101201", "411103101202", "411103102201"
 
 
-def roster(path: Path, rows: list[list[object]]) -> Path:
+def roster(path: Path, rows: Sequence[Sequence[object]]) -> Path:
     book = Workbook()
     sheet = book.active
     sheet.title = "用户花名册"
     sheet.append(HEADER)
     for row in rows:
-        sheet.append(row)
+        sheet.append(list(row))
     book.save(path)
     return path
 
@@ -52,7 +53,8 @@ def test_a_clean_roster_creates_every_account_with_a_password_to_change(personas
     cadre = User.objects.get(username="li_cun")
     held = cadre.assignments.get()
     assert (held.role, held.area.code, str(held.valid_from)) == (Role.VILLAGE_CADRE, VILLAGE_A1, "2024-01-02")
-    assert User.objects.get(username="zhao_jiao").assignments.get().department.code == "education"
+    department = User.objects.get(username="zhao_jiao").assignments.get().department
+    assert department is not None and department.code == "education"
     assert AuditEntry.objects.count() - entries == 3 * 2 + 1  # each account and role, and the import
 
 

@@ -38,6 +38,10 @@ def state() -> tuple[int, int, int, list[tuple[int, bool, str, bool]]]:
     return User.objects.count(), Assignment.objects.count(), AuditEntry.objects.count(), rows
 
 
+def last_entry() -> AuditEntry:
+    return AuditEntry.objects.latest("seq")
+
+
 def refused(code: str, action, *args, **kwargs) -> DomainError:
     before = state()
     with pytest.raises(DomainError) as excinfo:
@@ -229,7 +233,7 @@ def test_an_edit_is_audited_with_before_and_after(personas):
     user_update(personas.cadre_a1, actor=personas.township_a, name="赵六", phone="+86 139 0000 0000")
     user = User.objects.get(pk=personas.cadre_a1.pk)
     assert (user.name, user.phone) == ("赵六", "13900000000")
-    entry = AuditEntry.objects.order_by("-seq").first()
+    entry = last_entry()
     assert entry.changes == {"name": ["cadre_a1", "赵六"], "phone": ["", "13900000000"]}
     assert entry.actor_id == personas.township_a.pk and entry.area_path == personas.areas.village_a1.path
 
@@ -246,7 +250,7 @@ def test_deactivation_stops_sign_in_sessions_and_tokens(personas):
     assert not UserSession.objects.filter(user=personas.cadre_a1).exists()
     assert browser.get("/").status_code == 302
     assert Client().get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
-    entry = AuditEntry.objects.order_by("-seq").first()
+    entry = last_entry()
     assert entry.changes == {"is_active": [True, False], "sessions_ended": 1}
     user_reactivate(personas.cadre_a1, actor=personas.township_a)
     assert User.objects.get(pk=personas.cadre_a1.pk).is_active
@@ -320,7 +324,7 @@ def test_a_role_ends_on_a_day_to_come(personas):
     day = timezone.localdate() + timedelta(days=10)
     assignment_end(personas.cadre_a1.assignments.get(), actor=personas.township_a, last_day=day)
     assert User.objects.get(pk=personas.cadre_a1.pk).can(Cap.WORKFLOW_VILLAGE)
-    entry = AuditEntry.objects.order_by("-seq").first()
+    entry = last_entry()
     assert entry.changes["valid_to"] == [None, day.isoformat()]
 
 
@@ -340,7 +344,7 @@ def test_a_reset_gives_a_password_to_change_and_ends_the_sessions(personas):
     user = User.objects.get(pk=personas.cadre_a1.pk)
     assert user.check_password(password) and not user.check_password(PASSWORD) and user.must_change_password
     assert not Session.objects.exists() and not UserSession.objects.exists()
-    entry = AuditEntry.objects.order_by("-seq").first()
+    entry = last_entry()
     assert entry.changes == {"password": "reset", "must_change_password": [False, True], "sessions_ended": 1}
     assert password not in str(entry.changes)
 
@@ -358,5 +362,5 @@ def test_a_user_changes_their_own_password(personas):
     password_change(user, old_password=password, new_password=NEW_PASSWORD)
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD) and not user.must_change_password
-    entry = AuditEntry.objects.order_by("-seq").first()
+    entry = last_entry()
     assert entry.actor_id == user.pk and entry.changes["must_change_password"] == [True, False]

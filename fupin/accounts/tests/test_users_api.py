@@ -18,7 +18,7 @@ def bearer(user) -> Client:
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 
-def post(client: Client, path: str, data: dict | None = None):
+def post(client: Client, path: str, data: dict[str, object] | None = None):
     return client.post(path, data or {}, content_type="application/json")
 
 

@@ -21,6 +21,12 @@ pytestmark = pytest.mark.engine_independent
 VILLAGE_A1, COUNTY = "411103101201", "411103000000"
 
 
+def found(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    assert match is not None, text
+    return match.group(1)
+
+
 def state() -> tuple[int, int, int]:
     return User.objects.count(), Assignment.objects.count(), AuditEntry.objects.count()
 
@@ -34,7 +40,7 @@ def assert_refused(run, *fragments: str) -> None:
 def test_user_create_prints_a_temporary_password(personas):
     run = fupin_main("user-create", "town_new", "--name", "孙七", "--role", "乡镇干部", "--area", "411103101000")
     assert run.returncode == 0, run.stderr
-    password = re.search(r"temporary password \(change at first sign-in\): (\S+)", run.stdout).group(1)
+    password = found(r"temporary password \(change at first sign-in\): (\S+)", run.stdout)
     user = User.objects.get(username="town_new")
     assert user.check_password(password) and user.must_change_password
     assert user.assignments.get().role == Role.TOWNSHIP_OFFICER
@@ -103,7 +109,7 @@ def test_user_deactivate_and_reactivate(personas):
 
 def test_user_reset_password(personas, monkeypatch):
     run = fupin_main("user-reset-password", "cadre_a1")
-    password = re.search(r"temporary password \(change at next sign-in\): (\S+)", run.stdout).group(1)
+    password = found(r"temporary password \(change at next sign-in\): (\S+)", run.stdout)
     user = User.objects.get(username="cadre_a1")
     assert user.check_password(password) and user.must_change_password
     monkeypatch.setattr("sys.stdin", io.StringIO("weak\n"))
