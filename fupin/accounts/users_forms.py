@@ -38,7 +38,8 @@ class AssignmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         role = self.fields["role"]
         assert isinstance(role, forms.ChoiceField)
-        role.choices = [(value, label) for value, label in Role.choices if value in roles]
+        # No role is chosen for the manager: an empty first choice, so that nobody grants the first one by mistake.
+        role.choices = [("", "---------"), *((value, label) for value, label in Role.choices if value in roles)]
         for name, queryset in (("area", areas), ("department", departments)):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
