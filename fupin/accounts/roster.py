@@ -27,6 +27,7 @@ from fupin.accounts.roles import Cap, Role
 from fupin.accounts.user_services import (
     PHONE_INVALID,
     grant_problem,
+    name_problem,
     phone_normalised,
     user_register,
     username_problem,
@@ -56,7 +57,7 @@ ROSTER_RULES: dict[str, tuple[str, str]] = {
 register_rules(ROSTER_RULES)
 # Where a refusal of the services is located: the column it is about.
 CODE_COLUMNS = {
-    "USERNAME_INVALID": H_USERNAME, "USERNAME_TAKEN": H_USERNAME, "PHONE_INVALID": H_PHONE,
+    "NAME_INVALID": H_NAME, "USERNAME_INVALID": H_USERNAME, "USERNAME_TAKEN": H_USERNAME, "PHONE_INVALID": H_PHONE,
     "ROLE_LEVEL_MISMATCH": H_AREA, "AREA_ENDED": H_AREA, "AREA_OUTSIDE_SCOPE": H_AREA,
     "DEPARTMENT_REQUIRED": H_DEPARTMENT, "DEPARTMENT_NOT_ALLOWED": H_DEPARTMENT,
     "ROLE_ABOVE_OWN": H_ROLE, "CAPABILITY_NOT_HELD": H_ROLE, "NOT_MANAGER": H_ROLE,
@@ -120,6 +121,9 @@ def _domain_check(raw: list[tuple[Any, ...]], label: str, actor: User | None) ->
         refused = username_problem(username)
         if refused is not None:
             found.append(_problem(label, row, H_USERNAME, username, refused))
+        refused = name_problem(name or "")
+        if refused is not None and refused.code == "NAME_INVALID":  # blank and too long: the framework's own rules
+            found.append(_problem(label, row, H_NAME, name, refused))
         if phone and phone_normalised(phone) is None:
             found.append(_problem(label, row, H_PHONE, phone, DomainError(PHONE_INVALID, code="PHONE_INVALID")))
         area = areas.get(area_code)

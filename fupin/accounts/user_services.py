@@ -55,6 +55,7 @@ USERNAME_INVALID = ("用户名须为 3–150 个字符，以字母或数字开�
 USERNAME_TAKEN = "用户名「{username}」已被使用 / the username {username} is taken"
 NAME_REQUIRED = "请填写姓名 / enter the person's name"
 NAME_TOO_LONG = "姓名最多 50 个字符 / a name has at most 50 characters"
+NAME_INVALID = "姓名中有控制字符 / the name contains control characters"
 PHONE_INVALID = ("联系电话应为11位手机号或固定电话（如 0395-1234567） / the phone must be an 11-digit mobile number or a "
                  "landline number (e.g. 0395-1234567)")
 TOO_WEAK = "密码不符合要求：{zh} / the password is not strong enough: {en}"
@@ -68,6 +69,7 @@ USERNAME_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{2,149}$")
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 LANDLINE = re.compile(r"^(?:0[0-9]{2,3}[- ]?)?[0-9]{7,8}(?:-[0-9]{1,6})?$")
 NAME_MAX = 50
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Temporary passwords: no look-alike characters (0/O, 1/l/I), always the four character classes.
 _LOWER, _UPPER, _DIGITS, _SYMBOLS = "abcdefghijkmnpqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789", "#%+=?@"
 TEMPORARY_LENGTH = 14
@@ -101,13 +103,21 @@ def phone_normalised(phone: str) -> str | None:
     return text if LANDLINE.match(text) else None
 
 
-def _name_checked(name: str) -> str:
+def name_problem(name: str) -> DomainError | None:
     text = name.strip()
-    if not text:
-        raise DomainError(NAME_REQUIRED, code="NAME_REQUIRED", fields={"name": [NAME_REQUIRED]})
-    if len(text) > NAME_MAX:
-        raise DomainError(NAME_TOO_LONG, code="NAME_TOO_LONG", fields={"name": [NAME_TOO_LONG]})
-    return text
+    for message, code, bad in ((NAME_REQUIRED, "NAME_REQUIRED", not text),
+                               (NAME_TOO_LONG, "NAME_TOO_LONG", len(text) > NAME_MAX),
+                               (NAME_INVALID, "NAME_INVALID", bool(CONTROL.search(text)))):
+        if bad:
+            return DomainError(message, code=code, fields={"name": [message]})
+    return None
+
+
+def _name_checked(name: str) -> str:
+    problem = name_problem(name)
+    if problem is not None:
+        raise problem
+    return name.strip()
 
 
 def _phone_checked(phone: str) -> str:

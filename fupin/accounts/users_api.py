@@ -7,7 +7,7 @@ with its code (``ROLE_ABOVE_OWN``, ``LAST_DISTRICT_ADMIN``, ``SELF_DEACTIVATE``�
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -28,6 +28,10 @@ AREA_UNKNOWN = "没有代码为 {code} 的现行区划 / no division in use has 
 DEPARTMENT_UNKNOWN = "没有代码为 {code} 的部门 / no department has the code {code}"
 ID_MAX = 2**63 - 1
 RowId = Annotated[int, Field(ge=1, le=ID_MAX)]
+# Text reaches the database: no NUL (PostgreSQL refuses it in text) and no other control character.
+PLAIN = r"^[^\x00-\x1f\x7f]*$"
+DIVISION_CODE = r"^[0-9]{12}$"
+DEPARTMENT_CODE = r"^[-a-zA-Z0-9_]+$"
 
 
 class UserAssignmentOut(Schema):
@@ -60,21 +64,22 @@ class UserAdminPage(Schema):
 
 
 class UserAdminFilterIn(Schema):
-    role: str = Field("", max_length=30, description="持有该角色 / holds this role")
+    role: Role | None = Field(None, description="持有该角色 / holds this role")
     area: int | None = Field(None, ge=1, le=ID_MAX, description="在该区划或其下有角色 / holds a role in or under it")
-    active: str = Field("", max_length=1, description="1 使用中，0 已停用 / 1 active, 0 deactivated")
-    q: str = Field("", max_length=100, description="用户名开头、姓名或电话 / username, name or phone")
+    active: Literal["", "0", "1"] = Field("", description="1 使用中，0 已停用 / 1 active, 0 deactivated")
+    q: str = Field("", max_length=100, pattern=PLAIN, description="用户名开头、姓名或电话 / username, name or phone")
     offset: int = Field(0, ge=0, le=ID_MAX)
     limit: int = Field(50, ge=1, le=500)
 
 
 class UserAdminCreateIn(Schema):
-    username: str = Field(max_length=150)
-    name: str = Field(max_length=50)
-    phone: str = Field("", max_length=20)
+    username: str = Field(max_length=150, pattern=PLAIN)
+    name: str = Field(max_length=50, pattern=PLAIN)
+    phone: str = Field("", max_length=20, pattern=PLAIN)
     role: Role
-    area_code: str = Field(max_length=12, description="12 位区划代码 / the 12-digit division code")
-    department_code: str | None = Field(None, max_length=40, description="行业部门工作人员的部门 / a department officer's")
+    area_code: str = Field(pattern=DIVISION_CODE, description="12 位区划代码 / the 12-digit division code")
+    department_code: str | None = Field(None, max_length=40, pattern=DEPARTMENT_CODE,
+                                        description="行业部门工作人员的部门 / a department officer's")
     valid_from: date | None = None
     password: str | None = Field(None, max_length=128, description="不填则生成临时密码 / empty: a temporary one")
 
@@ -85,14 +90,14 @@ class UserAdminCreatedOut(Schema):
 
 
 class UserAdminUpdateIn(Schema):
-    name: str | None = Field(None, max_length=50)
-    phone: str | None = Field(None, max_length=20)
+    name: str | None = Field(None, max_length=50, pattern=PLAIN)
+    phone: str | None = Field(None, max_length=20, pattern=PLAIN)
 
 
 class UserAssignmentIn(Schema):
     role: Role
-    area_code: str = Field(max_length=12)
-    department_code: str | None = Field(None, max_length=40)
+    area_code: str = Field(pattern=DIVISION_CODE)
+    department_code: str | None = Field(None, max_length=40, pattern=DEPARTMENT_CODE)
     valid_from: date | None = None
 
 
@@ -152,7 +157,7 @@ def _fresh(manager: User, pk: int) -> UserAdminOut:
 @router.get("/users", response=UserAdminPage, summary="您管理的账号 / the accounts you administer")
 def user_admin_list(request: HttpRequest, filters: Query[UserAdminFilterIn]) -> UserAdminPage:
     manager = _manager(request)
-    data = filters.dict(exclude={"offset", "limit"})
+    data = {**filters.dict(exclude={"offset", "limit"}), "role": filters.role.value if filters.role else ""}
     users = UserFilter(data, queryset=selectors.user_list(manager)).qs
     return UserAdminPage(count=users.count(),
                          items=[_user_out(u) for u in users[filters.offset: filters.offset + filters.limit]])

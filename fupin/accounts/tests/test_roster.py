@@ -102,6 +102,15 @@ def test_a_gbk_csv_roster_is_read_too(personas, tmp_path):
     assert result.written and User.objects.get(username="csv_cun").name == "陈村"
 
 
+def test_a_name_with_control_characters_is_located(personas, tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text(",".join(HEADER) + f"\nctl_cun,陈\x01村,,村干部,{VILLAGE_A1},,\n", encoding="utf-8")
+    before = counts()
+    result = roster_load(path, actor=personas.admin)
+    assert [(p.row, p.column, p.code) for p in result.problems] == [(2, "姓名", "NAME_INVALID")]
+    assert counts() == before
+
+
 def test_the_problems_workbook_marks_the_bad_cells(personas, tmp_path):
     path = roster(tmp_path / "r.xlsx", [["x", "短名", "", "村干部", VILLAGE_A1, "", ""]])
     result = roster_load(path, actor=personas.admin)

@@ -42,7 +42,8 @@ def test_the_list_filters_and_pages(personas, areas):
     assert page["count"] == 10 and len(page["items"]) == 2
 
 
-@pytest.mark.parametrize("query", [{"offset": -1}, {"limit": 0}, {"limit": 501}, {"area": 2**63}])
+@pytest.mark.parametrize("query", [{"offset": -1}, {"limit": 0}, {"limit": 501}, {"area": 2**63},
+                                   {"role": "no_such_role"}, {"active": "2"}, {"q": "a\x00b"}])
 def test_bad_list_parameters_answer_422(personas, query):
     response = bearer(personas.admin).get(BASE, query)
     assert response.status_code == 422 and response.json()["code"] == "INVALID"
@@ -94,6 +95,9 @@ def test_a_chosen_password_is_not_echoed(personas, areas):
     ("admin", {"username": "cadre_a1"}, 400, "USERNAME_TAKEN"),
     ("admin", {"password": "weak"}, 400, "WEAK_PASSWORD"),
     ("admin", {"role": "no_such_role"}, 422, "INVALID"),
+    ("admin", {"name": "孙\x00七"}, 422, "INVALID"),
+    ("admin", {"area_code": "4111\x00"}, 422, "INVALID"),
+    ("admin", {"department_code": "edu\x00"}, 422, "INVALID"),
 ])
 def test_a_refused_creation_answers_its_code_and_writes_nothing(personas, areas, actor, payload, status, code):
     client = bearer(getattr(personas, actor))
