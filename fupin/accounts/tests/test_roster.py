@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from fupin.accounts.models import Assignment, User
 from fupin.accounts.roles import Role
 from fupin.accounts.roster import roster_load, roster_problems_workbook
-from fupin.core.models import AuditEntry
+from fupin.core.models import AuditEntry, JobRun
 
 HEADER = ["用户名", "姓名", "联系电话", "角色", "区划代码", "部门代码", "起始日期"]
 TOWN_A, VILLAGE_A1, VILLAGE_A2, VILLAGE_B1 = "411103101000", "411103101201", "411103101202", "411103102201"
@@ -189,3 +189,16 @@ def test_non_managers_may_not_import(client, personas, persona, tmp_path):
     assert client.get("/accounts/users/import/").status_code == 403
     with pytest.raises(PermissionDenied):
         roster_load(roster(tmp_path / "r.xlsx", GOOD), actor=getattr(personas, persona))
+
+
+def test_a_roster_job_without_its_starter_never_runs_with_the_system_s_rights(personas, tmp_path):
+    from fupin.accounts.job_handlers import ROSTER_KIND
+    from fupin.core.jobs import job_execute
+
+    path = roster(tmp_path / "r.xlsx", GOOD)
+    job = JobRun.objects.create(kind=ROSTER_KIND, title="t", params={"paths": [str(path)], "names": ["r.xlsx"]})
+    before = counts()
+    job_execute(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobRun.Status.FAILED and "no longer exists" in job.message
+    assert counts() == before
