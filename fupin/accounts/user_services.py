@@ -172,8 +172,9 @@ def password_problem(password: str, user: User) -> DomainError | None:
                 messages[language] = "；".join(str(m) for m in exc.messages)
     if not messages:
         return None
-    zh = messages.get("zh-hans", "").replace(" / ", "，")
-    en = messages.get("en", "").replace(" / ", ", ")
+    # A validator of ours may speak both languages already ("中文 / English"): keep each half in its place.
+    zh = "；".join(m.partition(" / ")[0] for m in messages.get("zh-hans", "").split("；"))
+    en = "; ".join(m.partition(" / ")[2] or m for m in messages.get("en", "").split("；"))
     return DomainError(TOO_WEAK.format(zh=zh, en=en), code="WEAK_PASSWORD", fields={"password": [zh]})
 
 
@@ -187,7 +188,8 @@ def temporary_password() -> str:
 
 
 def _user_snapshot(user: User) -> dict[str, Any]:
-    return snapshot(user, ["username", "name", "phone", "is_active", "must_change_password"])
+    """The account as the audit shows it: the phone only as whether there is one (no personal data in clear)."""
+    return {**snapshot(user, ["username", "name", "is_active", "must_change_password"]), "phone": bool(user.phone)}
 
 
 def _home_path(user: User) -> str:
@@ -259,14 +261,16 @@ def user_register(*, username: str, name: str, role: str, area: Area, department
 def user_update(user: User, *, actor: User | None, name: str | None = None, phone: str | None = None) -> User:
     """Change the person's name or phone (the username stays: the audit log names people by it)."""
     _ensure_manages(actor, user)
-    before = _user_snapshot(user)
+    before, old_phone = _user_snapshot(user), user.phone
     if name is not None:
         user.name = _name_checked(name)
     if phone is not None:
         user.phone = _phone_checked(phone)
     user.full_clean(exclude=["password"])
     user.save(update_fields=["name", "phone"])
-    changes = diff(before, _user_snapshot(user))
+    changes: dict[str, Any] = {**diff(before, _user_snapshot(user))}
+    if user.phone != old_phone:
+        changes["phone"] = "changed"
     if changes:
         audit_record(actor=actor, action=Action.UPDATE, obj=user, changes=changes, area_path=_home_path(user))
     return user
