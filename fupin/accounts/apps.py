@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与权限 / Accounts"
 
     def ready(self) -> None:
-        from fupin.accounts import signals  # noqa: F401
+        from fupin.accounts import job_handlers, signals, user_sessions  # noqa: F401  (roster job; sign-ins)

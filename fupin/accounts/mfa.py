@@ -34,7 +34,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from fupin.accounts.access import ensure_can
+from fupin.accounts.access import ensure_can, may_manage
 from fupin.accounts.models import User
 from fupin.accounts.roles import SECOND_FACTOR_ROLES, Cap
 from fupin.core.actors import Viewer
@@ -225,25 +225,12 @@ def second_factor_verify(user: User, *, code: str) -> Device:
 # --- reset by an administrator ------------------------------------------------------------------------
 
 
-def _manages(actor: User, target: User) -> bool:
-    """Whether ``actor`` (holding ``USERS_MANAGE``) manages ``target``: every active assignment of the target
-    lies in the actor's areas; a user without one, for those who act county-wide; a superuser, for superusers."""
-    if actor.is_superuser:
-        return True
-    if target.is_superuser:
-        return False
-    assignments = target.active_assignments
-    if not assignments:
-        return actor.sees_county_wide
-    return all(actor.area_scope.covers(a.area) for a in assignments)
-
-
 def user_for_second_factor_reset(actor: Viewer, pk: int) -> User:
     """The user ``pk`` whose second factor ``actor`` may reset: 403 without ``USERS_MANAGE``, and the same 404
     for a user that does not exist and one the actor does not manage."""
     ensure_can(actor, Cap.USERS_MANAGE)
     target = User.objects.filter(pk=pk).first()
-    if target is None or not isinstance(actor, User) or not _manages(actor, target):
+    if target is None or not isinstance(actor, User) or not may_manage(actor, target):
         raise Http404("no such user")
     return target
 

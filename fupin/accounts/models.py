@@ -10,10 +10,12 @@ Invariants:
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +45,8 @@ class User(AbstractUser):
     name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     is_demo = models.BooleanField(_("演示账号"), default=False)
+    # Set when someone else chose the password (a new account, a reset): the user changes it before anything else.
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -124,12 +128,29 @@ class Assignment(models.Model):
                 condition=~models.Q(role=Role.DEPARTMENT_OFFICER) | models.Q(department__isnull=False),
                 name="assignment_department_officer_has_department",
             ),
-            models.UniqueConstraint(fields=["user", "role", "area", "department"], name="assignment_unique"),
+            # One open assignment per user, role, area and department (a department officer's department; none for
+            # the others: the expression makes "no department" one value, where NULLs would all differ). An ended
+            # assignment stays as history and the same role may be given again.
+            models.UniqueConstraint(
+                "user", "role", "area", Coalesce("department", models.Value(0)),
+                condition=models.Q(valid_to__isnull=True), name="assignment_open_unique",
+            ),
         ]
 
     def __str__(self) -> str:
         unit = f"{self.department} " if self.department_id else ""
         return f"{self.area} {unit}{self.get_role_display()}"
+
+    def is_active_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
+
+    @property
+    def is_current(self) -> bool:
+        return self.is_active_on(timezone.localdate())
+
+    @property
+    def has_ended(self) -> bool:
+        return self.valid_to is not None and self.valid_to < timezone.localdate()
 
 
 def hash_token(raw: str) -> str:
@@ -156,3 +177,23 @@ class ApiToken(models.Model):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class UserSession(models.Model):
+    """A signed-in session of a user (recorded at sign-in, removed at sign-out), so the user can list and end
+    their sessions. The session itself lives in the session store; a row whose session has expired, ended or
+    lost its password hash is dropped when the list is read (fupin.accounts.user_sessions)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(_("登录时间"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("登录地址"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("登录会话")
+        verbose_name_plural = _("登录会话")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

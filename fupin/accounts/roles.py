@@ -126,7 +126,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
                                                       Cap.POLICY_MANAGE, Cap.CROSSCHECK_RUN}),
     Role.DISTRICT_OFFICER: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.ASSESSMENT_RUN,
                                                         Cap.CROSSCHECK_RUN}),
-    Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.REGISTRY_EXPORT, Cap.WORKFLOW_TOWNSHIP, Cap.NOTICES_MANAGE,
+    # A township officer also manages the accounts of its township (USERS_MANAGE is scoped by area: ADR 0022).
+    Role.TOWNSHIP_OFFICER: frozenset(_WORK | {Cap.USERS_MANAGE, Cap.REGISTRY_EXPORT, Cap.WORKFLOW_TOWNSHIP,
+                                              Cap.NOTICES_MANAGE,
                                               Cap.WORK_TEAMS_MANAGE, Cap.PLAN_REPORT, Cap.PROJECTS_TOWNSHIP,
                                               Cap.PROJECTS_ASSETS, Cap.MONITORING_DECIDE,
                                               Cap.MEASURES_DELIVER}),
@@ -163,3 +165,27 @@ READ_ONLY_ROLES = frozenset({Role.AUDITOR})
 # The roles that sign in with a second factor (TOTP) when FUPIN_MFA=required (issue 15, ADR 0023): those that
 # act for the whole district or manage users, and auditors. Superusers too (they act as district administrators).
 SECOND_FACTOR_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.AUDITOR})
+# The order of roles, highest first, for user administration (ADR 0022): nobody grants a role of a tier above
+# their own highest one. Auditors, discipline inspectors and department officers sit with the district office:
+# a township does not appoint those who audit it or the county's departments.
+ROLE_ORDER: tuple[tuple[str, ...], ...] = (
+    (Role.DISTRICT_ADMIN,),
+    (Role.DISTRICT_OFFICER, Role.AUDITOR, Role.DISCIPLINE_INSPECTOR, Role.DEPARTMENT_OFFICER),
+    (Role.TOWNSHIP_OFFICER,),
+    (Role.VILLAGE_CADRE, Role.WORK_TEAM),
+)
+ROLE_RANK: dict[str, int] = {role: len(ROLE_ORDER) - tier for tier, roles in enumerate(ROLE_ORDER) for role in roles}
+
+# Capabilities that name the step a level or a unit takes in a procedure (the village review, the township
+# review, the county approval, a project's proposal and implementation, a department's own list), not what one
+# may see or change. A manager grants a role only if they hold every capability of it outside this set: a
+# township administrator appoints village cadres, whose village review it does not take itself.
+DUTY_CAPABILITIES: frozenset[str] = frozenset({
+    Cap.WORKFLOW_VILLAGE, Cap.WORKFLOW_TOWNSHIP, Cap.WORKFLOW_COUNTY, Cap.PROJECTS_PROPOSE, Cap.PROJECTS_TOWNSHIP,
+    Cap.PROJECTS_COUNTY, Cap.PROJECTS_IMPLEMENT, Cap.DEPARTMENT_UPLOAD,
+})
+
+
+def guarded_capabilities(role: str) -> frozenset[str]:
+    """The capabilities of ``role`` that its granter must hold (all but the duties)."""
+    return CAPABILITIES[role] - DUTY_CAPABILITIES

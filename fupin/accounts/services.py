@@ -1,63 +1,20 @@
-"""Writes to accounts: users, assignments, API tokens."""
+"""Writes to accounts: API tokens here; users, assignments and passwords in :mod:`fupin.accounts.user_services`
+(re-exported)."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from fupin.accounts.models import ApiToken, Assignment, Department, User, hash_token
-from fupin.accounts.roles import ROLE_LEVELS, Role
-from fupin.areas.models import Area
+from fupin.accounts.models import ApiToken, User, hash_token
+from fupin.accounts.user_services import assignment_create, user_create
 from fupin.core.audit import Action, audit_record
-from fupin.core.errors import DomainError
 
-ROLE_LEVEL_MISMATCH = "角色「{role}」须分配在{levels}级区划 / role {role} must be held at level {levels}"
-DEPARTMENT_REQUIRED = "行业部门工作人员须指定部门 / a department officer needs a department"
-
-
-@transaction.atomic
-def user_create(*, username: str, password: str | None, name: str = "", actor: User | None = None,
-                is_demo: bool = False, validate: bool = True) -> User:
-    user = User(username=username, name=name, is_demo=is_demo)
-    if password is None:
-        user.set_unusable_password()
-    else:
-        if validate:
-            try:
-                validate_password(password, user)
-            except ValidationError as exc:
-                raise DomainError("；".join(exc.messages), code="WEAK_PASSWORD") from exc
-        user.set_password(password)
-    user.full_clean(exclude=["password"])
-    user.save()
-    audit_record(actor=actor, action=Action.CREATE, obj=user, changes={"username": username, "name": name})
-    return user
-
-
-@transaction.atomic
-def assignment_create(*, user: User, role: str, area: Area, department: Department | None = None,
-                      valid_from: date | None = None, actor: User | None = None) -> Assignment:
-    levels = ROLE_LEVELS[role]
-    if area.level not in levels:
-        raise DomainError(ROLE_LEVEL_MISMATCH.format(role=Role(role).label, levels="/".join(levels)),
-                          code="ROLE_LEVEL_MISMATCH")
-    if role == Role.DEPARTMENT_OFFICER and department is None:
-        raise DomainError(DEPARTMENT_REQUIRED, code="DEPARTMENT_REQUIRED")
-    assignment = Assignment(user=user, role=role, area=area, department=department,
-                            valid_from=valid_from or timezone.localdate())
-    assignment.full_clean()
-    assignment.save()
-    audit_record(actor=actor, action=Action.CREATE, obj=assignment,
-                 changes={"user": user.username, "role": role, "area": area.code,
-                          "department": department.code if department else None})
-    return assignment
-
+__all__ = ["api_token_create", "api_token_revoke", "assignment_create", "user_create"]
 
 @transaction.atomic
 def api_token_create(*, user: User, name: str, days: int | None = 90) -> tuple[ApiToken, str]:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from fupin.accounts import mfa, services
 from fupin.accounts.forms import ApiTokenForm, LoginForm, lockout_terms
 from fupin.accounts.lockout import address_locked
+from fupin.accounts.user_sessions import user_session_list
 from fupin.core.actors import acting_user
 
 
@@ -55,8 +56,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     tokens = request.user.api_tokens.order_by("-created_at")  # type: ignore[union-attr]
     new_token = request.session.pop("fupin_new_token", None)
+    sessions = user_session_list(acting_user(request), current_key=request.session.session_key)
     return render(request, "accounts/profile.html",
-                  {"tokens": tokens, "form": ApiTokenForm(), "new_token": new_token,
+                  {"tokens": tokens, "form": ApiTokenForm(), "new_token": new_token, "sessions": sessions,
                    "second_factor": mfa.summary(acting_user(request))})
 
 

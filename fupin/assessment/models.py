@@ -140,6 +140,7 @@ class HouseholdAssessment(models.Model):
     the reference date is in the run's parameters."""
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -7,6 +7,7 @@ from ninja.renderers import JSONRenderer
 
 from fupin.accounts.api import router as accounts_router
 from fupin.accounts.api_auth import API_AUTH
+from fupin.accounts.users_api import router as users_router
 from fupin.areas.api import router as areas_router
 from fupin.assessment.api import router as assessment_router
 from fupin.core.api import router as core_router
@@ -42,6 +43,7 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/accounts", accounts_router)
+api.add_router("/accounts", users_router)
 api.add_router("/areas", areas_router)
 api.add_router("/audit", core_router)
 api.add_router("/registry", registry_router)

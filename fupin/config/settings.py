@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "fupin.accounts.middleware.SignInRequiredMiddleware",
     "fupin.core.middleware.IdleTimeoutMiddleware",
     "fupin.accounts.middleware.SecondFactorMiddleware",
+    "fupin.accounts.forced_change.PasswordChangeRequiredMiddleware",
     "fupin.core.middleware.ApiMethodNotAllowedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "fupin.core.middleware.RefusalMiddleware",

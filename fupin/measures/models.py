@@ -94,6 +94,7 @@ class Measure(models.Model):
     is_demo = models.BooleanField(default=False)
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -146,6 +147,7 @@ class SuggestionDecision(models.Model):
     decided_at = models.DateTimeField(default=timezone.now)
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -179,6 +181,7 @@ class PointAccount(models.Model):
     balance = models.IntegerField(_("积分余额"), default=0)
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -205,6 +208,7 @@ class PointEntry(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -275,6 +279,7 @@ class Loan(models.Model):
     is_demo = models.BooleanField(default=False)
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -379,6 +384,7 @@ class CreditRating(models.Model):
     is_demo = models.BooleanField(default=False)
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -442,6 +448,7 @@ class Award(models.Model):
     is_demo = models.BooleanField(default=False)
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

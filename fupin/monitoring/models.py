@@ -84,6 +84,7 @@ class MonitoringResult(models.Model):
     """The figures the rules read, for replay (cents): per-capita Y and Y−1, rigid spending, reference income."""
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -131,6 +132,7 @@ class MonitoringCase(models.Model):
     is_demo = models.BooleanField(default=False)
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

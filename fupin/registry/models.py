@@ -168,6 +168,7 @@ class Member(models.Model):
     extreme_poverty_support = models.BooleanField(_("特困供养"), null=True, blank=True)
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = MemberQuerySet.as_manager()
 
     class Meta:
@@ -208,6 +209,7 @@ class IncomeRecord(models.Model):
     disaster_loss = models.DecimalField(_("灾害损失"), max_digits=12, decimal_places=2, null=True, blank=True)
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = IncomeQuerySet.as_manager()
 
     AMOUNT_FIELDS = ("wage_income", "business_income", "property_income", "transfer_income", "business_expense",
@@ -261,6 +263,7 @@ class HelperAssignment(models.Model):
     end_note = models.CharField(_("结束说明"), max_length=200, blank=True)
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

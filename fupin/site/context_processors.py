@@ -24,6 +24,7 @@ MODULES: list[tuple[Any, str | None, str | None]] = [
     (_("行政区划"), "areas:area-tree", None),
     (_("后台任务"), "core:job-list", None),
     (_("审计日志"), "core:audit-log", "audit.view"),
+    (_("用户管理"), "accounts:user-list", "accounts.manage"),
 ]
 
 

@@ -54,6 +54,7 @@ class HouseholdTransition(StepLedger):
                                    related_name="+", verbose_name=_("所依据的退出评估"))
 
     area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
     objects = InsertOnlyScopedQuerySet.as_manager()
 
     class Meta(StepLedger.Meta):

@@ -297,9 +297,12 @@ def test_an_administrator_resets_a_lost_phone_and_the_user_enrols_again(personas
 def test_a_reset_is_refused_to_those_who_do_not_manage_users(personas, required):
     enrolled(personas.officer)
     url = reverse("accounts:mfa-reset", args=[personas.officer.pk])
-    for user in (personas.officer, personas.township_a, personas.cadre_a1):
+    for user in (personas.officer, personas.cadre_a1):
         client = _verified(user) if mfa.required_for(user) else password_client(user.username)[0]
         assert client.get(url).status_code == 403 and client.post(url).status_code == 403
+    # A township administrator manages the users of its township only: the district officer is not one of them.
+    client = password_client(personas.township_a.username)[0]
+    assert client.get(url).status_code == 404 and client.post(url).status_code == 404
     assert TOTPDevice.objects.filter(user=personas.officer, confirmed=True).exists()
 
 

@@ -144,6 +144,33 @@ PAGES: dict[str, Route] = {
     "accounts/users/<int:pk>/second-factor/reset/": Route(CAPABILITY, "POST", 404, allowed="admin",
                                                           path=f"/accounts/users/{MISSING_PK}/second-factor/reset/",
                                                           note="管理员重置他人的第二重验证"),
+    "accounts/me/password/": Route(PERSONAL, note="修改本人密码"),
+    "accounts/me/sessions/<int:pk>/revoke/": Route(PERSONAL, "POST", 404, path=f"/accounts/me/sessions/{MISSING_PK}/revoke/",
+                                                   note="结束本人的会话；他人的会话与不存在的一样 404"),
+    "accounts/users/": Route(CAPABILITY, allowed="admin", note="用户管理：本人管理范围内的账号"),
+    "accounts/users/new/": Route(CAPABILITY, allowed="admin"),
+    "accounts/users/import/": Route(CAPABILITY, allowed="admin", note="导入用户花名册"),
+    "accounts/users/import/template/": Route(CAPABILITY, allowed="admin", note="空白花名册"),
+    "accounts/users/import/<int:pk>/": Route(CAPABILITY, allowed="admin", status=404,
+                                             path=f"/accounts/users/import/{MISSING_PK}/", note="本人发起的导入"),
+    "accounts/users/import/<int:pk>/report/": Route(CAPABILITY, allowed="admin", status=404,
+                                                    path=f"/accounts/users/import/{MISSING_PK}/report/"),
+    "accounts/users/import/<int:pk>/passwords/": Route(CAPABILITY, allowed="admin", status=404,
+                                                       path=f"/accounts/users/import/{MISSING_PK}/passwords/"),
+    "accounts/users/<int:pk>/": Route(CAPABILITY, allowed="admin", status=404, path=f"/accounts/users/{MISSING_PK}/",
+                                      note="管理范围外的账号与不存在的一样 404"),
+    "accounts/users/<int:pk>/edit/": Route(CAPABILITY, "POST", 404, allowed="admin",
+                                           path=f"/accounts/users/{MISSING_PK}/edit/"),
+    "accounts/users/<int:pk>/deactivate/": Route(CAPABILITY, "POST", 404, allowed="admin",
+                                                 path=f"/accounts/users/{MISSING_PK}/deactivate/"),
+    "accounts/users/<int:pk>/reactivate/": Route(CAPABILITY, "POST", 404, allowed="admin",
+                                                 path=f"/accounts/users/{MISSING_PK}/reactivate/"),
+    "accounts/users/<int:pk>/password/": Route(CAPABILITY, "POST", 404, allowed="admin",
+                                               path=f"/accounts/users/{MISSING_PK}/password/"),
+    "accounts/users/<int:pk>/assignments/": Route(CAPABILITY, "POST", 404, allowed="admin",
+                                                  path=f"/accounts/users/{MISSING_PK}/assignments/"),
+    "accounts/users/<int:pk>/assignments/<int:assignment>/end/": Route(
+        CAPABILITY, "POST", 404, allowed="admin", path=f"/accounts/users/{MISSING_PK}/assignments/{MISSING_PK}/end/"),
     "areas/": Route(LIST, shows=("甲村民委员会",)),
     "registry/households/": Route(LIST, shows=("H-A1-0001",), reads="registry.household"),
     "registry/households/<int:pk>/": Route(OBJECT, target="household", note="一户一档", reads="registry.household"),
@@ -368,6 +395,25 @@ API: dict[str, Route] = {
     "api/v1/openapi.json": Route(PUBLIC),
     "api/v1/docs": Route(PUBLIC),
     "api/v1/accounts/me": Route(PERSONAL),
+    "api/v1/accounts/users": Route(CAPABILITY, allowed="admin", note="用户管理：本人管理范围内的账号"),
+    "api/v1/accounts/users/create": Route(CAPABILITY, "POST", 201, allowed="admin", json=True, data={
+        "username": "walk_new", "name": "走查", "role": "village_cadre", "area_code": "411103101201"}),
+    "api/v1/accounts/users/<user_id>": Route(CAPABILITY, allowed="admin", status=404,
+                                             path=f"/api/v1/accounts/users/{MISSING_PK}"),
+    "api/v1/accounts/users/<user_id>/edit": Route(CAPABILITY, "POST", 404, allowed="admin", json=True,
+                                                  data={"name": "改名"}, path=f"/api/v1/accounts/users/{MISSING_PK}/edit"),
+    "api/v1/accounts/users/<user_id>/deactivate": Route(CAPABILITY, "POST", 404, allowed="admin",
+                                                        path=f"/api/v1/accounts/users/{MISSING_PK}/deactivate"),
+    "api/v1/accounts/users/<user_id>/reactivate": Route(CAPABILITY, "POST", 404, allowed="admin",
+                                                        path=f"/api/v1/accounts/users/{MISSING_PK}/reactivate"),
+    "api/v1/accounts/users/<user_id>/password-reset": Route(CAPABILITY, "POST", 404, allowed="admin", json=True,
+                                                            data={}, path=f"/api/v1/accounts/users/{MISSING_PK}/password-reset"),
+    "api/v1/accounts/users/<user_id>/assignments": Route(CAPABILITY, "POST", 404, allowed="admin", json=True,
+                                                         data={"role": "work_team", "area_code": "411103101201"},
+                                                         path=f"/api/v1/accounts/users/{MISSING_PK}/assignments"),
+    "api/v1/accounts/users/<user_id>/assignments/<assignment_id>/end": Route(
+        CAPABILITY, "POST", 404, allowed="admin", json=True, data={},
+        path=f"/api/v1/accounts/users/{MISSING_PK}/assignments/{MISSING_PK}/end"),
     "api/v1/areas/": Route(LIST, shows=("411103101201",)),
     "api/v1/areas/<area_id>": Route(OBJECT, target="area"),
     "api/v1/audit/entries": Route(CAPABILITY, allowed="auditor"),
@@ -469,6 +515,16 @@ API: dict[str, Route] = {
 # Every operation of the NinjaAPI (from its OpenAPI schema) and the URL route that serves it.
 API_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/accounts/me"): "api/v1/accounts/me",
+    ("GET", "/api/v1/accounts/users"): "api/v1/accounts/users",
+    ("POST", "/api/v1/accounts/users/create"): "api/v1/accounts/users/create",
+    ("GET", "/api/v1/accounts/users/{user_id}"): "api/v1/accounts/users/<user_id>",
+    ("POST", "/api/v1/accounts/users/{user_id}/edit"): "api/v1/accounts/users/<user_id>/edit",
+    ("POST", "/api/v1/accounts/users/{user_id}/deactivate"): "api/v1/accounts/users/<user_id>/deactivate",
+    ("POST", "/api/v1/accounts/users/{user_id}/reactivate"): "api/v1/accounts/users/<user_id>/reactivate",
+    ("POST", "/api/v1/accounts/users/{user_id}/password-reset"): "api/v1/accounts/users/<user_id>/password-reset",
+    ("POST", "/api/v1/accounts/users/{user_id}/assignments"): "api/v1/accounts/users/<user_id>/assignments",
+    ("POST", "/api/v1/accounts/users/{user_id}/assignments/{assignment_id}/end"):
+        "api/v1/accounts/users/<user_id>/assignments/<assignment_id>/end",
     ("GET", "/api/v1/areas/"): "api/v1/areas/",
     ("GET", "/api/v1/areas/{area_id}"): "api/v1/areas/<area_id>",
     ("GET", "/api/v1/audit/entries"): "api/v1/audit/entries",
@@ -1168,12 +1224,13 @@ def test_it_refuses_capability_routes_to_a_village_cadre(world, route, auth):
     spec = ROUTES[route]
     client = client_for(world, world.personas.cadre_a1, auth)
     before = snapshot()
-    response = call(client, spec.method, url_of(route))
+    response = call(client, spec.method, url_of(route), spec.data, json_body=spec.json)
     assert response.status_code == 403
     if route.startswith("api/"):
         assert response.json()["code"] == "FORBIDDEN"
     assert snapshot() == before
-    allowed = call(client_for(world, getattr(world.personas, spec.allowed), "session"), spec.method, url_of(route))
+    allowed = call(client_for(world, getattr(world.personas, spec.allowed), "session"), spec.method, url_of(route),
+                   spec.data, json_body=spec.json)
     assert allowed.status_code == spec.status
 
 
