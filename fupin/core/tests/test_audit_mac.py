@@ -8,9 +8,10 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -53,9 +54,9 @@ def _sql(statement: str, params: list[str | int]) -> None:
         cursor.execute(statement, params)
 
 
-def _plain_sha256(row: dict[str, object], prev_hash: str) -> str:
+def _plain_sha256(row: Mapping[str, Any], prev_hash: str) -> str:
     """The hash of ADR 0002 as an intruder recomputes it: SHA-256 over the canonical content, no key."""
-    at = row["at"].astimezone(UTC).isoformat()  # type: ignore[attr-defined]
+    at = row["at"].astimezone(UTC).isoformat()
     content = [row["seq"], at, row["actor_id"], row["actor_label"], row["action"], row["object_type"],
                row["object_id"], row["object_label"], row["changes"], prev_hash]
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
