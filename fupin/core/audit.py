@@ -289,6 +289,11 @@ CHECKPOINT_MISMATCH = ("记录与 {at} 的签名检查点不符 / the entry does
                        "was rewritten")
 
 
+def _same(a: str, b: str) -> bool:
+    """Constant-time equality of two hex digests; anything a row may hold compares (as bytes), never raises."""
+    return compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
 class _Walk:
     """The state of a walk along the chain, entry after entry."""
 
@@ -314,13 +319,13 @@ class _Walk:
                 return NO_MAC_AFTER_MAC.format(first=self.keyed_from)
             if self.required_from and entry.seq >= self.required_from:
                 return NO_MAC.format(first=self.required_from)
-            return "" if compare_digest(entry_digest(entry), entry.entry_hash) else HASH_MISMATCH
+            return "" if _same(entry_digest(entry), entry.entry_hash) else HASH_MISMATCH
         try:
             digest = entry_digest(entry)
         except ImproperlyConfigured:
             return UNKNOWN_MAC_KEY.format(key=entry.key_id)
         self.keyed_from = self.keyed_from or entry.seq
-        return "" if compare_digest(digest, entry.entry_hash) else MAC_MISMATCH
+        return "" if _same(digest, entry.entry_hash) else MAC_MISMATCH
 
     def advance(self, entry: AuditEntry) -> None:
         self.prev_hash = entry.entry_hash
@@ -373,7 +378,7 @@ def _checkpoint_problem(points: list[Checkpoint], checked: int) -> tuple[int, st
         if point.seq > checked:
             problems.append((checked + 1, CHECKPOINT_MISSING.format(first=checked + 1, seq=point.seq,
                                                                     at=_local(point.at))))
-        elif point.seq and not compare_digest(macs.get(point.seq, ""), point.mac):
+        elif point.seq and not _same(macs.get(point.seq, ""), point.mac):
             problems.append((point.seq, CHECKPOINT_MISMATCH.format(at=_local(point.at))))
     return min(problems, default=None)
 

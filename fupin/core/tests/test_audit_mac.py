@@ -129,6 +129,12 @@ class TestKeyedChain:
         _sql("UPDATE core_auditentry SET object_label = %s WHERE seq = %s", ["改过了", 2])  # under the old key
         assert audit_verify().broken_seq == 2
 
+    def test_whatever_an_intruder_writes_in_the_mac_column_is_a_mismatch_not_a_crash(self, db, key_file):
+        _record(3)
+        _sql("UPDATE core_auditentry SET entry_hash = %s WHERE seq = %s", ["改" * 64, 2])
+        result = audit_verify()
+        assert (result.ok, result.broken_seq) == (False, 2) and "does not match its MAC" in result.reason
+
     def test_an_entry_whose_key_is_not_in_the_key_file_is_named(self, db, key_file):
         _record(3)
         _sql("UPDATE core_auditentry SET key_id = %s WHERE seq = %s", ["9", 2])
