@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,9 +85,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_immediate(settings):
+def _fast_and_immediate(settings, tmp_path_factory):
     for name, value in FAST_SETTINGS.items():
         setattr(settings, name, value)
+    # Each test's signed audit checkpoints go to a folder of its own (created only if one is written): the
+    # rows they name are rolled back after the test.
+    settings.FUPIN_AUDIT_CHECKPOINT_DIR = tmp_path_factory.getbasetemp() / "audit-checkpoints" / uuid.uuid4().hex
     cache.clear()  # job ids repeat from test to test
     # A request in English (LocaleMiddleware) leaves English active in the thread: start every test in Chinese.
     translation.activate(django_settings.LANGUAGE_CODE)

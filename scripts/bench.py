@@ -87,7 +87,9 @@ def main() -> int:
     if args.engine in ("postgresql", "both"):
         if pg_reachable():
             fresh_pg()
-            results += run_cases("PostgreSQL", {**base_env, "DATABASE_URL": PG_BENCH}, cases)
+            # A var/ folder of its own too: the run's key file and audit checkpoints are not the checkout's.
+            with tempfile.TemporaryDirectory() as tmp:
+                results += run_cases("PostgreSQL", {**base_env, "DATABASE_URL": PG_BENCH, "FUPIN_VAR_DIR": tmp}, cases)
         else:
             print("PostgreSQL not reachable: SQLite figures only", file=sys.stderr)
     write_table(results)

@@ -287,6 +287,17 @@ REGISTRY_EXPORT_DIRECT_MAX = env.int("REGISTRY_EXPORT_DIRECT_MAX", default=10000
 FUPIN_KEY_FILE = Path(env.str("FUPIN_KEY_FILE") if PRODUCTION else
                       env.str("FUPIN_KEY_FILE", default=str(VAR_DIR / "keys" / "fupin-keys.json")))
 
+# --- Audit checkpoints and backups ------------------------------------------------------------------
+# Signed checkpoints of the audit chain's head (ADR 0021), written outside the database: by `fupin
+# audit-checkpoint` (cron), after the first commit, and after a commit that brought this many entries since
+# the last one (0: by the command only). One folder per installation; copy it to another host too (README).
+FUPIN_AUDIT_CHECKPOINT_DIR = Path(env.str("FUPIN_AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints")))
+FUPIN_AUDIT_CHECKPOINT_EVERY = env.int("FUPIN_AUDIT_CHECKPOINT_EVERY", default=1000)
+# `fupin backup` / `fupin restore` on PostgreSQL run these (the client's major version must be at least the
+# server's).
+FUPIN_PG_DUMP = env.str("FUPIN_PG_DUMP", default="pg_dump")
+FUPIN_PG_RESTORE = env.str("FUPIN_PG_RESTORE", default="pg_restore")
+
 # --- Background tasks -----------------------------------------------------------------------------
 # The database backend needs no broker and works on SQLite; tests run tasks immediately.
 TASKS = {

@@ -37,3 +37,11 @@ class ConcurrentChange(DomainError):
 class BadInput(DomainError):
     code = "BAD_INPUT"
     status = 422
+
+
+class FileMissing(DomainError):
+    """A stored file a row names is not in storage (lost, or a restore without its uploads): the platform's
+    404 page with the reason, never a server error."""
+
+    code = "FILE_MISSING"
+    status = 404

@@ -13,10 +13,11 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import models
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fupin.core.errors import BadInput
+from fupin.core.errors import BadInput, FileMissing
 
 # The first bytes each allowed extension must start with: a renamed HTML page is not a scan.
 MAGIC: dict[str, tuple[bytes, ...]] = {
@@ -120,3 +121,17 @@ def stored_file_save(attachment: StoredFile, upload: Upload, saved: list[str] | 
         saved.append(str(attachment.file.name))
     attachment.save()
     return attachment
+
+
+FILE_MISSING = ("文件“{name}”已不在存储中，请联系系统管理员从备份中恢复 / the file “{name}” is no longer in storage: "
+                "ask the system administrator to restore it from a backup")
+
+
+def stored_file_response(attachment: StoredFile) -> FileResponse:
+    """The attachment's file as a download under the sender's name. A file gone from storage raises
+    ``FileMissing`` (the platform's 404 page), so a caller that logs the download opens the file first."""
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise FileMissing(FILE_MISSING.format(name=attachment.original_name)) from None
+    return FileResponse(handle, as_attachment=True, filename=attachment.original_name)

@@ -18,4 +18,5 @@ def verify_audit_job(job: JobRun, reporter: JobReporter) -> dict[str, Any]:
         reporter.beat()
 
     result = audit_verify(progress=progress)
-    return {"ok": result.ok, "checked": result.checked, "broken_seq": result.broken_seq, "reason": result.reason}
+    return {"ok": result.ok, "checked": result.checked, "broken_seq": result.broken_seq, "reason": result.reason,
+            "checkpoints": result.checkpoints}

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 
-from fupin.core.errors import ConcurrentChange, TransitionRefused
+from fupin.core.errors import ConcurrentChange, FileMissing, TransitionRefused
 
 LAST_SEEN_KEY = "fupin_last_seen"
 POLL_HEADER = "X-Fupin-Poll"
@@ -66,7 +66,8 @@ class RefusalMiddleware:
     """A step the workflow refuses (wrong state, a rule of the step, someone else's change) answers
     on pages as in the API: HTTP 409, the error code in the ``X-Fupin-Error`` header, and the
     platform's own page with the reason in the viewer's language and a way back. Views let
-    ``TransitionRefused`` and ``ConcurrentChange`` pass; the API maps them in its own handlers."""
+    ``TransitionRefused`` and ``ConcurrentChange`` pass; the API maps them in its own handlers. A stored file
+    that is gone (``FileMissing``) answers the same page with 404."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -75,13 +76,15 @@ class RefusalMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, (TransitionRefused, ConcurrentChange)) or request.path.startswith("/api/"):
+        if not isinstance(exception, (TransitionRefused, ConcurrentChange, FileMissing)) \
+                or request.path.startswith("/api/"):
             return None
         back = request.META.get("HTTP_REFERER", "")
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             back = ""
         response = render(request, "core/refused.html", {
             "message": exception.message_in(get_language() or settings.LANGUAGE_CODE), "back": back,
-            "concurrent": isinstance(exception, ConcurrentChange)}, status=exception.status)
+            "concurrent": isinstance(exception, ConcurrentChange), "missing": isinstance(exception, FileMissing)},
+            status=exception.status)
         response[REFUSAL_HEADER] = exception.code
         return response

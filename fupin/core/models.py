@@ -2,9 +2,12 @@
 
 Invariants:
 - ``AuditEntry`` rows are append-only. ``seq`` is gap-free and each row's ``entry_hash`` is the
-  SHA-256 of its canonical content plus the previous row's hash, so editing or deleting a row in
-  SQL breaks the chain at that row (``fupin verify-audit``). ``AuditChainHead`` is a single row
-  locked while appending, which serialises writers on PostgreSQL (SQLite serialises anyway).
+  HMAC-SM3, under the key ``key_id`` names (kept outside the database), of its canonical content plus
+  the previous row's MAC, so editing or deleting a row in SQL breaks the chain at that row and nobody
+  without the key can recompute it (``fupin verify-audit``). Rows written before the MAC chain (blank
+  ``key_id``) carry a plain SHA-256 and form a prefix only (ADR 0021). ``AuditChainHead`` is a single row
+  locked while appending, which serialises writers on PostgreSQL (SQLite serialises anyway); signed
+  checkpoints of the head are written outside the database (``fupin.core.audit_checkpoints``).
 - ``JobRun`` rows carry progress and a heartbeat; a job whose heartbeat is older than
   ``JOB_HEARTBEAT_STALE_SECONDS`` while "running" belongs to a dead worker and is swept to failed.
 """
@@ -53,6 +56,9 @@ class AuditEntry(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
+    # The master key (fupin.core.keys) whose audit MAC key sealed ``entry_hash``; blank for an entry written
+    # before the MAC chain, whose ``entry_hash`` is a plain SHA-256 (ADR 0021).
+    key_id = models.CharField(max_length=16, blank=True, default="")
     # Where the object lives (its area's path, as fupin.areas keeps it; blank: county-wide or no place), so an
     # auditor of a township reads that township's entries. Scoping only: not part of the hashed content.
     area_path = models.CharField(max_length=255, blank=True, default="", db_index=True)
@@ -77,11 +83,14 @@ class AuditEntry(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """One row: the last sequence number and hash, locked while a new entry is appended."""
+    """One row: the last sequence number and hash, locked while a new entry is appended. ``checkpoint_seq`` is
+    the entry the last signed checkpoint written after a commit named: only a hint of when the next is due (the
+    checkpoints themselves are outside the database)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     entry_hash = models.CharField(max_length=64, default="0" * 64)
+    checkpoint_seq = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"audit head #{self.seq}"

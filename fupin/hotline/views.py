@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import Viewer, acting_user
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput
+from fupin.core.files import stored_file_response
 from fupin.core.forms import form_errors, submit
 from fupin.core.reads import personal_data_read
 from fupin.hotline import selectors, services
@@ -193,9 +194,10 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     attachment = get_visible_or_404(TicketAttachment.objects.select_related("ticket"), request.user, pk=pk)
     label = attachment.ticket.reference if attachment.ticket.is_confidential else attachment.original_name
+    response = stored_file_response(attachment)
     audit_record(actor=acting_user(request), action=Action.READ, obj=attachment, object_label=label,
                  changes={"ticket": attachment.ticket_id})
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    return response
 
 
 @require_capability(Cap.HOTLINE_VIEW)

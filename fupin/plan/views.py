@@ -14,7 +14,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.core.actors import acting_user
 from fupin.core.errors import BadInput, DomainError
+from fupin.core.files import stored_file_response
 from fupin.core.forms import form_errors, submit
 from fupin.plan import selectors
 from fupin.plan.forms import (
@@ -176,7 +177,7 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     attachment = ReportAttachment.objects.visible_to(request.user).filter(pk=pk).first()
     if attachment is None:
         raise Http404("not found")
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    return stored_file_response(attachment)
 
 
 # --- Inspections -------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import Viewer, acting_user
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput, DomainError
+from fupin.core.files import stored_file_response
 from fupin.core.forms import submit
 from fupin.notices.forms import ResolveForm
 from fupin.notices.models import Objection
@@ -187,9 +188,10 @@ def asset_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_capability(Cap.PROJECTS_VIEW)
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_visible_or_404(ProjectAttachment.objects.select_related("step__project"), request.user, pk=pk)
+    response = stored_file_response(attachment)
     audit_record(actor=acting_user(request), action=Action.READ, obj=attachment,
                  changes={"project": attachment.step.project_id})
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    return response
 
 
 # --- progress and alerts ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import acting_user
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import BadInput
+from fupin.core.files import stored_file_response
 from fupin.core.workflow import UNSET
 from fupin.registry.models import Household
 from fupin.workflow import selectors
@@ -51,6 +52,7 @@ def household_transition_view(request: HttpRequest, pk: int, action: str) -> Htt
 @require_capability(Cap.REGISTRY_VIEW)
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     attachment = selectors.attachment_get(request.user, pk)
+    response = stored_file_response(attachment)
     audit_record(actor=acting_user(request), action=Action.READ, obj=attachment,
                  changes={"household": attachment.transition.household_id})
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    return response

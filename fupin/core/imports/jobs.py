@@ -22,8 +22,9 @@ PROBLEM_LIST_LIMIT = 500
 
 
 def job_files(job: JobRun) -> tuple[list[Path], list[str]]:
-    """The stored files of an upload job and the names the user knows them by."""
-    paths = [Path(p) for p in job.params["paths"]]
+    """The stored files of an upload job (``params.paths``, relative to MEDIA_ROOT) and the names the user knows
+    them by."""
+    paths = [Path(settings.MEDIA_ROOT) / p for p in job.params["paths"]]
     return paths, list(job.params.get("names") or [p.name for p in paths])
 
 

@@ -3,8 +3,9 @@
 An upload is one workbook (.xlsx or .xls) or one or more CSV files (up to what the format takes:
 the registry template's three tables, a department's one list). Files are checked for extension,
 size and their first bytes (a renamed .exe is not a workbook) and stored under
-``MEDIA_ROOT/uploads/<uuid>/``; the import job reads them from there (``params.paths``, shown to
-the user under ``params.names``) and the job-file purge deletes them with the job's other files.
+``MEDIA_ROOT/uploads/<uuid>/``; the import job reads them from there (``params.paths``, relative to
+MEDIA_ROOT; shown to the user under ``params.names``) and the job-file purge deletes them with the job's
+other files.
 """
 
 from __future__ import annotations
@@ -124,8 +125,10 @@ def upload_job_start(*, kind: str, title: str, files: Sequence[Upload], actor: U
     has checked that ``actor`` may import at all."""
     upload_check(files, max_csv_files=max_csv_files, mixed=mixed, too_many=too_many)
     stored = upload_store(files)
+    # Relative to MEDIA_ROOT: the row stays right when the data folder moves or is restored elsewhere.
+    relative = [p.relative_to(settings.MEDIA_ROOT).as_posix() for p in stored.paths]
     return job_create(kind=kind, title=f"{title}: {'、'.join(stored.names)}"[:200], actor=actor,
-                      params={"paths": [str(p) for p in stored.paths], "names": stored.names, **params})
+                      params={"paths": relative, "names": stored.names, **params})
 
 
 def upload_job_get(user: Viewer, pk: int, kind: str, *, may_see: Callable[[Viewer, JobRun], bool] | None = None) -> JobRun:
