@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from fupin.accounts import services
 from fupin.accounts.forms import ApiTokenForm, LoginForm
 from fupin.core.actors import acting_user
+from fupin.core.forms import submit
 
 LOCKED_MESSAGE = "该账号连续登录失败次数过多，已锁定 {minutes} 分钟。/ Too many failed sign-ins: this account is locked for {minutes} minutes."
 
@@ -56,14 +57,12 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
-    form = ApiTokenForm(request.POST)
-    if form.is_valid():
-        _token, raw = services.api_token_create(user=acting_user(request), name=form.cleaned_data["name"],
-                                           days=form.cleaned_data["days"])
+    def create(data: dict[str, Any]) -> str:
+        _token, raw = services.api_token_create(user=acting_user(request), name=data["name"], days=data["days"])
         request.session["fupin_new_token"] = raw
-        messages.success(request, _("令牌已创建，请立即复制保存，它只显示这一次。"))
-    else:
-        messages.error(request, _("令牌用途不能为空。"))
+        return _("令牌已创建，请立即复制保存，它只显示这一次。")
+
+    submit(request, ApiTokenForm(request.POST), create)
     return redirect("accounts:profile")
 
 
