@@ -9,6 +9,7 @@ from ninja import Router, Schema
 
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
+from fupin.core.api_errors import ErrorOut
 from fupin.core.api_types import Text
 from fupin.plan import selectors
 from fupin.plan.models import Unit
@@ -65,7 +66,8 @@ class StandingOut(Schema):
     obligations: list[ObligationOut]
 
 
-@router.get("/plan", response=PlanOut, summary="规划、举措、责任单位与任务 / the plan, its measures, units and tasks")
+@router.get("/plan", response={200: PlanOut, 404: ErrorOut},
+            summary="规划、举措、责任单位与任务 / the plan, its measures, units and tasks")
 def plan_detail(request: HttpRequest, code: Text = "") -> PlanOut:
     ensure_can(request.user, Cap.PLAN_VIEW)
     plan = selectors.plan_get(code or None)
@@ -83,7 +85,7 @@ def plan_detail(request: HttpRequest, code: Text = "") -> PlanOut:
                    measures=measures)
 
 
-@router.get("/units", response=list[StandingOut],
+@router.get("/units", response={200: list[StandingOut], 404: ErrorOut},
             summary="各单位报送情况（逾期在前） / each unit's reports owed, delivered, late, most overdue first")
 def unit_standings(request: HttpRequest, code: Text = "") -> list[StandingOut]:
     ensure_can(request.user, Cap.PLAN_VIEW)
