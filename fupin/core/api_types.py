@@ -9,10 +9,11 @@ an ID of 2**63 overflowed the database driver and a year of 99999 overflowed ``d
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.conf import settings
-from pydantic import Field
+from ninja import Schema
+from pydantic import BaseModel, Field, ModelWrapValidatorHandler, model_validator
 
 ID_MAX = 2**63 - 1
 """The largest primary key either engine stores (a signed 64-bit integer)."""
@@ -44,3 +45,19 @@ Moment = Annotated[datetime, Field(ge=datetime(YEAR_MIN, 1, 1), le=datetime(YEAR
                                    description="时间（ISO 8601），2000 至 2100 年 / a moment (ISO 8601) from 2000 "
                                                "to 2100")]
 Text = Annotated[str, Field(pattern=NO_NUL)]
+
+NOT_AN_OBJECT = "请求体须为 JSON 对象 / the body must be a JSON object"
+
+
+class BodyIn(Schema):
+    """The base of every request body (JSON or form fields): an object, never a list or a scalar.
+
+    ninja's ``Schema`` reads any value's attributes, so without this a body of ``[null, null]`` would pass as
+    a schema whose fields all have defaults, and change something nobody asked for."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _an_object(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        if not isinstance(data, (dict, BaseModel)):
+            raise ValueError(NOT_AN_OBJECT)
+        return handler(data)

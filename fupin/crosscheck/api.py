@@ -16,7 +16,7 @@ from fupin.assessment.services import work_year
 from fupin.core import idnumber
 from fupin.core.actors import acting_user
 from fupin.core.api import JobStartedOut
-from fupin.core.api_types import Id, Limit, Offset, Text, Year
+from fupin.core.api_types import BodyIn, Id, Limit, Offset, Text, Year
 from fupin.core.errors import BadInput
 from fupin.core.jobs import job_create
 from fupin.crosscheck import selectors, services
@@ -69,15 +69,15 @@ class FindingPage(Schema):
     items: list[FindingOut]
 
 
-class AssignIn(Schema):
+class AssignIn(BodyIn):
     assignee: Text | None = None
 
 
-class VerifyIn(Schema):
+class VerifyIn(BodyIn):
     note: Text
 
 
-class CloseIn(Schema):
+class CloseIn(BodyIn):
     disposition: Text
     note: Text
 

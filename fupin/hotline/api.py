@@ -15,7 +15,7 @@ from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import acting_user
-from fupin.core.api_types import Id, Limit, Offset, Text, Year
+from fupin.core.api_types import BodyIn, Id, Limit, Offset, Text, Year
 from fupin.core.errors import BadInput
 from fupin.hotline import selectors, services
 from fupin.hotline.access import handles
@@ -88,7 +88,7 @@ class TicketPage(Schema):
     items: list[TicketOut]
 
 
-class TicketIn(Schema):
+class TicketIn(BodyIn):
     channel: Literal["hotline", "cadre"] = "hotline"
     category: Text
     text: Text
@@ -99,7 +99,7 @@ class TicketIn(Schema):
     notice_id: Id | None = None
 
 
-class TicketStepIn(Schema):
+class TicketStepIn(BodyIn):
     action: Literal["transfer", "reply", "callback", "reopen", "note"]
     text: Text = ""
     reason: Text = ""

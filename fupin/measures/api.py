@@ -17,7 +17,7 @@ from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.assessment.services import work_year
 from fupin.core.actors import acting_user
-from fupin.core.api_types import Day, Id, Limit, Offset, Text, Year, limit_default
+from fupin.core.api_types import BodyIn, Day, Id, Limit, Offset, Text, Year, limit_default
 from fupin.measures import selectors, services
 from fupin.measures.coverage import coverage
 from fupin.measures.credit_api import router as credit_router
@@ -108,7 +108,7 @@ class CoverageOut(Schema):
     villages: list[VillageCoverageOut]
 
 
-class MeasureIn(Schema):
+class MeasureIn(BodyIn):
     programme: Text = Field(max_length=40, description="帮扶项目代码 / the programme's code")
     member: Id | None = Field(None, description="受益成员 id（按人发放的项目必填）/ the member who benefits")
     starts_on: Day
@@ -119,7 +119,7 @@ class MeasureIn(Schema):
     status: Literal["planned", "delivering", "done"] = "done"
 
 
-class DecisionIn(Schema):
+class DecisionIn(BodyIn):
     programme: Text = Field(max_length=40, description="帮扶项目代码 / the programme's code")
     decision: Literal["accept", "dismiss"]
     reason: Text = Field("", max_length=300, description="不采纳的理由（必填）/ why it is dismissed (required)")

@@ -16,7 +16,7 @@ from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment.services import policy_values, work_year
 from fupin.core.actors import acting_user
 from fupin.core.api import JobStartedOut
-from fupin.core.api_types import Day, Id, Limit, Offset, Text, Year
+from fupin.core.api_types import BodyIn, Day, Id, Limit, Offset, Text, Year
 from fupin.core.jobs import job_create
 from fupin.monitoring import selectors, services
 from fupin.monitoring.filters import CaseFilter, ResultFilter
@@ -86,12 +86,12 @@ class MonitoringHouseholdOut(Schema):
     open_case: CaseOut | None
 
 
-class CaseStepIn(Schema):
+class CaseStepIn(BodyIn):
     action: Text
     note: Text = ""
 
 
-class CaseMeasureIn(Schema):
+class CaseMeasureIn(BodyIn):
     kind: Text
     description: Text
     starts_on: Day

@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
 from fupin.core.actors import acting_user
-from fupin.core.api_types import Day, Id, Limit, Offset, Text
+from fupin.core.api_types import BodyIn, Day, Id, Limit, Offset, Text
 from fupin.notices import selectors, services
 from fupin.notices.filters import NoticeFilter
 from fupin.notices.models import Notice, Objection
@@ -73,13 +73,13 @@ class NoticePage(Schema):
     items: list[NoticeOut]
 
 
-class ObjectionIn(Schema):
+class ObjectionIn(BodyIn):
     text: Text
     raised_by_name: Text = ""
     contact: Text = ""
 
 
-class ObjectionResolveIn(Schema):
+class ObjectionResolveIn(BodyIn):
     outcome: Literal["upheld", "dismissed"]
     resolution: Text
 

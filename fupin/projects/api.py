@@ -25,7 +25,7 @@ from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import acting_user
-from fupin.core.api_types import Day, Id, Limit, Month, Offset, Text, Year
+from fupin.core.api_types import BodyIn, Day, Id, Limit, Month, Offset, Text, Year
 from fupin.core.errors import BadInput
 from fupin.core.workflow import UNSET
 from fupin.notices.models import Objection
@@ -119,7 +119,7 @@ class ProjectFilterIn(Schema):
     limit: Limit = 50
 
 
-class ProjectIn(Schema):
+class ProjectIn(BodyIn):
     """A proposal (村级申报), the proposal form's fields. Performance targets may be sent empty: the
     service refuses a project without them (NO_TARGETS), as the form does."""
 
@@ -142,7 +142,7 @@ class ProjectIn(Schema):
     households: list[Text] = []  # beneficiary household numbers (户编号), the field repeated
 
 
-class ProjectStepIn(Schema):
+class ProjectStepIn(BodyIn):
     action: Text
     note: Text = ""
     amount: Text = ""
@@ -159,12 +159,12 @@ class ProjectStepIn(Schema):
     seen_status: Text | None = None  # the status the client acted on; a different current one → 409
 
 
-class BeneficiaryIn(Schema):
+class BeneficiaryIn(BodyIn):
     household_no: Text
     benefit: Text = ""
 
 
-class AssetIn(Schema):
+class AssetIn(BodyIn):
     name: Text
     kind: Text
     value: Text
@@ -174,14 +174,14 @@ class AssetIn(Schema):
     household_no: Text = ""
 
 
-class PayoutIn(Schema):
+class PayoutIn(BodyIn):
     household_no: Text
     year: Year
     amount: Text
     paid_on: Day
 
 
-class ProjectObjectionResolveIn(Schema):
+class ProjectObjectionResolveIn(BodyIn):
     outcome: Literal["upheld", "dismissed"]
     resolution: Text  # the reply (处理意见)
 

@@ -11,7 +11,7 @@ from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import acting_user
-from fupin.core.api_types import Day, Id, Text
+from fupin.core.api_types import BodyIn, Day, Id, Text
 from fupin.registry import helper_selectors
 from fupin.registry.filters import WorkTeamFilter
 from fupin.registry.helper_services import helper_assign
@@ -37,7 +37,7 @@ class HouseholdHelpersOut(Schema):
     history: list[HelperOut]
 
 
-class HelperIn(Schema):
+class HelperIn(BodyIn):
     name: Text
     unit: Text = ""
     phone: Text = ""

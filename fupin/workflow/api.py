@@ -15,7 +15,7 @@ from ninja import File, Form, Router, Schema, Status, UploadedFile
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.core.actors import acting_user
-from fupin.core.api_types import Id, Text
+from fupin.core.api_types import BodyIn, Id, Text
 from fupin.core.workflow import UNSET
 from fupin.workflow import selectors
 from fupin.workflow.models import HouseholdTransition
@@ -66,7 +66,7 @@ class HouseholdWorkflowOut(Schema):
     actions: list[ActionOut]
 
 
-class TransitionIn(Schema):
+class TransitionIn(BodyIn):
     action: Text
     note: Text = ""
     reason: Text = ""
