@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 import xlsxwriter
@@ -64,6 +64,23 @@ def csv_safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(csv_safe_expr(pl.col(name)).alias(name) for name in text)
 
 
+def csv_write(handle: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """``header`` and ``rows`` to an open text file as CSV, every cell through :func:`csv_cell`; the row count."""
+    writer = csv.writer(handle)
+    writer.writerow(csv_row(header))
+    count = 0
+    for row in rows:
+        writer.writerow(csv_row(row))
+        count += 1
+    return count
+
+
+def csv_write_frame(frame: pl.DataFrame, path: Path, **options: Any) -> None:
+    """A polars frame to a CSV file (``options`` as ``DataFrame.write_csv`` takes them), text made safe by
+    :func:`csv_safe_frame`."""
+    csv_safe_frame(frame).write_csv(path, **options)
+
+
 def xlsx_write(ws: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
     """One cell of an xlsxwriter worksheet, typed by the Python value: never ``write()``, which would turn
     text beginning with ``=`` into a formula. None and "" leave the cell blank (with ``fmt``, if any)."""
@@ -100,15 +117,10 @@ def write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]
     if suffix not in (".csv", ".xlsx"):
         raise BadInput(f"输出文件须为 .csv 或 .xlsx：{path.name} / output must be .csv or .xlsx: {path.name}",
                        code="OUTPUT_FORMAT")
-    count = 0
     if suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(csv_row(header))
-            for row in rows:
-                writer.writerow(csv_row(row))
-                count += 1
-        return count
+            return csv_write(fh, header, rows)
+    count = 0
     workbook = xlsx_workbook(str(path), constant_memory=True)
     try:
         ws = workbook.add_worksheet(sheet)
