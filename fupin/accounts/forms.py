@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -31,7 +34,15 @@ class LoginForm(AuthenticationForm):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label="用途 / Purpose", max_length=100)
-    days = forms.IntegerField(label="有效天数 / Valid for (days)", min_value=1, max_value=3650, initial=90)
+    days = forms.IntegerField(label="有效天数 / Valid for (days)", min_value=1, initial=90)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        longest = int(settings.FUPIN_API_TOKEN_MAX_DAYS)  # the service refuses more (ApiToken)
+        field = self.fields["days"]
+        field.validators.append(MaxValueValidator(longest))
+        field.widget.attrs["max"] = longest
+        field.initial = min(90, longest)
 
 
 class SecondFactorCodeForm(forms.Form):

@@ -4,15 +4,19 @@ Invariants:
 - A user sees data only through active assignments (role x area, and a department for department
   officers); no assignment means nothing visible (scoping fails closed). A superuser acts as
   district administrator of the whole installation.
-- API tokens are stored as SHA-256 hashes; the clear token is shown once, at creation.
+- API tokens are stored as SHA-256 hashes; the clear token is shown once, at creation. A token works
+  until the first of: its revocation, its expiry, ``FUPIN_API_TOKEN_MAX_DAYS`` after its creation (so no
+  token lives longer, whatever it was created with), ``FUPIN_API_TOKEN_IDLE_DAYS`` after its last use (or
+  its creation, if never used).
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Coalesce
@@ -174,9 +178,14 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
 
-    def is_usable(self) -> bool:
-        now = timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+    def usable_until(self) -> datetime:
+        """The moment the token stops working, unless used again before its idle limit."""
+        life = self.created_at + timedelta(days=int(settings.FUPIN_API_TOKEN_MAX_DAYS))
+        idle = (self.last_used_at or self.created_at) + timedelta(days=int(settings.FUPIN_API_TOKEN_IDLE_DAYS))
+        return min(life, idle, self.expires_at or life)
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        return self.revoked_at is None and (now or timezone.now()) < self.usable_until()
 
 
 class UserSession(models.Model):

@@ -7,7 +7,7 @@ with its code (``ROLE_ABOVE_OWN``, ``LAST_DISTRICT_ADMIN``, ``SELF_DEACTIVATE``�
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -20,14 +20,13 @@ from fupin.accounts.models import Assignment, Department, User
 from fupin.accounts.roles import Cap, Role
 from fupin.areas.models import Area
 from fupin.core.actors import acting_user
+from fupin.core.api_types import BodyIn, Id, Limit, Offset, limit_default
 from fupin.core.errors import BadInput
 
 router = Router(tags=["accounts"])
 
 AREA_UNKNOWN = "没有代码为 {code} 的现行区划 / no division in use has the code {code}"
 DEPARTMENT_UNKNOWN = "没有代码为 {code} 的部门 / no department has the code {code}"
-ID_MAX = 2**63 - 1
-RowId = Annotated[int, Field(ge=1, le=ID_MAX)]
 # Text reaches the database: no NUL (PostgreSQL refuses it in text) and no other control character.
 PLAIN = r"^[^\x00-\x1f\x7f]*$"
 DIVISION_CODE = r"^[0-9]{12}$"
@@ -65,14 +64,14 @@ class UserAdminPage(Schema):
 
 class UserAdminFilterIn(Schema):
     role: Role | None = Field(None, description="持有该角色 / holds this role")
-    area: int | None = Field(None, ge=1, le=ID_MAX, description="在该区划或其下有角色 / holds a role in or under it")
+    area: Id | None = Field(None, description="在该区划或其下有角色 / holds a role in or under it")
     active: Literal["", "0", "1"] = Field("", description="1 使用中，0 已停用 / 1 active, 0 deactivated")
     q: str = Field("", max_length=100, pattern=PLAIN, description="用户名开头、姓名或电话 / username, name or phone")
-    offset: int = Field(0, ge=0, le=ID_MAX)
-    limit: int = Field(50, ge=1, le=500)
+    offset: Offset = 0
+    limit: Limit = limit_default(50)
 
 
-class UserAdminCreateIn(Schema):
+class UserAdminCreateIn(BodyIn):
     username: str = Field(max_length=150, pattern=PLAIN)
     name: str = Field(max_length=50, pattern=PLAIN)
     phone: str = Field("", max_length=20, pattern=PLAIN)
@@ -89,23 +88,23 @@ class UserAdminCreatedOut(Schema):
     temporary_password: str | None = Field(description="生成的临时密码，只返回这一次 / the generated password, once")
 
 
-class UserAdminUpdateIn(Schema):
+class UserAdminUpdateIn(BodyIn):
     name: str | None = Field(None, max_length=50, pattern=PLAIN)
     phone: str | None = Field(None, max_length=20, pattern=PLAIN)
 
 
-class UserAssignmentIn(Schema):
+class UserAssignmentIn(BodyIn):
     role: Role
     area_code: str = Field(pattern=DIVISION_CODE)
     department_code: str | None = Field(None, max_length=40, pattern=DEPARTMENT_CODE)
     valid_from: date | None = None
 
 
-class UserAssignmentEndIn(Schema):
+class UserAssignmentEndIn(BodyIn):
     last_day: date | None = Field(None, description="最后一天，不填则立即结束 / the last day; empty: ends now")
 
 
-class UserPasswordResetIn(Schema):
+class UserPasswordResetIn(BodyIn):
     password: str | None = Field(None, max_length=128, description="不填则生成临时密码 / empty: a temporary one")
 
 
@@ -176,12 +175,12 @@ def user_admin_create(request: HttpRequest, payload: UserAdminCreateIn) -> Statu
 
 
 @router.get("/users/{user_id}", response=UserAdminOut, summary="一个账号 / one account")
-def user_admin_detail(request: HttpRequest, user_id: RowId) -> UserAdminOut:
+def user_admin_detail(request: HttpRequest, user_id: Id) -> UserAdminOut:
     return _fresh(_manager(request), user_id)
 
 
 @router.post("/users/{user_id}/edit", response=UserAdminOut, summary="修改姓名、电话 / change the name or phone")
-def user_admin_update(request: HttpRequest, user_id: RowId, payload: UserAdminUpdateIn) -> UserAdminOut:
+def user_admin_update(request: HttpRequest, user_id: Id, payload: UserAdminUpdateIn) -> UserAdminOut:
     manager = _manager(request)
     user = selectors.user_get(manager, user_id)
     user_services.user_update(user, actor=manager, name=payload.name, phone=payload.phone)
@@ -189,14 +188,14 @@ def user_admin_update(request: HttpRequest, user_id: RowId, payload: UserAdminUp
 
 
 @router.post("/users/{user_id}/deactivate", response=UserAdminOut, summary="停用账号 / deactivate the account")
-def user_admin_deactivate(request: HttpRequest, user_id: RowId) -> UserAdminOut:
+def user_admin_deactivate(request: HttpRequest, user_id: Id) -> UserAdminOut:
     manager = _manager(request)
     user_services.user_deactivate(selectors.user_get(manager, user_id), actor=manager)
     return _fresh(manager, user_id)
 
 
 @router.post("/users/{user_id}/reactivate", response=UserAdminOut, summary="恢复使用 / reactivate the account")
-def user_admin_reactivate(request: HttpRequest, user_id: RowId) -> UserAdminOut:
+def user_admin_reactivate(request: HttpRequest, user_id: Id) -> UserAdminOut:
     manager = _manager(request)
     user_services.user_reactivate(selectors.user_get(manager, user_id), actor=manager)
     return _fresh(manager, user_id)
@@ -204,7 +203,7 @@ def user_admin_reactivate(request: HttpRequest, user_id: RowId) -> UserAdminOut:
 
 @router.post("/users/{user_id}/password-reset", response=UserPasswordResetOut,
              summary="重置密码（下次登录须修改） / reset the password (to be changed at the next sign-in)")
-def user_admin_password_reset(request: HttpRequest, user_id: RowId, payload: UserPasswordResetIn) -> UserPasswordResetOut:
+def user_admin_password_reset(request: HttpRequest, user_id: Id, payload: UserPasswordResetIn) -> UserPasswordResetOut:
     manager = _manager(request)
     password = user_services.password_reset(selectors.user_get(manager, user_id), actor=manager,
                                             password=payload.password)
@@ -213,7 +212,7 @@ def user_admin_password_reset(request: HttpRequest, user_id: RowId, payload: Use
 
 @router.post("/users/{user_id}/assignments", response={201: UserAssignmentOut},
              summary="分配角色 / give the user a role")
-def user_admin_assignment_create(request: HttpRequest, user_id: RowId, payload: UserAssignmentIn
+def user_admin_assignment_create(request: HttpRequest, user_id: Id, payload: UserAssignmentIn
                                  ) -> Status[UserAssignmentOut]:
     manager = _manager(request)
     assignment = user_services.assignment_create(
@@ -224,7 +223,7 @@ def user_admin_assignment_create(request: HttpRequest, user_id: RowId, payload: 
 
 @router.post("/users/{user_id}/assignments/{assignment_id}/end", response=UserAssignmentOut,
              summary="结束角色 / end a role")
-def user_admin_assignment_end(request: HttpRequest, user_id: RowId, assignment_id: RowId, payload: UserAssignmentEndIn
+def user_admin_assignment_end(request: HttpRequest, user_id: Id, assignment_id: Id, payload: UserAssignmentEndIn
                               ) -> UserAssignmentOut:
     manager = _manager(request)
     held = selectors.assignment_get(selectors.user_get(manager, user_id), assignment_id)

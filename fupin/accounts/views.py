@@ -17,6 +17,7 @@ from fupin.accounts.forms import ApiTokenForm, LoginForm, lockout_terms
 from fupin.accounts.lockout import address_locked
 from fupin.accounts.user_sessions import user_session_list
 from fupin.core.actors import acting_user
+from fupin.core.forms import submit
 
 
 class LoginView(auth_views.LoginView):
@@ -64,14 +65,12 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
-    form = ApiTokenForm(request.POST)
-    if form.is_valid():
-        _token, raw = services.api_token_create(user=acting_user(request), name=form.cleaned_data["name"],
-                                           days=form.cleaned_data["days"])
+    def create(data: dict[str, Any]) -> str:
+        _token, raw = services.api_token_create(user=acting_user(request), name=data["name"], days=data["days"])
         request.session["fupin_new_token"] = raw
-        messages.success(request, _("令牌已创建，请立即复制保存，它只显示这一次。"))
-    else:
-        messages.error(request, _("令牌用途不能为空。"))
+        return _("令牌已创建，请立即复制保存，它只显示这一次。")
+
+    submit(request, ApiTokenForm(request.POST), create)
     return redirect("accounts:profile")
 
 

@@ -5,6 +5,7 @@ from ninja import Router, Schema
 
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
+from fupin.core.api_types import Id, Text
 
 router = Router(tags=["areas"])
 
@@ -26,7 +27,7 @@ class AreaOut(Schema):
 
 
 @router.get("/", response=list[AreaOut])
-def area_list(request: HttpRequest, level: str | None = None, current: bool = True) -> list[AreaOut]:
+def area_list(request: HttpRequest, level: Text | None = None, current: bool = True) -> list[AreaOut]:
     qs = Area.objects.visible_to(request.user)
     if level:
         qs = qs.filter(level=level)
@@ -36,5 +37,5 @@ def area_list(request: HttpRequest, level: str | None = None, current: bool = Tr
 
 
 @router.get("/{area_id}", response=AreaOut)
-def area_detail(request: HttpRequest, area_id: int) -> AreaOut:
+def area_detail(request: HttpRequest, area_id: Id) -> AreaOut:
     return AreaOut.of(get_visible_or_404(Area.objects.all(), request.user, pk=area_id))

@@ -16,6 +16,8 @@ from fupin.assessment import selectors, services
 from fupin.assessment.filters import ResultFilter
 from fupin.assessment.models import AssessmentRun, HouseholdAssessment, PolicyVersion
 from fupin.core.actors import acting_user
+from fupin.core.api import JobStartedOut
+from fupin.core.api_types import Id, Limit, Offset, Text, Year
 from fupin.core.errors import BadInput
 from fupin.core.jobs import job_create
 from fupin.registry.selectors import household_get
@@ -52,35 +54,30 @@ class AssessmentOut(Schema):
 
 
 class ResultFilterIn(Schema):
-    year: int | None = None
-    verdict: str = ""
-    township: int | None = None
-    village: int | None = None
-    failed: str = ""
-    q: str = ""
-    offset: int = 0
-    limit: int = 50
+    year: Year | None = None
+    verdict: Text = ""
+    township: Id | None = None
+    village: Id | None = None
+    failed: Text = ""
+    q: Text = ""
+    offset: Offset = 0
+    limit: Limit = 50
 
 
-class ResultPage(Schema):
+class AssessmentPage(Schema):
     year: int
     run_id: int | None
     count: int
     items: list[AssessmentOut]
 
 
-class RunOut(Schema):
+class AssessmentRunOut(Schema):
     id: int
     year: int
     scope: str
     ruleset_version: str
     started_at: str
     finished_at: str | None
-
-
-class JobOut(Schema):
-    job_id: int
-    status: str
 
 
 class PolicyOut(Schema):
@@ -99,23 +96,22 @@ def _out(a: HouseholdAssessment) -> AssessmentOut:
                          indicators=[IndicatorOut(**i) for i in a.indicators])
 
 
-@router.get("/results", response=ResultPage)
-def result_list(request: HttpRequest, filters: Query[ResultFilterIn]) -> ResultPage:
+@router.get("/results", response=AssessmentPage)
+def result_list(request: HttpRequest, filters: Query[ResultFilterIn]) -> AssessmentPage:
     """Households of the latest county run of the year (default: the work year), within your area."""
     ensure_can(request.user, Cap.SEES_INCOMES)
     year = filters.year or services.work_year()
     run = selectors.runs_for_year(year).order_by("-pk").first()
     if run is None:
-        return ResultPage(year=year, run_id=None, count=0, items=[])
+        return AssessmentPage(year=year, run_id=None, count=0, items=[])
     data = filters.dict(exclude={"year", "offset", "limit"})
     qs = ResultFilter(data, queryset=selectors.result_list(request.user, run)).qs  # type: ignore[arg-type]
-    limit = max(1, min(filters.limit, 500))
-    return ResultPage(year=year, run_id=run.pk, count=qs.count(),
-                      items=[_out(a) for a in qs[filters.offset: filters.offset + limit]])
+    return AssessmentPage(year=year, run_id=run.pk, count=qs.count(),
+                          items=[_out(a) for a in qs[filters.offset: filters.offset + filters.limit]])
 
 
 @router.get("/households/{household_id}", response=AssessmentOut)
-def household_latest(request: HttpRequest, household_id: int, year: int | None = None) -> AssessmentOut:
+def household_latest(request: HttpRequest, household_id: Id, year: Year | None = None) -> AssessmentOut:
     """The household's current assessment of the year, with every indicator's reason."""
     ensure_can(request.user, Cap.SEES_INCOMES)
     household = household_get(request.user, household_id)
@@ -126,26 +122,26 @@ def household_latest(request: HttpRequest, household_id: int, year: int | None =
 
 
 @router.post("/households/{household_id}/assess", response=AssessmentOut)
-def household_assess(request: HttpRequest, household_id: int, year: int | None = None) -> AssessmentOut:
+def household_assess(request: HttpRequest, household_id: Id, year: Year | None = None) -> AssessmentOut:
     """Assess the household now (the same rules as the county run) and store the result."""
     ensure_can(request.user, Cap.REGISTRY_EDIT)
     household = household_get(request.user, household_id)
     return _out(services.household_assess(household, year or services.work_year(), actor=acting_user(request)))  # type: ignore[arg-type]
 
 
-@router.get("/runs", response=list[RunOut])
-def run_list(request: HttpRequest, year: int | None = None) -> list[RunOut]:
+@router.get("/runs", response=list[AssessmentRunOut])
+def run_list(request: HttpRequest, year: Year | None = None) -> list[AssessmentRunOut]:
     """County runs (newest first): when and under which rule-set version."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     runs = selectors.runs_for_year(year) if year else AssessmentRun.objects.filter(scope=AssessmentRun.Scope.COUNTY)
-    return [RunOut(id=r.pk, year=r.year, scope=r.scope, ruleset_version=r.ruleset_version,
+    return [AssessmentRunOut(id=r.pk, year=r.year, scope=r.scope, ruleset_version=r.ruleset_version,
                    started_at=r.started_at.isoformat(),
                    finished_at=r.finished_at.isoformat() if r.finished_at else None)
             for r in runs.order_by("-pk")[:100]]
 
 
-@router.post("/runs/start", response={202: JobOut})
-def run_start(request: HttpRequest, year: int | None = None) -> Status[JobOut]:
+@router.post("/runs/start", response={202: JobStartedOut})
+def run_start(request: HttpRequest, year: Year | None = None) -> Status[JobStartedOut]:
     """Start a whole-county run as a background job; poll /api/v1/audit/jobs/{job_id}."""
     ensure_can(request.user, Cap.ASSESSMENT_RUN)
     the_year = year or services.work_year()
@@ -153,11 +149,11 @@ def run_start(request: HttpRequest, year: int | None = None) -> Status[JobOut]:
     job = job_create(kind="assessment.run", title=f"{the_year} 年全区退出评估", actor=acting_user(request),
                      params={"year": the_year})
     job.refresh_from_db()
-    return Status(202, JobOut(job_id=job.pk, status=job.status))
+    return Status(202, JobStartedOut(job_id=job.pk, status=job.status))
 
 
 @router.get("/policy", response=list[PolicyOut])
-def policy_list(request: HttpRequest, year: int | None = None) -> list[PolicyOut]:
+def policy_list(request: HttpRequest, year: Year | None = None) -> list[PolicyOut]:
     """Every version of the policy parameters (newest first)."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     versions = PolicyVersion.objects.select_related("region").order_by("-year", "region__code", "-number")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -39,7 +40,8 @@ def result_rows(run: AssessmentRun, user: User | None = None) -> Iterator[tuple[
         figures = facts | {"per_capita_cents": cents(per_capita), "line_cents": cents(line)}
         reasons = indicator_reasons(dict(zip(INDICATOR_CODES, outcomes, strict=True)), figures, year, legacy)
         yield (household_no, verdict, failed, unknown,
-               "" if per_capita is None else f"{per_capita:.2f}",
+               # A number (two decimals), never text: a negative income stays a number in CSV and Excel.
+               None if per_capita is None else Decimal(per_capita).quantize(Decimal("0.01")),
                *[r.text for r in reasons])
 
 

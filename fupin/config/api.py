@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 from ninja.renderers import JSONRenderer
 
 from fupin.accounts.api import router as accounts_router
@@ -11,7 +14,7 @@ from fupin.accounts.users_api import router as users_router
 from fupin.areas.api import router as areas_router
 from fupin.assessment.api import router as assessment_router
 from fupin.core.api import router as core_router
-from fupin.core.api_errors import install_error_handlers
+from fupin.core.api_errors import document_errors, install_error_handlers
 from fupin.crosscheck.api import router as crosscheck_router
 from fupin.hotline.api import router as hotline_router
 from fupin.measures.api import router as measures_router
@@ -30,7 +33,17 @@ class ReadableJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class FupinAPI(NinjaAPI):
+    """The API whose OpenAPI document also lists every operation's error statuses in the envelope."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+                           ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_errors(schema)
+        return schema
+
+
+api = FupinAPI(
     renderer=ReadableJSONRenderer(),
     title="Fupin 精准扶贫管理平台 API",
     version="1",

@@ -280,6 +280,13 @@ REGISTRY_UPLOAD_MAX_BYTES = env.int("REGISTRY_UPLOAD_MAX_MB", default=200) * 102
 # (a county's million members take minutes to write as .xlsx).
 REGISTRY_EXPORT_DIRECT_MAX = env.int("REGISTRY_EXPORT_DIRECT_MAX", default=10000)
 
+# --- API ----------------------------------------------------------------------------------------------
+# The most rows one API list answers (``limit``; larger asks are refused with 422, ADR 0020).
+FUPIN_API_LIMIT_MAX = env.int("FUPIN_API_LIMIT_MAX", default=500)
+# Bearer tokens: no token lives longer than this many days, and one unused for this many days stops working.
+FUPIN_API_TOKEN_MAX_DAYS = env.int("FUPIN_API_TOKEN_MAX_DAYS", default=90)
+FUPIN_API_TOKEN_IDLE_DAYS = env.int("FUPIN_API_TOKEN_IDLE_DAYS", default=30)
+
 # --- Keys -------------------------------------------------------------------------------------------
 # The key file (fupin.core.keys): master keys for personal data at rest, blind indexes and the audit
 # chain. Kept outside the database and outside MEDIA_ROOT, backed up separately. Production names it;

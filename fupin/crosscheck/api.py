@@ -15,6 +15,8 @@ from fupin.accounts.roles import Cap
 from fupin.assessment.services import work_year
 from fupin.core import idnumber
 from fupin.core.actors import acting_user
+from fupin.core.api import JobStartedOut
+from fupin.core.api_types import BodyIn, Id, Limit, Offset, Text, Year
 from fupin.core.errors import BadInput
 from fupin.core.jobs import job_create
 from fupin.core.reads import personal_data_read
@@ -49,17 +51,17 @@ class FindingOut(Schema):
 
 
 class FindingFilterIn(Schema):
-    year: int | None = None
-    status: str = "active"
-    code: str = ""
-    dataset: str = ""
-    kind: str = ""
-    township: int | None = None
-    village: int | None = None
-    run: int | None = None
-    q: str = ""
-    offset: int = 0
-    limit: int = 50
+    year: Year | None = None
+    status: Text = "active"
+    code: Text = ""
+    dataset: Text = ""
+    kind: Text = ""
+    township: Id | None = None
+    village: Id | None = None
+    run: Id | None = None
+    q: Text = ""
+    offset: Offset = 0
+    limit: Limit = 50
 
 
 class FindingPage(Schema):
@@ -68,20 +70,20 @@ class FindingPage(Schema):
     items: list[FindingOut]
 
 
-class AssignIn(Schema):
-    assignee: str | None = None
+class AssignIn(BodyIn):
+    assignee: Text | None = None
 
 
-class VerifyIn(Schema):
-    note: str
+class VerifyIn(BodyIn):
+    note: Text
 
 
-class CloseIn(Schema):
-    disposition: str
-    note: str
+class CloseIn(BodyIn):
+    disposition: Text
+    note: Text
 
 
-class RunOut(Schema):
+class CrosscheckRunOut(Schema):
     id: int
     year: int
     as_of: str
@@ -92,11 +94,6 @@ class RunOut(Schema):
     counts: dict[str, int]
     loads: dict[str, int]
     finished_at: str | None
-
-
-class JobOut(Schema):
-    job_id: int
-    status: str
 
 
 class LoadOut(Schema):
@@ -110,7 +107,7 @@ class LoadOut(Schema):
     rows_left_out: int
 
 
-class TrendOut(Schema):
+class FindingTrendOut(Schema):
     township_id: int | None
     township: str
     month: str
@@ -138,16 +135,15 @@ def finding_list(request: HttpRequest, filters: Query[FindingFilterIn], full_id:
     year = filters.year or work_year()
     data = filters.dict(exclude={"year", "offset", "limit"})
     qs = FindingFilter(data, queryset=selectors.finding_list(request.user, year=year)).qs
-    limit = max(1, min(filters.limit, 500))
     full = full_id and can(request.user, Cap.REGISTRY_FULL_ID)
-    rows = list(qs[filters.offset: filters.offset + limit])
+    rows = list(qs[filters.offset: filters.offset + filters.limit])
     personal_data_read(actor=acting_user(request), rows=rows, view="api.crosscheck.findings", full_ids=full,
                        query=filters.dict())
     return FindingPage(year=year, count=qs.count(), items=[_out(f, full) for f in rows])
 
 
 @router.get("/findings/{finding_id}", response=FindingOut)
-def finding_detail(request: HttpRequest, finding_id: int, full_id: bool = False) -> FindingOut:
+def finding_detail(request: HttpRequest, finding_id: Id, full_id: bool = False) -> FindingOut:
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     finding = selectors.finding_get(request.user, finding_id)
     full = full_id and can(request.user, Cap.REGISTRY_FULL_ID)
@@ -160,7 +156,7 @@ def _user(request: HttpRequest) -> User:
 
 
 @router.post("/findings/{finding_id}/assign", response=FindingOut)
-def finding_assign(request: HttpRequest, finding_id: int, body: AssignIn) -> FindingOut:
+def finding_assign(request: HttpRequest, finding_id: Id, body: AssignIn) -> FindingOut:
     """Assign to a user of the village (by username), or back to the village (null)."""
     finding = selectors.finding_get(request.user, finding_id)
     assignee = None
@@ -174,7 +170,7 @@ def finding_assign(request: HttpRequest, finding_id: int, body: AssignIn) -> Fin
 
 
 @router.post("/findings/{finding_id}/verify", response=FindingOut)
-def finding_verify(request: HttpRequest, finding_id: int, body: VerifyIn) -> FindingOut:
+def finding_verify(request: HttpRequest, finding_id: Id, body: VerifyIn) -> FindingOut:
     """Record the on-site verification of an open finding."""
     finding = services.finding_verify(selectors.finding_get(request.user, finding_id), actor=_user(request),
                                       note=body.note)
@@ -182,29 +178,29 @@ def finding_verify(request: HttpRequest, finding_id: int, body: VerifyIn) -> Fin
 
 
 @router.post("/findings/{finding_id}/close", response=FindingOut)
-def finding_close(request: HttpRequest, finding_id: int, body: CloseIn) -> FindingOut:
+def finding_close(request: HttpRequest, finding_id: Id, body: CloseIn) -> FindingOut:
     """Close a verified finding: disposition ``confirmed`` (属实已整改) or ``not_confirmed`` (不属实), and a note."""
     finding = services.finding_close(selectors.finding_get(request.user, finding_id), actor=_user(request),
                                      disposition=body.disposition, note=body.note)
     return _out(selectors.finding_get(request.user, finding.pk), False)
 
 
-def _run_out(r: CrosscheckRun) -> RunOut:
-    return RunOut(id=r.pk, year=r.year, as_of=r.as_of.isoformat(), found=r.found, raised=r.raised,
+def _run_out(r: CrosscheckRun) -> CrosscheckRunOut:
+    return CrosscheckRunOut(id=r.pk, year=r.year, as_of=r.as_of.isoformat(), found=r.found, raised=r.raised,
                   already_open=r.already_open, kept_closed=r.kept_closed, counts=r.counts, loads=r.loads,
                   finished_at=r.finished_at.isoformat() if r.finished_at else None)
 
 
-@router.get("/runs", response=list[RunOut])
-def run_list(request: HttpRequest, year: int | None = None) -> list[RunOut]:
+@router.get("/runs", response=list[CrosscheckRunOut])
+def run_list(request: HttpRequest, year: Year | None = None) -> list[CrosscheckRunOut]:
     """Cross-check runs, newest first (county-wide figures)."""
     ensure_can(request.user, Cap.CROSSCHECK_RUN)
     runs = CrosscheckRun.objects.all() if not year else CrosscheckRun.objects.filter(year=year)
     return [_run_out(r) for r in runs.order_by("-pk")[:100]]
 
 
-@router.post("/runs/start", response={202: JobOut})
-def run_start(request: HttpRequest, year: int | None = None) -> Status[JobOut]:
+@router.post("/runs/start", response={202: JobStartedOut})
+def run_start(request: HttpRequest, year: Year | None = None) -> Status[JobStartedOut]:
     """Start a cross-check as a background job; poll /api/v1/audit/jobs/{job_id}."""
     ensure_can(request.user, Cap.CROSSCHECK_RUN)
     the_year = year or work_year()
@@ -212,7 +208,7 @@ def run_start(request: HttpRequest, year: int | None = None) -> Status[JobOut]:
         raise BadInput(services.NO_LISTS, code="NO_LISTS")
     job = job_create(kind=RUN_KIND, title=f"{the_year} 年部门数据比对", actor=acting_user(request), params={"year": the_year})
     job.refresh_from_db()
-    return Status(202, JobOut(job_id=job.pk, status=job.status))
+    return Status(202, JobStartedOut(job_id=job.pk, status=job.status))
 
 
 @router.get("/loads", response=list[LoadOut])
@@ -226,8 +222,8 @@ def load_list(request: HttpRequest) -> list[LoadOut]:
             for lo in selectors.loads_latest_first(100)]
 
 
-@router.get("/trends", response=list[TrendOut])
-def trend_list(request: HttpRequest, year: int | None = None) -> list[Any]:
+@router.get("/trends", response=list[FindingTrendOut])
+def trend_list(request: HttpRequest, year: Year | None = None) -> list[Any]:
     """Per township and month: findings raised, closed, and the median days to close (your area)."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
-    return [TrendOut(**row) for row in selectors.trends(request.user, year=year)]
+    return [FindingTrendOut(**row) for row in selectors.trends(request.user, year=year)]

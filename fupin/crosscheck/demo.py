@@ -7,7 +7,6 @@ upload (file names start with ``DEMO-``; running seed-demo again replaces them).
 
 from __future__ import annotations
 
-import csv
 import random
 import tempfile
 from datetime import date, timedelta
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from fupin.accounts.models import Department, User
 from fupin.core import idnumber
+from fupin.core.output import csv_write
 from fupin.crosscheck.datasets import SHEETS
 from fupin.crosscheck.loading import list_load
 from fupin.crosscheck.models import Finding, ListLoad
@@ -91,9 +91,7 @@ def seed_demo_crosscheck(year: int, *, seed: int, actor: User | None) -> int:
         for dataset, rows in lists.items():
             path = Path(folder) / f"{DEMO_FILE_PREFIX}{dataset.lower()}.csv"
             with path.open("w", encoding="utf-8-sig", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow([c.header for c in SHEETS[dataset].columns])
-                writer.writerows(rows)
+                csv_write(fh, [c.header for c in SHEETS[dataset].columns], rows)
             result = list_load(dataset, path, actor=None)
             department = Department.objects.filter(code=DEPARTMENT_OF[dataset]).first()
             if result.load_id is not None and department is not None:

@@ -15,6 +15,7 @@ from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import acting_user
+from fupin.core.api_types import BodyIn, Id, Limit, Offset, Text, Year
 from fupin.core.errors import BadInput
 from fupin.core.reads import personal_data_read
 from fupin.hotline import selectors, services
@@ -28,16 +29,16 @@ router = Router(tags=["hotline"])
 
 
 class TicketFilterIn(Schema):
-    status: str = ""
-    category: str = ""
-    channel: str = ""
+    status: Text = ""
+    category: Text = ""
+    channel: Text = ""
     overdue: bool = False
     mine: bool = False
-    village: int | None = None
-    township: int | None = None
-    q: str = ""
-    offset: int = 0
-    limit: int = 50
+    village: Id | None = None
+    township: Id | None = None
+    q: Text = ""
+    offset: Offset = 0
+    limit: Limit = 50
 
 
 class TicketOut(Schema):
@@ -59,7 +60,7 @@ class TicketOut(Schema):
     reopen_count: int
 
 
-class StepOut(Schema):
+class TicketStepOut(Schema):
     action: str
     from_state: str | None
     to_state: str
@@ -79,7 +80,7 @@ class TicketDetailOut(TicketOut):
     subject_id: int | None
     objection_id: int | None
     reply: str
-    steps: list[StepOut]
+    steps: list[TicketStepOut]
     can_act: bool
 
 
@@ -88,24 +89,24 @@ class TicketPage(Schema):
     items: list[TicketOut]
 
 
-class TicketIn(Schema):
+class TicketIn(BodyIn):
     channel: Literal["hotline", "cadre"] = "hotline"
-    category: str
-    text: str
-    title: str = ""
-    citizen_name: str = ""
-    citizen_phone: str = ""
-    household_no: str = ""
-    notice_id: int | None = None
+    category: Text
+    text: Text
+    title: Text = ""
+    citizen_name: Text = ""
+    citizen_phone: Text = ""
+    household_no: Text = ""
+    notice_id: Id | None = None
 
 
-class StepIn(Schema):
+class TicketStepIn(BodyIn):
     action: Literal["transfer", "reply", "callback", "reopen", "note"]
-    text: str = ""
-    reason: str = ""
-    to: str = ""
-    outcome: str = ""
-    satisfaction: str = ""
+    text: Text = ""
+    reason: Text = ""
+    to: Text = ""
+    outcome: Text = ""
+    satisfaction: Text = ""
 
 
 class FiguresOut(Schema):
@@ -142,7 +143,7 @@ def _out(t: Ticket, now: datetime) -> TicketOut:
 def _detail(request: HttpRequest, t: Ticket) -> TicketDetailOut:
     acts = handles(request.user, t)
     full = acts or can(request.user, Cap.HOTLINE_MANAGE)
-    steps = [StepOut(action=s.action, from_state=s.from_state, to_state=s.to_state or "", at=s.at, actor=str(s.actor or "系统"), from_unit=s.from_unit, to_unit=s.to_unit,
+    steps = [TicketStepOut(action=s.action, from_state=s.from_state, to_state=s.to_state or "", at=s.at, actor=str(s.actor or "系统"), from_unit=s.from_unit, to_unit=s.to_unit,
                      note=s.note) for s in t.steps.order_by("at", "pk").select_related("actor")]
     return TicketDetailOut(
         **_out(t, timezone.now()).dict(), text=t.text, citizen_name=t.citizen_name if full else t.masked_name,
@@ -156,14 +157,14 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> TicketP
     ensure_can(request.user, Cap.HOTLINE_VIEW)
     data = filters.dict(exclude={"offset", "limit"})
     qs = TicketFilter(data, queryset=selectors.ticket_list(request.user), request=request).qs
-    limit, now = max(1, min(filters.limit, 500)), timezone.now()
-    rows = list(qs[filters.offset: filters.offset + limit])
+    now = timezone.now()
+    rows = list(qs[filters.offset: filters.offset + filters.limit])
     personal_data_read(actor=acting_user(request), rows=rows, view="api.hotline.tickets", query=filters.dict())
     return TicketPage(count=qs.count(), items=[_out(t, now) for t in rows])
 
 
 @router.get("/tickets/{ticket_id}", response=TicketDetailOut, summary="诉求详情与办理环节 / a ticket and its steps")
-def ticket_detail(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
+def ticket_detail(request: HttpRequest, ticket_id: Id) -> TicketDetailOut:
     ensure_can(request.user, Cap.HOTLINE_VIEW)
     ticket = selectors.ticket_get(request.user, ticket_id)
     personal_data_read(actor=acting_user(request), rows=[ticket], view="api.hotline.ticket",
@@ -173,7 +174,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
 
 @router.post("/areas/{area_id}/tickets", response={201: TicketDetailOut},
              summary="登记诉求（热线来电或代群众反映）/ enter a ticket about a place in your scope")
-def ticket_create(request: HttpRequest, area_id: int, payload: TicketIn) -> Status[TicketDetailOut]:
+def ticket_create(request: HttpRequest, area_id: Id, payload: TicketIn) -> Status[TicketDetailOut]:
     area = get_visible_or_404(Area.objects.filter(valid_to__isnull=True), request.user, pk=area_id)
     household = None
     if payload.household_no:
@@ -196,7 +197,7 @@ def ticket_create(request: HttpRequest, area_id: int, payload: TicketIn) -> Stat
 
 @router.post("/tickets/{ticket_id}/steps", response=TicketDetailOut,
              summary="办理：转办、答复、回访、重新办理、办理记录 / act on a ticket")
-def ticket_step(request: HttpRequest, ticket_id: int, payload: StepIn) -> TicketDetailOut:
+def ticket_step(request: HttpRequest, ticket_id: Id, payload: TicketStepIn) -> TicketDetailOut:
     ticket = selectors.ticket_get(request.user, ticket_id)
     if not handles(request.user, ticket):
         raise PermissionDenied(services.NOT_YOUR_UNIT)
@@ -218,7 +219,7 @@ def ticket_step(request: HttpRequest, ticket_id: int, payload: StepIn) -> Ticket
 
 
 @router.get("/figures", response=FiguresPage, summary="受理、按时办结、超期、满意度：按单位、类别、月份 / figures")
-def figures(request: HttpRequest, year: int | None = None) -> FiguresPage:
+def figures(request: HttpRequest, year: Year | None = None) -> FiguresPage:
     ensure_can(request.user, Cap.HOTLINE_VIEW)
     data = selectors.ticket_figures(request.user, year=year)
 

@@ -10,6 +10,8 @@ session, so it never appears in a URL or a server log).
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
 from django.conf import settings
@@ -40,14 +42,27 @@ def client_address(request: HttpRequest) -> str:
 
 
 def over_limit(request: HttpRequest, kind: str, per_hour: int) -> bool:
-    """Count one more ``kind`` for this client; True when that exceeds ``per_hour`` within the hour."""
+    """Count one more ``kind`` for this client; True when that exceeds ``per_hour`` within the hour that began
+    with the client's first counted request.
+
+    The window's start is an entry of its own, written once (``add``) and never rewritten, so it expires
+    when the hour is over on every cache. The count lives under a key naming that start; ``incr`` is
+    atomic where the cache makes it so, but the file and database caches implement it as get-and-set,
+    which gives the entry the cache's default expiry (five minutes): ``touch`` puts the window's end back.
+    """
     key = f"hotline:rate:{kind}:{client_address(request)}"
-    cache.add(key, 0, RATE_WINDOW)
+    now = time.time()
+    cache.add(f"{key}:start", now, RATE_WINDOW)
+    start = float(cache.get(f"{key}:start", now))
+    remaining = max(1, math.ceil(start + RATE_WINDOW - now))
+    counter = f"{key}:{start:.6f}"
+    cache.add(counter, 0, remaining)
     try:
-        count = cache.incr(key)
+        count = cache.incr(counter)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW)
+        cache.set(counter, 1, remaining)
         count = 1
+    cache.touch(counter, remaining)
     return count > per_hour
 
 

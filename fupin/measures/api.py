@@ -17,6 +17,7 @@ from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.assessment.services import work_year
 from fupin.core.actors import acting_user
+from fupin.core.api_types import BodyIn, Day, Id, Limit, Offset, Text, Year, limit_default
 from fupin.core.reads import personal_data_read
 from fupin.measures import selectors, services
 from fupin.measures.coverage import coverage
@@ -26,6 +27,7 @@ from fupin.measures.models import Measure, SuggestionDecision
 from fupin.measures.suggestions import evaluate
 
 router = Router(tags=["measures"])
+SUGGESTIONS_PAGE = limit_default(500)
 router.add_router("", credit_router)
 
 
@@ -54,12 +56,12 @@ class MeasurePage(Schema):
 
 
 class MeasureFilterIn(Schema):
-    village: int | None = None
-    programme: str = ""
-    category: str = ""
-    q: str = ""
-    limit: int = 100
-    offset: int = 0
+    village: Id | None = None
+    programme: Text = ""
+    category: Text = ""
+    q: Text = ""
+    limit: Limit = limit_default(100)
+    offset: Offset = 0
 
 
 class SuggestionOut(Schema):
@@ -107,27 +109,27 @@ class CoverageOut(Schema):
     villages: list[VillageCoverageOut]
 
 
-class MeasureIn(Schema):
-    programme: str = Field(max_length=40, description="帮扶项目代码 / the programme's code")
-    member: int | None = Field(None, description="受益成员 id（按人发放的项目必填）/ the member who benefits")
-    starts_on: date
-    ends_on: date | None = Field(None, description="按期项目不填则为本期末 / a per-period programme: the period's end")
+class MeasureIn(BodyIn):
+    programme: Text = Field(max_length=40, description="帮扶项目代码 / the programme's code")
+    member: Id | None = Field(None, description="受益成员 id（按人发放的项目必填）/ the member who benefits")
+    starts_on: Day
+    ends_on: Day | None = Field(None, description="按期项目不填则为本期末 / a per-period programme: the period's end")
     amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
-    quantity: int | None = Field(None, ge=0)
-    evidence: str = Field("", max_length=300)
+    quantity: int | None = Field(None, ge=0, le=2**31 - 1)
+    evidence: Text = Field("", max_length=300)
     status: Literal["planned", "delivering", "done"] = "done"
 
 
-class DecisionIn(Schema):
-    programme: str = Field(max_length=40, description="帮扶项目代码 / the programme's code")
+class DecisionIn(BodyIn):
+    programme: Text = Field(max_length=40, description="帮扶项目代码 / the programme's code")
     decision: Literal["accept", "dismiss"]
-    reason: str = Field("", max_length=300, description="不采纳的理由（必填）/ why it is dismissed (required)")
-    starts_on: date | None = Field(None, description="采纳：措施开始日期；不填则为所看年度内的日期（当年为今天，"
-                                   "往年为年末）/ accept: the measure's start; by default a day of ``year``")
-    year: int | None = Field(None, ge=2014, le=2100, description="所看年度，默认工作年度 / the year viewed")
-    member: int | None = Field(None, description="采纳按人项目：受益成员，不填则为首个符合条件者 / accept: the member")
+    reason: Text = Field("", max_length=300, description="不采纳的理由（必填）/ why it is dismissed (required)")
+    starts_on: Day | None = Field(None, description="采纳：措施开始日期；不填则为所看年度内的日期（当年为今天，"
+                                  "往年为年末）/ accept: the measure's start; by default a day of ``year``")
+    year: Year | None = Field(None, description="所看年度，默认工作年度 / the year viewed")
+    member: Id | None = Field(None, description="采纳按人项目：受益成员，不填则为首个符合条件者 / accept: the member")
     amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
-    evidence: str = Field("", max_length=300)
+    evidence: Text = Field("", max_length=300)
 
 
 class DecisionOut(Schema):
@@ -165,26 +167,26 @@ def measure_list(request: HttpRequest, filters: Query[MeasureFilterIn]) -> Measu
     ensure_can(request.user, Cap.MEASURES_VIEW)
     data = filters.dict(exclude={"offset", "limit"})
     qs = MeasureFilter(data, queryset=selectors.measure_list(request.user)).qs
-    limit = max(1, min(filters.limit, 500))
-    rows = list(qs[filters.offset: filters.offset + limit])
+    rows = list(qs[filters.offset: filters.offset + filters.limit])
     personal_data_read(actor=acting_user(request), rows=rows, view="api.measures.list", query=filters.dict())
     return MeasurePage(count=qs.count(), items=[_out(m) for m in rows])
 
 
 @router.get("/suggestions", response=SuggestionPage, summary="建议措施 / suggested measures in your area")
-def suggestion_list(request: HttpRequest, year: int | None = None, village: int | None = None,
-                    township: int | None = None, limit: int = 500) -> SuggestionPage:
+def suggestion_list(request: HttpRequest, year: Year | None = None, village: Id | None = None,
+                    township: Id | None = None, offset: Offset = 0, limit: Limit = SUGGESTIONS_PAGE
+                    ) -> SuggestionPage:
     ensure_can(request.user, Cap.MEASURES_VIEW)
     y = year or work_year()
     households = HouseholdPlaceFilter({"village": village, "township": township},
                                       queryset=selectors.visible_households(request.user)).qs
     items = evaluate(households, y).suggestions
-    return SuggestionPage(year=y, count=len(items), items=[_suggestion(s) for s in items[: max(1, min(limit, 5000))]])
+    return SuggestionPage(year=y, count=len(items), items=[_suggestion(s) for s in items[offset: offset + limit]])
 
 
 @router.get("/coverage", response=CoverageOut, summary="覆盖情况与应享未享 / coverage and entitlements not received")
-def coverage_view(request: HttpRequest, year: int | None = None, village: int | None = None,
-                  township: int | None = None) -> CoverageOut:
+def coverage_view(request: HttpRequest, year: Year | None = None, village: Id | None = None,
+                  township: Id | None = None) -> CoverageOut:
     ensure_can(request.user, Cap.MEASURES_VIEW)
     households = HouseholdPlaceFilter({"village": village, "township": township},
                                       queryset=selectors.visible_households(request.user)).qs
@@ -197,7 +199,7 @@ def coverage_view(request: HttpRequest, year: int | None = None, village: int | 
 
 @router.get("/households/{household_id}", response=HouseholdMeasuresOut,
             summary="一户的帮扶措施与建议 / a household's measures and suggestions")
-def household_measures(request: HttpRequest, household_id: int, year: int | None = None) -> HouseholdMeasuresOut:
+def household_measures(request: HttpRequest, household_id: Id, year: Year | None = None) -> HouseholdMeasuresOut:
     ensure_can(request.user, Cap.MEASURES_VIEW)
     household = selectors.household_get(request.user, household_id)
     measures = Measure.objects.filter(household=household).select_related("household", "member", "programme",
@@ -210,7 +212,7 @@ def household_measures(request: HttpRequest, household_id: int, year: int | None
 
 @router.post("/households/{household_id}/measures", response={201: MeasureOut},
              summary="为一户记录帮扶措施 / record a measure for a household")
-def measure_record(request: HttpRequest, household_id: int, payload: MeasureIn) -> Status[MeasureOut]:
+def measure_record(request: HttpRequest, household_id: Id, payload: MeasureIn) -> Status[MeasureOut]:
     """The record form's checks: the programme in use, the member in the household, the programme's rule,
     the amount within its policy limit, one record per period. A refusal answers 422 with its code
     (PROGRAMME_UNKNOWN, MEMBER_REQUIRED, MEMBER_NOT_IN_HOUSEHOLD, NOT_ELIGIBLE, AMOUNT_OVER_LIMIT,
@@ -226,7 +228,7 @@ def measure_record(request: HttpRequest, household_id: int, payload: MeasureIn) 
 
 @router.post("/households/{household_id}/suggestions", response={201: DecisionOut},
              summary="采纳或不采纳一条建议措施 / accept or dismiss a suggested measure")
-def suggestion_decide(request: HttpRequest, household_id: int, payload: DecisionIn) -> Status[DecisionOut]:
+def suggestion_decide(request: HttpRequest, household_id: Id, payload: DecisionIn) -> Status[DecisionOut]:
     """Accept (the measure is recorded, planned, with the record form's checks) or dismiss (with a reason).
     A household decides on a programme once: a second decision is refused (SUGGESTION_DECIDED); any
     refusal answers 422 with its code and changes nothing."""

@@ -12,11 +12,13 @@ from ninja import Query, Router, Schema
 
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
+from fupin.core.api_types import Id, Limit, Offset, Text, Year, limit_default
 from fupin.measures import credit_selectors as cs
 from fupin.measures.filters import AwardFilter, CreditVillageFilter, LoanFilter
 from fupin.measures.models import Award, Loan
 
 router = Router(tags=["measures"])
+AWARDS_PAGE = limit_default(500)
 
 
 class LoanOut(Schema):
@@ -54,13 +56,13 @@ class LoanPage(Schema):
 
 
 class LoanFilterIn(Schema):
-    village: int | None = None
-    township: int | None = None
-    state: str = ""
-    q: str = ""
-    year: int | None = None
-    limit: int = 100
-    offset: int = 0
+    village: Id | None = None
+    township: Id | None = None
+    state: Text = ""
+    q: Text = ""
+    year: Year | None = None
+    limit: Limit = limit_default(100)
+    offset: Offset = 0
 
 
 class InstalmentOut(Schema):
@@ -150,15 +152,14 @@ def loan_list(request: HttpRequest, filters: Query[LoanFilterIn]) -> LoanPage:
     today = timezone.localdate()
     data = filters.dict(exclude={"year", "offset", "limit"})
     qs = LoanFilter(data, queryset=cs.loan_list(request.user, today=today)).qs
-    limit = max(1, min(filters.limit, 500))
-    loans = cs.decorate(list(qs[filters.offset: filters.offset + limit]), today)
+    loans = cs.decorate(list(qs[filters.offset: filters.offset + filters.limit]), today)
     year = filters.year if filters.year and 2014 <= filters.year <= 2100 else today.year
     subsidy = cs.subsidies([_row(loan) for loan in loans], year)
     return LoanPage(count=qs.count(), items=[LoanOut(**_loan(loan, subsidy[loan.pk])) for loan in loans])
 
 
 @router.get("/loans/{loan_id}", response=LoanDetailOut, summary="一笔贷款：还款计划、还款与贴息 / one loan")
-def loan_detail(request: HttpRequest, loan_id: int) -> LoanDetailOut:
+def loan_detail(request: HttpRequest, loan_id: Id) -> LoanDetailOut:
     ensure_can(request.user, Cap.MEASURES_VIEW)
     today = timezone.localdate()
     loan = cs.loan_get(request.user, loan_id, today)
@@ -174,7 +175,7 @@ def loan_detail(request: HttpRequest, loan_id: int) -> LoanDetailOut:
 
 
 @router.get("/credit", response=CreditOut, summary="信用村与信用乡镇 / credit villages and townships in your area")
-def credit_view(request: HttpRequest, township: int | None = None) -> CreditOut:
+def credit_view(request: HttpRequest, township: Id | None = None) -> CreditOut:
     ensure_can(request.user, Cap.MEASURES_VIEW)
     villages = CreditVillageFilter({"township": township}, queryset=cs.credit_villages(request.user)).qs
     s = cs.credit_standing(request.user, timezone.localdate(), of=villages)
@@ -186,11 +187,11 @@ def credit_view(request: HttpRequest, township: int | None = None) -> CreditOut:
 
 
 @router.get("/awards", response=list[AwardOut], summary="自强之星与星级评定 / awards in your area")
-def award_list(request: HttpRequest, village: int | None = None, township: int | None = None, year: int | None = None,
-               category: str = "", limit: int = 500) -> list[AwardOut]:
+def award_list(request: HttpRequest, village: Id | None = None, township: Id | None = None, year: Year | None = None,
+               category: Text = "", offset: Offset = 0, limit: Limit = AWARDS_PAGE) -> list[AwardOut]:
     ensure_can(request.user, Cap.MEASURES_VIEW)
     data = {"village": village, "township": township, "year": year, "category": category}
-    qs: list[Award] = list(AwardFilter(data, queryset=cs.award_list(request.user)).qs[: max(1, min(limit, 5000))])
+    qs: list[Award] = list(AwardFilter(data, queryset=cs.award_list(request.user)).qs[offset: offset + limit])
     return [AwardOut(id=a.pk, household_id=a.household_id, household_no=a.household.household_no,
                      village=a.household.village.name, category=a.category.code, year=a.year, stars=a.stars,
                      title=a.title, reason=a.reason, awarded_on=a.awarded_on, approving_unit=a.approving_unit,

@@ -15,6 +15,8 @@ from fupin.accounts.roles import Cap
 from fupin.areas.scoping import get_visible_or_404
 from fupin.assessment.services import policy_values, work_year
 from fupin.core.actors import acting_user
+from fupin.core.api import JobStartedOut
+from fupin.core.api_types import BodyIn, Day, Id, Limit, Offset, Text, Year
 from fupin.core.jobs import job_create
 from fupin.core.reads import personal_data_read
 from fupin.monitoring import selectors, services
@@ -25,7 +27,7 @@ from fupin.registry.selectors import household_get
 router = Router(tags=["monitoring"])
 
 
-class ResultOut(Schema):
+class MonitoringResultOut(Schema):
     household_id: int
     household_no: str
     year: int
@@ -36,25 +38,25 @@ class ResultOut(Schema):
     monitoring_line: Decimal | None
 
 
-class ResultFilterIn(Schema):
-    year: int | None = None
-    category: str = ""
-    risk: str = ""
-    township: int | None = None
-    village: int | None = None
-    q: str = ""
-    offset: int = 0
-    limit: int = 50
+class MonitoringResultFilterIn(Schema):
+    year: Year | None = None
+    category: Text = ""
+    risk: Text = ""
+    township: Id | None = None
+    village: Id | None = None
+    q: Text = ""
+    offset: Offset = 0
+    limit: Limit = 50
 
 
-class ResultPage(Schema):
+class MonitoringResultPage(Schema):
     year: int
     run_id: int | None
     count: int
-    items: list[ResultOut]
+    items: list[MonitoringResultOut]
 
 
-class MeasureOut(Schema):
+class CaseMeasureOut(Schema):
     id: int
     kind: str
     description: str
@@ -74,43 +76,38 @@ class CaseOut(Schema):
     opened_at: str
     identified_on: date | None
     notice_id: int | None
-    measures: list[MeasureOut]
+    measures: list[CaseMeasureOut]
 
 
-class HouseholdOut(Schema):
+class MonitoringHouseholdOut(Schema):
     household_id: int
     household_no: str
     year: int
-    result: ResultOut | None
+    result: MonitoringResultOut | None
     open_case: CaseOut | None
 
 
-class JobOut(Schema):
-    job_id: int
-    status: str
+class CaseStepIn(BodyIn):
+    action: Text
+    note: Text = ""
 
 
-class StepIn(Schema):
-    action: str
-    note: str = ""
-
-
-class MeasureIn(Schema):
-    kind: str
-    description: str
-    starts_on: date
-    ends_on: date | None = None
+class CaseMeasureIn(BodyIn):
+    kind: Text
+    description: Text
+    starts_on: Day
+    ends_on: Day | None = None
     done: bool = False
 
 
 class CaseFilterIn(Schema):
-    step: str = "open"
-    category: str = ""
-    township: int | None = None
-    village: int | None = None
-    q: str = ""
-    offset: int = 0
-    limit: int = 50
+    step: Text = "open"
+    category: Text = ""
+    township: Id | None = None
+    village: Id | None = None
+    q: Text = ""
+    offset: Offset = 0
+    limit: Limit = 50
 
 
 class CasePage(Schema):
@@ -118,7 +115,7 @@ class CasePage(Schema):
     items: list[CaseOut]
 
 
-class TrendOut(Schema):
+class MonitoringTrendOut(Schema):
     township_id: int
     township: str
     month: str
@@ -126,8 +123,8 @@ class TrendOut(Schema):
     left: int
 
 
-def _result(r: MonitoringResult) -> ResultOut:
-    return ResultOut(household_id=r.household_id, household_no=r.household.household_no, year=r.year, run_id=r.run_id,
+def _result(r: MonitoringResult) -> MonitoringResultOut:
+    return MonitoringResultOut(household_id=r.household_id, household_no=r.household.household_no, year=r.year, run_id=r.run_id,
                      category=r.category, risks=r.risk_list, per_capita_income=r.per_capita_income,
                      monitoring_line=r.monitoring_line)
 
@@ -136,27 +133,26 @@ def _case(c: MonitoringCase) -> CaseOut:
     return CaseOut(id=c.pk, household_id=c.household_id, household_no=c.household.household_no, year=c.year,
                    step=c.step, category=c.category, risks=[r for r in c.risks.split(";") if r],
                    opened_at=c.opened_at.isoformat(), identified_on=c.identified_on, notice_id=c.notice_id,
-                   measures=[MeasureOut(id=m.pk, kind=m.kind, description=m.description, starts_on=m.starts_on,
+                   measures=[CaseMeasureOut(id=m.pk, kind=m.kind, description=m.description, starts_on=m.starts_on,
                                         ends_on=m.ends_on, done=m.done) for m in c.measures.all()])
 
 
-@router.get("/results", response=ResultPage)
-def result_list(request: HttpRequest, filters: Query[ResultFilterIn]) -> ResultPage:
+@router.get("/results", response=MonitoringResultPage)
+def result_list(request: HttpRequest, filters: Query[MonitoringResultFilterIn]) -> MonitoringResultPage:
     """Households at risk in the latest run of the year (default: the work year), within your area."""
     ensure_can(request.user, Cap.SEES_INCOMES)
     year = filters.year or work_year()
     run = selectors.latest_run(year)
     if run is None:
-        return ResultPage(year=year, run_id=None, count=0, items=[])
+        return MonitoringResultPage(year=year, run_id=None, count=0, items=[])
     data = filters.dict(exclude={"year", "offset", "limit"})
     qs = ResultFilter(data, queryset=selectors.result_list(request.user, run)).qs
-    limit = max(1, min(filters.limit, 500))
-    return ResultPage(year=year, run_id=run.pk, count=qs.count(),
-                      items=[_result(r) for r in qs[filters.offset: filters.offset + limit]])
+    return MonitoringResultPage(year=year, run_id=run.pk, count=qs.count(),
+                                items=[_result(r) for r in qs[filters.offset: filters.offset + filters.limit]])
 
 
-@router.get("/households/{household_id}", response=HouseholdOut)
-def household_detail(request: HttpRequest, household_id: int, year: int | None = None) -> HouseholdOut:
+@router.get("/households/{household_id}", response=MonitoringHouseholdOut)
+def household_detail(request: HttpRequest, household_id: Id, year: Year | None = None) -> MonitoringHouseholdOut:
     """The household's result in the latest run of the year (null when it had no risk) and its open case."""
     ensure_can(request.user, Cap.SEES_INCOMES)
     household = household_get(request.user, household_id)
@@ -166,12 +162,12 @@ def household_detail(request: HttpRequest, household_id: int, year: int | None =
               if run else None)
     case = (MonitoringCase.objects.select_related("household").filter(household=household,
                                                                        step__in=MonitoringCase.OPEN_STEPS).first())
-    return HouseholdOut(household_id=household.pk, household_no=household.household_no, year=the_year,
+    return MonitoringHouseholdOut(household_id=household.pk, household_no=household.household_no, year=the_year,
                         result=_result(result) if result else None, open_case=_case(case) if case else None)
 
 
-@router.post("/runs/start", response={202: JobOut})
-def run_start(request: HttpRequest, year: int | None = None) -> Status[JobOut]:
+@router.post("/runs/start", response={202: JobStartedOut})
+def run_start(request: HttpRequest, year: Year | None = None) -> Status[JobStartedOut]:
     """Start a whole-county monitoring run as a background job; poll /api/v1/audit/jobs/{job_id}."""
     ensure_can(request.user, Cap.MONITORING_RUN)
     the_year = year or work_year()
@@ -179,7 +175,7 @@ def run_start(request: HttpRequest, year: int | None = None) -> Status[JobOut]:
     job = job_create(kind="monitoring.run", title=f"{the_year} 年防返贫监测", actor=acting_user(request),
                      params={"year": the_year})
     job.refresh_from_db()
-    return Status(202, JobOut(job_id=job.pk, status=job.status))
+    return Status(202, JobStartedOut(job_id=job.pk, status=job.status))
 
 
 @router.get("/cases", response=CasePage)
@@ -188,8 +184,7 @@ def case_list(request: HttpRequest, filters: Query[CaseFilterIn]) -> CasePage:
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     data = filters.dict(exclude={"offset", "limit"})
     qs = CaseFilter(data, queryset=selectors.case_list(request.user)).qs.prefetch_related("measures")
-    limit = max(1, min(filters.limit, 500))
-    rows = list(qs[filters.offset: filters.offset + limit])
+    rows = list(qs[filters.offset: filters.offset + filters.limit])
     personal_data_read(actor=acting_user(request), rows=rows, view="api.monitoring.cases", query=filters.dict())
     return CasePage(count=qs.count(), items=[_case(c) for c in rows])
 
@@ -199,7 +194,7 @@ def _get_case(request: HttpRequest, case_id: int) -> MonitoringCase:
 
 
 @router.get("/cases/{case_id}", response=CaseOut)
-def case_detail(request: HttpRequest, case_id: int) -> CaseOut:
+def case_detail(request: HttpRequest, case_id: Id) -> CaseOut:
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     case = _get_case(request, case_id)
     personal_data_read(actor=acting_user(request), rows=[case], view="api.monitoring.case")
@@ -207,7 +202,7 @@ def case_detail(request: HttpRequest, case_id: int) -> CaseOut:
 
 
 @router.post("/cases/{case_id}/steps", response=CaseOut)
-def case_step(request: HttpRequest, case_id: int, payload: StepIn) -> CaseOut:
+def case_step(request: HttpRequest, case_id: Id, payload: CaseStepIn) -> CaseOut:
     """One step of the case: verify, dismiss, identify (publishes the notice), assist, eliminate.
     A refused step answers 409 with the reason and changes nothing."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
@@ -216,19 +211,19 @@ def case_step(request: HttpRequest, case_id: int, payload: StepIn) -> CaseOut:
     return _case(_get_case(request, case_id))
 
 
-@router.post("/cases/{case_id}/measures", response={201: MeasureOut})
-def measure_create(request: HttpRequest, case_id: int, payload: MeasureIn) -> Status[MeasureOut]:
+@router.post("/cases/{case_id}/measures", response={201: CaseMeasureOut})
+def measure_create(request: HttpRequest, case_id: Id, payload: CaseMeasureIn) -> Status[CaseMeasureOut]:
     """Record a help measure on an identified or assisted case."""
     ensure_can(request.user, Cap.MONITORING_WORK)
     case = _get_case(request, case_id)
     m = services.measure_add(case, actor=acting_user(request), kind=payload.kind, description=payload.description,
                              starts_on=payload.starts_on, ends_on=payload.ends_on, done=payload.done)
-    return Status(201, MeasureOut(id=m.pk, kind=m.kind, description=m.description, starts_on=m.starts_on,
+    return Status(201, CaseMeasureOut(id=m.pk, kind=m.kind, description=m.description, starts_on=m.starts_on,
                                   ends_on=m.ends_on, done=m.done))
 
 
-@router.get("/trends", response=list[TrendOut])
-def trends(request: HttpRequest) -> list[TrendOut]:
+@router.get("/trends", response=list[MonitoringTrendOut])
+def trends(request: HttpRequest) -> list[MonitoringTrendOut]:
     """Per township and month: households entering monitoring (cases opened) and leaving (risk eliminated)."""
     ensure_can(request.user, Cap.REGISTRY_VIEW)
-    return [TrendOut(**r) for r in selectors.trends(request.user)]
+    return [MonitoringTrendOut(**r) for r in selectors.trends(request.user)]

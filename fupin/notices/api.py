@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
 from fupin.core.actors import acting_user
+from fupin.core.api_types import BodyIn, Day, Id, Limit, Offset, Text
 from fupin.notices import selectors, services
 from fupin.notices.filters import NoticeFilter
 from fupin.notices.models import Notice, Objection
@@ -20,13 +21,13 @@ router = Router(tags=["notices"])
 
 
 class NoticeFilterIn(Schema):
-    on: date | None = None
+    on: Day | None = None
     all: bool = False
-    village: int | None = None
-    township: int | None = None
-    kind: str = ""
-    offset: int = 0
-    limit: int = 50
+    village: Id | None = None
+    township: Id | None = None
+    kind: Text = ""
+    offset: Offset = 0
+    limit: Limit = 50
 
 
 class NoticeOut(Schema):
@@ -72,15 +73,15 @@ class NoticePage(Schema):
     items: list[NoticeOut]
 
 
-class ObjectionIn(Schema):
-    text: str
-    raised_by_name: str = ""
-    contact: str = ""
+class ObjectionIn(BodyIn):
+    text: Text
+    raised_by_name: Text = ""
+    contact: Text = ""
 
 
-class ResolveIn(Schema):
+class ObjectionResolveIn(BodyIn):
     outcome: Literal["upheld", "dismissed"]
-    resolution: str
+    resolution: Text
 
 
 def _notice_out(n: Notice, today: date) -> NoticeOut:
@@ -107,12 +108,12 @@ def notice_list(request: HttpRequest, filters: Query[NoticeFilterIn]) -> NoticeP
     data = {"on": filters.on, "show": "all" if filters.all else "", "village": filters.village,
             "township": filters.township, "kind": filters.kind}
     qs = NoticeFilter(data, queryset=selectors.notice_list(request.user)).qs
-    limit = max(1, min(filters.limit, 500))
-    return NoticePage(count=qs.count(), items=[_notice_out(n, today) for n in qs[filters.offset: filters.offset + limit]])
+    return NoticePage(count=qs.count(),
+                      items=[_notice_out(n, today) for n in qs[filters.offset: filters.offset + filters.limit]])
 
 
 @router.get("/{notice_id}", response=NoticeDetailOut, summary="公示详情与异议 / a notice and its objections")
-def notice_detail(request: HttpRequest, notice_id: int) -> NoticeDetailOut:
+def notice_detail(request: HttpRequest, notice_id: Id) -> NoticeDetailOut:
     ensure_can(request.user, Cap.NOTICES_VIEW)
     notice = selectors.notice_get(request.user, notice_id)
     full = can(request.user, Cap.NOTICES_MANAGE)
@@ -122,7 +123,7 @@ def notice_detail(request: HttpRequest, notice_id: int) -> NoticeDetailOut:
 
 @router.post("/{notice_id}/objections", response={201: ObjectionOut},
              summary="登记异议（仅限公示期内）/ raise an objection while the notice is on display")
-def objection_create(request: HttpRequest, notice_id: int, payload: ObjectionIn) -> Status[ObjectionOut]:
+def objection_create(request: HttpRequest, notice_id: Id, payload: ObjectionIn) -> Status[ObjectionOut]:
     notice = selectors.notice_get(request.user, notice_id)
     objection = services.objection_raise(notice, actor=acting_user(request), text=payload.text,
                                          raised_by_name=payload.raised_by_name, contact=payload.contact)
@@ -131,7 +132,7 @@ def objection_create(request: HttpRequest, notice_id: int, payload: ObjectionIn)
 
 @router.post("/objections/{objection_id}/resolve", response=ObjectionOut,
              summary="处理异议：成立或不成立 / resolve an objection: upheld or dismissed")
-def objection_resolve(request: HttpRequest, objection_id: int, payload: ResolveIn) -> ObjectionOut:
+def objection_resolve(request: HttpRequest, objection_id: Id, payload: ObjectionResolveIn) -> ObjectionOut:
     objection = selectors.objection_get(request.user, objection_id)
     objection = services.objection_resolve(objection, actor=acting_user(request), outcome=payload.outcome,
                                            resolution=payload.resolution)

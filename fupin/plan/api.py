@@ -9,6 +9,8 @@ from ninja import Router, Schema
 
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
+from fupin.core.api_errors import ErrorOut
+from fupin.core.api_types import Text
 from fupin.plan import selectors
 from fupin.plan.models import Unit
 
@@ -26,7 +28,7 @@ class TaskOut(Schema):
     status: str
 
 
-class MeasureOut(Schema):
+class PlanMeasureOut(Schema):
     code: str
     label: str
     title: str
@@ -42,7 +44,7 @@ class PlanOut(Schema):
     title: str
     starts_year: int
     ends_year: int
-    measures: list[MeasureOut]
+    measures: list[PlanMeasureOut]
 
 
 class ObligationOut(Schema):
@@ -64,14 +66,15 @@ class StandingOut(Schema):
     obligations: list[ObligationOut]
 
 
-@router.get("/plan", response=PlanOut, summary="规划、举措、责任单位与任务 / the plan, its measures, units and tasks")
-def plan_detail(request: HttpRequest, code: str = "") -> PlanOut:
+@router.get("/plan", response={200: PlanOut, 404: ErrorOut},
+            summary="规划、举措、责任单位与任务 / the plan, its measures, units and tasks")
+def plan_detail(request: HttpRequest, code: Text = "") -> PlanOut:
     ensure_can(request.user, Cap.PLAN_VIEW)
     plan = selectors.plan_get(code or None)
     measures = []
     for m in selectors.measures_with_units(plan):
         units = list(m.responsibilities.all())
-        measures.append(MeasureOut(
+        measures.append(PlanMeasureOut(
             code=m.code, label=m.label, title=m.title, text=m.text, parent=m.parent.code if m.parent else None,
             lead=[r.unit.name for r in units if r.role == "lead"],
             cooperating=[r.unit.name for r in units if r.role == "cooperating"],
@@ -82,9 +85,9 @@ def plan_detail(request: HttpRequest, code: str = "") -> PlanOut:
                    measures=measures)
 
 
-@router.get("/units", response=list[StandingOut],
+@router.get("/units", response={200: list[StandingOut], 404: ErrorOut},
             summary="各单位报送情况（逾期在前） / each unit's reports owed, delivered, late, most overdue first")
-def unit_standings(request: HttpRequest, code: str = "") -> list[StandingOut]:
+def unit_standings(request: HttpRequest, code: Text = "") -> list[StandingOut]:
     ensure_can(request.user, Cap.PLAN_VIEW)
     plan = selectors.plan_get(code or None)
     return [StandingOut(

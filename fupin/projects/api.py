@@ -25,6 +25,7 @@ from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import acting_user
+from fupin.core.api_types import BodyIn, Day, Id, Limit, Month, Offset, Text, Year
 from fupin.core.errors import BadInput
 from fupin.core.workflow import UNSET
 from fupin.notices.models import Objection
@@ -54,7 +55,7 @@ class ProjectOut(Schema):
     approved_total: Decimal | None
 
 
-class AttachmentOut(Schema):
+class ProjectAttachmentOut(Schema):
     id: int
     name: str
     size: int
@@ -62,7 +63,7 @@ class AttachmentOut(Schema):
     url: str
 
 
-class StepOut(Schema):
+class ProjectStepOut(Schema):
     id: int
     action: str
     action_label: str
@@ -78,7 +79,7 @@ class StepOut(Schema):
     payee_name: str
     household_no: str
     notice_id: int | None
-    attachments: list[AttachmentOut]
+    attachments: list[ProjectAttachmentOut]
 
 
 class BeneficiaryOut(Schema):
@@ -98,7 +99,7 @@ class ProjectDetailOut(ProjectOut):
     deposit: Decimal | None  # the quality deposit settlement retained (unspent until released)
     deposit_due: date | None  # the first day it may be released
     deposit_released_on: date | None
-    steps: list[StepOut]
+    steps: list[ProjectStepOut]
     beneficiaries: list[BeneficiaryOut]
     notice_ids: list[int]
     actions: list[str]
@@ -110,79 +111,79 @@ class ProjectPage(Schema):
 
 
 class ProjectFilterIn(Schema):
-    year: int | None = None
-    status: str = ""
-    category: str = ""
-    q: str = ""
-    offset: int = 0
-    limit: int = 50
+    year: Year | None = None
+    status: Text = ""
+    category: Text = ""
+    q: Text = ""
+    offset: Offset = 0
+    limit: Limit = 50
 
 
-class ProjectIn(Schema):
+class ProjectIn(BodyIn):
     """A proposal (村级申报), the proposal form's fields. Performance targets may be sent empty: the
     service refuses a project without them (NO_TARGETS), as the form does."""
 
-    year: int
-    name: str
-    category: str
-    nature: str
-    department_code: str  # the responsible unit (责任单位)
-    planned_start: date
-    planned_end: date
-    tasks: str
-    benefit_mechanism: str
-    performance_targets: str = ""
-    location: str = ""
-    budget_central: str = ""
-    budget_provincial: str = ""
-    budget_city: str = ""
-    budget_district: str = ""
-    budget_integrated: str = ""
-    households: list[str] = []  # beneficiary household numbers (户编号), the field repeated
+    year: Year
+    name: Text
+    category: Text
+    nature: Text
+    department_code: Text  # the responsible unit (责任单位)
+    planned_start: Day
+    planned_end: Day
+    tasks: Text
+    benefit_mechanism: Text
+    performance_targets: Text = ""
+    location: Text = ""
+    budget_central: Text = ""
+    budget_provincial: Text = ""
+    budget_city: Text = ""
+    budget_district: Text = ""
+    budget_integrated: Text = ""
+    households: list[Text] = []  # beneficiary household numbers (户编号), the field repeated
 
 
-class StepIn(Schema):
-    action: str
-    note: str = ""
-    amount: str = ""
-    source: str = ""
-    payee: str = ""
-    payee_name: str = ""
-    household_no: str = ""
-    year: int | None = None  # adjust: the new plan year
-    budget_central: str = ""  # adjust: new amounts per fund source (empty: unchanged)
-    budget_provincial: str = ""
-    budget_city: str = ""
-    budget_district: str = ""
-    budget_integrated: str = ""
-    seen_status: str | None = None  # the status the client acted on; a different current one → 409
+class ProjectStepIn(BodyIn):
+    action: Text
+    note: Text = ""
+    amount: Text = ""
+    source: Text = ""
+    payee: Text = ""
+    payee_name: Text = ""
+    household_no: Text = ""
+    year: Year | None = None  # adjust: the new plan year
+    budget_central: Text = ""  # adjust: new amounts per fund source (empty: unchanged)
+    budget_provincial: Text = ""
+    budget_city: Text = ""
+    budget_district: Text = ""
+    budget_integrated: Text = ""
+    seen_status: Text | None = None  # the status the client acted on; a different current one → 409
 
 
-class BeneficiaryIn(Schema):
-    household_no: str
-    benefit: str = ""
+class BeneficiaryIn(BodyIn):
+    household_no: Text
+    benefit: Text = ""
 
 
-class AssetIn(Schema):
-    name: str
-    kind: str
-    value: str
-    owner: str
-    custodian: str
-    formed_on: date
-    household_no: str = ""
+class AssetIn(BodyIn):
+    name: Text
+    kind: Text
+    value: Text
+    owner: Text
+    custodian: Text
+    formed_on: Day
+    household_no: Text = ""
 
 
-class PayoutIn(Schema):
-    household_no: str
-    year: int
-    amount: str
-    paid_on: date
+class PayoutIn(BodyIn):
+    household_no: Text
+    year: Year
+    amount: Text
+    paid_on: Day
 
 
-class ResolveIn(Schema):
+class ProjectObjectionResolveIn(BodyIn):
     outcome: Literal["upheld", "dismissed"]
-    resolution: str  # the reply (处理意见)
+    resolution: Text  # the reply (处理意见)
 
 
 class ProjectObjectionOut(Schema):
@@ -310,12 +311,12 @@ def _project_out(p: Project) -> ProjectOut:
                       budget_total=p.budget_total, approved_total=p.approved_total)
 
 
-def _step_out(s: ProjectStep) -> StepOut:
-    return StepOut(id=s.pk, action=s.action, action_label=str(s.get_action_display()), from_state=s.from_state or "",
+def _step_out(s: ProjectStep) -> ProjectStepOut:
+    return ProjectStepOut(id=s.pk, action=s.action, action_label=str(s.get_action_display()), from_state=s.from_state or "",
                    to_state=s.to_state or "", actor=str(s.actor) if s.actor_id else "system", at=s.at, on=s.on,
                    note=s.note, amount=s.amount, source=s.source, payee=s.payee, payee_name=s.payee_name,
                    household_no=s.household.household_no if s.household else "", notice_id=s.notice_id,
-                   attachments=[AttachmentOut(id=a.pk, name=a.original_name, size=a.size, sha256=a.sha256,
+                   attachments=[ProjectAttachmentOut(id=a.pk, name=a.original_name, size=a.size, sha256=a.sha256,
                                               url=reverse("projects:attachment", args=[a.pk]))
                                 for a in s.attachments.all()])
 
@@ -339,12 +340,12 @@ def project_list(request: HttpRequest, filters: Query[ProjectFilterIn]) -> Proje
     ensure_can(request.user, Cap.PROJECTS_VIEW)
     data = filters.dict(exclude={"offset", "limit"})
     qs = ProjectFilter(data, queryset=selectors.project_list(request.user)).qs.order_by("-year", "pk")
-    limit = max(1, min(filters.limit, 500))
-    return ProjectPage(count=qs.count(), items=[_project_out(p) for p in qs[filters.offset: filters.offset + limit]])
+    return ProjectPage(count=qs.count(),
+                       items=[_project_out(p) for p in qs[filters.offset: filters.offset + filters.limit]])
 
 
 @router.get("/alerts", response=AlertsOut, summary="资金滞留与进度滞后预警 / idle funds and projects behind schedule")
-def alerts(request: HttpRequest, as_of: date | None = None) -> AlertsOut:
+def alerts(request: HttpRequest, as_of: Day | None = None) -> AlertsOut:
     ensure_can(request.user, Cap.PROJECTS_VIEW)
     day = as_of or timezone.localdate()
     visible = Project.objects.visible_to(request.user)
@@ -361,13 +362,12 @@ def alerts(request: HttpRequest, as_of: date | None = None) -> AlertsOut:
 
 
 @router.get("/progress", response=ProgressOut, summary="月度支出进度 / monthly spending per fund source and project")
-def progress(request: HttpRequest, year: int | None = None, month: int | None = None) -> ProgressOut:
+def progress(request: HttpRequest, year: Year | None = None, month: Month | None = None) -> ProgressOut:
     ensure_can(request.user, Cap.PROJECTS_VIEW)
     today = timezone.localdate()
     year = year or today.year
     month = month or (today.month if year == today.year else 12)
-    data = selectors.monthly_progress(Project.objects.visible_to(request.user), year=year,
-                                      month=min(max(month, 1), 12))
+    data = selectors.monthly_progress(Project.objects.visible_to(request.user), year=year, month=month)
     return ProgressOut(year=data.year, month=data.month,
                        sources=[SourceProgressOut(**s) for s in data.sources],
                        projects=[ProjectProgressOut(project_id=r["project"].pk, name=r["project"].name,
@@ -385,13 +385,13 @@ def _asset_out(a: Asset) -> AssetOut:
 
 
 @router.get("/assets", response=list[AssetOut], summary="项目资产 / assets formed by projects")
-def asset_list(request: HttpRequest, kind: str = "") -> list[AssetOut]:
+def asset_list(request: HttpRequest, kind: Text = "") -> list[AssetOut]:
     ensure_can(request.user, Cap.PROJECTS_VIEW)
     return [_asset_out(a) for a in AssetFilter({"kind": kind}, queryset=selectors.asset_list(request.user)).qs[:1000]]
 
 
 @router.get("/assets/{asset_id}", response=AssetDetailOut, summary="资产及其收益分配 / an asset and its payouts")
-def asset_detail(request: HttpRequest, asset_id: int) -> AssetDetailOut:
+def asset_detail(request: HttpRequest, asset_id: Id) -> AssetDetailOut:
     ensure_can(request.user, Cap.PROJECTS_VIEW)
     asset = selectors.asset_get(request.user, asset_id)
     return AssetDetailOut(**_asset_out(asset).dict(), payouts=[
@@ -411,7 +411,7 @@ def public_notices(request: HttpRequest, current: bool = True) -> list[PublicNot
 
 @router.get("/public/projects", response=list[ProjectOut], auth=None,
             summary="公开：项目库（无需登录）/ public: the project library")
-def public_projects(request: HttpRequest, year: int | None = None) -> list[ProjectOut]:
+def public_projects(request: HttpRequest, year: Year | None = None) -> list[ProjectOut]:
     qs = PublicProjectFilter({"year": year}, queryset=selectors.public_projects()).qs
     return [_project_out(p) for p in qs.order_by("-year", "pk")[:1000]]
 
@@ -435,7 +435,7 @@ def objection_list(request: HttpRequest) -> list[ProjectObjectionOut]:
 
 @router.post("/objections/{objection_id}/resolve", response=ProjectObjectionOut,
              summary="责任单位处理项目公示异议并答复（拒绝时不作任何更改）/ resolve an objection to a project notice")
-def objection_resolve(request: HttpRequest, objection_id: int, payload: ResolveIn) -> ProjectObjectionOut:
+def objection_resolve(request: HttpRequest, objection_id: Id, payload: ProjectObjectionResolveIn) -> ProjectObjectionOut:
     objection = selectors.project_objection_get(request.user, objection_id)
     objection = services.project_objection_resolve(objection, outcome=payload.outcome, resolution=payload.resolution,
                                                    actor=acting_user(request))
@@ -444,7 +444,7 @@ def objection_resolve(request: HttpRequest, objection_id: int, payload: ResolveI
 
 @router.post("/areas/{area_id}/proposals", response={201: ProjectDetailOut},
              summary="在一地申报项目（村级申报并公示；无绩效目标不得入库）/ propose a project located in an area")
-def project_create(request: HttpRequest, area_id: int, payload: Form[ProjectIn],
+def project_create(request: HttpRequest, area_id: Id, payload: Form[ProjectIn],
                    files: File[list[UploadedFile]] = None) -> Status[ProjectDetailOut]:  # type: ignore[assignment]
     area = get_visible_or_404(Area.objects.all(), request.user, pk=area_id)
     ensure_can(request.user, Cap.PROJECTS_PROPOSE)
@@ -464,15 +464,15 @@ def project_create(request: HttpRequest, area_id: int, payload: Form[ProjectIn],
 
 
 @router.get("/{project_id}", response=ProjectDetailOut, summary="项目及其每一步 / a project and its every step")
-def project_detail(request: HttpRequest, project_id: int) -> ProjectDetailOut:
+def project_detail(request: HttpRequest, project_id: Id) -> ProjectDetailOut:
     ensure_can(request.user, Cap.PROJECTS_VIEW)
     return _detail(request, selectors.project_get(request.user, project_id))
 
 
-@router.post("/{project_id}/steps", response={201: StepOut},
+@router.post("/{project_id}/steps", response={201: ProjectStepOut},
              summary="办理一步（拒绝时不作任何更改）/ take a step (a refusal changes nothing)")
-def step_create(request: HttpRequest, project_id: int, payload: Form[StepIn],
-                files: File[list[UploadedFile]] = None) -> Status[StepOut]:  # type: ignore[assignment]
+def step_create(request: HttpRequest, project_id: Id, payload: Form[ProjectStepIn],
+                files: File[list[UploadedFile]] = None) -> Status[ProjectStepOut]:  # type: ignore[assignment]
     project = selectors.project_get(request.user, project_id)
     seen = UNSET if payload.seen_status is None else payload.seen_status
     household = services.household_for_project(project, payload.household_no) if payload.household_no else None
@@ -487,7 +487,7 @@ def step_create(request: HttpRequest, project_id: int, payload: Form[StepIn],
 
 @router.post("/{project_id}/beneficiaries", response={201: BeneficiaryOut},
              summary="添加受益户 / name a registry household as a beneficiary")
-def beneficiary_create(request: HttpRequest, project_id: int, payload: BeneficiaryIn) -> Status[BeneficiaryOut]:
+def beneficiary_create(request: HttpRequest, project_id: Id, payload: BeneficiaryIn) -> Status[BeneficiaryOut]:
     project = selectors.project_get(request.user, project_id)
     household = services.household_for_project(project, payload.household_no)
     services.beneficiary_add(project, household=household, benefit=payload.benefit, actor=acting_user(request))
@@ -498,7 +498,7 @@ def beneficiary_create(request: HttpRequest, project_id: int, payload: Beneficia
 
 @router.post("/{project_id}/assets", response={201: AssetOut},
              summary="登记项目形成的资产（验收后）/ record an asset the project formed (after acceptance)")
-def asset_create(request: HttpRequest, project_id: int, payload: AssetIn) -> Status[AssetOut]:
+def asset_create(request: HttpRequest, project_id: Id, payload: AssetIn) -> Status[AssetOut]:
     project = selectors.project_get(request.user, project_id)
     household = services.household_for_project(project, payload.household_no) if payload.household_no else None
     asset = services.asset_create(project, name=payload.name, kind=payload.kind, value=payload.value,
@@ -509,7 +509,7 @@ def asset_create(request: HttpRequest, project_id: int, payload: AssetIn) -> Sta
 
 @router.post("/assets/{asset_id}/payouts", response={201: PayoutOut},
              summary="登记资产收益分配到户 / record an asset's income paid to a household")
-def payout_create(request: HttpRequest, asset_id: int, payload: PayoutIn) -> Status[PayoutOut]:
+def payout_create(request: HttpRequest, asset_id: Id, payload: PayoutIn) -> Status[PayoutOut]:
     asset = selectors.asset_get(request.user, asset_id)
     household = services.household_for_project(asset.project, payload.household_no)
     row: AssetPayout = services.asset_payout(asset, household=household, year=payload.year, amount=payload.amount,

@@ -15,9 +15,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import xlsxwriter
 from django.db.models import QuerySet
 
+from fupin.core.output import xlsx_row, xlsx_workbook, xlsx_write
 from fupin.projects.models import Project
 from fupin.projects.selectors import behind_schedule, deposits_overdue, idle_funds, monthly_progress
 
@@ -30,7 +30,7 @@ def _n(value: Decimal | None) -> float | str:
 def monthly_report(projects: QuerySet[Project], *, year: int, month: int, unit: str, as_of: date) -> bytes:
     progress = monthly_progress(projects, year=year, month=month)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    book = xlsx_workbook(buffer, in_memory=True)
     title = book.add_format({"bold": True, "font_size": 14, "align": "center"})
     head = book.add_format({"bold": True, "bg_color": "#F0F2F5", "border": 1, "text_wrap": True, "align": "center"})
     cell = book.add_format({"border": 1})
@@ -40,11 +40,12 @@ def monthly_report(projects: QuerySet[Project], *, year: int, month: int, unit: 
     def sheet(name: str, heading: str, header: list[str], rows: list[list[Any]], formats: list[Any]) -> None:
         ws = book.add_worksheet(name)
         ws.merge_range(0, 0, 0, max(len(header) - 1, 1), heading, title)
-        ws.write(1, 0, f"填报单位：{unit}    报告期：{year} 年 {month} 月    截至：{as_of:%Y-%m-%d}")
-        ws.write_row(2, 0, header, head)
+        xlsx_write(ws, 1, 0, f"填报单位：{unit}    报告期：{year} 年 {month} 月    截至：{as_of:%Y-%m-%d}")
+        xlsx_row(ws, 2, header, head)
         for r, row in enumerate(rows, start=3):
             for c, value in enumerate(row):
-                ws.write(r, c, value, formats[c] if c < len(formats) else cell)
+                # Project names are typed by people: text stays text, never a formula (ADR 0020).
+                xlsx_write(ws, r, c, value, formats[c] if c < len(formats) else cell)
         ws.set_column(0, len(header) - 1, 14)
         ws.freeze_panes(3, 0)
 

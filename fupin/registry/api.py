@@ -9,6 +9,8 @@ from ninja import Query, Router, Schema
 from fupin.accounts.access import can, ensure_can
 from fupin.accounts.roles import Cap
 from fupin.core.actors import acting_user
+from fupin.core.api_errors import ERROR_SCHEMA, ERRORS
+from fupin.core.api_types import Id, Limit, Offset, Text
 from fupin.core.filters import parsed
 from fupin.core.imports.report import XLSX_TYPE
 from fupin.core.reads import personal_data_read
@@ -21,13 +23,13 @@ router = Router(tags=["registry"])
 
 
 class HouseholdFilterIn(Schema):
-    q: str = ""
-    township: int | None = None
-    village: int | None = None
-    status: str = ""
-    attribute: str = ""
-    offset: int = 0
-    limit: int = 50
+    q: Text = ""
+    township: Id | None = None
+    village: Id | None = None
+    status: Text = ""
+    attribute: Text = ""
+    offset: Offset = 0
+    limit: Limit = 50
 
 
 class HouseholdOut(Schema):
@@ -94,8 +96,7 @@ def _income_out(i: IncomeRecord) -> IncomeOut:
 def household_list(request: HttpRequest, filters: Query[HouseholdFilterIn]) -> HouseholdPage:
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     qs = selectors.household_list(request.user, **parsed(HouseholdFilter(filters.dict(exclude={"offset", "limit"}))))
-    limit = max(1, min(filters.limit, 500))
-    rows = selectors.household_rows(qs[filters.offset: filters.offset + limit])
+    rows = selectors.household_rows(qs[filters.offset: filters.offset + filters.limit])
     personal_data_read(actor=acting_user(request), rows=[r.household for r in rows], view="api.registry.households",
                        query=filters.dict())
     items = [_household_out(row.household, row.member_count) for row in rows]
@@ -103,7 +104,7 @@ def household_list(request: HttpRequest, filters: Query[HouseholdFilterIn]) -> H
 
 
 @router.get("/households/{household_id}", response=HouseholdDetailOut)
-def household_detail(request: HttpRequest, household_id: int, full_id: bool = False) -> HouseholdDetailOut:
+def household_detail(request: HttpRequest, household_id: Id, full_id: bool = False) -> HouseholdDetailOut:
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     household = selectors.household_get(request.user, household_id)
     full = full_id and can(request.user, Cap.REGISTRY_FULL_ID)
@@ -115,20 +116,22 @@ def household_detail(request: HttpRequest, household_id: int, full_id: bool = Fa
 
 
 class ExportFilter(Schema):
-    q: str = ""
-    township: int | None = None
-    village: int | None = None
-    status: str = ""
-    attribute: str = ""
+    q: Text = ""
+    township: Id | None = None
+    village: Id | None = None
+    status: Text = ""
+    attribute: Text = ""
 
 
-def _xlsx_doc(description: str) -> dict[str, object]:
+def _xlsx_doc(description: str, *errors: int) -> dict[str, object]:
+    content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}}
     return {"responses": {200: {"description": description, "content": {
-        XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}}
+        XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+        **{status: {"description": ERRORS[status], "content": content} for status in errors}}}
 
 
 @router.get("/export", openapi_extra=_xlsx_doc(
-    "标准导入模板格式的 .xlsx（户信息、家庭成员、收支情况），导回即无变化 / the registry in the import template"),
+    "标准导入模板格式的 .xlsx（户信息、家庭成员、收支情况），导回即无变化 / the registry in the import template", 413),
     summary="导出名册 / export the registry")
 def registry_export(request: HttpRequest, filters: Query[ExportFilter]) -> HttpResponseBase:
     """本人可见范围内、按筛选条件的户及其成员和收支（需 registry.export）。超过

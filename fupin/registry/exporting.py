@@ -24,7 +24,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from django.conf import settings
 from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.http import FileResponse, Http404
@@ -41,6 +40,7 @@ from fupin.core.imports.report import XLSX_TYPE
 from fupin.core.imports.sheets import Column, Sheet
 from fupin.core.jobs import JobReporter, job_create, job_live, register_job
 from fupin.core.models import JobRun
+from fupin.core.output import csv_cell, xlsx_workbook
 from fupin.registry import selectors, template
 from fupin.registry.models import Household, IncomeRecord, Member, poverty_status_of
 
@@ -51,6 +51,7 @@ Cell = str | int | Decimal | None
 XLSX_MAX_ROWS = 1_048_576
 TEXT_KINDS = frozenset({"text", "id_number", "division", "code", "codes", "bool"})
 CHUNK = 5000
+CENT = Decimal("0.01")
 CSV_NAMES = {sheet.key: f"{sheet.name}.csv" for sheet in template.SHEETS}
 
 TOO_MANY_ROWS = ("「{sheet}」有 {rows} 行，超过 Excel 工作表的上限 {limit} 行，请导出为 CSV 文件夹 / "
@@ -82,8 +83,16 @@ def _labels(column: Column) -> dict[Any, str]:
 
 
 def _converter(column: Column, *, csv_text: bool = False, mask_ids: bool = False) -> Callable[[Any], Cell]:
-    """How a stored value becomes the cell the import reads back (``csv_text``: amounts as "12.30";
-    ``mask_ids``: ID numbers as 4111**********1234, for a reader who may not see them whole)."""
+    """How a stored value becomes the cell the import reads back (``csv_text``: for a CSV file, amounts with
+    two decimals and text made safe from formula injection; ``mask_ids``: ID numbers as 4111**********1234,
+    for a reader who may not see them whole)."""
+    convert = _cell_converter(column, csv_text=csv_text, mask_ids=mask_ids)
+    if csv_text and column.kind in TEXT_KINDS:
+        return lambda v: csv_cell(convert(v))  # type: ignore[no-any-return]
+    return convert
+
+
+def _cell_converter(column: Column, *, csv_text: bool, mask_ids: bool) -> Callable[[Any], Cell]:
     if column.kind == "id_number" and mask_ids:
         return lambda v: idnumber.mask(v) if v else ""
     if column.key == "poverty_status":
@@ -99,7 +108,7 @@ def _converter(column: Column, *, csv_text: bool = False, mask_ids: bool = False
     if column.kind in TEXT_KINDS:
         return lambda v: v or ""
     if column.kind == "money" and csv_text:
-        return lambda v: "" if v is None else f"{v:.2f}"
+        return lambda v: None if v is None else Decimal(v).quantize(CENT)  # "12.30", a number, never escaped
     return lambda v: v  # year, int, money: numbers, None for blank
 
 
@@ -174,7 +183,8 @@ class _XlsxSheet:
     def _writer(self, c: int, column: Column) -> Callable[[int, int, Any], Any]:
         ws, f = self.ws, self.formats
         if column.kind in TEXT_KINDS:
-            # Text-formatted columns: a clerk editing an ID number keeps it text.
+            # Text-formatted columns: a clerk editing an ID number keeps it text. write_string, as
+            # fupin.core.output.xlsx_write does: text beginning with "=" stays text (ADR 0020).
             ws.set_column(c, c, 20 if column.kind in ("id_number", "codes") else 14, f["text"])
             return lambda r, c, v: ws.write_string(r, c, v, f["text"])
         if column.kind == "money":
@@ -183,7 +193,7 @@ class _XlsxSheet:
         ws.set_column(c, c, 10, f["whole"])
         return lambda r, c, v: ws.write_number(r, c, v, f["whole"])
 
-    def write(self, r: int, row: list[Cell]) -> None:
+    def write_cells(self, r: int, row: list[Cell]) -> None:
         for c, write in self.writers:
             value = row[c]
             if value is not None and value != "":
@@ -196,8 +206,7 @@ def _write_xlsx(out: Path, sheets: list[tuple[Sheet, QuerySet[Any], dict[str, st
         if rows + 1 > XLSX_MAX_ROWS:
             raise BadInput(TOO_MANY_ROWS.format(sheet=sheet.name, rows=rows, limit=XLSX_MAX_ROWS - 1),
                            code="EXPORT_TOO_LARGE")
-    book = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_numbers": False,
-                                          "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsx_workbook(str(out), constant_memory=True)
     try:
         formats = {
             "header": book.add_format({"bold": True, "bg_color": "#F0F2F5", "border": 1, "num_format": "@"}),
@@ -206,9 +215,9 @@ def _write_xlsx(out: Path, sheets: list[tuple[Sheet, QuerySet[Any], dict[str, st
             "whole": book.add_format({"num_format": "0"}),
         }
         for sheet, queryset, sources in sheets:
-            ws = _XlsxSheet(book, sheet, formats)
+            out_sheet = _XlsxSheet(book, sheet, formats)
             for r, row in enumerate(_rows(queryset, sheet, sources, mask_ids=mask_ids), start=1):
-                ws.write(r, row)
+                out_sheet.write_cells(r, row)
                 counter.tick()
     finally:
         book.close()
@@ -223,7 +232,7 @@ def _write_csv(folder: Path, sheets: list[tuple[Sheet, QuerySet[Any], dict[str, 
             writer = csv.writer(handle)
             writer.writerow(sheet.headers)
             for row in _rows(queryset, sheet, sources, csv_text=True, mask_ids=mask_ids):
-                writer.writerow(row)
+                writer.writerow(row)  # text cells went through csv_cell (_converter)
                 counter.tick()
 
 

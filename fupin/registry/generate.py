@@ -20,6 +20,7 @@ from django.db import models
 
 from fupin.areas.models import Area
 from fupin.core.imports.checks import check_character_expr
+from fupin.core.output import csv_write_frame
 from fupin.registry import codes, template
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
@@ -91,7 +92,7 @@ def registry_generate(out_dir: Path, *, households: int, seed: int = 2018,
     paths = []
     for sheet, frame in ((template.HOUSEHOLDS, house), (template.MEMBERS, members), (template.INCOMES, incomes)):
         path = out_dir / f"{sheet.key}.csv"
-        frame.select(list(sheet.headers)).write_csv(path, include_bom=True)
+        csv_write_frame(frame.select(list(sheet.headers)), path, include_bom=True)
         paths.append(path)
     return GenerateResult(house.height, members.height, incomes.height, (paths[0], paths[1], paths[2]))
 

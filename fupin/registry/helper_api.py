@@ -11,6 +11,7 @@ from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.areas.scoping import get_visible_or_404
 from fupin.core.actors import acting_user
+from fupin.core.api_types import BodyIn, Day, Id, Text
 from fupin.registry import helper_selectors
 from fupin.registry.filters import WorkTeamFilter
 from fupin.registry.helper_services import helper_assign
@@ -36,11 +37,11 @@ class HouseholdHelpersOut(Schema):
     history: list[HelperOut]
 
 
-class HelperIn(Schema):
-    name: str
-    unit: str = ""
-    phone: str = ""
-    starts_on: date | None = None
+class HelperIn(BodyIn):
+    name: Text
+    unit: Text = ""
+    phone: Text = ""
+    starts_on: Day | None = None
 
 
 class TeamMemberOut(Schema):
@@ -64,8 +65,8 @@ class WorkTeamOut(Schema):
 
 
 class WorkTeamFilterIn(Schema):
-    village: int | None = None
-    township: int | None = None
+    village: Id | None = None
+    township: Id | None = None
     current: bool = True
 
 
@@ -84,7 +85,7 @@ def _team_out(t: WorkTeam) -> WorkTeamOut:
 
 @router.get("/households/{household_id}/helpers", response=HouseholdHelpersOut,
             summary="帮扶责任人（现任与历任）/ a household's helper and the history")
-def helper_list(request: HttpRequest, household_id: int) -> HouseholdHelpersOut:
+def helper_list(request: HttpRequest, household_id: Id) -> HouseholdHelpersOut:
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
     history = [_helper_out(h) for h in helper_selectors.helper_history(household)]
@@ -94,7 +95,7 @@ def helper_list(request: HttpRequest, household_id: int) -> HouseholdHelpersOut:
 
 @router.put("/households/{household_id}/helper", response={201: HelperOut},
             summary="确定或更换帮扶责任人（现任于新任开始之日结束）/ assign or replace the current helper")
-def helper_replace(request: HttpRequest, household_id: int, payload: HelperIn) -> Status[HelperOut]:
+def helper_replace(request: HttpRequest, household_id: Id, payload: HelperIn) -> Status[HelperOut]:
     household = get_visible_or_404(Household.objects.all(), request.user, pk=household_id)
     ensure_can(request.user, Cap.REGISTRY_HELPERS)
     helper = helper_assign(household, actor=acting_user(request), name=payload.name, unit=payload.unit, phone=payload.phone,

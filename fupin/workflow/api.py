@@ -15,6 +15,7 @@ from ninja import File, Form, Router, Schema, Status, UploadedFile
 from fupin.accounts.access import ensure_can
 from fupin.accounts.roles import Cap
 from fupin.core.actors import acting_user
+from fupin.core.api_types import BodyIn, Id, Text
 from fupin.core.workflow import UNSET
 from fupin.workflow import selectors
 from fupin.workflow.models import HouseholdTransition
@@ -23,7 +24,7 @@ from fupin.workflow.services import household_transition
 router = Router(tags=["workflow"])
 
 
-class AttachmentOut(Schema):
+class EvidenceOut(Schema):
     id: int
     name: str
     size: int
@@ -44,7 +45,7 @@ class TransitionOut(Schema):
     consent_by: str
     work_year: int | None
     notice_id: int | None
-    attachments: list[AttachmentOut]
+    attachments: list[EvidenceOut]
 
 
 class ActionOut(Schema):
@@ -65,13 +66,13 @@ class HouseholdWorkflowOut(Schema):
     actions: list[ActionOut]
 
 
-class TransitionIn(Schema):
-    action: str
-    note: str = ""
-    reason: str = ""
-    consent_by: str = ""
-    attribute: str = ""
-    seen_status: str | None = None  # the state the client acted on; a different current state → 409
+class TransitionIn(BodyIn):
+    action: Text
+    note: Text = ""
+    reason: Text = ""
+    consent_by: Text = ""
+    attribute: Text = ""
+    seen_status: Text | None = None  # the state the client acted on; a different current state → 409
 
 
 def _transition_out(t: HouseholdTransition) -> TransitionOut:
@@ -79,14 +80,14 @@ def _transition_out(t: HouseholdTransition) -> TransitionOut:
         id=t.pk, action=t.action, action_label=str(t.get_action_display()), from_state=t.from_state,
         to_state=t.to_state, actor=str(t.actor) if t.actor_id else "system", at=t.at, note=t.note, reason=t.reason,
         consent_by=t.consent_by, work_year=t.work_year, notice_id=t.notice_id,
-        attachments=[AttachmentOut(id=a.pk, name=a.original_name, size=a.size, sha256=a.sha256,
+        attachments=[EvidenceOut(id=a.pk, name=a.original_name, size=a.size, sha256=a.sha256,
                                    url=reverse("workflow:attachment-download", args=[a.pk]))
                      for a in t.attachments.all()])
 
 
 @router.get("/households/{household_id}", response=HouseholdWorkflowOut,
             summary="户的流程记录与可办理的操作 / a household's steps and the actions open to you")
-def transition_list(request: HttpRequest, household_id: int) -> HouseholdWorkflowOut:
+def transition_list(request: HttpRequest, household_id: Id) -> HouseholdWorkflowOut:
     ensure_can(request.user, Cap.REGISTRY_VIEW)
     household, timeline = selectors.transition_list(request.user, household_id)
     actions = selectors.household_actions(request.user, household)
@@ -98,7 +99,7 @@ def transition_list(request: HttpRequest, household_id: int) -> HouseholdWorkflo
 
 @router.post("/households/{household_id}/transitions", response={201: TransitionOut},
              summary="办理一步流程（拒绝时不作任何更改）/ take a workflow step (a refusal changes nothing)")
-def transition_create(request: HttpRequest, household_id: int, payload: Form[TransitionIn],
+def transition_create(request: HttpRequest, household_id: Id, payload: Form[TransitionIn],
                       files: File[list[UploadedFile]] = None) -> Status[TransitionOut]:  # type: ignore[assignment]
     household, _ = selectors.transition_list(request.user, household_id)
     seen = UNSET if payload.seen_status is None else payload.seen_status or None

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import polars as pl
-import xlsxwriter
 
 from fupin.core.imports.problems import Problem
 from fupin.core.imports.read import ROW, SheetData, read_inputs
 from fupin.core.imports.sheets import Sheet
+from fupin.core.output import xlsx_workbook
 
 
 class ImportResult(Protocol):
@@ -57,8 +57,8 @@ def write_problems_workbook(result: ImportResult, paths: Sequence[Path], out: Pa
     rule."""
     out.parent.mkdir(parents=True, exist_ok=True)
     shown = list(names) if names is not None else [p.name for p in paths]
-    workbook = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_numbers": False,
-                                              "strings_to_formulas": False, "strings_to_urls": False})
+    # Cells are written with write_string: a submitted "=HYPERLINK(…)" is copied as text (ADR 0020).
+    workbook = xlsx_workbook(str(out), constant_memory=True)
     try:
         formats = {
             "bad": workbook.add_format({"bg_color": "#FF0000", "font_color": "#FFFFFF"}),

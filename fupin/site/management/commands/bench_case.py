@@ -28,6 +28,7 @@ from fupin.assessment.services import assess_county, household_assess, policy_se
 from fupin.core.audit import Action, audit_record, audit_verify
 from fupin.core.imports.checks import check_character_expr
 from fupin.core.models import AuditEntry
+from fupin.core.output import csv_write_frame
 from fupin.crosscheck.loading import list_load
 from fupin.crosscheck.models import CrosscheckRun, Finding, ListLoad
 from fupin.crosscheck.services import crosscheck_run
@@ -159,7 +160,7 @@ def _crosscheck_list() -> Path:
         (pl.col("f") + check_character_expr(pl.col("f"))).alias("id_number"), pl.lit("参保人").alias("name"))
     frame = pl.concat([listed, outsiders]).with_columns(pl.lit(INCOME_YEAR).alias("year"))
     out = Path(tempfile.mkdtemp(prefix="fupin-bench-crosscheck-")) / "medical-insurance.csv"
-    frame.rename({"id_number": "身份证号", "name": "姓名", "year": "参保年度"}).write_csv(out)
+    csv_write_frame(frame.rename({"id_number": "身份证号", "name": "姓名", "year": "参保年度"}), out)
     return out
 
 
