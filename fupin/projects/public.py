@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin.core.errors import DomainError
+from fupin.core.request_limits import body_limit, public_form_limit
 from fupin.projects import selectors, services
 from fupin.projects.filters import PublicProjectFilter
 from fupin.projects.forms import PublicObjectionForm, form_errors
@@ -80,6 +81,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form=PublicObjectionForm()))
 
 
+@body_limit(public_form_limit)
 @require_POST
 def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
     notice = selectors.public_notice(pk)
