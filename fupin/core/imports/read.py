@@ -147,17 +147,30 @@ def _stopped(job: ParseJob, folder: Path, exitcode: int | None, *, timed_out: bo
     current = _read_text(folder / CURRENT)
     index = int(current) if current.isdigit() and int(current) < len(job.names) else 0
     name = job.names[index] if job.names else ""
-    log = _read_text(folder / LOG)[-4000:]
-    last_line = next((line for line in reversed(log.splitlines()) if line.strip()), "")[:300]
+    log = _log_ends(folder / LOG)
+    first_line = next((line for line in log.splitlines() if line.strip()), "")[:300]
     logger.warning("import read of %s stopped: exit code %s%s; %s", name, exitcode,
-                   " (time limit)" if timed_out else "", last_line)
+                   " (time limit)" if timed_out else "", first_line)
     if timed_out or exitcode == -signal.SIGXCPU:
         return make_problem(name, None, "", "", "PARSE_TIMEOUT", seconds=f"{job.limits.parse_seconds:g}")
     if exitcode in (EXIT_MEMORY, -signal.SIGKILL, -signal.SIGXFSZ) or any(w in log for w in MEMORY_WORDS):
         return make_problem(name, None, "", "", "PARSE_MEMORY", limit=f"{job.limits.parse_memory_bytes // MIB:,}")
     if exitcode == EXIT_FAILED:
-        logger.error("import read of %s failed in the child:\n%s", name, log)
+        logger.error("import read of %s failed in the child:\n%s", name, log[-4000:])
     return make_problem(name, None, "", "", "PARSE_CRASHED")
+
+
+def _log_ends(path: Path, size: int = 16_384) -> str:
+    """The first and the last bytes of the child's log: a native abort says why at the top of its backtrace."""
+    try:
+        with path.open("rb") as log:
+            head = log.read(size)
+            length = log.seek(0, 2)
+            log.seek(max(len(head), length - size))
+            tail = log.read(size)
+    except OSError:
+        return ""
+    return (head + (b"\n...\n" if tail else b"") + tail).decode("utf-8", errors="replace")
 
 
 def _read_text(path: Path) -> str:

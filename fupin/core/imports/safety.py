@@ -141,6 +141,8 @@ def inspect(source: IO[bytes], name: str, limits: ImportLimits, *, suffix: str |
             raise Unsafe("FILE_TOO_LARGE", size=_mb(size), limit=_mb(limits.max_file_bytes))
         source.seek(0)
         kind = sniff(source.read(HEAD))
+        if kind == "zip" and suffix not in (".xlsx", ".xlsm", ".ods"):
+            kind = _zip_content(source, size, limits)
         if suffix in TEXT_SUFFIXES:
             if kind not in TEXT_KINDS:
                 raise Unsafe("NOT_TEXT", **_kind(kind))
@@ -223,6 +225,18 @@ def _inspect_zip(source: IO[bytes], size: int, expected: str, limits: ImportLimi
                 scanner.feed(chunk)
         if scanner is not None:
             scanner.close()
+
+
+def _zip_content(source: IO[bytes], size: int, limits: ImportLimits) -> str:
+    """What a zip holds (a workbook, a Word document, something else), for the message that refuses it."""
+    try:
+        if _declared_entry_count(source, size) > limits.zip_max_entries:
+            return "zip"
+        source.seek(0)
+        archive = zipfile.ZipFile(source)
+        return _zip_kind(archive, archive.infolist())
+    except (Unsafe, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, struct.error):
+        return "zip"
 
 
 def _declared_entry_count(source: IO[bytes], size: int) -> int:

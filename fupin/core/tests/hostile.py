@@ -58,7 +58,7 @@ def zip_archive(entries: Sequence[Entry]) -> bytes:
 
 
 def _workbook_parts(sheet_name: str) -> list[Entry]:
-    types = (f'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    types = ('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
              '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
              '<Default Extension="xml" ContentType="application/xml"/>'
              '<Override PartName="/xl/workbook.xml" '
