@@ -215,7 +215,8 @@ def delivery_upload(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("measures:delivery-detail", pk=job.pk)
     return render(request, "measures/deliveries.html", {"form": form, "tab": "deliveries",
-                                                        "programmes": Programme.objects.filter(active=True)})
+                                                        "programmes": Programme.objects.filter(active=True)},
+                  status=400 if form.errors else 200)
 
 
 @require_GET

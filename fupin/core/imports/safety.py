@@ -441,7 +441,7 @@ class _XmlScanner:
             digits = found.group(2) or found.group(4) or b""
             columns = column_number(letters) if letters else 1
             rows = int(digits) if digits else 1
-            self._within((letters + digits).decode("ascii"), rows, columns, cells=0)
+            self._within((letters or b"A").decode("ascii") + str(rows), rows, columns, cells=0)
 
     @staticmethod
     def _is_reference(window: bytes, at: int) -> bool:
