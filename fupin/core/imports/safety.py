@@ -470,45 +470,63 @@ ENCODING_NAMES = {"utf-8": "UTF-8", "gb18030": "GBK/GB18030"}
 
 
 class CsvCounter:
-    """Rows and the fields of the row in progress, counted over the raw bytes with quotes respected (a doubled
-    quote toggles twice). Newline, comma and quote are never part of a multi-byte character in UTF-8 or GB18030,
-    so the count is right before the bytes are decoded."""
+    """Rows counted over the raw bytes with quotes respected (a doubled quote toggles twice; a newline inside
+    quotes is text), and the header row's fields. Newline, comma and quote are never part of a multi-byte
+    character in UTF-8 or GB18030, so the count is right before the bytes are decoded. Row by row (a line's
+    quotes toggle or not), which is fast when every cell is quoted; field by field only for the header."""
 
     def __init__(self) -> None:
         self.rows = 0
         """Rows ended so far (newlines outside quotes)."""
-        self.fields = 0
-        """Commas outside quotes in the row in progress."""
         self.quoted = False
+        self.offset = 0
+        self.row_start = 0
+        """Where the row in progress starts."""
         self.header_fields: int | None = None
         self.header_end: int | None = None
-        self.offset = 0
+        self.fields = 0
+        """Commas outside quotes in the header row, while it is in progress."""
 
     def feed(self, data: bytes) -> None:
+        if self.header_fields is None:
+            data = self._header(data)
         if not self.quoted and b'"' not in data:
-            self._plain(data, self.offset)
+            ends = data.count(b"\n")
+            if ends:
+                self.rows += ends
+                self.row_start = self.offset + data.rfind(b"\n") + 1
         else:
             at = self.offset
-            for index, part in enumerate(data.split(b'"')):
-                if index:
+            for line in data.split(b"\n")[:-1]:
+                if line.count(b'"') & 1:
                     self.quoted = not self.quoted
-                    at += 1
+                at += len(line) + 1
                 if not self.quoted:
-                    self._plain(part, at)
-                at += len(part)
+                    self.rows += 1
+                    self.row_start = at
+            if data.rsplit(b"\n", 1)[-1].count(b'"') & 1:
+                self.quoted = not self.quoted
         self.offset += len(data)
 
-    def _plain(self, part: bytes, at: int) -> None:
-        ends = part.count(b"\n")
-        if not ends:
-            self.fields += part.count(b",")
-            return
-        if self.rows == 0:
-            first = part.find(b"\n")
-            self.header_fields = self.fields + part.count(b",", 0, first) + 1
-            self.header_end = at + first
-        self.rows += ends
-        self.fields = part.count(b",", part.rfind(b"\n") + 1)
+    def _header(self, data: bytes) -> bytes:
+        """Count the header row's fields (commas outside quotes) up to its end; the rest of ``data`` is returned."""
+        at = 0
+        for index, part in enumerate(data.split(b'"')):
+            if index:
+                self.quoted = not self.quoted
+                at += 1
+            end = -1 if self.quoted else part.find(b"\n")
+            if end >= 0:
+                self.header_fields = self.fields + part.count(b",", 0, end) + 1
+                self.header_end = self.offset + at + end
+                self.rows, self.row_start = 1, self.header_end + 1
+                self.offset = self.header_end + 1
+                return data[at + end + 1:]
+            if not self.quoted:
+                self.fields += part.count(b",")
+            at += len(part)
+        self.offset += len(data)
+        return b""
 
     def columns_so_far(self) -> int:
         return self.header_fields if self.header_fields is not None else self.fields + 1
@@ -517,11 +535,21 @@ class CsvCounter:
         return self.rows + (0 if ended_with_newline or self.offset == 0 else 1)
 
 
+def fields_before(row: bytes) -> int:
+    """The index of the field at the end of ``row`` (the start of a row up to a point): commas outside quotes."""
+    quoted, commas = False, 0
+    for index, part in enumerate(row.split(b'"')):
+        quoted = quoted != bool(index)
+        if not quoted:
+            commas += part.count(b",")
+    return commas
+
+
 @dataclass
 class _ScanResult:
     counter: CsvCounter
     errors: list[tuple[int, bytes, int, int]] = field(default_factory=list)
-    """(offset, bad bytes, row, field index) of each invalid byte sequence."""
+    """(offset, bad bytes, row, where that row starts) of each invalid byte sequence."""
 
     @property
     def first_error(self) -> int:
@@ -530,18 +558,23 @@ class _ScanResult:
 
 def _safe_cut(data: bytes, encoding: str) -> int:
     """Where ``data`` may be cut without splitting a character: after its last byte that is never inside one
-    (ASCII in UTF-8; below 0x30, which no GB18030 trailing byte is). 0 when there is none."""
+    (ASCII in UTF-8; below 0x30, which no GB18030 trailing byte is); in UTF-8 also before a leading byte.
+    0 when there is none."""
     limit = 0x80 if encoding == "utf-8" else 0x30
     for index in range(len(data) - 1, max(len(data) - 4096, -1), -1):
         if data[index] < limit:
             return index + 1
+    if encoding == "utf-8":
+        for index in range(len(data) - 1, max(len(data) - 4, -1), -1):
+            if data[index] >= 0xC0:
+                return index
     return 0
 
 
 def _scan(source: IO[bytes], encoding: str, limits: ImportLimits, *, max_errors: int,
           sink: IO[bytes] | None = None) -> _ScanResult:
     """Decode ``source`` strictly in ``encoding``, counting rows and columns against the limits; collect up to
-    ``max_errors`` invalid sequences with their row and field."""
+    ``max_errors`` invalid sequences with their row."""
     result = _ScanResult(CsvCounter())
     source.seek(0)
     pending = b""
@@ -586,7 +619,7 @@ def _decode(piece: bytes, encoding: str, result: _ScanResult, max_errors: int, s
                     return
                 where = copy(result.counter)
                 where.feed(piece[:bad_at])
-                result.errors.append((offset, piece[bad_at:bad_end], where.rows + 1, where.fields))
+                result.errors.append((offset, piece[bad_at:bad_end], where.rows + 1, where.row_start))
             start = bad_end
             continue
         if sink is not None:
@@ -626,7 +659,8 @@ def _inspect_csv(source: IO[bytes], label: str, limits: ImportLimits, sink: IO[b
     if not found.errors:
         return Inspection(encoding=encoding)
     headers = _header_cells(source, found.counter, encoding)
-    return Inspection([_encoding_problem(label, encoding, error, headers) for error in found.errors], encoding)
+    return Inspection([_encoding_problem(source, label, encoding, error, headers) for error in found.errors],
+                      encoding)
 
 
 def _header_cells(source: IO[bytes], counter: CsvCounter, encoding: str) -> list[str]:
@@ -637,8 +671,11 @@ def _header_cells(source: IO[bytes], counter: CsvCounter, encoding: str) -> list
     return next(csv.reader([text]), [])
 
 
-def _encoding_problem(label: str, encoding: str, error: tuple[int, bytes, int, int], headers: list[str]) -> Problem:
-    _, bad, row, index = error
+def _encoding_problem(source: IO[bytes], label: str, encoding: str, error: tuple[int, bytes, int, int],
+                      headers: list[str]) -> Problem:
+    offset, bad, row, row_start = error
+    source.seek(row_start)
+    index = fields_before(source.read(offset - row_start))
     header = headers[index].strip() if index < len(headers) and row > 1 else ""
     column = header or column_letters(index + 1)  # the column's letter, as Excel shows a CSV file
     return make_problem(label, row, column, " ".join(f"{b:02X}" for b in bad[:8]), "ENCODING_INVALID",

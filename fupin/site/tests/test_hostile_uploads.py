@@ -95,6 +95,17 @@ def test_a_hostile_upload_is_refused_with_its_reason_and_nothing_is_stored(clien
     assert client.get(url).status_code == 200
 
 
+@pytest.mark.parametrize("case", ["far-cell", "lying-zip-bomb", "invalid-gbk"])
+def test_an_upload_streamed_to_a_temporary_file_is_looked_at_the_same_way(client, personas, media, settings,
+                                                                          tmp_path, case):
+    """Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE reach the check as temporary files on disk, not in memory."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+    name, make, message = CASES[case]
+    client.force_login(personas.officer)
+    response = client.post("/registry/import/", {"upload": [SimpleUploadedFile(name, make(tmp_path))]})
+    assert response.status_code == 400 and message in response.content.decode() and stored(media) == []
+
+
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_hostile_file_is_refused_by_each_command_with_exit_1(personas, media, tmp_path, command, case):
