@@ -118,17 +118,23 @@ def _confine(limits: ImportLimits, log: Path) -> None:
     """Address space and written files bounded by the memory limit, CPU time by the time limit on every core (the
     parent also kills the child at the time limit), no core dump of personal data, output to the log."""
     memory = limits.parse_memory_bytes
-    cpu = int(limits.parse_seconds * (os.cpu_count() or 1)) + 10
-    for which, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_FSIZE, memory), (resource.RLIMIT_CPU, cpu),
-                         (resource.RLIMIT_CORE, 0)):
-        _, hard = resource.getrlimit(which)
-        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.setrlimit(which, (value, hard if which == resource.RLIMIT_CPU and hard != resource.RLIM_INFINITY
-                                   else value))
+    _lower(resource.RLIMIT_AS, memory)
+    _lower(resource.RLIMIT_FSIZE, memory)
+    _lower(resource.RLIMIT_CPU, int(limits.parse_seconds * (os.cpu_count() or 1)) + 10, grace=5)  # SIGXCPU first
+    _lower(resource.RLIMIT_CORE, 0)
     descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(descriptor, 1)
     os.dup2(descriptor, 2)
     os.close(descriptor)
+
+
+def _lower(which: int, soft: int, *, grace: int = 0) -> None:
+    """Set a limit of this process to ``soft`` (the hard one ``grace`` above it), never above the hard one it has."""
+    _, hard = resource.getrlimit(which)
+    ceiling = soft + grace
+    if hard != resource.RLIM_INFINITY:
+        soft, ceiling = min(soft, hard), min(ceiling, hard)
+    resource.setrlimit(which, (soft, ceiling))
 
 
 def _write_result(result: ReadResult, workdir: Path) -> None:

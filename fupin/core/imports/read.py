@@ -53,7 +53,8 @@ logger = logging.getLogger(__name__)
 
 multiprocessing.get_context("forkserver").set_forkserver_preload(["fupin.core.imports.parse"])
 MEMORY_WORDS = ("memory allocation of", "MemoryError", "could not spawn threads", "Cannot allocate memory",
-                "cannot allocate memory", "out of memory")
+                "cannot allocate memory", "out of memory", "File too large")
+"""What a child's log says when it ran out of memory (or of room for its output, bounded by the same limit)."""
 _child_peak_kib = 0
 
 

@@ -7,6 +7,8 @@ size. Public forms first (hotline, tracking, objections to a notice), then every
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -26,13 +28,14 @@ class Unreadable:
     readline = read
 
 
-def oversized(client: Client, url: str, size: int, **extra: str):
-    return client.generic("POST", url, b"", content_type="multipart/form-data; boundary=x",
-                          CONTENT_LENGTH=str(size), **{"wsgi.input": Unreadable()}, **extra)
+def oversized(client: Client, url: str, size: int, **headers: str):
+    environ: dict[str, Any] = {"CONTENT_LENGTH": str(size), "wsgi.input": Unreadable(), **headers}
+    return client.generic("POST", url, b"", content_type="multipart/form-data; boundary=x", **environ)
 
 
 def hotline_limit(settings) -> int:
-    return settings.FUPIN_HOTLINE_MAX_FILES * settings.FUPIN_HOTLINE_MAX_BYTES + settings.FUPIN_FORM_OVERHEAD_BYTES
+    return int(settings.FUPIN_HOTLINE_MAX_FILES * settings.FUPIN_HOTLINE_MAX_BYTES
+               + settings.FUPIN_FORM_OVERHEAD_BYTES)
 
 
 @pytest.mark.parametrize(("url", "limit"), [
