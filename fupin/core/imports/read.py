@@ -47,7 +47,8 @@ from fupin.core.imports.problems import Problem, make_problem
 from fupin.core.imports.safety import MIB, ImportLimits
 from fupin.core.imports.sheets import Sheet
 
-__all__ = ["CSV_SUFFIXES", "ROW", "WORKBOOK_SUFFIXES", "ReadResult", "SheetData", "child_peak_mib", "read_inputs"]
+__all__ = ["CSV_SUFFIXES", "PARSE_STOPS", "ROW", "WORKBOOK_SUFFIXES", "ReadResult", "SheetData", "child_peak_mib",
+           "read_inputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ multiprocessing.get_context("forkserver").set_forkserver_preload(["fupin.core.im
 MEMORY_WORDS = ("memory allocation of", "MemoryError", "could not spawn threads", "Cannot allocate memory",
                 "cannot allocate memory", "out of memory", "File too large")
 """What a child's log says when it ran out of memory (or of room for its output, bounded by the same limit)."""
+PARSE_STOPS = frozenset({"PARSE_TIMEOUT", "PARSE_MEMORY", "PARSE_CRASHED"})
+"""The problems of a child that did not finish: reading the files again would only stop again."""
 _child_peak_kib = 0
 
 

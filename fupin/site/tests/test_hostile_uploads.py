@@ -14,11 +14,13 @@ writes behind these pages are tested on both engines by the modules' own tests.
 from __future__ import annotations
 
 from collections.abc import Callable
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
 
 from fupin.core.models import AuditEntry, JobRun
 from fupin.core.testing import fupin_main
@@ -134,6 +136,9 @@ def test_a_file_that_kills_its_parser_fails_its_job_with_the_reason_and_the_site
     assert [p["code"] for p in job.result["problem_list"]] == ["PARSE_MEMORY"]
     detail = client.get(response["Location"]).content.decode()
     assert "读取所需内存超过上限" in detail and "未写入任何数据" in detail
+    report = client.get(response["Location"] + "report/")  # the problem list, the file not read again for it
+    assert report.status_code == 200 and "PARSE_MEMORY" in str(load_workbook(BytesIO(b"".join(
+        report.streaming_content)))["问题清单"]["G2"].value)
     assert written()[:6] == before[:6] and written()[7:] == before[7:]
     assert client.get(url).status_code == 200
 
