@@ -3,7 +3,8 @@
 Nothing here needs a sign-in (the sign-in middleware lets /public/ through). CSRF protection stays on.
 A body longer than the form can carry (its text and ``FUPIN_HOTLINE_MAX_FILES`` attachments) is refused
 from its Content-Length before it is read. Each client address may submit
-``FUPIN_HOTLINE_SUBMITS_PER_HOUR`` tickets and look up ``FUPIN_HOTLINE_LOOKUPS_PER_HOUR`` codes an hour (counted in Django's cache). The status page shows
+``FUPIN_HOTLINE_SUBMITS_PER_HOUR`` tickets and look up ``FUPIN_HOTLINE_LOOKUPS_PER_HOUR`` codes an hour
+(counted in Django's cache). The status page shows
 the ticket's own category, dates, status and reply, never names, phone numbers, units' staff or
 anything of another ticket. The code is shown once after submitting (carried to that page in the
 session, so it never appears in a URL or a server log).
