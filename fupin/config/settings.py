@@ -276,6 +276,22 @@ FUPIN_HOTLINE_LOOKUPS_PER_HOUR = env.int("FUPIN_HOTLINE_LOOKUPS_PER_HOUR", defau
 # Registry uploads (one workbook or three CSV files) are stored under MEDIA_ROOT/uploads/<uuid>/ for the
 # import job; a county's million-row CSV set is about 150 MB.
 REGISTRY_UPLOAD_MAX_BYTES = env.int("REGISTRY_UPLOAD_MAX_MB", default=200) * 1024 * 1024
+# Every import file (uploads and `fupin import-*` alike) is looked at before any parser runs, and parsed in a
+# child process with a memory and a time limit (fupin/core/imports/safety.py, ADR 0019). A county's members
+# sheet is about a million rows of 19 columns: 725 MB of sheet XML in a 65 MB .xlsx, 145 MB as CSV.
+FUPIN_IMPORT_MAX_FILE_MB = env.int("FUPIN_IMPORT_MAX_FILE_MB", default=200)
+FUPIN_IMPORT_MAX_ROWS = env.int("FUPIN_IMPORT_MAX_ROWS", default=2_000_000)
+FUPIN_IMPORT_MAX_COLUMNS = env.int("FUPIN_IMPORT_MAX_COLUMNS", default=200)
+FUPIN_IMPORT_MAX_CELLS = env.int("FUPIN_IMPORT_MAX_CELLS", default=50_000_000)
+FUPIN_ZIP_MAX_ENTRIES = env.int("FUPIN_ZIP_MAX_ENTRIES", default=1000)
+FUPIN_ZIP_MAX_UNCOMPRESSED_MB = env.int("FUPIN_ZIP_MAX_UNCOMPRESSED_MB", default=2048)
+FUPIN_ZIP_MAX_RATIO = env.int("FUPIN_ZIP_MAX_RATIO", default=100)
+FUPIN_IMPORT_PARSE_MEMORY_MB = env.int("FUPIN_IMPORT_PARSE_MEMORY_MB", default=6144)
+FUPIN_IMPORT_PARSE_SECONDS = env.int("FUPIN_IMPORT_PARSE_SECONDS", default=600)
+# Request bodies: a page that takes a form refuses a body longer than its limit from the Content-Length, before
+# reading it (fupin/core/request_limits.py). The public forms take little: text, and the hotline's attachments.
+FUPIN_PUBLIC_FORM_MAX_BYTES = env.int("FUPIN_PUBLIC_FORM_MAX_KB", default=64) * 1024
+FUPIN_FORM_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and a form's other fields beside its files
 # Exports of at most this many households are answered at once; larger ones run as a background job
 # (a county's million members take minutes to write as .xlsx).
 REGISTRY_EXPORT_DIRECT_MAX = env.int("REGISTRY_EXPORT_DIRECT_MAX", default=10000)

@@ -19,9 +19,10 @@ from fupin.assessment.services import work_year
 from fupin.core.actors import Viewer, acting_user
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.imports.jobs import outcome_context
-from fupin.core.imports.uploads import job_report_response
+from fupin.core.imports.uploads import job_report_response, upload_limit
 from fupin.core.jobs import job_create, job_sweep_stale
 from fupin.core.reads import personal_data_read
+from fupin.core.request_limits import body_limit, upload_form_limit
 from fupin.crosscheck import selectors, services
 from fupin.crosscheck.datasets import FINDING_LABELS, Dataset, Kind
 from fupin.crosscheck.filters import FindingFilter
@@ -158,6 +159,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
     return redirect("core:job-detail", pk=job.pk)
 
 
+@body_limit(lambda: upload_form_limit(upload_limit()))
 def upload(request: HttpRequest) -> HttpResponse:
     if not _may_upload(request.user):
         raise_denied()

@@ -1,8 +1,10 @@
 """The public side under /public/hotline/: submit without an account, follow progress with a tracking code.
 
 Nothing here needs a sign-in (the sign-in middleware lets /public/ through). CSRF protection stays on.
-Each client address may submit ``FUPIN_HOTLINE_SUBMITS_PER_HOUR`` tickets and look up
-``FUPIN_HOTLINE_LOOKUPS_PER_HOUR`` codes an hour (counted in Django's cache). The status page shows
+A body longer than the form can carry (its text and ``FUPIN_HOTLINE_MAX_FILES`` attachments) is refused
+from its Content-Length before it is read. Each client address may submit
+``FUPIN_HOTLINE_SUBMITS_PER_HOUR`` tickets and look up ``FUPIN_HOTLINE_LOOKUPS_PER_HOUR`` codes an hour
+(counted in Django's cache). The status page shows
 the ticket's own category, dates, status and reply, never names, phone numbers, units' staff or
 anything of another ticket. The code is shown once after submitting (carried to that page in the
 session, so it never appears in a URL or a server log).
@@ -26,6 +28,7 @@ from fupin.areas.models import Area
 from fupin.core.captcha import captcha_needed, public_post_record, with_captcha
 from fupin.core.errors import DomainError
 from fupin.core.forms import form_errors
+from fupin.core.request_limits import body_limit, public_form_limit, upload_form_limit
 from fupin.hotline import selectors, services
 from fupin.hotline.forms import PublicForm, TrackForm
 from fupin.hotline.models import Category, Channel, Ticket, TicketStep
@@ -79,6 +82,7 @@ def _too_many(request: HttpRequest, template: str, context: dict[str, Any]) -> H
     return render(request, template, context, status=429)
 
 
+@body_limit(lambda: upload_form_limit(settings.FUPIN_HOTLINE_MAX_FILES * settings.FUPIN_HOTLINE_MAX_BYTES))
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def public_form(request: HttpRequest) -> HttpResponse:
@@ -130,6 +134,7 @@ def public_submitted(request: HttpRequest) -> HttpResponse:
     return render(request, "hotline/public_submitted.html", {"code": code})
 
 
+@body_limit(public_form_limit)
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def public_track(request: HttpRequest) -> HttpResponse:

@@ -24,9 +24,10 @@ from fupin.core.actors import Viewer, acting_user
 from fupin.core.errors import BadInput, DomainError
 from fupin.core.forms import submit
 from fupin.core.imports.jobs import outcome_context
-from fupin.core.imports.uploads import job_report_response
+from fupin.core.imports.uploads import job_report_response, upload_limit
 from fupin.core.jobs import job_sweep_stale
 from fupin.core.reads import personal_data_read
+from fupin.core.request_limits import body_limit, upload_form_limit
 from fupin.measures import selectors, services
 from fupin.measures.catalogue import CATEGORIES
 from fupin.measures.coverage import coverage
@@ -204,6 +205,7 @@ def points_list(request: HttpRequest) -> HttpResponse:
         "rules": PointRule.objects.filter(active=True)})
 
 
+@body_limit(lambda: upload_form_limit(upload_limit()))
 @require_capability(Cap.MEASURES_DELIVER)
 def delivery_upload(request: HttpRequest) -> HttpResponse:
     """The list is checked and recorded by a job (:mod:`fupin.measures.job_handlers`); its page shows progress."""
@@ -217,7 +219,8 @@ def delivery_upload(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("measures:delivery-detail", pk=job.pk)
     return render(request, "measures/deliveries.html", {"form": form, "tab": "deliveries",
-                                                        "programmes": Programme.objects.filter(active=True)})
+                                                        "programmes": Programme.objects.filter(active=True)},
+                  status=400 if form.errors else 200)
 
 
 @require_GET

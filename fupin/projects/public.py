@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from fupin.core.captcha import captcha_needed, public_post_record, with_captcha
 from fupin.core.errors import DomainError
+from fupin.core.request_limits import body_limit, public_form_limit
 from fupin.projects import selectors, services
 from fupin.projects.filters import PublicProjectFilter
 from fupin.projects.forms import PublicObjectionForm, form_errors
@@ -81,6 +82,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form=with_captcha(PublicObjectionForm(), captcha_needed(request))))
 
 
+@body_limit(public_form_limit)
 @require_POST
 def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
     notice = selectors.public_notice(pk)

@@ -71,7 +71,7 @@ def registry_import(paths: Sequence[Path], *, actor: User | None, dry_run: bool 
     shown = list(names) if names is not None else [p.name for p in paths]
     tracker = Tracker(progress)
     tracker.report(STAGE_READ)
-    read = read_inputs(paths, shown, template.SHEETS)
+    read = read_inputs(paths, shown, template.SHEETS, tick=tracker.report)
     rows = sum(d.height for d in read.sheets)
     tracker.total = 2 * rows
     tracker.report(STAGE_CHECK)

@@ -8,7 +8,6 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBas
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fupin.accounts.access import can, require_capability
@@ -19,17 +18,16 @@ from fupin.core.errors import DomainError
 from fupin.core.filters import parsed
 from fupin.core.imports.jobs import outcome_context
 from fupin.core.imports.report import XLSX_TYPE
-from fupin.core.imports.uploads import TOO_LARGE, job_report_response, upload_limit
+from fupin.core.imports.uploads import job_report_response, upload_limit
 from fupin.core.jobs import job_sweep_stale
 from fupin.core.reads import personal_data_read
+from fupin.core.request_limits import body_limit, too_large_message, upload_form_limit
 from fupin.registry import codes, exporting, selectors
 from fupin.registry.blank_template import TEMPLATE_FILENAME, registry_template_bytes
 from fupin.registry.filters import HouseholdFilter
 from fupin.registry.forms import ImportForm
 from fupin.registry.models import Household
 from fupin.registry.uploads import import_job_get, registry_import_start
-
-UPLOAD_OVERHEAD = 64 * 1024  # multipart boundaries and the form's other fields
 
 
 @require_capability(Cap.REGISTRY_VIEW)
@@ -97,26 +95,18 @@ def template_download(request: HttpRequest) -> HttpResponse:
 # --- import ------------------------------------------------------------------------------------------
 
 
-def _content_length(request: HttpRequest) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
+def _import_too_large(request: HttpRequest, size: int, limit: int) -> HttpResponse:
+    return render(request, "registry/import.html", {"form": ImportForm(), "limit_mb": upload_limit() // 1048576,
+                                                    "error": too_large_message(size, upload_limit())}, status=413)
 
 
-@csrf_exempt  # only so the size check below runs before the body is read; _import_form checks the token
+@body_limit(lambda: upload_form_limit(upload_limit()), refuse=_import_too_large)
 @require_capability(Cap.REGISTRY_IMPORT)
 def registry_import(request: HttpRequest) -> HttpResponse:
     """The upload page. An upload over the limit is refused from its Content-Length, before it is stored."""
-    limit = upload_limit()
-    if request.method == "POST" and _content_length(request) > limit + UPLOAD_OVERHEAD:
-        message = TOO_LARGE.format(size=f"{_content_length(request) / 1048576:.1f}", limit=f"{limit / 1048576:.1f}")
-        return render(request, "registry/import.html", {"form": ImportForm(), "error": message,
-                                                        "limit_mb": limit // 1048576}, status=413)
     return _import_form(request)
 
 
-@csrf_protect
 @require_http_methods(["GET", "POST"])
 def _import_form(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()

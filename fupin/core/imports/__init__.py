@@ -7,8 +7,10 @@ the measures' delivery lists, and any later one); each module supplies only what
 - the rules only it has, over the typed frame, with their sentences (:func:`.problems.register_rules`);
 - the checks against its own tables, and the write, inside its own transaction.
 
-The framework does the rest: reading .xlsx/.xls and CSV in UTF-8 or GBK/GB18030 into text columns
-(:mod:`.read`), mapping headers to columns, checking every cell by its column's kind over whole
+The framework does the rest: looking at every file before any parser runs (:mod:`.safety`: its type by
+content, a workbook's zip entries and dimensions, a CSV file's rows, columns and strict encoding), reading
+.xlsx/.xls and CSV in UTF-8 or GBK/GB18030 into text columns in a child process with a memory and a time
+limit (:mod:`.read`, :mod:`.parse`; ADR 0019), mapping headers to columns, checking every cell by its column's kind over whole
 Polars columns (:mod:`.checks`; :mod:`.lists` for a one-sheet list), locating each problem as
 (sheet, Excel row, column, value, rule in Chinese and English) (:mod:`.problems`), the problems
 workbook (:mod:`.report`), all-or-nothing versus valid rows only (:mod:`.outcome`), the upload

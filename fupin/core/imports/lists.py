@@ -43,7 +43,7 @@ def list_check(path: Path, name: str, sheet: Sheet, outcome: ImportOutcome, trac
     can be checked further: no sheet read, or a problem with the file itself. ``tracker`` counts ``passes``
     times the list's rows: this check is the first pass, the caller's own checks and its write the others."""
     tracker.report(STAGE_READ)
-    read = read_inputs([path], [name], (sheet,), fallback=sheet)
+    read = read_inputs([path], [name], (sheet,), fallback=sheet, tick=tracker.report)
     outcome.problems.extend(read.problems)
     outcome.ignored_columns.extend(read.ignored_columns)
     outcome.ignored_sheets.extend(read.ignored_sheets)

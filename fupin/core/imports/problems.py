@@ -9,7 +9,7 @@ columns, one cell); a module adds the rules of its own checks with :func:`regist
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -27,6 +27,46 @@ RULES: dict[str, tuple[str, str]] = {
     "NO_SHEETS": ("没有找到{sheets_zh}表", "none of the sheets {sheets_en} was found"),
     "COLUMN_MISSING": ("缺少必填列「{header}」", "the required column {header} is missing"),
     "COLUMN_DUPLICATE": ("列「{header}」出现了不止一次", "the column {header} appears more than once"),
+    # Safe opening (safety.py, ADR 0019): what is refused before any parser runs, and how a parse can end.
+    "NOT_A_WORKBOOK": ("内容不是 Excel 工作簿（而是{kind_zh}），请用 Excel 另存为 .xlsx 后重新导入",
+                       "not an Excel workbook (it is {kind_en}): save it again as .xlsx in Excel"),
+    "NOT_TEXT": ("不是文本 CSV 文件（内容是{kind_zh}），请另存为 CSV 或把扩展名改为实际的类型",
+                 "not a text CSV file (it is {kind_en}): save it as CSV, or name it for what it is"),
+    "FILE_TOO_LARGE": ("文件有 {size} MB，超过上限 {limit} MB", "the file is {size} MB, more than the limit of {limit} MB"),
+    "ZIP_DAMAGED": ("工作簿已损坏，无法打开；请在 Excel 中打开并另存为 .xlsx",
+                    "the workbook is damaged and cannot be opened: open it in Excel and save it again as .xlsx"),
+    "ZIP_ENCRYPTED": ("工作簿设有密码保护；请取消密码后另存再导入",
+                      "the workbook is protected by a password: remove the password and save it again"),
+    "ZIP_METHOD": ("工作簿使用了不支持的压缩方式；请用 Excel 另存为 .xlsx",
+                   "the workbook uses a compression method that is not supported: save it again as .xlsx in Excel"),
+    "ZIP_ENTRIES": ("工作簿内部文件过多（{count} 个，上限 {limit} 个）",
+                    "the workbook holds too many parts ({count}; the limit is {limit})"),
+    "ZIP_TOO_LARGE": ("工作簿解压后超过上限 {limit} MB", "the workbook unpacks to more than the limit of {limit} MB"),
+    "ZIP_RATIO": ("工作簿内部文件「{part}」的压缩比超过 {limit} 倍（疑为压缩炸弹），拒绝读取",
+                  "the part {part} is compressed more than {limit} times (a zip bomb?) and is refused"),
+    "ZIP_SIZE_MISMATCH": ("工作簿内部文件「{part}」解压后大于其声明的大小，文件已损坏或被篡改",
+                          "the part {part} unpacks to more than its declared size: the file is damaged or was "
+                          "tampered with"),
+    "XML_DTD": ("工作簿内部文件「{part}」含有 DTD 或实体声明，出于安全原因拒绝读取",
+                "the part {part} holds a DTD or entity declarations and is refused for safety"),
+    "XML_INVALID": ("工作簿内部文件「{part}」不是有效的 UTF-8 XML", "the part {part} is not valid UTF-8 XML"),
+    "SHEET_TOO_LARGE": ("工作表单元格 {ref} 超出上限（最多 {max_rows} 行、{max_columns} 列、{max_cells} 个单元格）",
+                        "the sheet's cell {ref} is beyond the limits (at most {max_rows} rows, {max_columns} columns "
+                        "and {max_cells} cells)"),
+    "TOO_MANY_ROWS": ("行数超过上限 {limit} 行", "more than the limit of {limit} rows"),
+    "TOO_MANY_COLUMNS": ("列数超过上限 {limit} 列", "more than the limit of {limit} columns"),
+    "TOO_MANY_CELLS": ("单元格数（行数 × 列数）超过上限 {limit} 个",
+                       "more than the limit of {limit} cells (rows × columns)"),
+    "ENCODING_INVALID": ("含有不是有效 {encoding} 编码的字节；文件须为 UTF-8 或 GBK/GB18030 编码：请检查该单元格，或用正确的"
+                         "编码重新保存", "holds bytes that are not valid {encoding}; the file must be UTF-8 or "
+                         "GBK/GB18030: check this cell, or save the file again in the right encoding"),
+    "PARSE_TIMEOUT": ("读取超过 {seconds} 秒仍未完成，已停止；未写入任何数据",
+                      "reading took longer than {seconds} seconds and was stopped; nothing was written"),
+    "PARSE_MEMORY": ("读取所需内存超过上限 {limit} MB，已停止（文件可能已损坏，或单元格过多）；未写入任何数据",
+                     "reading needed more memory than the limit of {limit} MB and was stopped (the file may be "
+                     "damaged or hold too many cells); nothing was written"),
+    "PARSE_CRASHED": ("读取程序异常终止（文件可能已损坏）；未写入任何数据",
+                      "the reader stopped abnormally (the file may be damaged); nothing was written"),
     # One cell.
     "REQUIRED": ("必填，不能为空", "required: must not be blank"),
     "TEXT_TOO_LONG": ("最多 {max_length} 个字符", "at most {max_length} characters"),
@@ -86,11 +126,19 @@ class Problem:
             parts.append(f"column {self.column}")
         return ", ".join(parts)
 
+    @property
+    def message_zh(self) -> str:
+        value = f"「{self.value}」" if self.value else ""
+        return f"{self.location_zh}{value}：{self.rule_zh}"
+
+    @property
+    def message_en(self) -> str:
+        shown = f" ({self.value})" if self.value else ""
+        return f"{self.location_en}{shown}: {self.rule_en}"
+
     def message(self) -> str:
         """One bilingual line: where, the value, the rule."""
-        value = f"「{self.value}」" if self.value else ""
-        shown = f" ({self.value})" if self.value else ""
-        return f"{self.location_zh}{value}：{self.rule_zh} / {self.location_en}{shown}: {self.rule_en}"
+        return f"{self.message_zh} / {self.message_en}"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,7 +163,11 @@ def make_problem(sheet: str, row: int | None, column: str, value: str, code: str
 
 
 FILE_LEVEL = frozenset({"FILE_TYPE", "FILE_UNREADABLE", "FILE_EMPTY", "CSV_RAGGED", "SHEET_UNRECOGNISED",
-                        "SHEET_DUPLICATE", "NO_SHEETS", "COLUMN_MISSING", "COLUMN_DUPLICATE"})
+                        "SHEET_DUPLICATE", "NO_SHEETS", "COLUMN_MISSING", "COLUMN_DUPLICATE", "NOT_A_WORKBOOK",
+                        "NOT_TEXT", "FILE_TOO_LARGE", "ZIP_DAMAGED", "ZIP_ENCRYPTED", "ZIP_METHOD", "ZIP_ENTRIES",
+                        "ZIP_TOO_LARGE", "ZIP_RATIO", "ZIP_SIZE_MISMATCH", "XML_DTD", "XML_INVALID",
+                        "SHEET_TOO_LARGE", "TOO_MANY_ROWS", "TOO_MANY_COLUMNS", "TOO_MANY_CELLS",
+                        "ENCODING_INVALID", "PARSE_TIMEOUT", "PARSE_MEMORY", "PARSE_CRASHED"})
 """Problems with the file itself: they refuse an import whole, even one of the valid rows only."""
 
 
@@ -123,6 +175,17 @@ def split_bilingual(message: str) -> tuple[str, str]:
     """``"中文 / English"`` (the convention of DomainError and idnumber messages) as two strings."""
     zh, sep, en = message.partition(" / ")
     return (zh, en) if sep else (message, message)
+
+
+def problems_message(problems: Sequence[Problem], limit: int = 5) -> str:
+    """Problems as one bilingual message, ``中文；中文 / English; English`` (the refusal of an upload), the first
+    ``limit`` of them and how many more."""
+    shown = problems[:limit]
+    zh, en = "；".join(p.message_zh for p in shown), "; ".join(p.message_en for p in shown)
+    more = len(problems) - len(shown)
+    if more > 0:
+        zh, en = f"{zh}；另有 {more} 个问题", f"{en}; and {more} more problems"
+    return f"{zh} / {en}"
 
 
 def rows_text(rows: list[int], limit: int = 5) -> str:

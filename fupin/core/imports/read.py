@@ -1,325 +1,199 @@
-"""Reading an import: workbooks (python-calamine: .xlsx, .xls, .ods) and CSV files (polars, UTF-8 or
-GBK/GB18030), to text columns.
+"""Reading an import: the files are parsed in a child process with a memory and a time limit (ADR 0019).
 
-Every sheet becomes a polars frame of text cells (stripped; blank cells are null) with the row
-number Excel shows for each row, whatever its header position or column order. Numbers in a
-workbook are rendered as Excel shows them (15 significant digits); a number in an identity-number
-column is rendered in Excel's scientific form (``4.11103E+17``) so the rules recognise it as a
-cell whose digits are already lost.
+A parser crash, abort or blow-up (python-calamine aborts the whole process when a sheet's cells would need
+more memory than there is) must not take the web server or the worker with it. So :func:`read_inputs`
+never parses here: it starts a child (multiprocessing's ``forkserver``: a clean process that has imported
+polars and python-calamine once, forks a child per read in milliseconds, and holds no database connection
+or thread of the server), which limits its own address space, CPU time and written files, looks at each file
+before parsing it (:mod:`fupin.core.imports.safety`) and leaves its frames as Arrow IPC files in a private
+temporary folder (:mod:`fupin.core.imports.parse`). The parent waits, beating the job's heartbeat through
+``tick``, kills the child at the time limit, and turns a child that did not finish into one located
+problem with the file itself: too slow, too much memory, or stopped abnormally. Nothing is written then.
 """
 
 from __future__ import annotations
 
-import codecs
-import math
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from itertools import chain, islice
+import io
+import json
+import logging
+import multiprocessing
+import os
+import signal
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from python_calamine import CalamineWorkbook
 
+from fupin.core.imports.parse import (
+    CSV_SUFFIXES,
+    CURRENT,
+    EXIT_FAILED,
+    EXIT_MEMORY,
+    LOG,
+    MANIFEST,
+    ROW,
+    WORKBOOK_SUFFIXES,
+    ParseJob,
+    ReadResult,
+    SheetData,
+    bare_sheet,
+    child_main,
+)
 from fupin.core.imports.problems import Problem, make_problem
-from fupin.core.imports.sheets import Sheet, sheet_for_headers
+from fupin.core.imports.safety import MIB, ImportLimits
+from fupin.core.imports.sheets import Sheet
 
-WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
-CSV_SUFFIXES = frozenset({".csv", ".txt"})
-HEADER_SEARCH_ROWS = 20
-"""A header may sit below a title row or two; it is looked for in the first rows."""
-READ_BATCH = 50_000
-ROW = "__row"
+__all__ = ["CSV_SUFFIXES", "PARSE_STOPS", "ROW", "WORKBOOK_SUFFIXES", "ReadResult", "SheetData", "child_peak_mib",
+           "read_inputs"]
 
+logger = logging.getLogger(__name__)
 
-@dataclass
-class SheetData:
-    """One recognised sheet: its template sheet, where it came from, and its cells as text."""
-
-    sheet: Sheet
-    label: str
-    """Where problems are located: the sheet name in a workbook, the file name for a CSV file."""
-    source: str
-    """The display name of the file."""
-    headers: list[str]
-    """The header cells as read, in column order (column i of ``frame`` is ``c{i}``)."""
-    header_row: int
-    frame: pl.DataFrame
-    """``__row`` (the Excel row number) and one text column ``c{i}`` per header cell."""
-    columns: dict[str, str] = field(default_factory=dict)
-    """Column key -> frame column (``c{i}``) for the sheet's columns present: the column mapping."""
-
-    @property
-    def height(self) -> int:
-        return self.frame.height
-
-
-@dataclass
-class ReadResult:
-    sheets: list[SheetData] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    ignored_columns: list[tuple[str, str]] = field(default_factory=list)
-    ignored_sheets: list[str] = field(default_factory=list)
+multiprocessing.get_context("forkserver").set_forkserver_preload(["fupin.core.imports.parse"])
+MEMORY_WORDS = ("memory allocation of", "MemoryError", "could not spawn threads", "Cannot allocate memory",
+                "cannot allocate memory", "out of memory", "File too large")
+"""What a child's log says when it ran out of memory (or of room for its output, bounded by the same limit)."""
+PARSE_STOPS = frozenset({"PARSE_TIMEOUT", "PARSE_MEMORY", "PARSE_CRASHED"})
+"""The problems of a child that did not finish: reading the files again would only stop again."""
+_child_peak_kib = 0
 
 
 def read_inputs(paths: Sequence[Path], names: Sequence[str], sheets: Sequence[Sheet], *,
-                fallback: Sheet | None = None) -> ReadResult:
-    """Read every file; file-level problems (unreadable, unrecognised, duplicated) are collected, not raised.
+                fallback: Sheet | None = None, tick: Callable[[], None] | None = None) -> ReadResult:
+    """Read every file in a child process; file-level problems (unsafe, unreadable, unrecognised, duplicated,
+    a child that did not finish) are collected, not raised. ``tick`` is called about once a second while the
+    child runs (a job's heartbeat).
 
     ``sheets`` are the sheet definitions a header row is recognised by (the registry template's three,
     or a department list's one). With ``fallback`` (a one-sheet format such as a
     department list), a file whose header row matches no definition is read as ``fallback`` anyway:
     a CSV file by its first row, a workbook by its first non-empty sheet, and each missing required
     column is reported (COLUMN_MISSING) rather than the file being "unrecognised"."""
-    result = ReadResult()
-    for path, name in zip(paths, names, strict=True):
-        suffix = Path(name).suffix.lower() or path.suffix.lower()
-        if suffix in WORKBOOK_SUFFIXES:
-            _read_workbook(path, name, result, sheets, fallback)
-        elif suffix in CSV_SUFFIXES:
-            _read_csv(path, name, result, sheets, fallback)
-        else:
-            result.problems.append(make_problem(name, None, "", "", "FILE_TYPE"))
-    _check_duplicates(result, sheets, empty_code="FILE_EMPTY" if fallback is not None else "NO_SHEETS")
-    return result
+    limits = ImportLimits.from_settings()
+    known = {s.key: s for s in (*sheets, *([fallback] if fallback is not None else []))}
+    with tempfile.TemporaryDirectory(prefix="fupin-read-") as folder:
+        job = ParseJob(tuple(str(p) for p in paths), tuple(names), tuple(bare_sheet(s) for s in sheets),
+                       bare_sheet(fallback) if fallback is not None else None, limits, folder)
+        stopped = _run(job, tick)
+        if stopped is not None:
+            return ReadResult(problems=[stopped])
+        return _load(Path(folder), known)
 
 
-def _sheet_names(sheets: Sequence[Sheet]) -> dict[str, str]:
-    """The sheets' names for a message: 户信息、家庭成员、收支情况 / 户信息, 家庭成员, 收支情况."""
-    return {"sheets_zh": "、".join(s.name for s in sheets), "sheets_en": ", ".join(s.name for s in sheets)}
+def child_peak_mib() -> float:
+    """The largest peak memory of a parsing child of this process so far (the benchmarks report it)."""
+    return _child_peak_kib / 1024
 
 
-def _check_duplicates(result: ReadResult, sheets: Sequence[Sheet], empty_code: str) -> None:
-    seen: dict[str, SheetData] = {}
-    kept: list[SheetData] = []
-    for data in result.sheets:
-        first = seen.get(data.sheet.key)
-        if first is not None:
-            result.problems.append(make_problem(data.label, None, "", "", "SHEET_DUPLICATE", other=first.label))
-            continue
-        seen[data.sheet.key] = data
-        kept.append(data)
-    result.sheets = kept
-    if not kept and not result.problems:
-        result.problems.append(make_problem("", None, "", "", empty_code, **_sheet_names(sheets)))
+class _Popen(popen_forkserver.Popen):
+    """The forkserver's ``Popen`` (CPython 3.11), except that the child does not import the parent's main module.
+
+    multiprocessing prepares a forkserver child like a spawned one: it imports the parent's ``__main__`` again
+    (the forkserver's own preload of ``__main__`` never receives its path). The child needs only
+    :mod:`fupin.core.imports.parse`, preloaded in the server; the main script of a server (gunicorn's, the
+    ``fupin`` console script's, pytest's) and everything it imports would cost every child its time, and
+    run that script's top level once more."""
+
+    def _launch(self, process_obj: Any) -> None:
+        prepared = {key: value for key, value in spawn.get_preparation_data(process_obj._name).items()
+                    if key not in ("init_main_from_path", "init_main_from_name")}
+        buffer = io.BytesIO()
+        context.set_spawning_popen(self)
+        try:
+            reduction.dump(prepared, buffer)
+            reduction.dump(process_obj, buffer)
+        finally:
+            context.set_spawning_popen(None)
+        self.sentinel, writer = forkserver.connect_to_new_process(self._fds)  # type: ignore[attr-defined]
+        parent_writer = os.dup(writer)  # the child's sentinel of its parent, as the original keeps it
+        self.finalizer = util.Finalize(self, util.close_fds, (parent_writer, self.sentinel))  # type: ignore[attr-defined]
+        with open(writer, "wb", closefd=True) as stream:
+            stream.write(buffer.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
 
 
-# --- workbooks ---------------------------------------------------------------------------------
-
-def _read_workbook(path: Path, name: str, result: ReadResult, sheets: Sequence[Sheet],
-                   fallback: Sheet | None = None) -> None:
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet_names = list(workbook.sheet_names)
-        before = len(result.sheets)
-        for sheet_name in sheet_names:
-            _read_worksheet(iter(workbook.get_sheet_by_name(sheet_name).iter_rows()), sheet_name, name, result,
-                            sheets)
-        if fallback is not None and len(result.sheets) == before:
-            # Nothing recognised: the first sheet with content is the list, its missing columns reported.
-            for sheet_name in sheet_names:
-                if sheet_name in result.ignored_sheets:
-                    result.ignored_sheets.remove(sheet_name)
-                if _read_worksheet(iter(workbook.get_sheet_by_name(sheet_name).iter_rows()), sheet_name, name,
-                                   result, (fallback,), force=fallback):
-                    break
-    except Exception as exc:  # calamine raises its own error types for every kind of broken file
-        result.problems.append(make_problem(name, None, "", "", "FILE_UNREADABLE", detail=_short(exc)))
+class _ReaderProcess(context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj: Any) -> _Popen:
+        return _Popen(process_obj)
 
 
-def _read_worksheet(rows: Iterator[list[Any]], sheet_name: str, name: str, result: ReadResult,
-                    sheets: Sequence[Sheet], *, force: Sheet | None = None) -> bool:
-    """Rows come one at a time (row i is Excel row i + 1) and become text columns a batch at a time, so a
-    million-row sheet never exists as a million Python lists. ``force``: read the sheet as that definition
-    whatever its header row (its first filled row is the header). Returns whether the sheet was read."""
-    by_name = force or next((s for s in sheets if s.name == sheet_name.strip()), None)
-    head = list(islice(rows, HEADER_SEARCH_ROWS))
-    found = _find_header(head, by_name, sheets)
-    if found is None:
-        result.ignored_sheets.append(sheet_name)
-        return False
-    index, sheet = found
-    headers = [_header_text(v) for v in head[index]]
-    id_columns = _column_kinds(sheet, headers)
-    batches: list[pl.DataFrame] = []
-    batch: list[Sequence[Any]] = []
-    first_row = index + 2
-    for row in chain(head[index + 1:], rows):
-        batch.append(row)
-        if len(batch) == READ_BATCH:
-            batches.append(_frame_from_rows(batch, len(headers), id_columns, first_row=first_row))
-            first_row += len(batch)
-            batch = []
-    batches.append(_frame_from_rows(batch, len(headers), id_columns, first_row=first_row))
-    frame = pl.concat(batches).rechunk()
-    _add_sheet(result, SheetData(sheet, sheet_name, name, headers, index + 1, frame))
-    return True
-
-
-def _find_header(rows: Sequence[Sequence[Any]], by_name: Sheet | None,
-                 sheets: Sequence[Sheet]) -> tuple[int, Sheet] | None:
-    """The first row that is a header row of ``sheets``: the named sheet's required headers, or any sheet's."""
-    first_filled: int | None = None
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        headers = [_header_text(v) for v in row]
-        if first_filled is None and any(headers):
-            first_filled = index
-        if by_name is not None:
-            required = {c.header for c in by_name.columns if c.required}
-            if required <= set(headers):
-                return index, by_name
-        else:
-            sheet = sheet_for_headers(headers, sheets)
-            if sheet is not None:
-                return index, sheet
-    if by_name is not None and first_filled is not None:
-        return first_filled, by_name  # named like a known sheet: its missing columns are reported
-    return None
-
-
-def _header_text(value: object) -> str:
-    return _render(value, id_column=False) or ""
-
-
-def _column_kinds(sheet: Sheet, headers: list[str]) -> list[bool]:
-    """For each column: is it an identity-number column (numbers there are refused, not rendered)?"""
-    id_headers = {c.header for c in sheet.columns if c.kind == "id_number"}
-    return [h in id_headers for h in headers]
-
-
-def _frame_from_rows(rows: Sequence[Sequence[Any]], width: int, id_columns: list[bool], *, first_row: int) -> pl.DataFrame:
-    columns: dict[str, list[str | None]] = {f"c{i}": [] for i in range(width)}
-    numbers: list[int] = []
-    renders = [(f"c{i}", id_columns[i]) for i in range(width)]
-    for offset, row in enumerate(rows):
-        cells = [_render(row[i], id_column=is_id) if i < len(row) else None for i, (_, is_id) in enumerate(renders)]
-        if all(c is None for c in cells):
-            continue
-        numbers.append(first_row + offset)
-        for (key, _), cell in zip(renders, cells, strict=True):
-            columns[key].append(cell)
-    data: dict[str, pl.Series] = {ROW: pl.Series(ROW, numbers, dtype=pl.Int64)}
-    for key, values in columns.items():
-        data[key] = pl.Series(key, values, dtype=pl.String)
-    return pl.DataFrame(data)
-
-
-def _render(value: object, *, id_column: bool) -> str | None:
-    """A cell as the text a clerk sees in Excel."""
-    if value is None:
+def _run(job: ParseJob, tick: Callable[[], None] | None) -> Problem | None:
+    """Run the child to its end or its time limit; None when it left its result, else the problem to report."""
+    child = _ReaderProcess(target=child_main, args=(job,), name="fupin-import-read", daemon=True)
+    child.start()
+    deadline = time.monotonic() + job.limits.parse_seconds
+    timed_out = False
+    while child.exitcode is None:
+        child.join(max(0.0, min(1.0, deadline - time.monotonic())))
+        if child.exitcode is not None:
+            break
+        if time.monotonic() >= deadline:
+            child.kill()
+            child.join()
+            timed_out = True
+            break
+        if tick is not None:
+            tick()
+    exitcode = child.exitcode
+    child.close()
+    folder = Path(job.workdir)
+    if not timed_out and exitcode == 0 and (folder / MANIFEST).is_file():
         return None
-    if isinstance(value, str):
-        text = value.strip()
-        return text or None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        number = float(value)
-        if id_column:
-            return f"{number:.5E}"  # Excel's own display of a long number: 4.11103E+17
-        if math.isfinite(number) and number == int(number) and abs(number) < 1e15:
-            return str(int(number))
-        return format(number, ".15g")
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value)
-    return str(value).strip() or None
+    return _stopped(job, folder, exitcode, timed_out=timed_out)
 
 
-# --- CSV --------------------------------------------------------------------------------------
+def _stopped(job: ParseJob, folder: Path, exitcode: int | None, *, timed_out: bool) -> Problem:
+    """The problem for a child that did not finish, located at the file it was reading."""
+    current = _read_text(folder / CURRENT)
+    index = int(current) if current.isdigit() and int(current) < len(job.names) else 0
+    name = job.names[index] if job.names else ""
+    log = _log_ends(folder / LOG)
+    first_line = next((line for line in log.splitlines() if line.strip()), "")[:300]
+    logger.warning("import read of %s stopped: exit code %s%s; %s", name, exitcode,
+                   " (time limit)" if timed_out else "", first_line)
+    if timed_out or exitcode == -signal.SIGXCPU:
+        return make_problem(name, None, "", "", "PARSE_TIMEOUT", seconds=f"{job.limits.parse_seconds:g}")
+    if exitcode in (EXIT_MEMORY, -signal.SIGKILL, -signal.SIGXFSZ) or any(w in log for w in MEMORY_WORDS):
+        return make_problem(name, None, "", "", "PARSE_MEMORY", limit=f"{job.limits.parse_memory_bytes // MIB:,}")
+    if exitcode == EXIT_FAILED:
+        logger.error("import read of %s failed in the child:\n%s", name, log[-4000:])
+    return make_problem(name, None, "", "", "PARSE_CRASHED")
 
-def is_utf8(path: Path) -> bool:
-    """Is the file valid UTF-8 (with or without BOM)? Decoded in chunks: a county file is hundreds of MB."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+
+def _log_ends(path: Path, size: int = 16_384) -> str:
+    """The first and the last bytes of the child's log: a native abort says why at the top of its backtrace."""
     try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+        with path.open("rb") as log:
+            head = log.read(size)
+            length = log.seek(0, 2)
+            log.seek(max(len(head), length - size))
+            tail = log.read(size)
+    except OSError:
+        return ""
+    return (head + (b"\n...\n" if tail else b"") + tail).decode("utf-8", errors="replace")
 
 
-def csv_source(path: Path) -> Path | bytes:
-    """UTF-8 files are read as they are (polars drops a BOM); anything else is GB18030 (a superset of GBK)."""
-    if is_utf8(path):
-        return path
-    return path.read_bytes().decode("gb18030", errors="replace").encode("utf-8")
-
-
-def _read_csv(path: Path, name: str, result: ReadResult, sheets: Sequence[Sheet],
-              fallback: Sheet | None = None) -> None:
+def _read_text(path: Path) -> str:
     try:
-        source = csv_source(path)
-        empty = path.stat().st_size == 0 if isinstance(source, Path) else not source.strip()
-    except OSError as exc:
-        result.problems.append(make_problem(name, None, "", "", "FILE_UNREADABLE", detail=_short(exc)))
-        return
-    try:
-        raw = pl.read_csv(source, has_header=False, infer_schema=False, row_index_name=ROW, row_index_offset=1,
-                          truncate_ragged_lines=False, raise_if_empty=False)
-    except pl.exceptions.ComputeError as exc:
-        code = "CSV_RAGGED" if "more fields" in str(exc) else "FILE_UNREADABLE"
-        result.problems.append(make_problem(name, None, "", "", code, detail=_short(exc)))
-        return
-    if empty or raw.height == 0:
-        result.problems.append(make_problem(name, None, "", "", "FILE_EMPTY"))
-        return
-    header_cells = raw.row(0)[1:]
-    headers = [str(h).strip() if h is not None else "" for h in header_cells]
-    sheet = sheet_for_headers(headers, sheets)
-    if sheet is None:
-        by_stem = next((s for s in sheets if Path(name).stem in (s.name, s.key)), fallback)
-        if by_stem is None:
-            result.problems.append(make_problem(name, 1, "", "", "SHEET_UNRECOGNISED", **_sheet_names(sheets)))
-            return
-        sheet = by_stem
-    names = [c for c in raw.columns if c != ROW]
-    body = raw.slice(1)
-    # Only columns with padded cells are stripped: stripping copies a column, and most have none.
-    padded = body.select(pl.col(c).str.contains(r"^\s|\s$").any() for c in names).row(0) if names else ()
-    frame = body.select(
-        pl.col(ROW).cast(pl.Int64),
-        *[(pl.col(c).str.strip_chars().replace("", None) if pad else pl.col(c)).alias(f"c{i}")
-          for i, (c, pad) in enumerate(zip(names, padded, strict=True))],
-    )
-    del raw, body
-    cells = [f"c{i}" for i in range(len(names))]
-    blank = pl.all_horizontal(pl.col(c).is_null() for c in cells)
-    if cells and frame.select(blank.any()).item():
-        frame = frame.filter(~blank)
-    # One contiguous chunk per column: later selections of mixed chunk layouts would otherwise copy every
-    # column again and again.
-    frame = frame.rechunk()
-    _add_sheet(result, SheetData(sheet, name, name, headers, 1, frame))
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
-def _add_sheet(result: ReadResult, data: SheetData) -> None:
-    """Map the sheet's headers to its columns (the column mapping); note unknown and duplicated headers."""
-    known = {c.header: c.key for c in data.sheet.columns}
-    for index, header in enumerate(data.headers):
-        key = known.get(header)
-        if key is None:
-            if header or data.frame.get_column(f"c{index}").null_count() < data.height:
-                result.ignored_columns.append((data.label, header or f"(第 {index + 1} 列 / column {index + 1})"))
-            continue
-        if key in data.columns:
-            result.problems.append(make_problem(data.label, data.header_row, header, "", "COLUMN_DUPLICATE",
-                                                header=header))
-            continue
-        data.columns[key] = f"c{index}"
-    for column in data.sheet.columns:
-        if column.required and column.key not in data.columns:
-            result.problems.append(make_problem(data.label, data.header_row, column.header, "", "COLUMN_MISSING",
-                                                header=column.header))
-    result.sheets.append(data)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
+def _load(folder: Path, known: dict[str, Sheet]) -> ReadResult:
+    """The child's result, its sheets given back their full definitions (with choices) by key."""
+    global _child_peak_kib
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    _child_peak_kib = max(_child_peak_kib, int(manifest.get("peak_kib") or 0))
+    result = ReadResult(problems=[Problem(**p) for p in manifest["problems"]],
+                        ignored_columns=[(str(a), str(b)) for a, b in manifest["ignored_columns"]],
+                        ignored_sheets=list(manifest["ignored_sheets"]))
+    for entry in manifest["sheets"]:
+        frame = pl.read_ipc(folder / entry["file"])
+        result.sheets.append(SheetData(known[entry["key"]], entry["label"], entry["source"], list(entry["headers"]),
+                                       int(entry["header_row"]), frame, dict(entry["columns"])))
+    return result

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from fupin.core.imports.problems import Problem
-from fupin.core.imports.read import ROW, SheetData, read_inputs
+from fupin.core.imports.read import PARSE_STOPS, ROW, SheetData, read_inputs
 from fupin.core.imports.sheets import Sheet
 from fupin.core.output import xlsx_workbook
 
@@ -66,7 +66,9 @@ def write_problems_workbook(result: ImportResult, paths: Sequence[Path], out: Pa
             "text": workbook.add_format({"num_format": "@"}),
         }
         used = {PROBLEMS_SHEET, SKIPPED_SHEET}
-        read = read_inputs(list(paths), shown, sheets, fallback=fallback).sheets
+        # A file whose reading was stopped (time, memory) is not read again just to be copied.
+        stopped = any(p.code in PARSE_STOPS for p in result.problems)
+        read = [] if stopped else read_inputs(list(paths), shown, sheets, fallback=fallback).sheets
         partial = [d for d in read if d.height > FULL_COPY_MAX_ROWS]
         _problem_list(workbook, result, formats, partial)
         if any(result.skipped_rows.values()):

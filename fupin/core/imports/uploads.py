@@ -1,11 +1,14 @@
 """Uploaded import files: checked, stored, and handed to a job; who may follow that job.
 
 An upload is one workbook (.xlsx or .xls) or one or more CSV files (up to what the format takes:
-the registry template's three tables, a department's one list). Files are checked for extension,
-size and their first bytes (a renamed .exe is not a workbook) and stored under
-``MEDIA_ROOT/uploads/<uuid>/``; the import job reads them from there (``params.paths``, relative to
-MEDIA_ROOT; shown to the user under ``params.names``) and the job-file purge deletes them with the job's
-other files.
+the registry template's three tables, a department's one list). Files are checked for extension and
+size, then looked at as the import will look at them before parsing (:mod:`fupin.core.imports.safety`:
+the type by content, a workbook's zip entries and sheet dimensions, a CSV file's rows, columns and
+encoding), so that a hostile or mislabelled file is refused with its reason before anything is stored.
+Accepted files are stored under ``MEDIA_ROOT/uploads/<uuid>/``; the import job reads them from there
+(``params.paths``, relative to
+MEDIA_ROOT; shown to the user under ``params.names``) and the job-file purge deletes them with the
+job's other files.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ from django.utils.text import get_valid_filename
 
 from fupin.core.actors import Viewer
 from fupin.core.errors import BadInput
+from fupin.core.imports.problems import problems_message
 from fupin.core.imports.report import XLSX_TYPE
+from fupin.core.imports.safety import ImportLimits, inspect
 from fupin.core.jobs import job_create, job_live
 from fupin.core.models import JobRun
 
 Upload = UploadedFile[bytes]
-WORKBOOK_EXTENSIONS = {".xlsx": b"PK\x03\x04", ".xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"}
+WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xls"})
 CSV_EXTENSION = ".csv"
 
 NO_FILE = "请选择要导入的文件 / choose a file to import"
@@ -39,9 +44,6 @@ TOO_MANY_FILES = "最多上传 {n} 个文件 / at most {n} files"
 EMPTY = "「{name}」是空文件 / {name} is empty"
 TOO_LARGE = ("上传文件共 {size} MB，超过上限 {limit} MB / the upload is {size} MB, more than the limit of "
              "{limit} MB")
-NOT_WORKBOOK = ("「{name}」的内容不是 Excel 工作簿，请用 Excel 另存为 .xlsx / {name} is not an Excel workbook; "
-                "save it again as .xlsx")
-NOT_TEXT = ("「{name}」不是文本 CSV 文件 / {name} is not a text CSV file")
 
 if TYPE_CHECKING:
     from fupin.accounts.models import User  # a type only: accounts is on a floor above
@@ -79,20 +81,21 @@ def upload_check(files: Sequence[Upload], *, max_csv_files: int = 1, mixed: str 
     total = sum(f.size or 0 for f in files)
     if total > upload_limit():
         raise BadInput(TOO_LARGE.format(size=_mb(total), limit=_mb(upload_limit())), code="UPLOAD_TOO_LARGE")
-    for f, ext in zip(files, extensions, strict=True):
-        _check_content(f, ext)
+    limits = ImportLimits.from_settings()
+    for f in files:
+        _check_content(f, limits)
 
 
-def _check_content(f: Upload, ext: str) -> None:
+def _check_content(f: Upload, limits: ImportLimits) -> None:
+    """The look the import takes before parsing, taken now: a refused file is never stored, no job starts."""
     f.seek(0)
-    head = f.read(65536)
+    empty = not f.read(1)
     f.seek(0)
-    if not head:
+    if empty:
         raise BadInput(EMPTY.format(name=f.name), code="EMPTY_FILE")
-    if ext in WORKBOOK_EXTENSIONS and not head.startswith(WORKBOOK_EXTENSIONS[ext]):
-        raise BadInput(NOT_WORKBOOK.format(name=f.name), code="NOT_A_WORKBOOK")
-    if ext == CSV_EXTENSION and b"\x00" in head:
-        raise BadInput(NOT_TEXT.format(name=f.name), code="NOT_TEXT")
+    found = inspect(f, Path(f.name or "").name, limits)
+    if found.problems:
+        raise BadInput(problems_message(found.problems), code=found.problems[0].code)
 
 
 def _safe_name(index: int, name: str) -> str:

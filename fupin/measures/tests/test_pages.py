@@ -210,6 +210,7 @@ def test_a_wrong_state_status_change_answers_409_wrong_state_on_the_page_changin
     ("名单.xlsx", b"not a zip at all", "不是 Excel 工作簿"),
     ("空.csv", b"", "空文件"),
     ("bin.csv", b"a,\x00\x01b\n", "不是文本 CSV 文件"),
+    ("名单.xlsx", b"PK\x03\x04" + b"\x00" * 64, "工作簿已损坏"),
 ])
 def test_a_hostile_delivery_upload_is_refused_and_nothing_is_stored(client, personas, settings, tmp_path,
                                                                      name, content, message):
@@ -225,19 +226,22 @@ def test_a_hostile_delivery_upload_is_refused_and_nothing_is_stored(client, pers
     assert not JobRun.objects.exists() and not Measure.objects.exists() and not any(tmp_path.rglob("*.*"))
 
 
-def test_a_truncated_workbook_fails_its_job_with_a_reason_and_records_nothing(client, personas, settings, tmp_path,
+def test_a_workbook_cut_short_fails_its_job_with_a_reason_and_records_nothing(client, personas, settings, tmp_path,
                                                                              django_capture_on_commit_callbacks):
-    """A file that starts like a workbook passes the upload check; reading it in the job is refused with the
-    reason, nothing is written, and the site keeps answering."""
+    """A workbook whose parts are all there and begin well passes the upload check (a truncated zip does not);
+    its worksheet breaks off mid-cell, so reading it in the job is refused with the reason, nothing is
+    written, and the site keeps answering."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from fupin.core.models import JobRun
+    from fupin.core.tests.hostile import deflated, sheet_xml, workbook
 
+    cut = sheet_xml([["身份证号", "姓名"], ["110101199001010011", "张三"]])[:-60]
     settings.MEDIA_ROOT = tmp_path
     client.force_login(personas.department)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/measures/deliveries/",
-                               {"file": SimpleUploadedFile("名单.xlsx", b"PK\x03\x04" + b"\x00" * 64)})
+        response = client.post("/measures/deliveries/", {"file": SimpleUploadedFile(
+            "名单.xlsx", workbook((), sheet=deflated("xl/worksheets/sheet1.xml", cut)))})
     assert response.status_code == 302
     page = client.get(response["Location"])
     assert page.status_code == 200 and not Measure.objects.exists()
