@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from fupin.accounts.models import User
 from fupin.accounts.tests.test_e2e_second_factor import code_from
-from fupin.accounts.tests.test_e2e_users import NEW_PASSWORD
+from fupin.accounts.tests.test_e2e_users import NEW_PASSWORD, change_password
 from fupin.site.tests.conftest import screenshot, sign_in
 from fupin.site.tests.test_e2e_household_file import watch_console
 
@@ -44,12 +44,7 @@ def test_an_officer_created_by_the_admin_enrols_totp_and_signs_in_again_with_a_c
     page.get_by_test_id("mfa-continue").click()
 
     expect(page).to_have_url(re.compile(r"/accounts/me/password/"))  # then the password someone else chose
-    change = page.get_by_test_id("password-form")
-    change.get_by_label("当前密码").fill(password)
-    change.get_by_label("新密码", exact=True).fill(NEW_PASSWORD)
-    change.get_by_label("再次输入新密码").fill(NEW_PASSWORD)
-    change.get_by_test_id("password-submit").click()
-    expect(page.locator(".messages")).to_contain_text("密码已修改")
+    change_password(page, password, NEW_PASSWORD)
     assert not User.objects.get(username="town_li").must_change_password
     page.get_by_test_id("logout").click()
 
