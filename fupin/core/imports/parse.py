@@ -142,9 +142,9 @@ def _write_result(result: ReadResult, workdir: Path) -> None:
     sheets = []
     for index, data in enumerate(result.sheets):
         name = f"sheet-{index}.arrow"
-        # One record batch: the parent reads one contiguous chunk per column (later selections of mixed chunk
-        # layouts would copy every column again and again), and the child needs no rechunk of its own.
-        data.frame.write_ipc(workdir / name, compression="uncompressed", record_batch_size=max(data.height, 1))
+        # Record batches as the frame has them: every column comes back with the same chunk layout (so later
+        # selections need not copy columns to align them), and nothing is concatenated on either side.
+        data.frame.write_ipc(workdir / name, compression="uncompressed")
         sheets.append({"key": data.sheet.key, "label": data.label, "source": data.source, "headers": data.headers,
                        "header_row": data.header_row, "columns": data.columns, "file": name})
     manifest = {"problems": [p.as_dict() for p in result.problems], "ignored_columns": result.ignored_columns,
