@@ -16,6 +16,7 @@ address's count too: a sprayer would sign in to an account of their own now and 
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -31,13 +32,25 @@ from fupin.core.ratelimit import client_address
 ADDRESS = "ip_address"
 
 
+def _address(request: HttpRequest) -> str | None:
+    """The request's address as axes stores it, or None when there is none (a sign-in made by code, such as a
+    test's ``force_login``): PostgreSQL's inet column takes no other text."""
+    try:
+        return str(ipaddress.ip_address(client_address(request)))
+    except ValueError:
+        return None
+
+
 def _failures(attempts: QuerySet[AccessAttempt]) -> int:
     return int(attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0)
 
 
 def address_locked(request: HttpRequest) -> bool:
     """Whether the request's address has failed ``LOGIN_ADDRESS_FAILURE_LIMIT`` times within the lockout window."""
-    recent = AccessAttempt.objects.filter(ip_address=client_address(request),
+    address = _address(request)
+    if address is None:
+        return False
+    recent = AccessAttempt.objects.filter(ip_address=address,
                                           attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)
     return _failures(recent) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
 
@@ -58,6 +71,8 @@ class PairAndAddressHandler(AxesDatabaseHandler):  # type: ignore[misc]  # axes 
 
     def reset_user_attempts(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         """After a successful sign-in: forget the failures of this username at this address, and no others."""
-        username = get_client_username(request, credentials)
-        count, _ = AccessAttempt.objects.filter(username=username, ip_address=client_address(request)).delete()
+        username, address = get_client_username(request, credentials), _address(request)
+        if address is None:
+            return 0
+        count, _ = AccessAttempt.objects.filter(username=username, ip_address=address).delete()
         return int(count)
