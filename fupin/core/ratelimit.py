@@ -18,7 +18,7 @@ import time
 from django.core.cache import cache
 from django.http import HttpRequest
 
-UNKNOWN_ADDRESS = "0.0.0.0"  # no REMOTE_ADDR (a sign-in made by code): the unspecified address, which PostgreSQL's inet columns take
+UNKNOWN_ADDRESS = "0.0.0.0"  # noqa: S104  (an address, not a bind) no REMOTE_ADDR (a sign-in made by code): the unspecified address, which PostgreSQL's inet columns take
 
 
 def client_address(request: HttpRequest) -> str:
