@@ -33,3 +33,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# The platform's own error pages, and the API's envelope for the same errors under /api/ (fupin.site.errors).
+handler400 = "fupin.site.errors.bad_request"
+handler403 = "fupin.site.errors.permission_denied"
+handler404 = "fupin.site.errors.page_not_found"
+handler500 = "fupin.site.errors.server_error"

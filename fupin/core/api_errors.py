@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -16,6 +16,9 @@ NOT_FOUND = "未找到 / not found"
 FORBIDDEN = "无权执行此操作 / you may not do this"
 UNAUTHENTICATED = "需要登录或有效的 API 令牌 / sign in or send a valid API token"
 INVALID = "请求数据无效 / the request is not valid"
+BAD_REQUEST = "无法处理此请求 / the request cannot be handled"
+SERVER_ERROR = "服务器处理请求时出错，请稍后再试 / the server failed to answer: try again later"
+API_PREFIX = "/api/"
 
 
 class ErrorOut(Schema):
@@ -66,6 +69,12 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
             for status in _error_statuses(method, path, operation):
                 responses.setdefault(status, {"description": ERRORS[status], "content": content})
     return schema
+
+
+def envelope_response(status: int, code: str, message: str) -> JsonResponse:
+    """The envelope outside ninja's own views (Django's error handlers, middleware), as ninja renders it."""
+    return JsonResponse({"message": message, "code": code, "fields": {}}, status=status,
+                        json_dumps_params={"ensure_ascii": False})
 
 
 def envelope(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str,

@@ -12,11 +12,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 
+from fupin.core.api_errors import API_PREFIX, envelope_response
 from fupin.core.errors import ConcurrentChange, FileMissing, TransitionRefused
 
 LAST_SEEN_KEY = "fupin_last_seen"
@@ -52,11 +53,10 @@ class ApiMethodNotAllowedMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if response.status_code != 405 or not request.path.startswith("/api/") \
+        if response.status_code != 405 or not request.path.startswith(API_PREFIX) \
                 or response.get("Content-Type", "").startswith("application/json"):
             return response
-        enveloped = JsonResponse({"message": METHOD_NOT_ALLOWED, "code": "METHOD_NOT_ALLOWED", "fields": {}},
-                                 status=405, json_dumps_params={"ensure_ascii": False})
+        enveloped = envelope_response(405, "METHOD_NOT_ALLOWED", METHOD_NOT_ALLOWED)
         if response.has_header("Allow"):
             enveloped["Allow"] = response["Allow"]
         return enveloped
@@ -77,7 +77,7 @@ class RefusalMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, (TransitionRefused, ConcurrentChange, FileMissing)) \
-                or request.path.startswith("/api/"):
+                or request.path.startswith(API_PREFIX):
             return None
         back = request.META.get("HTTP_REFERER", "")
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
