@@ -59,6 +59,20 @@ class Env:
         except ValueError as exc:
             raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from exc
 
+    def octal(self, name: builtins.str, *, default: builtins.int, maximum: builtins.int = 0o777) -> builtins.int:
+        """An octal number such as a umask: ``077``, ``0077`` or ``0o077``."""
+        raw = os.environ.get(name)
+        if raw is None:
+            return default
+        digits = raw.strip().lower().removeprefix("0o")
+        try:
+            value = int(digits, 8)
+        except ValueError:
+            value = -1
+        if not 0 <= value <= maximum:
+            raise ImproperlyConfigured(f"{name}={raw!r} is not an octal number from 0 to {maximum:o} (such as 077)")
+        return value
+
     def list(self, name: builtins.str, *, default: Sequence[builtins.str]) -> list[builtins.str]:
         raw = os.environ.get(name)
         if raw is None:

@@ -17,14 +17,20 @@ from pathlib import Path
 from csp.constants import NONCE
 
 from fupin.config.env import Env
+from fupin.config.private_files import file_mode, folder_mode, sqlite_tighten, tighten, umask_set
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = Env(BASE_DIR / ".env")
 
 PROFILE = env.choice("FUPIN_PROFILE", ("development", "production"), default="development")
 PRODUCTION = PROFILE == "production"
+# Files the platform writes are its own user's only (fupin.config.private_files): the process umask is set here,
+# before anything is written, since every entry point reads the settings first.
+FUPIN_UMASK = env.octal("FUPIN_UMASK", default=0o077)
+umask_set(FUPIN_UMASK)
 VAR_DIR = Path(env.str("FUPIN_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+tighten(VAR_DIR, FUPIN_UMASK)  # one made before the umask was set
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = (
@@ -132,6 +138,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["TEST"] = {"NAME": env.str("FUPIN_TEST_SQLITE", default="") or None}
+    sqlite_tighten(str(DATABASES["default"]["NAME"]), FUPIN_UMASK)  # one made before the umask was set
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------------
@@ -249,6 +256,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded files and the folders made for them: what FUPIN_UMASK gives any new file (0600, 0700).
+FILE_UPLOAD_PERMISSIONS = file_mode(FUPIN_UMASK)
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = folder_mode(FUPIN_UMASK)
 # Evidence attached to workflow transitions (under MEDIA_ROOT/evidence/): scans, photos, office files.
 FUPIN_EVIDENCE_MAX_BYTES = env.int("FUPIN_EVIDENCE_MAX_MB", default=10) * 1024 * 1024
 FUPIN_EVIDENCE_MAX_FILES = 10

@@ -7,8 +7,10 @@ and would let it pick a fresh address for every request. Behind a reverse proxy,
 
 The counter keeps the times of the last events of a key in Django's cache (shared by every server process)
 and counts those within the window, so "N in an hour" holds for any hour, not for a fixed clock hour; each
-write sets the entry's expiry to the window, so nothing outlives it. It is a threshold for asking more of a
-client (a CAPTCHA), not an exact quota: two requests at the same instant may both read the older list.
+write sets the entry's expiry to the window, so nothing outlives it. Every per-address limit uses it: the
+CAPTCHA's threshold (:func:`recent_count`, :func:`record_event`) and the public hotline's hourly quotas
+(:func:`event_allowed`). It is a threshold, not an exact quota: two requests at the same instant may both read
+the older list (the default file cache has no atomic increment either).
 """
 
 from __future__ import annotations
@@ -38,11 +40,28 @@ def recent_count(key: str, *, window: int) -> int:
     return len(_recent(key, window, time.time()))
 
 
+def _store(key: str, stamps: list[float], *, window: int, keep: int) -> None:
+    cache.set(key, stamps[-max(keep, 1):], timeout=window)
+
+
 def record_event(key: str, *, window: int, keep: int) -> int:
     """Record one event for ``key`` now; returns the events in the last ``window`` seconds, this one included.
 
     Only the latest ``keep`` times are kept (a caller asking "at least N?" needs no more than N)."""
     now = time.time()
     stamps = [*_recent(key, window, now), now]
-    cache.set(key, stamps[-max(keep, 1):], timeout=window)
+    _store(key, stamps, window=window, keep=keep)
     return len(stamps)
+
+
+def event_allowed(key: str, *, limit: int, window: int) -> bool:
+    """Whether ``key`` may have one more event now: False when it had ``limit`` in the last ``window`` seconds.
+
+    An allowed event is recorded; a refused one is not, so a client that keeps retrying while over its limit
+    is allowed again as soon as its oldest allowed event is ``window`` old, as if it had waited."""
+    now = time.time()
+    stamps = _recent(key, window, now)
+    if len(stamps) >= limit:
+        return False
+    _store(key, [*stamps, now], window=window, keep=limit)
+    return True

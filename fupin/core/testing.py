@@ -159,7 +159,7 @@ FUPIN = str(Path(sys.executable).with_name("fupin"))
 # Variables the settings read: a process started by a test gets what the test sets and nothing of the
 # runner's (DJANGO_ALLOW_ASYNC_UNSAFE is set by the test conftest; check --deploy rightly warns about it).
 SETTINGS_VARIABLES = ("DATABASE_URL", "FUPIN_PROFILE", "SECRET_KEY", "SECRET_KEY_FILE", "FUPIN_KEY_FILE", "DEBUG",
-                      "ALLOWED_HOSTS",
+                      "ALLOWED_HOSTS", "FUPIN_UMASK",
                       "FUPIN_TEST_SQLITE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD",
                       "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE")
 

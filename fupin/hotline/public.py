@@ -3,8 +3,8 @@
 Nothing here needs a sign-in (the sign-in middleware lets /public/ through). CSRF protection stays on.
 A body longer than the form can carry (its text and ``FUPIN_HOTLINE_MAX_FILES`` attachments) is refused
 from its Content-Length before it is read. Each client address may submit
-``FUPIN_HOTLINE_SUBMITS_PER_HOUR`` tickets and look up ``FUPIN_HOTLINE_LOOKUPS_PER_HOUR`` codes an hour
-(counted in Django's cache). The status page shows
+``FUPIN_HOTLINE_SUBMITS_PER_HOUR`` tickets and look up ``FUPIN_HOTLINE_LOOKUPS_PER_HOUR`` codes in any hour
+(the shared counter of :mod:`fupin.core.ratelimit`; a refused request is not counted). The status page shows
 the ticket's own category, dates, status and reply, never names, phone numbers, units' staff or
 anything of another ticket. The code is shown once after submitting (carried to that page in the
 session, so it never appears in a URL or a server log).
@@ -12,13 +12,10 @@ session, so it never appears in a URL or a server log).
 
 from __future__ import annotations
 
-import math
-import time
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -28,45 +25,21 @@ from fupin.areas.models import Area
 from fupin.core.captcha import captcha_needed, public_post_record, with_captcha
 from fupin.core.errors import DomainError
 from fupin.core.forms import form_errors
+from fupin.core.ratelimit import client_address, event_allowed
 from fupin.core.request_limits import body_limit, public_form_limit, upload_form_limit
 from fupin.hotline import selectors, services
 from fupin.hotline.forms import PublicForm, TrackForm
 from fupin.hotline.models import Category, Channel, Ticket, TicketStep
 from fupin.notices.models import Notice
 
-RATE_WINDOW = 3600
+HOUR = 3600  # the window of both public limits (FUPIN_HOTLINE_*_PER_HOUR)
 PUBLIC_STEPS = (TicketStep.Action.RECEIVED, TicketStep.Action.ROUTED, TicketStep.Action.TRANSFERRED,
                 TicketStep.Action.REPLIED, TicketStep.Action.REOPENED, TicketStep.Action.CLOSED)
 
 
-def client_address(request: HttpRequest) -> str:
-    """The address the request came from (REMOTE_ADDR: the reverse proxy must set it to the client's)."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
 def over_limit(request: HttpRequest, kind: str, per_hour: int) -> bool:
-    """Count one more ``kind`` for this client; True when that exceeds ``per_hour`` within the hour that began
-    with the client's first counted request.
-
-    The window's start is an entry of its own, written once (``add``) and never rewritten, so it expires
-    when the hour is over on every cache. The count lives under a key naming that start; ``incr`` is
-    atomic where the cache makes it so, but the file and database caches implement it as get-and-set,
-    which gives the entry the cache's default expiry (five minutes): ``touch`` puts the window's end back.
-    """
-    key = f"hotline:rate:{kind}:{client_address(request)}"
-    now = time.time()
-    cache.add(f"{key}:start", now, RATE_WINDOW)
-    start = float(cache.get(f"{key}:start", now))
-    remaining = max(1, math.ceil(start + RATE_WINDOW - now))
-    counter = f"{key}:{start:.6f}"
-    cache.add(counter, 0, remaining)
-    try:
-        count = cache.incr(counter)
-    except ValueError:  # expired between add and incr
-        cache.set(counter, 1, remaining)
-        count = 1
-    cache.touch(counter, remaining)
-    return count > per_hour
+    """Whether this client already made ``per_hour`` requests of ``kind`` in the last hour; if not, this one counts."""
+    return not event_allowed(f"hotline-rate:{kind}:{client_address(request)}", limit=per_hour, window=HOUR)
 
 
 def _places() -> list[tuple[Area, list[Area]]]:
