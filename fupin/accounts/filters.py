@@ -14,7 +14,7 @@ from fupin.core.filters import IdFilter, TextFilter
 class UserFilter(django_filters.FilterSet):
     """``role``: holds that role (an assignment not ended); ``area``: holds a role in that division or under it;
     ``active``: ``1`` active accounts, ``0`` deactivated ones, anything else both; ``q``: the start of the
-    username, or part of the name, or the start of the phone."""
+    username, or part of the name, or the whole phone number (sealed: found by its keyed index, ADR 0024)."""
 
     role = django_filters.CharFilter(method="filter_role")
     area = IdFilter(method="filter_area")
@@ -42,4 +42,4 @@ class UserFilter(django_filters.FilterSet):
         return qs
 
     def filter_q(self, qs: QuerySet[User], name: str, value: str) -> QuerySet[User]:
-        return qs.filter(Q(username__istartswith=value) | Q(name__icontains=value) | Q(phone__startswith=value))
+        return qs.filter(Q(username__istartswith=value) | Q(name__icontains=value) | Q(phone=value.strip()))

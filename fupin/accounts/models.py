@@ -27,6 +27,8 @@ from fupin.accounts.department_views import department_view
 from fupin.accounts.roles import CAPABILITIES, Role
 from fupin.areas.models import Area
 from fupin.areas.scoping import AreaScope
+from fupin.core import sealed
+from fupin.core.sealed import BlindIndexField, SealedField
 
 
 class Department(models.Model):
@@ -47,7 +49,8 @@ class Department(models.Model):
 
 class User(AbstractUser):
     name = models.CharField(_("姓名"), max_length=50, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone = SealedField(_("联系电话"), plain_max_length=20, blank=True, index="phone_index")
+    phone_index = BlindIndexField(source="phone", kind=sealed.PHONE, db_index=True)
     is_demo = models.BooleanField(_("演示账号"), default=False)
     # Set when someone else chose the password (a new account, a reset): the user changes it before anything else.
     must_change_password = models.BooleanField(_("须修改密码"), default=False)

@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
+from fupin.core import idnumber
 from fupin.core.filters import IdFilter, PlaceFilterSet, TextFilter, with_default
 from fupin.crosscheck.models import Finding
 
@@ -47,5 +48,5 @@ class FindingFilter(PlaceFilterSet):
         return qs.filter(assigned_to=getattr(self.request, "user", None)) if value == "me" else qs
 
     def filter_q(self, qs: QuerySet[Finding], name: str, value: str) -> QuerySet[Finding]:
-        return qs.filter(Q(household__household_no__startswith=value) | Q(id_number=value.upper())
+        return qs.filter(Q(household__household_no__startswith=value) | Q(id_number=idnumber.normalize(value))
                          | Q(list_name__startswith=value))

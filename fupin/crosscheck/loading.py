@@ -20,6 +20,7 @@ from fupin.accounts.access import can, ensure_can
 from fupin.accounts.models import Department, User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
+from fupin.core import sealed
 from fupin.core.actors import Viewer
 from fupin.core.audit import Action, audit_record
 from fupin.core.bulk import insert_rows
@@ -31,7 +32,8 @@ from fupin.core.imports.report import write_problems_workbook
 from fupin.crosscheck.datasets import DEPARTMENT_DATASETS, SHEETS, Dataset
 from fupin.crosscheck.models import ListLoad, ListRow
 
-STORED = ("load_id", "row_no", "id_number", "name", "event_date", "amount_cents", "year", "text_a", "text_b")
+STORED = ("load_id", "row_no", "id_number", "name", "event_date", "amount_cents", "year", "text_a", "text_b",
+          "id_index")
 WRITE_BATCH = 50_000
 NOT_YOUR_DATASET = ("您所在的部门不能导入「{label}」名单 / your department may not load the {code} list")
 
@@ -108,6 +110,9 @@ def list_load(dataset: str, path: Path, *, actor: User | None, name: str | None 
         (pl.col("_text_a") if "_text_a" in df.columns else pl.lit(None, dtype=pl.String)).fill_null("").alias("text_a"),
         (pl.col("_text_b") if "_text_b" in df.columns else pl.lit(None, dtype=pl.String)).fill_null("").alias("text_b"),
     )
+    numbers = out.get_column("id_number").to_list()  # sealed, and found again by their index (ADR 0024)
+    out = out.with_columns(pl.Series("id_number", sealed.seal_many(numbers), dtype=pl.String),
+                           pl.Series("id_index", sealed.index_many(sealed.ID, numbers), dtype=pl.String))
     tracker.report(STAGE_WRITE)
     department = _department_of(actor, dataset)
     with transaction.atomic():

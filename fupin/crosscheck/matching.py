@@ -3,7 +3,8 @@
 Facts are loaded once: the checked households and their members (one query each), the policy
 parameters in force for each village, and each loaded list (one query per dataset). Each rule is
 a join or an anti-join of a list against the members; the result is one frame of findings
-``(dataset, code, id_number, household_id, list_name, detail)``.
+``(dataset, code, id_index, household_id, list_name, detail, id_number)``: the rules join on the
+keyed index of the ID numbers, and each finding carries the number sealed as stored (ADR 0024).
 
 Who is checked: every household of the registry that is not ``REMOVED`` — households in the
 register in any state, households in identification, and monitored candidates (一般农户). A removed
@@ -27,9 +28,9 @@ from fupin.crosscheck.models import ListRow
 from fupin.registry import codes
 from fupin.registry.models import Household, Member
 
-FINDING_SCHEMA = {"dataset": pl.String, "code": pl.String, "id_number": pl.String, "household_id": pl.Int64,
-                  "list_name": pl.String, "detail": pl.String}
-LIST_FIELDS = ["id_number", "name", "event_date", "amount_cents", "year", "text_a", "text_b"]
+FINDING_SCHEMA = {"dataset": pl.String, "code": pl.String, "id_index": pl.String, "household_id": pl.Int64,
+                  "list_name": pl.String, "detail": pl.String, "id_number": pl.String}
+LIST_FIELDS = ["id_index", "id_number", "name", "event_date", "amount_cents", "year", "text_a", "text_b"]
 DIBAO_ATTRIBUTES = (codes.Attribute.DIBAO_POOR.value, codes.Attribute.DIBAO_TEKUN_POOR.value)
 TEKUN_ATTRIBUTES = (codes.Attribute.TEKUN_POOR.value, codes.Attribute.DIBAO_TEKUN_POOR.value)
 ATTRIBUTE_LABELS = {c.value: str(c.label) for c in codes.Attribute}
@@ -40,7 +41,7 @@ class Registry:
     households: pl.DataFrame
     """id, household_no, village_id, attribute, in_register, med_limit_cents."""
     members: pl.DataFrame
-    """id_number, reg_name, household_id, relation, home_schooling, age, school_age, vehicle_cents,
+    """id_index, id_sealed, reg_name, household_id, relation, home_schooling, age, school_age, vehicle_cents,
     med_limit_cents (members born on or before the reference date of their village)."""
 
 
@@ -74,10 +75,10 @@ def load_registry(year: int, as_of: date | None = None) -> tuple[Registry, dict[
         in_register=pl.col("status").is_in(REGISTER_STATES).fill_null(False))
     hh = hh.with_columns(med_limit_cents=pl.when(pl.col("in_register")).then(pl.col("med_reg_cents"))
                          .otherwise(pl.col("med_cand_cents")))
-    m_fields = ["id_number", "name", "household_id", "birth_date", "relation", "home_schooling"]
+    m_fields = ["id_index", "id_number", "name", "household_id", "birth_date", "relation", "home_schooling"]
     members = Member.objects.exclude(household__status=Household.Status.REMOVED).order_by()
     mem = query_frame(members, m_fields, {
-        "id_number": pl.String, "reg_name": pl.String, "household_id": pl.Int64, "birth_date": pl.Date,
+        "id_index": pl.String, "id_sealed": pl.String, "reg_name": pl.String, "household_id": pl.Int64, "birth_date": pl.Date,
         "relation": pl.String, "home_schooling": pl.Boolean})
     mem = (mem.join(hh.select("id", "as_of", "asof_year", "asof_md", "age_min", "age_max", "vehicle_cents",
                               "med_limit_cents"), left_on="household_id", right_on="id", how="inner")
@@ -89,7 +90,7 @@ def load_registry(year: int, as_of: date | None = None) -> tuple[Registry, dict[
 
 def list_frame(load_id: int) -> pl.DataFrame:
     frame = query_frame(ListRow.objects.filter(load_id=load_id).order_by(), LIST_FIELDS, {
-        "id_number": pl.String, "name": pl.String, "event_date": pl.Date, "amount_cents": pl.Int64,
+        "id_index": pl.String, "id_sealed": pl.String, "name": pl.String, "event_date": pl.Date, "amount_cents": pl.Int64,
         "year": pl.Int64, "text_a": pl.String, "text_b": pl.String})
     return frame
 
@@ -109,7 +110,7 @@ def _out(df: pl.DataFrame, dataset: str, code: str, detail: pl.Expr, *, name: pl
          household: pl.Expr | None = None) -> pl.DataFrame:
     return df.select(
         pl.lit(dataset, dtype=pl.String).alias("dataset"), pl.lit(code, dtype=pl.String).alias("code"),
-        pl.col("id_number"),
+        pl.col("id_index"),
         (household if household is not None else pl.col("household_id")).cast(pl.Int64).alias("household_id"),
         (name if name is not None else pl.col("name")).fill_null("").alias("list_name"),
         detail.fill_null("").alias("detail"),
@@ -117,7 +118,7 @@ def _out(df: pl.DataFrame, dataset: str, code: str, detail: pl.Expr, *, name: pl
 
 
 def _per_member(j: pl.DataFrame, *aggs: pl.Expr) -> pl.DataFrame:
-    return j.group_by("id_number", "household_id").agg(pl.col("name").first(), *aggs)
+    return j.group_by("id_index", "household_id").agg(pl.col("name").first(), *aggs)
 
 
 def match(registry: Registry, lists: dict[str, pl.DataFrame], year: int) -> pl.DataFrame:
@@ -125,7 +126,7 @@ def match(registry: Registry, lists: dict[str, pl.DataFrame], year: int) -> pl.D
     mem = registry.members
     out: list[pl.DataFrame] = []
     for dataset, lst in lists.items():
-        j = lst.join(mem, on="id_number", how="inner")
+        j = lst.join(mem, on="id_index", how="inner")
         # NAME_MISMATCH on every list: same ID, a different name once spaces are removed.
         bad_name = _per_member(j.filter(_name_key(pl.col("name")) != _name_key(pl.col("reg_name"))),
                                pl.col("reg_name").first())
@@ -134,8 +135,16 @@ def match(registry: Registry, lists: dict[str, pl.DataFrame], year: int) -> pl.D
         out.extend(_RULES[dataset](lst, j, mem, registry, year))
     if not out:
         return pl.DataFrame(schema=FINDING_SCHEMA)
-    return pl.concat(out, how="vertical_relaxed").unique(["dataset", "code", "id_number", "household_id"],
-                                                         keep="first", maintain_order=True)
+    found = pl.concat(out, how="vertical_relaxed").unique(["dataset", "code", "id_index", "household_id"],
+                                                          keep="first", maintain_order=True)
+    return found.join(_sealed_numbers(mem, lists), on="id_index", how="left")
+
+
+def _sealed_numbers(mem: pl.DataFrame, lists: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """id_index -> id_number: a sealed copy of each number, as the registry or a list holds it (ADR 0024).
+    The rules compare indexes only; a finding stores the number sealed, never opened on the way."""
+    frames = [f.select("id_index", pl.col("id_sealed").alias("id_number")) for f in (mem, *lists.values())]
+    return pl.concat(frames).unique("id_index", keep="first")
 
 
 def _deaths(lst: pl.DataFrame, j: pl.DataFrame, mem: pl.DataFrame, registry: Registry, year: int) -> list[pl.DataFrame]:
@@ -170,10 +179,10 @@ def _businesses(lst: pl.DataFrame, j: pl.DataFrame, mem: pl.DataFrame, registry:
 
 def _insurance(lst: pl.DataFrame, j: pl.DataFrame, mem: pl.DataFrame, registry: Registry,
                year: int) -> list[pl.DataFrame]:
-    insured = lst.filter(pl.col("year") == year).select("id_number").unique()
+    insured = lst.filter(pl.col("year") == year).select("id_index").unique()
     if insured.is_empty():
         return []  # the loaded list has no rows for this year: it says nothing about it
-    missing = mem.join(insured, on="id_number", how="anti")
+    missing = mem.join(insured, on="id_index", how="anti")
     return [_out(missing, Dataset.MEDICAL_INSURANCE, "NOT_INSURED",
                  pl.lit(f"{year} 年参保名单中没有此人"), name=pl.col("reg_name"))]
 
@@ -181,7 +190,7 @@ def _insurance(lst: pl.DataFrame, j: pl.DataFrame, mem: pl.DataFrame, registry: 
 def _students(lst: pl.DataFrame, j: pl.DataFrame, mem: pl.DataFrame, registry: Registry,
               year: int) -> list[pl.DataFrame]:
     pupils = mem.filter(pl.col("school_age") & ~pl.col("home_schooling").fill_null(False))
-    missing = pupils.join(lst.select("id_number").unique(), on="id_number", how="anti")
+    missing = pupils.join(lst.select("id_index").unique(), on="id_index", how="anti")
     return [_out(missing, Dataset.STUDENTS, "NOT_ENROLLED",
                  pl.format("{} 岁（义务教育阶段），学籍名单中没有此人，无送教上门", pl.col("age")), name=pl.col("reg_name"))]
 
@@ -189,9 +198,9 @@ def _students(lst: pl.DataFrame, j: pl.DataFrame, mem: pl.DataFrame, registry: R
 def _dibao(lst: pl.DataFrame, j: pl.DataFrame, mem: pl.DataFrame, registry: Registry, year: int) -> list[pl.DataFrame]:
     listed = j.group_by("household_id").agg(
         list_dibao=(pl.col("text_b") == "低保").any(), list_tekun=(pl.col("text_b") == "特困").any(),
-        first_id=pl.col("id_number").min(), first_name=pl.col("name").sort_by("id_number").first())
+        first_id=pl.col("id_index").min(), first_name=pl.col("name").sort_by("id_index").first())
     heads = mem.filter(pl.col("relation") == codes.Relation.HEAD.value).select(
-        "household_id", pl.col("id_number").alias("head_id"), pl.col("reg_name").alias("head_name"))
+        "household_id", pl.col("id_index").alias("head_id"), pl.col("reg_name").alias("head_name"))
     hh = (registry.households.join(listed, left_on="id", right_on="household_id", how="left")
           .join(heads, left_on="id", right_on="household_id", how="left")
           .with_columns(pl.col("list_dibao").fill_null(False), pl.col("list_tekun").fill_null(False),
@@ -203,10 +212,10 @@ def _dibao(lst: pl.DataFrame, j: pl.DataFrame, mem: pl.DataFrame, registry: Regi
                              pl.when(pl.col("list_tekun")).then(pl.lit("特困"))).list.drop_nulls().list.join("、")
     detail = pl.format("户属性「{}」，名单：{}", pl.col("attribute").replace_strict(ATTRIBUTE_LABELS, default=""),
                        pl.when(on_list == "").then(pl.lit("本户无人在册")).otherwise(on_list))
-    mismatch = mismatch.with_columns(id_number=pl.coalesce(pl.col("first_id"), pl.col("head_id")))
+    mismatch = mismatch.with_columns(id_index=pl.coalesce(pl.col("first_id"), pl.col("head_id")))
     found = _out(mismatch, Dataset.DIBAO, "DIBAO_MISMATCH", detail, name=pl.col("first_name").fill_null(""),
                  household=pl.col("id"))
-    not_registered = lst.join(mem.select("id_number"), on="id_number", how="anti").group_by("id_number").agg(
+    not_registered = lst.join(mem.select("id_index"), on="id_index", how="anti").group_by("id_index").agg(
         pl.col("name").first(), pl.col("text_b").first())
     return [found, _out(not_registered, Dataset.DIBAO, "DIBAO_NOT_REGISTERED",
                         pl.format("{}对象，不在任何建档立卡或监测户中", pl.col("text_b")),
@@ -214,9 +223,9 @@ def _dibao(lst: pl.DataFrame, j: pl.DataFrame, mem: pl.DataFrame, registry: Regi
 
 
 def _medical(lst: pl.DataFrame, j: pl.DataFrame, mem: pl.DataFrame, registry: Registry, year: int) -> list[pl.DataFrame]:
-    spent = lst.filter(pl.col("year") == year).group_by("id_number").agg(
+    spent = lst.filter(pl.col("year") == year).group_by("id_index").agg(
         pl.col("name").first(), pl.col("amount_cents").sum().alias("spent"))
-    hit = spent.join(mem, on="id_number", how="inner").filter(pl.col("spent") >= pl.col("med_limit_cents"))
+    hit = spent.join(mem, on="id_index", how="inner").filter(pl.col("spent") >= pl.col("med_limit_cents"))
     return [_out(hit, Dataset.MEDICAL_EXPENSES, "LARGE_MEDICAL_EXPENSE", pl.format(
         "{} 年医疗自付 {} 元，不低于 {} 元", pl.lit(year), _yuan(pl.col("spent")), _yuan(pl.col("med_limit_cents"))))]
 

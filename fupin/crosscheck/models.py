@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from fupin.accounts.models import Department
 from fupin.areas.models import Area
 from fupin.areas.scoping import InsertOnlyScopedQuerySet, ScopedQuerySet
-from fupin.core import idnumber
+from fupin.core import idnumber, sealed
+from fupin.core.sealed import BlindIndexField, SealedField
 from fupin.core.workflow import StepLedger
 from fupin.crosscheck.datasets import FINDING_LABELS, Dataset, Kind
 from fupin.registry.models import Household
@@ -55,7 +56,8 @@ class ListRow(models.Model):
     id = models.BigAutoField(primary_key=True)
     load = models.ForeignKey(ListLoad, on_delete=models.CASCADE, related_name="rows")
     row_no = models.PositiveIntegerField(_("行号"))
-    id_number = models.CharField(_("身份证号"), max_length=18)
+    id_number = SealedField(_("身份证号"), plain_max_length=18, index="id_index")
+    id_index = BlindIndexField(source="id_number", kind=sealed.ID)
     name = models.CharField(_("姓名"), max_length=30)
     event_date = models.DateField(null=True, blank=True)
     amount_cents = models.BigIntegerField(null=True, blank=True)
@@ -65,7 +67,7 @@ class ListRow(models.Model):
 
     class Meta:
         ordering = ["load_id", "row_no"]
-        indexes = [models.Index(fields=["load", "id_number"])]
+        indexes = [models.Index(fields=["load", "id_index"])]
 
     def __str__(self) -> str:
         return f"{self.load_id}/{self.row_no}"
@@ -113,7 +115,8 @@ class Finding(models.Model):
     dataset = models.CharField(_("数据集"), max_length=20, choices=Dataset.choices)
     code = models.CharField(_("比对结果"), max_length=30)
     kind = models.CharField(_("类别"), max_length=12, choices=Kind.choices)
-    id_number = models.CharField(_("身份证号"), max_length=18)
+    id_number = SealedField(_("身份证号"), plain_max_length=18, index="id_index")
+    id_index = BlindIndexField(source="id_number", kind=sealed.ID, db_index=True)
     list_name = models.CharField(_("名单姓名"), max_length=30, blank=True)
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="crosscheck_findings", verbose_name=_("户"))
@@ -188,5 +191,6 @@ class FindingStep(StepLedger):
 
 
 def open_key(year: int, dataset: str, code: str, id_number: str, household_id: int | None) -> str:
-    """The key that may be open only once (a finding found again while open is not raised again)."""
-    return f"{year}:{dataset}:{code}:{id_number}:{household_id or '-'}"
+    """The key that may be open only once (a finding found again while open is not raised again); it names
+    the ID number by its keyed index, never in clear (ADR 0024)."""
+    return f"{year}:{dataset}:{code}:{sealed.blind(sealed.ID, id_number)}:{household_id or '-'}"

@@ -14,6 +14,7 @@ from fupin.accounts.models import User
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import get_visible_or_404, scope_of
+from fupin.core import sealed
 from fupin.core.actors import Viewer
 from fupin.core.bulk import fetch_rows
 from fupin.crosscheck.datasets import Kind
@@ -58,11 +59,12 @@ def finding_assignees(finding: Finding) -> list[User]:
 
 def run_rows(run: CrosscheckRun) -> Iterator[tuple[str, ...]]:
     """The ``--output`` rows of a run (RULES.md §7): every finding it found that is in the queue, sorted."""
-    qs = (Finding.objects.filter(last_run=run).exclude(status=Finding.Status.CLOSED)
-          .order_by("dataset", "id_number", "code"))
-    for dataset, id_number, household_no, code, kind, detail in fetch_rows(
-            qs, ["dataset", "id_number", "household__household_no", "code", "kind", "detail"]):
-        yield dataset, id_number, household_no or "", code, kind, detail
+    qs = Finding.objects.filter(last_run=run).exclude(status=Finding.Status.CLOSED).order_by()
+    rows = [(dataset, sealed.unseal(number), household_no or "", code, kind, detail)  # sealed in the table
+            for dataset, number, household_no, code, kind, detail in fetch_rows(
+                qs, ["dataset", "id_number", "household__household_no", "code", "kind", "detail"])]
+    rows.sort(key=lambda r: (r[0], r[1], r[3]))
+    yield from rows
 
 
 def loads_latest_first(limit: int = 50) -> QuerySet[ListLoad]:

@@ -37,7 +37,7 @@ from fupin.crosscheck.models import CrosscheckRun, Finding, FindingStep, ListLoa
 
 Progress = Callable[[int, int, str], None]
 RUN_LOCK = 0x46435243  # "FCRC": one cross-check at a time on PostgreSQL
-FINDING_COLUMNS = ("year", "dataset", "code", "kind", "id_number", "list_name", "household_id", "area_id", "detail",
+FINDING_COLUMNS = ("year", "dataset", "code", "kind", "id_number", "id_index", "list_name", "household_id", "area_id", "detail",
                    "run_id", "last_run_id", "load_id", "open_key", "status", "raised_at", "verification_note", "disposition", "note")
 NO_LISTS = "尚未导入任何部门名单，无法比对 / no department list has been loaded: nothing to cross-check"
 RUN_RACE = ("另一个比对同时写入了相同的疑点，请重新运行 / another cross-check wrote the same findings meanwhile; "
@@ -106,7 +106,7 @@ def _store(year: int, as_of: date | None, actor: User | None, loads: dict[str, L
                                                           return_dtype=pl.Int64),
                  kind=pl.col("code").replace_strict(FINDING_KINDS, default="correction", return_dtype=pl.String),
                  open_key=pl.format("{}:{}:{}:{}:{}", pl.lit(year), pl.col("dataset"), pl.col("code"),
-                                    pl.col("id_number"), pl.col("household_id").cast(pl.String).fill_null("-")),
+                                    pl.col("id_index"), pl.col("household_id").cast(pl.String).fill_null("-")),
              ).filter(pl.col("area_id").is_not_null()))
     open_keys = [r[0] for r in fetch_rows(Finding.objects.filter(year=year).exclude(status=Finding.Status.CLOSED),
                                           ["open_key"])]
@@ -119,7 +119,7 @@ def _store(year: int, as_of: date | None, actor: User | None, loads: dict[str, L
     new = keyed.filter(~is_open & ~is_kept)
     now = timezone.now()
     rows = new.select(
-        pl.lit(year).alias("year"), "dataset", "code", "kind", "id_number", "list_name", "household_id", "area_id",
+        pl.lit(year).alias("year"), "dataset", "code", "kind", "id_number", "id_index", "list_name", "household_id", "area_id",
         "detail", pl.lit(run.pk).alias("run_id"), pl.lit(run.pk).alias("last_run_id"), "load_id", "open_key").iter_rows()
     insert_rows(Finding, FINDING_COLUMNS, ((*r, Finding.Status.OPEN.value, now, "", "", "") for r in rows))
     again = keyed.filter(is_open).get_column("open_key").to_list()

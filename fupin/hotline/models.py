@@ -41,6 +41,7 @@ from fupin.areas.models import Area
 from fupin.areas.scoping import NO_ROWS, InsertOnlyScopedQuerySet, ScopedQuerySet
 from fupin.core.actors import Viewer
 from fupin.core.files import StoredFile, random_upload_name
+from fupin.core.sealed import SealedField
 from fupin.core.workflow import StepLedger
 from fupin.notices.models import Objection
 from fupin.registry.models import Household
@@ -111,7 +112,7 @@ class Ticket(models.Model):
     title = models.CharField(_("摘要"), max_length=120)
     text = models.TextField(_("诉求内容"))
     citizen_name = models.CharField(_("反映人"), max_length=50, blank=True)
-    citizen_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    citizen_phone = SealedField(_("联系电话"), plain_max_length=30, blank=True)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("所涉区域"))
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                   verbose_name=_("所涉农户"))

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.areas.models import Area
 from fupin.areas.scoping import ScopedQuerySet
+from fupin.core.sealed import SealedField
 
 
 class Notice(models.Model):
@@ -132,7 +133,7 @@ class Objection(models.Model):
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="objections", verbose_name=_("公示"))
     raised_at = models.DateTimeField(_("提出时间"))
     raised_by_name = models.CharField(_("异议人"), max_length=50, blank=True)
-    contact = models.CharField(_("联系方式"), max_length=50, blank=True)
+    contact = SealedField(_("联系方式"), plain_max_length=50, blank=True)
     text = models.TextField(_("异议内容"))
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices, default=Channel.CADRE)
     external_ref = models.CharField(_("外部编号"), max_length=60, blank=True)

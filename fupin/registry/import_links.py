@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from fupin.core import sealed
 from fupin.core.imports.checks import Findings
 from fupin.core.imports.problems import rule_text
 from fupin.core.imports.read import ROW
@@ -32,7 +33,7 @@ class RegistryState:
     households: pl.DataFrame
     """household_no, hh_id, hh_visible, db_status."""
     members: pl.DataFrame
-    """member_id, id_number, member_hh_id, db_relation."""
+    """member_id, id_index (the blind index of the sealed ID number), member_hh_id, db_relation."""
     incomes: pl.DataFrame
     """income_id, income_hh_id, income_year."""
 
@@ -48,9 +49,21 @@ def income_key(household: pl.Expr, year: pl.Expr) -> pl.Expr:
     return household.cast(pl.Int64) * 10_000 + year.cast(pl.Int64)
 
 
+def with_id_indexes(checked: Checked) -> None:
+    """The file's ID numbers are compared with the registry's through their blind indexes (ADR 0024):
+    ``_id_index`` next to ``_id_number``, ``_head_id_index`` next to ``_head_id_number``."""
+    for key, column in (("members", "_id_number"), ("households", "_head_id_number")):
+        if key in checked.frames:
+            df = checked.frames[key]
+            values = df.get_column(column).to_list()
+            checked.frames[key] = df.with_columns(
+                pl.Series(column.replace("_number", "_index"), sealed.index_many(sealed.ID, values), dtype=pl.String))
+
+
 def check_links(checked: Checked, state: RegistryState) -> None:
     """Add the registry keys to the frames and flag every broken link."""
     found = checked.found
+    with_id_indexes(checked)
     households = state.households
     if "households" in checked.frames:
         checked.frames["households"] = _households(checked.frames["households"], checked.labels["households"],
@@ -102,8 +115,8 @@ def _households(df: pl.DataFrame, label: str, state: RegistryState, found: Findi
 
 
 def _member_ids(df: pl.DataFrame, label: str, state: RegistryState, found: Findings) -> pl.DataFrame:
-    df = df.with_columns(lookup(pl.col("_id_number"), state.members, "id_number", "member_id"),
-                         lookup(pl.col("_id_number"), state.members, "id_number", "member_hh_id"))
+    df = df.with_columns(lookup(pl.col("_id_index"), state.members, "id_index", "member_id"),
+                         lookup(pl.col("_id_index"), state.members, "id_index", "member_hh_id"))
     elsewhere = pl.col("member_id").is_not_null() & (pl.col("hh_id").is_null()
                                                      | (pl.col("hh_id") != pl.col("member_hh_id")))
     found.flag(df, elsewhere, label=label, header="身份证号", value="id_number", code="ID_IN_OTHER_HOUSEHOLD")
@@ -119,8 +132,8 @@ def kept_members(checked: Checked, state: RegistryState) -> pl.DataFrame:
     ids = pl.concat(touched).to_series().unique()
     kept = state.members.filter(pl.col("member_hh_id").is_in(ids.implode()))
     if "members" in checked.frames:
-        in_file = checked.frames["members"].select(pl.col("_id_number").drop_nulls()).to_series()
-        kept = kept.filter(~pl.col("id_number").is_in(in_file.implode()))
+        in_file = checked.frames["members"].select(pl.col("_id_index").drop_nulls()).to_series()
+        kept = kept.filter(~pl.col("id_index").is_in(in_file.implode()))
     names = state.households.select(pl.col("hh_id").alias("member_hh_id"), pl.col("household_no").alias(HH))
     return kept.join(names, on="member_hh_id", how="left")
 
@@ -130,13 +143,13 @@ def _composition(checked: Checked, state: RegistryState) -> None:
     found = checked.found
     kept = kept_members(checked, state).group_by(HH).agg(
         pl.len().alias("n_kept"), (pl.col("db_relation") == HEAD).sum().alias("heads_kept"),
-        pl.col("id_number").filter(pl.col("db_relation") == HEAD).first().alias("kept_head_id"))
+        pl.col("id_index").filter(pl.col("db_relation") == HEAD).first().alias("kept_head_id"))
     members = checked.frames.get("members")
     if members is not None:
         is_head = pl.col("_relation") == HEAD
         in_file = members.filter(pl.col(HH).is_not_null()).group_by(HH).agg(
             pl.len().alias("n_file"), is_head.sum().alias("heads_file"),
-            pl.col("_id_number").filter(is_head).first().alias("file_head_id"),
+            pl.col("_id_index").filter(is_head).first().alias("file_head_id"),
             pl.col(ROW).min().alias("first_row"), pl.col("hh_id").first().alias("m_hh_id"))
     else:
         in_file = pl.DataFrame(schema={HH: pl.String, "n_file": pl.UInt32, "heads_file": pl.UInt32,
@@ -147,7 +160,7 @@ def _composition(checked: Checked, state: RegistryState) -> None:
     in_sheet1: pl.Series = pl.Series(HH, [], dtype=pl.String)
     if "households" in checked.frames:
         label = checked.labels["households"]
-        narrow = checked.frames["households"].select(ROW, HH, "household_no", "head_id_number", "_head_id_number")
+        narrow = checked.frames["households"].select(ROW, HH, "household_no", "head_id_number", "_head_id_index")
         df = narrow.join(totals.select(HH, "n_total", "heads_total", "heads_file", "file_head_id", "kept_head_id"),
                          on=HH, how="left")
         df = df.with_columns(pl.col("n_total").fill_null(0), pl.col("heads_total").fill_null(0))
@@ -157,8 +170,8 @@ def _composition(checked: Checked, state: RegistryState) -> None:
         found.flag(df, keyed & (pl.col("n_total") > 0) & (pl.col("heads_total") == 0), label=label, header="户编号",
                    value="household_no", code="HOUSEHOLD_NO_HEAD")
         head_id = pl.when(pl.col("heads_file") == 1).then(pl.col("file_head_id")).otherwise(pl.col("kept_head_id"))
-        found.flag(df, keyed & (pl.col("heads_total") == 1) & pl.col("_head_id_number").is_not_null()
-                   & head_id.is_not_null() & (head_id != pl.col("_head_id_number")),
+        found.flag(df, keyed & (pl.col("heads_total") == 1) & pl.col("_head_id_index").is_not_null()
+                   & head_id.is_not_null() & (head_id != pl.col("_head_id_index")),
                    label=label, header="户主身份证号", value="head_id_number", code="HEAD_ID_MISMATCH")
         in_sheet1 = df.select(pl.col(HH).drop_nulls()).to_series()
     if members is None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from fupin.accounts.models import User
 from fupin.areas.scoping import scope_of
+from fupin.core import sealed
 from fupin.core.bulk import read_frame
 from fupin.registry import template
 from fupin.registry.import_checks import HH
@@ -63,8 +64,8 @@ def load_state(actor: User | None) -> RegistryState:
         'ON a.id = h.village_id', [],
         {"hh_id": pl.Int64, "household_no": pl.String, "db_status": pl.String, "path": pl.String})
     households = households.with_columns(_visible(pl.col("path"), actor).alias("hh_visible")).drop("path")
-    members = read_frame(f'SELECT id, id_number, household_id, relation FROM "{MEMBER_TABLE}"', [],  # noqa: S608
-                         {"member_id": pl.Int64, "id_number": pl.String, "member_hh_id": pl.Int64,
+    members = read_frame(f'SELECT id, id_index, household_id, relation FROM "{MEMBER_TABLE}"', [],  # noqa: S608
+                         {"member_id": pl.Int64, "id_index": pl.String, "member_hh_id": pl.Int64,
                           "db_relation": pl.String})
     incomes = read_frame(f'SELECT id, household_id, year FROM "{INCOME_TABLE}"', [],  # noqa: S608
                          {"income_id": pl.Int64, "income_hh_id": pl.Int64, "income_year": pl.Int64})
@@ -83,7 +84,7 @@ def household_rows(df: pl.DataFrame, now: str) -> pl.DataFrame:
     file's 脱贫状态 is the one that state shows (拟退出 stays 拟退出 under 未脱贫)."""
     shown = pl.col("db_status").replace_strict(LABEL_OF_STATUS, default="非贫困户", return_dtype=pl.String)
     keep = pl.col("hh_id").is_not_null() & (shown == pl.col("_poverty_status"))
-    return df.select(
+    rows = df.select(
         pl.col("hh_id").alias("id"), pl.col("_household_no").alias("household_no"), pl.col("village_id"),
         pl.col("_attribute").alias("attribute"), _text("main_cause"),
         pl.col("_other_causes").alias("other_causes"), pl.col("_identified_year").alias("identified_year"),
@@ -93,6 +94,12 @@ def household_rows(df: pl.DataFrame, now: str) -> pl.DataFrame:
         *[pl.col(f"_{k}").alias(k) for k in ("housing_renovated", "relocated", "safe_water")], _text("phone"),
         pl.lit(False).alias("is_demo"), pl.lit(now).alias("updated_at"),
     )
+    return rows.with_columns(_sealed(rows.get_column("phone")))
+
+
+def _sealed(column: pl.Series) -> pl.Series:
+    """The column's values sealed (ADR 0024): the rows go to the table by SQL, past the model field."""
+    return pl.Series(column.name, sealed.seal_many(column.to_list()), dtype=pl.String)
 
 
 MEMBER_TEXT = ("ethnicity", "education", "schooling", "health", "disability_level", "labour", "work_location")
@@ -107,7 +114,7 @@ def member_rows(df: pl.DataFrame) -> pl.DataFrame:
     table = pl.DataFrame({"name": list(keys), "name_pinyin": [k[0] for k in keys.values()],
                           "name_initials": [k[1] for k in keys.values()]},
                          schema={"name": pl.String, "name_pinyin": pl.String, "name_initials": pl.String})
-    return df.select(
+    rows = df.select(
         pl.col("member_id").alias("id"), pl.col("hh_id").alias("household_id"), pl.col("_name").alias("name"),
         lookup(pl.col("_name"), table, "name", "name_pinyin").fill_null(""),
         lookup(pl.col("_name"), table, "name", "name_initials").fill_null(""),
@@ -117,6 +124,9 @@ def member_rows(df: pl.DataFrame) -> pl.DataFrame:
         *[_text(k) for k in MEMBER_TEXT[3:]], pl.col("_work_months").alias("work_months"),
         *[pl.col(f"_{k}").alias(k) for k in MEMBER_FLAGS[1:]],
     )
+    numbers = rows.get_column("id_number")
+    indexes = sealed.id_indexes(numbers.to_list())
+    return rows.with_columns(_sealed(numbers), *[pl.Series(k, v, dtype=pl.String) for k, v in indexes.items()])
 
 
 def income_rows(df: pl.DataFrame) -> pl.DataFrame:
@@ -288,7 +298,7 @@ def _split(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], writer: BulkWriter) -> None:
     """Write the checked rows of the three sheets (the frames are consumed). New rows go in sorted by their
-    unique key, so the unique indexes grow at their end; updates go in the order of the rows' ids."""
+    unique key, so the unique indexes grow at their end (members in file order: their key is a keyed hash); updates go in the order of the rows' ids."""
     with writer.session():
         _write_all(frames, present, writer)
 
@@ -316,7 +326,7 @@ def _write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], wr
             writer.update(MEMBER_TABLE, old.filter(pl.col("relation") == HEAD))
         else:
             writer.update(MEMBER_TABLE, old)
-        writer.insert(MEMBER_TABLE, new.sort("id_number"))
+        writer.insert(MEMBER_TABLE, new)  # in file order: their unique key is a keyed hash, in no useful order
     if "incomes" in frames:
         new, old = _split(income_rows(frames.pop("incomes")))
         writer.update(INCOME_TABLE, old.select(["id", *update_columns("incomes", present["incomes"])]))

@@ -19,8 +19,9 @@ from fupin.accounts.access import can
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
 from fupin.areas.scoping import NO_ROWS, ScopedQuerySet, visibility_of
-from fupin.core import idnumber
+from fupin.core import idnumber, sealed
 from fupin.core.actors import Viewer
+from fupin.core.sealed import BlindIndexField, SealedField
 from fupin.registry import codes
 from fupin.registry.selections import members_selected
 
@@ -97,7 +98,7 @@ class Household(models.Model):
     housing_renovated = models.BooleanField(_("危房改造"), null=True, blank=True)
     relocated = models.BooleanField(_("易地搬迁"), null=True, blank=True)
     safe_water = models.BooleanField(_("饮水安全"), null=True, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone = SealedField(_("联系电话"), plain_max_length=20, blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -148,7 +149,12 @@ class Member(models.Model):
     name = models.CharField(_("姓名"), max_length=30, db_index=True)  # searched by its start (张, 张三)
     name_pinyin = models.CharField(max_length=200, blank=True, db_index=True)
     name_initials = models.CharField(max_length=60, blank=True, db_index=True)
-    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    id_number = SealedField(_("身份证号"), plain_max_length=18, index="id_index")
+    # Keyed indexes of the sealed number (ADR 0024): the whole number (unique), and the parts search finds.
+    id_index = BlindIndexField(source="id_number", kind=sealed.ID, unique=True)
+    id_head6 = BlindIndexField(source="id_number", kind=sealed.ID_HEAD6, max_length=sealed.PART_HEX, db_index=True)
+    id_head10 = BlindIndexField(source="id_number", kind=sealed.ID_HEAD10, max_length=sealed.PART_HEX, db_index=True)
+    id_tail6 = BlindIndexField(source="id_number", kind=sealed.ID_TAIL6, max_length=sealed.PART_HEX, db_index=True)
     sex = models.CharField(_("性别"), max_length=1, choices=[("M", _("男")), ("F", _("女"))])
     birth_date = models.DateField(_("出生日期"))
     relation = models.CharField(_("与户主关系"), max_length=20, choices=codes.Relation.choices)
@@ -255,7 +261,7 @@ class HelperAssignment(models.Model):
     department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("所在部门"))
     unit = models.CharField(_("工作单位"), max_length=100, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone = SealedField(_("联系电话"), plain_max_length=20, blank=True)
     user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                              verbose_name=_("系统账号"))
     starts_on = models.DateField(_("帮扶开始"))
@@ -334,7 +340,7 @@ class WorkTeamMember(models.Model):
     name = models.CharField(_("姓名"), max_length=30)
     unit = models.CharField(_("工作单位"), max_length=100, blank=True)
     role = models.CharField(_("职务"), max_length=20, choices=Role.choices)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone = SealedField(_("联系电话"), plain_max_length=20, blank=True)
     user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                              verbose_name=_("系统账号"))
     starts_on = models.DateField(_("驻村开始"))

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Case, Count, Max, Prefetch, Q, QuerySet, When
 
 from fupin.areas.scoping import get_visible_or_404
-from fupin.core import idnumber
+from fupin.core import idnumber, sealed
 from fupin.core.actors import Viewer
 from fupin.registry.models import Household, IncomeRecord, Member
 
@@ -97,12 +97,29 @@ def _household_no_lookup(q: str) -> Q:
     return Q(household_no__icontains=q)
 
 
+def _id_lookups(norm: str) -> list[Q]:
+    """An ID number or a part of one, through the keyed indexes of the sealed numbers (ADR 0024): the whole
+    number (15 digits upgraded, 17 completed with their check character), or its first 6 or 10 characters or
+    its last 6 ("后六位"; 6 digits may be either end). Other lengths name no part that is indexed."""
+    if len(norm) == 15 and norm.isdigit():
+        norm = idnumber.upgrade_15_to_18(norm)
+    elif len(norm) == 17 and norm.isdigit():
+        norm += idnumber.check_character(norm)
+    if len(norm) == 18:
+        return [Q(id_index=sealed.blind(sealed.ID, norm))]
+    if len(norm) == 10:
+        return [Q(id_head10=sealed.blind(sealed.ID_HEAD10, norm))]
+    if len(norm) == 6:
+        return [Q(id_head6=sealed.blind(sealed.ID_HEAD6, norm)), Q(id_tail6=sealed.blind(sealed.ID_TAIL6, norm))]
+    return []
+
+
 def household_search_filter(q: str) -> Q:
     """Households matching ``q`` by household number, member name, pinyin or ID number.
 
     The shape of ``q`` picks the lookups, each one an index range scan on its own:
-    - ID-like (digits, a final X, at least 4): the whole number exactly (15 digits upgraded to 18),
-      otherwise any part of it ("后六位"), which scans the ID column;
+    - ID-like (digits, a final X, at least 4): the whole number exactly (15 digits upgraded to 18), or its
+      first 6 or 10 or last 6 characters, each through its keyed index (``_id_lookups``);
     - Latin letters: the start of the initials (``zs`` finds 张三) or of the full pinyin (``zhangs``),
       spaces ignored;
     - anything else: the start of a member's name (``张`` or ``张三``).
@@ -115,12 +132,7 @@ def household_search_filter(q: str) -> Q:
     if q.isascii() and not idnumber.is_valid(norm):  # a whole, valid ID number is not a household number
         parts.append(Household.objects.filter(_household_no_lookup(q.replace(" ", ""))).order_by().values("pk"))
     if len(norm) >= 4 and norm.isascii() and (norm.isdigit() or (norm[:-1].isdigit() and norm[-1] == "X")):
-        if len(norm) == 18:
-            parts.append(_member_households(Q(id_number=norm)))
-        elif len(norm) == 15 and norm.isdigit():
-            parts.append(_member_households(Q(id_number=idnumber.upgrade_15_to_18(norm))))
-        else:
-            parts.append(_member_households(Q(id_number__contains=norm)))
+        parts.extend(_member_households(lookup) for lookup in _id_lookups(norm))
     elif norm.isascii() and norm.replace(" ", "").isalpha():
         letters = norm.replace(" ", "").lower()
         parts.append(_member_households(_prefix("name_initials", letters)))

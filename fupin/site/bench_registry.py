@@ -23,7 +23,7 @@ from django.db import connection, models, transaction
 
 from fupin.accounts.roles import Role
 from fupin.areas.models import Area
-from fupin.core import idnumber
+from fupin.core import idnumber, sealed
 from fupin.core.actors import Viewer
 from fupin.core.bulk import insert_rows
 from fupin.registry import selectors
@@ -132,13 +132,14 @@ def registry_bulk_generate(*, members: int = 1_000_000, seed: int = 7) -> BulkRe
                 if serial % sample_every == 1:
                     sample_names.append(name)
                     sample_ids.append(id_number)
-                yield (pk, first_household + i, name, full, initials, id_number, "F" if female else "M", birth,
-                       "head" if j == 0 else "other")
+                indexes = sealed.id_indexes([id_number])  # sealed at rest, found by its keyed indexes
+                yield (pk, first_household + i, name, full, initials, sealed.seal(id_number), *(v[0] for v in
+                       indexes.values()), "F" if female else "M", birth, "head" if j == 0 else "other")
                 pk += 1
 
     household_count = _write(Household, ["id", "household_no", "village_id", "attribute", "status"], household_rows())
-    member_count = _write(Member, ["id", "household_id", "name", "name_pinyin", "name_initials", "id_number", "sex",
-                                   "birth_date", "relation"], member_rows())
+    member_count = _write(Member, ["id", "household_id", "name", "name_pinyin", "name_initials", "id_number",
+                                   *sealed.id_indexes([]), "sex", "birth_date", "relation"], member_rows())
     _reset_sequence(Household)
     _reset_sequence(Member)
     with connection.cursor() as cursor:

@@ -141,6 +141,7 @@ def test_the_upload_page_loads_a_list_in_a_job_and_shows_the_problems(listed, tm
     detail = education.get(response["Location"])
     assert detail.context["problems"] == 1 and "第" not in detail.context["problem_list"][0]["rule_zh"]
     assert detail.context["problem_list"][0]["row"] == 3 and detail.context["problem_list"][0]["column"] == "身份证号"
+    assert detail.context["problem_list"][0]["value"] == "***"  # a personal column's value is kept masked
     assert education.get(response["Location"] + "report/").status_code == 200
     assert ListLoad.objects.filter(dataset="STUDENTS").count() == 1  # the fixture's; the bad file loaded nothing
     with django_capture_on_commit_callbacks(execute=True):

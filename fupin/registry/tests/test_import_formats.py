@@ -30,7 +30,7 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
         "households": list(Household.objects.order_by("household_no").values_list(
             "household_no", "village__code", "attribute", "main_cause", "other_causes", "identified_year", "status",
             "exit_year", "food_secure", "housing_grade", "housing_renovated", "phone")),
-        "members": list(Member.objects.order_by("id_number").values_list(
+        "members": list(Member.objects.order_by("household__household_no", "pk").values_list(
             "household__household_no", "name", "name_pinyin", "name_initials", "id_number", "sex", "birth_date",
             "relation", "ethnicity", "education", "schooling", "home_schooling", "health", "labour", "work_location",
             "work_months", "medical_insurance", "dibao")),

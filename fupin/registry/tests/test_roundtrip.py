@@ -107,11 +107,12 @@ def test_a_dry_run_of_the_export_finds_no_problem(county, tmp_path, form):
 def household_values(number: str) -> tuple[Any, ...]:
     """One household's stored values, without primary keys: its fields, its members', its incomes'."""
     household = Household.objects.filter(household_no=number)
-    members = Member.objects.filter(household__household_no=number).order_by("id_number")
+    members = Member.objects.filter(household__household_no=number).order_by()
     incomes = IncomeRecord.objects.filter(household__household_no=number).order_by("year")
     return (
         list(household.values(*[f for f in HOUSEHOLD_FIELDS if f != "id"])),
-        list(members.values(*[f.attname for f in Member._meta.concrete_fields if f.attname not in ("id", "household_id")])),
+        sorted(members.values(*[f.attname for f in Member._meta.concrete_fields if f.attname not in ("id", "household_id")]),
+               key=lambda m: m["id_number"]),  # sealed: ordered once opened
         list(incomes.values(*[f.attname for f in IncomeRecord._meta.concrete_fields
                               if f.attname not in ("id", "household_id")])),
     )

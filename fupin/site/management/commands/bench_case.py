@@ -148,9 +148,12 @@ def _crosscheck_list() -> Path:
     """A 1,000,000-row 医保参保 list of INCOME_YEAR as the department hands it over (CSV): 95 % of the
     registry's members (one in a hundred of them under a differently written name) and, to fill the
     million, insured people outside the registry."""
+    from fupin.core import sealed
     from fupin.core.bulk import query_frame
 
     members = query_frame(Member.objects.order_by(), ["id_number", "name"], {"id_number": pl.String, "name": pl.String})
+    members = members.with_columns(  # the list is the department's: numbers in clear (sealed in the registry)
+        pl.Series("id_number", [sealed.unseal(v) for v in members.get_column("id_number").to_list()], dtype=pl.String))
     listed = members.sample(fraction=0.95, seed=7, shuffle=True).with_columns(
         pl.when(pl.int_range(pl.len()) % 100 == 0).then(pl.col("name") + "某").otherwise(pl.col("name")).alias("name"))
     n = max(CROSSCHECK_ROWS - listed.height, 0)
