@@ -35,7 +35,6 @@ class Cap:
     USERS_MANAGE = "accounts.manage"
     JOBS_VIEW = "jobs.view"
     DEPARTMENT_UPLOAD = "department.upload"
-    AREAS_MANAGE = "areas.manage"
     ASSESSMENT_RUN = "assessment.run"
     POLICY_MANAGE = "policy.manage"
     # Public notices (公示/公告): read them; record an objection for a resident; resolve objections
@@ -122,7 +121,7 @@ _COUNTY = {Cap.WORKFLOW_COUNTY, Cap.NOTICES_MANAGE, Cap.WORK_TEAMS_MANAGE, Cap.P
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.AUDIT_VIEW,
-                                                      Cap.USERS_MANAGE, Cap.AREAS_MANAGE, Cap.ASSESSMENT_RUN,
+                                                      Cap.USERS_MANAGE, Cap.ASSESSMENT_RUN,
                                                       Cap.POLICY_MANAGE, Cap.CROSSCHECK_RUN}),
     Role.DISTRICT_OFFICER: frozenset(_WORK | _COUNTY | {Cap.REGISTRY_IMPORT, Cap.REGISTRY_EXPORT, Cap.ASSESSMENT_RUN,
                                                         Cap.CROSSCHECK_RUN}),

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from axes.models import AccessAttempt
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone, translation
@@ -381,7 +382,8 @@ def assignment_end(assignment: Assignment, *, actor: User | None, last_day: date
 @transaction.atomic
 def password_reset(user: User, *, actor: User | None, password: str | None = None) -> str:
     """Give the account a new password (``password``, or a temporary one), to be changed at the next sign-in; its
-    sessions end. Returns the password now in force, to be handed over."""
+    sessions end and its failed sign-ins are forgotten (a locked user, once reset, signs in at once). Returns the
+    password now in force, to be handed over."""
     _ensure_manages(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
     chosen = password if password is not None else temporary_password()
@@ -393,8 +395,10 @@ def password_reset(user: User, *, actor: User | None, password: str | None = Non
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
     ended = user_sessions_end(user)
+    forgotten, _ = AccessAttempt.objects.filter(username=user.get_username()).delete()
     audit_record(actor=actor, action=Action.UPDATE, obj=user, area_path=_home_path(user),
-                 changes={"password": "reset", "must_change_password": [before, True], "sessions_ended": ended})
+                 changes={"password": "reset", "must_change_password": [before, True], "sessions_ended": ended,
+                          "failed_sign_ins_forgotten": forgotten})
     return chosen
 
 

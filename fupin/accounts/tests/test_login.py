@@ -191,3 +191,15 @@ def test_it_audits_a_failed_sign_in_with_the_username(client, personas):
     assert entry.actor is None
     assert entry.object_label == "cadre_a1"
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.LOGIN).exists()
+
+
+def test_a_password_reset_lifts_the_user_s_lock(client, personas, frozen):
+    from fupin.accounts.user_services import password_reset
+
+    fail_times(client, "cadre_a1", 5)
+    assert_locked(sign_in(client, "cadre_a1", PASSWORD))
+    new = password_reset(personas.cadre_a1, actor=None, password="New#Passw0rd2026")  # as `fupin user-reset-password`
+    entry = AuditEntry.objects.filter(object_id=str(personas.cadre_a1.pk)).order_by("-pk").first()
+    assert entry is not None and entry.changes["failed_sign_ins_forgotten"] >= 1
+    response = sign_in(client, "cadre_a1", new)
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(personas.cadre_a1.pk)

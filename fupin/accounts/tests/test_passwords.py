@@ -65,3 +65,22 @@ def test_the_service_refuses_a_weak_password_and_creates_nothing():
     assert "至少三类" in info.value.message and "at least three of" in info.value.message
     assert not User.objects.filter(username="li.ming").exists()
     assert user_create(username="li.ming", password="Ruler#Cabbage42", name="李明").check_password("Ruler#Cabbage42")
+
+
+@pytest.mark.parametrize(("language", "expected"), [("zh-hans", "密码太短，至少需要 10 个字符。"),
+                                                    ("en", "This password is too short. It must contain at least 10 characters.")])
+def test_every_rule_speaks_the_viewer_s_language(language, expected):
+    """Django 5.2's zh_Hans catalogue lacks the current "too short" sentence; fupin/locale/zh_Hans fills it."""
+    from django.utils import translation
+
+    weak = User(username="wang", name="王五")
+    with translation.override(language):
+        messages = []
+        for password in ("Xq7#mPz2k", "Password1234", "mountainriverhouse", "20240601201907", "wang12345#X"):
+            try:
+                validate_password(password, weak)
+            except ValidationError as exc:
+                messages.extend(exc.messages)
+    assert expected in messages
+    if language == "zh-hans":
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in m) for m in messages), messages  # none left in English

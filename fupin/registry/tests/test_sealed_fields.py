@@ -56,7 +56,8 @@ def test_exact_and_in_lookups_go_through_the_index_and_others_are_refused(areas)
     assert Member.objects.get(id_number=first.id_number) == first
     assert list(Member.objects.filter(id_number__in=[first.id_number, "110101199003070000"])) == [first]
     assert list(Household.objects.filter(members__id_number=second.id_number)) == [household]
-    assert not Member.objects.filter(id_number=first.id_number[:17] + "0").exists()
+    other = first.id_number[:17] + ("1" if first.id_number[-1] != "1" else "2")
+    assert not Member.objects.filter(id_number=other).exists()
     with pytest.raises(FieldError, match="Unsupported lookup 'startswith' for SealedField"):
         list(Member.objects.filter(id_number__startswith=first.id_number[:6]))
     with pytest.raises(FieldError, match="Unsupported lookup 'contains' for SealedField"):
