@@ -349,7 +349,8 @@ def test_a_reset_gives_a_password_to_change_and_ends_the_sessions(personas):
     assert user.check_password(password) and not user.check_password(PASSWORD) and user.must_change_password
     assert not Session.objects.exists() and not UserSession.objects.exists()
     entry = last_entry()
-    assert entry.changes == {"password": "reset", "must_change_password": [False, True], "sessions_ended": 1}
+    assert entry.changes == {"password": "reset", "must_change_password": [False, True], "sessions_ended": 1,
+                             "failed_sign_ins_forgotten": 0}
     assert password not in str(entry.changes)
 
 
