@@ -54,17 +54,20 @@ BROKEN = "无法解密（密钥文件不对应或数据被改动）/ a sealed va
 
 
 class _Derived:
-    """The derived keys of the current key ring, derived once (a test or a rotation may change the ring)."""
+    """The derived keys of the current key ring, derived once (a test or a rotation may change the ring), and an
+    HMAC keyed for each kind of index (copied per value: no re-keying)."""
 
     ring: keys.KeyRing | None = None
     encrypt: dict[str, bytes] = {}
     index: bytes = b""
+    keyed: dict[str, Any] = {}
 
     @classmethod
     def current(cls) -> type[_Derived]:
         ring = keys.keyring()
         if ring is not cls.ring:
-            cls.ring, cls.encrypt, cls.index = ring, {}, ring.derive(keys.PII_INDEX, ring.index)
+            cls.ring, cls.encrypt, cls.keyed = ring, {}, {}
+            cls.index = ring.derive(keys.PII_INDEX, ring.index)
         return cls
 
 
@@ -109,18 +112,33 @@ def seal_many(values: Iterable[str | None]) -> list[str | None]:
     return [None if v is None else seal(v) for v in values]
 
 
+def _keyed(kind: str) -> Any:
+    derived = _Derived.current()
+    if kind not in derived.keyed:
+        derived.keyed[kind] = hmac.new(derived.index, f"{kind}\x00".encode(), "sm3")
+    return derived.keyed[kind]
+
+
 def blind(kind: str, text: str) -> str:
-    """The keyed index of ``text`` as a value of ``kind`` ('' for the empty text)."""
+    """The keyed index of ``text`` as a value of ``kind`` ('' for the empty text): HMAC-SM3 of
+    ``kind NUL text``, truncated."""
     if not text:
         return ""
-    digest = hmac.digest(_index_key(), f"{kind}\x00{text}".encode(), "sm3").hex()
-    return digest[:INDEX_HEX] if kind in (ID, PHONE) else digest[:PART_HEX]
+    mac = _keyed(kind).copy()
+    mac.update(text.encode())
+    return mac.hexdigest()[:INDEX_HEX if kind in (ID, PHONE) else PART_HEX]
 
 
 def index_many(kind: str, values: Sequence[str | None]) -> list[str | None]:
     """``blind`` over a column, computed once per distinct value (parts of ID numbers repeat a lot)."""
-    table = {v: blind(kind, v) for v in set(values) if v is not None}
-    return [None if v is None else table[v] for v in values]
+    keyed, width = _keyed(kind), INDEX_HEX if kind in (ID, PHONE) else PART_HEX
+    table: dict[str, str] = {}
+    for v in set(values):
+        if v:
+            mac = keyed.copy()
+            mac.update(v.encode())
+            table[v] = mac.hexdigest()[:width]
+    return [None if v is None else table.get(v, "") for v in values]
 
 
 # An ID number's parts that the registry search finds: the index column of each, and how to cut it.
@@ -131,9 +149,10 @@ ID_PARTS: dict[str, tuple[str, Callable[[str], str]]] = {
 }
 
 
-def id_indexes(values: Sequence[str | None]) -> dict[str, list[str | None]]:
-    """The index columns of a column of (normalised, 18-character) ID numbers: ``id_index`` and the parts."""
-    out = {"id_index": index_many(ID, values)}
+def id_indexes(values: Sequence[str | None], exact: Sequence[str | None] | None = None) -> dict[str, list[str | None]]:
+    """The index columns of a column of (normalised, 18-character) ID numbers: ``id_index`` (``exact`` when the
+    caller has it already) and the parts."""
+    out = {"id_index": list(exact) if exact is not None else index_many(ID, values)}
     for column, (kind, cut) in ID_PARTS.items():
         out[column] = index_many(kind, [None if v is None else cut(v) for v in values])
     return out

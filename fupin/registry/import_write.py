@@ -125,7 +125,7 @@ def member_rows(df: pl.DataFrame) -> pl.DataFrame:
         *[pl.col(f"_{k}").alias(k) for k in MEMBER_FLAGS[1:]],
     )
     numbers = rows.get_column("id_number")
-    indexes = sealed.id_indexes(numbers.to_list())
+    indexes = sealed.id_indexes(numbers.to_list(), exact=df.get_column("_id_index").to_list())  # from check_links
     return rows.with_columns(_sealed(numbers), *[pl.Series(k, v, dtype=pl.String) for k, v in indexes.items()])
 
 
