@@ -25,7 +25,7 @@ import base64
 import binascii
 import hmac
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -108,8 +108,21 @@ def unseal(token: str) -> str:
         raise ValueError(BROKEN) from exc
 
 
-def seal_many(values: Iterable[str | None]) -> list[str | None]:
-    return [None if v is None else seal(v) for v in values]
+def seal_many(values: Sequence[str | None]) -> list[str | None]:
+    """``seal`` over a column: the key and the cipher algorithm looked up once, the nonces drawn at once."""
+    key_id = keys.keyring().active
+    algorithm = algorithms.SM4(_encrypt_key(key_id))
+    nonces = os.urandom(NONCE * len(values))
+    out: list[str | None] = []
+    for i, text in enumerate(values):
+        if not text:
+            out.append(text)
+            continue
+        nonce = nonces[i * NONCE:(i + 1) * NONCE]
+        encryptor = Cipher(algorithm, modes.GCM(nonce)).encryptor()
+        body = encryptor.update(text.encode("utf-8")) + encryptor.finalize()
+        out.append(f"{key_id}:{base64.b64encode(nonce + body + encryptor.tag).decode('ascii')}")
+    return out
 
 
 def _keyed(kind: str) -> Any:
