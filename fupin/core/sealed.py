@@ -139,7 +139,7 @@ def blind(kind: str, text: str) -> str:
         return ""
     mac = _keyed(kind).copy()
     mac.update(text.encode())
-    return mac.hexdigest()[:INDEX_HEX if kind in (ID, PHONE) else PART_HEX]
+    return str(mac.hexdigest())[:INDEX_HEX if kind in (ID, PHONE) else PART_HEX]
 
 
 def index_many(kind: str, values: Sequence[str | None]) -> list[str | None]:
