@@ -16,9 +16,9 @@ import secrets
 from datetime import date, timedelta
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from axes.models import AccessAttempt
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone, translation

@@ -109,6 +109,10 @@ def seal_many(values: Iterable[str | None]) -> list[str | None]:
     return [None if v is None else seal(v) for v in values]
 
 
+def unseal_many(values: Iterable[str | None]) -> list[str | None]:
+    return [None if v is None else unseal(v) for v in values]
+
+
 def blind(kind: str, text: str) -> str:
     """The keyed index of ``text`` as a value of ``kind`` ('' for the empty text)."""
     if not text:

@@ -42,7 +42,7 @@ def test_the_migrations_seal_what_the_tables_held_in_clear_and_open_it_again(are
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     try:
         _migrate(BEFORE)
-        assert sorted(r[0] for r in _raw("SELECT id_number FROM registry_member")) == numbers  # opened
+        assert sorted(str(r[0]) for r in _raw("SELECT id_number FROM registry_member")) == numbers  # opened
         assert _raw("SELECT phone FROM registry_household") == [("13912345678",)]
         assert ("13800000000",) in _raw("SELECT phone FROM accounts_user")
         assert _raw("SELECT citizen_phone FROM hotline_ticket") == [("13700000000",)]
