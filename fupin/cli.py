@@ -2,7 +2,8 @@
 
 ``fupin seed-reference`` runs the ``seed_reference`` command; Django's own commands work as they
 are (``fupin runserver``, ``fupin createsuperuser --noinput``). Exit status: 0 done, 1 refused
-(bad input, nothing changed), 2 wrong usage.
+(bad input, nothing changed), 2 wrong usage, 3 an import not run because another one was running
+(nothing changed; run it again).
 """
 
 from __future__ import annotations

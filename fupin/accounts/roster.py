@@ -18,7 +18,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
 from django.utils import translation
 
 from fupin.accounts import access
@@ -37,6 +36,7 @@ from fupin.core.audit import Action, audit_record
 from fupin.core.errors import DomainError
 from fupin.core.imports.checks import Findings, duplicates, problems_from_frame
 from fupin.core.imports.lists import list_check
+from fupin.core.imports.lock import STAGE_WAIT, import_transaction
 from fupin.core.imports.outcome import STAGE_WRITE, ImportOutcome, Progress, Tracker
 from fupin.core.imports.problems import Problem, make_problem, register_rules, split_bilingual
 from fupin.core.imports.read import ROW
@@ -172,15 +172,15 @@ def roster_load(path: Path, *, actor: User | None, name: str | None = None, prog
     return result
 
 
-@transaction.atomic
 def _write(rows: list[RosterRow], result: RosterResult, actor: User | None, shown: str, tracker: Tracker) -> None:
-    for r in rows:
-        user, password = user_register(username=r.username, name=r.name, phone=r.phone, role=r.role, area=r.area,
-                                       department=r.department, valid_from=r.valid_from, actor=actor)
-        result.credentials.append((user.username, user.name, password))
-        tracker.advance(1)
-    audit_record(actor=actor, action=Action.IMPORT, object_type="accounts.user", object_label=shown,
-                 changes={"file": shown, "accounts": len(rows)})
+    with import_transaction(on_wait=lambda: tracker.report(STAGE_WAIT)):
+        for r in rows:
+            user, password = user_register(username=r.username, name=r.name, phone=r.phone, role=r.role,
+                                           area=r.area, department=r.department, valid_from=r.valid_from, actor=actor)
+            result.credentials.append((user.username, user.name, password))
+            tracker.advance(1)
+        audit_record(actor=actor, action=Action.IMPORT, object_type="accounts.user", object_label=shown,
+                     changes={"file": shown, "accounts": len(rows)})
     result.rows, result.written = len(rows), True
 
 

@@ -298,6 +298,9 @@ FUPIN_ZIP_MAX_UNCOMPRESSED_MB = env.int("FUPIN_ZIP_MAX_UNCOMPRESSED_MB", default
 FUPIN_ZIP_MAX_RATIO = env.int("FUPIN_ZIP_MAX_RATIO", default=100)
 FUPIN_IMPORT_PARSE_MEMORY_MB = env.int("FUPIN_IMPORT_PARSE_MEMORY_MB", default=6144)
 FUPIN_IMPORT_PARSE_SECONDS = env.int("FUPIN_IMPORT_PARSE_SECONDS", default=600)
+# One import writes at a time (fupin/core/imports/lock.py): a second one waits this long for it, then is refused
+# ("another import is running", exit status 3). A county's import writes for well under a minute.
+FUPIN_IMPORT_WAIT_SECONDS = env.int("FUPIN_IMPORT_WAIT_SECONDS", default=120)
 # Request bodies: a page that takes a form refuses a body longer than its limit from the Content-Length, before
 # reading it (fupin/core/request_limits.py). The public forms take little: text, and the hotline's attachments.
 FUPIN_PUBLIC_FORM_MAX_BYTES = env.int("FUPIN_PUBLIC_FORM_MAX_KB", default=64) * 1024

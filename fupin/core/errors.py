@@ -8,6 +8,8 @@ class DomainError(Exception):
 
     code = "DOMAIN_ERROR"
     status = 400
+    retryable = False
+    """A job refused with it may be run again as it is: the refusal was about the moment, not the request."""
 
     def __init__(self, message: str, *, code: str | None = None, fields: dict[str, list[str]] | None = None):
         super().__init__(message)

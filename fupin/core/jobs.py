@@ -10,7 +10,10 @@ A handler that works inside one long transaction (the registry import writes eve
 make its progress visible through the row: other connections see the row only at the commit, and on
 SQLite a second connection could not write it at all. Inside a transaction the reporter therefore
 publishes progress and heartbeat to the cache (a file cache under ``var/``, or Redis when configured),
-and :func:`job_live` lays that over the row for the pages and the sweeper.
+and :func:`job_live` lays that over the row for the pages and the sweeper. So does the job of a second
+connection on SQLite while another one holds the write lock (another import writing: the job waits for
+it, fupin.core.imports.lock): its progress goes to the cache until the row can be written again, rather
+than the job failing with "database is locked".
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -55,6 +58,7 @@ class JobReporter:
         self._last = timezone.now() - timedelta(seconds=min_interval)
         # Transactions already open when the job started (a test's) are not the handler's own.
         self._depth = len(connection.atomic_blocks)
+        self._row_busy_until = self._last
 
     def set_total(self, total: int) -> None:
         self.job.total = total
@@ -85,18 +89,32 @@ class JobReporter:
         if not force and (now - self._last).total_seconds() < self.min_interval:
             return
         self._last = now
-        if len(connection.atomic_blocks) > self._depth:
-            cache.set(_live_key(self.job.pk), {"total": self.job.total, "done": self.job.done,
-                                               "message": self.job.message, "at": now.timestamp()},
-                      timeout=LIVE_PROGRESS_TTL)
+        if len(connection.atomic_blocks) > self._depth or now < self._row_busy_until:
+            self._publish(now)
             return
-        JobRun.objects.filter(pk=self.job.pk).update(
-            total=self.job.total, done=self.job.done, message=self.job.message, heartbeat_at=now
-        )
+        try:
+            JobRun.objects.filter(pk=self.job.pk).update(
+                total=self.job.total, done=self.job.done, message=self.job.message, heartbeat_at=now
+            )
+        except OperationalError as exc:
+            # SQLite, outside any transaction: another connection holds the write lock for longer than the busy
+            # timeout (an import writing). The progress is published instead, and the row left alone for a while.
+            if connection.vendor != "sqlite" or connection.in_atomic_block or "locked" not in str(exc):
+                raise
+            self._row_busy_until = timezone.now() + timedelta(seconds=ROW_BUSY_BACKOFF_SECONDS)
+            self._publish(now)
+
+    def _publish(self, now: datetime) -> None:
+        cache.set(_live_key(self.job.pk), {"total": self.job.total, "done": self.job.done,
+                                           "message": self.job.message, "at": now.timestamp()},
+                  timeout=LIVE_PROGRESS_TTL)
 
 
 # How long published progress is kept: well past the heartbeat limit, so the sweeper can read it.
 LIVE_PROGRESS_TTL = 24 * 3600
+# After a progress write found the SQLite database locked, how long progress goes to the cache only (each
+# try waits for the busy timeout).
+ROW_BUSY_BACKOFF_SECONDS = 30
 
 
 def _live_key(job_id: int) -> str:
@@ -146,7 +164,7 @@ def job_execute(job_id: int) -> None:
     try:
         result = _HANDLERS[job.kind](job, reporter)
     except Exception as exc:  # the job row must say what went wrong, whatever it was
-        retryable = not isinstance(exc, DomainError)
+        retryable = exc.retryable if isinstance(exc, DomainError) else True
         message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
         JobRun.objects.filter(pk=job_id).update(
             status=JobRun.Status.FAILED, finished_at=timezone.now(), message=message,

@@ -25,7 +25,7 @@ import base64
 import binascii
 import hmac
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -130,6 +130,10 @@ def _keyed(kind: str) -> Any:
     if kind not in derived.keyed:
         derived.keyed[kind] = hmac.new(derived.index, f"{kind}\x00".encode(), "sm3")
     return derived.keyed[kind]
+
+
+def unseal_many(values: Iterable[str | None]) -> list[str | None]:
+    return [None if v is None else unseal(v) for v in values]
 
 
 def blind(kind: str, text: str) -> str:

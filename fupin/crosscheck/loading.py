@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from django.db import transaction
 
 from fupin.accounts.access import can, ensure_can
 from fupin.accounts.models import Department, User
@@ -26,6 +25,7 @@ from fupin.core.audit import Action, audit_record
 from fupin.core.bulk import insert_rows
 from fupin.core.errors import BadInput
 from fupin.core.imports.lists import list_check
+from fupin.core.imports.lock import STAGE_WAIT, import_transaction
 from fupin.core.imports.outcome import STAGE_WRITE, ImportOutcome, Progress, Tracker
 from fupin.core.imports.read import ROW
 from fupin.core.imports.report import write_problems_workbook
@@ -115,7 +115,7 @@ def list_load(dataset: str, path: Path, *, actor: User | None, name: str | None 
                            pl.Series("id_index", sealed.index_many(sealed.ID, numbers), dtype=pl.String))
     tracker.report(STAGE_WRITE)
     department = _department_of(actor, dataset)
-    with transaction.atomic():
+    with import_transaction(on_wait=lambda: tracker.report(STAGE_WAIT)):
         load = ListLoad.objects.create(
             dataset=dataset, department=department, uploaded_by=actor, file_name=shown[:200],
             area=department.area if department is not None else _county(),

@@ -19,14 +19,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
 from fupin.accounts.access import ensure_can
 from fupin.accounts.models import Department, User
 from fupin.accounts.roles import Cap
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import DomainError
 from fupin.core.imports.lists import list_check
+from fupin.core.imports.lock import STAGE_WAIT, import_transaction
 from fupin.core.imports.outcome import STAGE_WRITE, ImportOutcome, Progress, Tracker
 from fupin.core.imports.problems import Problem, split_bilingual
 from fupin.core.imports.read import ROW
@@ -90,7 +89,7 @@ def measures_load(path: Path, *, actor: User | None, name: str | None = None, va
     left_out = result.leave_out(checked.label, (p.row for p in result.problems))
     keep = [m for row, m in measures if row not in left_out]
     tracker.report(STAGE_WRITE)
-    with transaction.atomic():
+    with import_transaction(on_wait=lambda: tracker.report(STAGE_WAIT)):
         Measure.objects.bulk_create(keep, batch_size=2000)
         audit_record(actor=actor, action=Action.IMPORT, object_type="measures.measure", object_label=shown,
                      changes={"file": shown, "rows": len(keep), "rows_left_out": len(left_out)})

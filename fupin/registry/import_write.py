@@ -4,6 +4,10 @@ Reads are one query per table (:func:`fupin.core.bulk.read_frame`). Writes go in
 PostgreSQL (straight into the table for new rows; into a temporary table, then one
 ``UPDATE ... FROM``, for existing rows). The caller holds the transaction: a crash anywhere
 leaves the registry as it was.
+
+An existing row is written only when the file changes it (:func:`drop_unchanged`): its values in the columns
+the file carries are compared with the stored ones over whole columns, so a re-import of the same file writes
+nothing, and a row it does not change keeps its ``updated_at``.
 """
 
 from __future__ import annotations
@@ -94,12 +98,22 @@ def household_rows(df: pl.DataFrame, now: str) -> pl.DataFrame:
         *[pl.col(f"_{k}").alias(k) for k in ("housing_renovated", "relocated", "safe_water")], _text("phone"),
         pl.lit(False).alias("is_demo"), pl.lit(now).alias("updated_at"),
     )
-    return rows.with_columns(_sealed(rows.get_column("phone")))
+    return rows
 
 
-def _sealed(column: pl.Series) -> pl.Series:
-    """The column's values sealed (ADR 0024): the rows go to the table by SQL, past the model field."""
-    return pl.Series(column.name, sealed.seal_many(column.to_list()), dtype=pl.String)
+def _sealed(rows: pl.DataFrame, column: str) -> pl.DataFrame:
+    """``rows`` with ``column`` sealed (ADR 0024), when it has that column: the rows go to the table by SQL, past
+    the model field. Rows are sealed just before they are written: only the rows that are."""
+    if column not in rows.columns:
+        return rows
+    return rows.with_columns(pl.Series(column, sealed.seal_many(rows.get_column(column).to_list()), dtype=pl.String))
+
+
+def _with_id_indexes(rows: pl.DataFrame) -> pl.DataFrame:
+    """New members' ID numbers sealed, with their blind indexes (an existing member's never change: members are
+    found by them)."""
+    indexes = sealed.id_indexes(rows.get_column("id_number").to_list(), exact=rows.get_column("id_index").to_list())
+    return _sealed(rows, "id_number").with_columns(*[pl.Series(k, v, dtype=pl.String) for k, v in indexes.items()])
 
 
 MEMBER_TEXT = ("ethnicity", "education", "schooling", "health", "disability_level", "labour", "work_location")
@@ -108,13 +122,14 @@ MEMBER_FLAGS = ("home_schooling", "medical_insurance", "serious_illness_insuranc
 
 
 def member_rows(df: pl.DataFrame) -> pl.DataFrame:
-    """Sheet 2 rows as registry_member rows: sex and birth date from the ID, pinyin per distinct name."""
+    """Sheet 2 rows as registry_member rows: sex and birth date from the ID, pinyin per distinct name (the ID
+    number still plain: :func:`_with_id_indexes` seals a new member's)."""
     names = df.get_column("_name").drop_nulls().unique().to_list()
     keys = pinyin_keys_many(names)
     table = pl.DataFrame({"name": list(keys), "name_pinyin": [k[0] for k in keys.values()],
                           "name_initials": [k[1] for k in keys.values()]},
                          schema={"name": pl.String, "name_pinyin": pl.String, "name_initials": pl.String})
-    rows = df.select(
+    return df.select(
         pl.col("member_id").alias("id"), pl.col("hh_id").alias("household_id"), pl.col("_name").alias("name"),
         lookup(pl.col("_name"), table, "name", "name_pinyin").fill_null(""),
         lookup(pl.col("_name"), table, "name", "name_initials").fill_null(""),
@@ -123,10 +138,8 @@ def member_rows(df: pl.DataFrame) -> pl.DataFrame:
         *[_text(k) for k in MEMBER_TEXT[:3]], pl.col("_home_schooling").alias("home_schooling"),
         *[_text(k) for k in MEMBER_TEXT[3:]], pl.col("_work_months").alias("work_months"),
         *[pl.col(f"_{k}").alias(k) for k in MEMBER_FLAGS[1:]],
+        pl.col("_id_index").alias("id_index"),  # computed by the link checks (check_links)
     )
-    numbers = rows.get_column("id_number")
-    indexes = sealed.id_indexes(numbers.to_list(), exact=df.get_column("_id_index").to_list())  # from check_links
-    return rows.with_columns(_sealed(numbers), *[pl.Series(k, v, dtype=pl.String) for k, v in indexes.items()])
 
 
 def income_rows(df: pl.DataFrame) -> pl.DataFrame:
@@ -148,6 +161,85 @@ def update_columns(sheet_key: str, present: set[str]) -> list[str]:
     if sheet_key == "households":
         columns.append("updated_at")
     return columns
+
+
+# --- rows the file does not change -------------------------------------------------------------
+
+MONEY_COLUMNS = frozenset(IncomeRecord.AMOUNT_FIELDS)
+JSON_COLUMNS = frozenset({"other_causes"})
+DATE_COLUMNS = frozenset({"birth_date"})
+SEALED_COLUMNS = frozenset({"phone"})
+"""Stored sealed under a random nonce: compared as the plain text they open to."""
+COMPARED = (("households", "hh_id", HOUSEHOLD_TABLE), ("members", "member_id", MEMBER_TABLE),
+            ("incomes", "income_id", INCOME_TABLE))
+
+
+def drop_unchanged(frames: dict[str, pl.DataFrame], present: dict[str, set[str]]) -> dict[str, int]:
+    """Leave out of ``frames`` the rows of registry rows that the file does not change: existing rows whose values
+    in every column the file carries (:func:`update_columns`) are the stored ones. Returns how many rows of each
+    sheet were left out. They are not written, so their ``updated_at`` (and any history of them) stays as it is."""
+    rows_of: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
+        "households": lambda df: household_rows(df, ""), "members": member_rows, "incomes": income_rows}
+    unchanged: dict[str, int] = {}
+    for key, id_column, table in COMPARED:
+        df = frames.get(key)
+        if df is None:
+            continue
+        existing = df.filter(pl.col(id_column).is_not_null())
+        if existing.is_empty():
+            unchanged[key] = 0
+            continue
+        columns = [c for c in update_columns(key, present[key]) if c != "updated_at"]
+        same = _same_ids(table, rows_of[key](existing).select("id", *columns))
+        frames[key] = df.filter(~pl.col(id_column).is_in(same.implode()).fill_null(False))  # new rows: null id
+        unchanged[key] = same.len()
+    return unchanged
+
+
+def _same_ids(table: str, rows: pl.DataFrame) -> pl.Series:
+    """The ids of ``rows`` (``id`` and table columns, as :func:`household_rows` and the others give them) whose
+    every column equals the stored row's. One query over the range of their ids; the sealed columns are opened
+    only for the rows that are equal in every other column."""
+    columns = [c for c in rows.columns if c != "id"]
+    if not columns:
+        return rows.get_column("id")
+    selected = ", ".join(f'CAST(ROUND("{c}" * 100) AS BIGINT)' if c in MONEY_COLUMNS else f'"{c}"' for c in columns)
+    schema = {"id": pl.Int64, **{c: _stored_dtype(c, rows.schema[c]) for c in columns}}
+    stored = read_frame(f'SELECT id, {selected} FROM "{table}" WHERE id BETWEEN %s AND %s',  # noqa: S608
+                        [rows.get_column("id").min(), rows.get_column("id").max()], schema)
+    joined = rows.join(stored.rename({c: f"{c}__stored" for c in columns}), on="id", how="inner")
+    plain = [c for c in columns if c not in SEALED_COLUMNS]
+    if plain:
+        joined = joined.filter(pl.all_horizontal(
+            _comparable(c, pl.col(c)).eq_missing(_comparable(c, pl.col(f"{c}__stored"), stored=True)) for c in plain))
+    for column in (c for c in columns if c in SEALED_COLUMNS):
+        opened = pl.Series(sealed.unseal_many(joined.get_column(f"{column}__stored").to_list()), dtype=pl.String)
+        joined = joined.filter(joined.get_column(column).eq_missing(opened))
+    return joined.get_column("id")
+
+
+def _stored_dtype(column: str, dtype: pl.DataType) -> pl.DataType:
+    if column in MONEY_COLUMNS:
+        return pl.Int64()  # cents, selected so (read_frame: amounts exact on both engines)
+    if column in DATE_COLUMNS:
+        return pl.Date()
+    if column in JSON_COLUMNS or column in SEALED_COLUMNS:
+        return pl.String()
+    return dtype
+
+
+def _comparable(column: str, value: pl.Expr, *, stored: bool = False) -> pl.Expr:
+    """A file's value (or, with ``stored``, a stored one) in the form both compare in: amounts in cents, dates as
+    dates, JSON lists as lists (stored JSON may be spaced: PostgreSQL's jsonb is)."""
+    if column in JSON_COLUMNS:
+        return value.str.json_decode(pl.List(pl.String))
+    if stored:
+        return value
+    if column in MONEY_COLUMNS:
+        return (value.cast(pl.Float64) * 100).round(0).cast(pl.Int64)
+    if column in DATE_COLUMNS:
+        return value.str.to_date("%Y-%m-%d")
+    return value
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -308,9 +400,10 @@ def _write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], wr
     ids = pl.DataFrame(schema={"household_no": pl.String, "new_hh_id": pl.Int64})
     if "households" in frames:
         new, old = _split(household_rows(frames.pop("households"), now))
-        writer.update(HOUSEHOLD_TABLE, old.select(["id", *update_columns("households", present["households"])]))
+        old = old.select(["id", *update_columns("households", present["households"])])
+        writer.update(HOUSEHOLD_TABLE, _sealed(old, "phone"))
         before = _max_id(HOUSEHOLD_TABLE)
-        writer.insert(HOUSEHOLD_TABLE, new.sort("household_no"))
+        writer.insert(HOUSEHOLD_TABLE, _sealed(new.sort("household_no"), "phone"))
         ids = read_frame(f'SELECT household_no, id FROM "{HOUSEHOLD_TABLE}" WHERE id > %s', [before],  # noqa: S608
                          {"household_no": pl.String, "new_hh_id": pl.Int64})
     for key in ("members", "incomes"):
@@ -326,7 +419,7 @@ def _write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], wr
             writer.update(MEMBER_TABLE, old.filter(pl.col("relation") == HEAD))
         else:
             writer.update(MEMBER_TABLE, old)
-        writer.insert(MEMBER_TABLE, new)  # in file order: their unique key is a keyed hash, in no useful order
+        writer.insert(MEMBER_TABLE, _with_id_indexes(new))  # in file order: their unique key is a keyed hash
     if "incomes" in frames:
         new, old = _split(income_rows(frames.pop("incomes")))
         writer.update(INCOME_TABLE, old.select(["id", *update_columns("incomes", present["incomes"])]))

@@ -12,9 +12,12 @@ The pipeline, for one workbook or the three CSV files:
 With ``valid_only``, the households with any bad row are left out with all their rows, and the
 result names every row left out; problems about the file itself (unreadable, a required column
 missing) still refuse the whole import. ``dry_run`` checks and counts but writes nothing.
-Re-importing the same file updates the same rows (households by 户编号, members by ID number,
-incomes by household and year) and never duplicates them; members of an imported household that
-the file leaves out are kept, and counted.
+Re-importing the same file finds the same rows (households by 户编号, members by ID number,
+incomes by household and year) and never duplicates them; a row the file does not change is not
+written (counted as unchanged), so an import that changes nothing writes nothing, not even its
+audit entry. Members of an imported household that the file leaves out are kept, and counted.
+One import writes at a time (:func:`fupin.core.imports.lock.import_transaction`): a second one waits
+for it, then is refused with "another import is running".
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from fupin.accounts.access import ensure_can
@@ -34,18 +37,21 @@ from fupin.accounts.roles import Cap
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import ConcurrentChange
 from fupin.core.imports.checks import problems_from_frame
+from fupin.core.imports.lock import STAGE_WAIT, import_transaction
 from fupin.core.imports.outcome import STAGE_CHECK, STAGE_READ, STAGE_WRITE, ImportOutcome, Progress, Tracker
 from fupin.core.imports.read import ROW, read_inputs
 from fupin.core.imports.report import write_problems_workbook
 from fupin.registry import template
 from fupin.registry.import_checks import HH, Checked, check_sheet
 from fupin.registry.import_links import check_links, kept_members
-from fupin.registry.import_write import BulkWriter, load_state, write_all
+from fupin.registry.import_write import BulkWriter, drop_unchanged, load_state, write_all
 
 STAGE_LINKS = "与平台数据比对 / checking against the registry"
-IMPORT_LOCK = 0x46555049  # "FUPI": serialises imports on PostgreSQL (SQLite serialises writers itself)
-COUNT_KEYS = ("households_created", "households_updated", "members_created", "members_updated",
-              "incomes_created", "incomes_updated", "members_kept")
+SHEET_KEYS = ("households", "members", "incomes")
+COUNT_KEYS = ("households_created", "households_updated", "households_unchanged", "members_created",
+              "members_updated", "members_unchanged", "members_kept", "incomes_created", "incomes_updated",
+              "incomes_unchanged")
+WRITTEN_KEYS = tuple(f"{key}_{verb}" for key in SHEET_KEYS for verb in ("created", "updated"))
 IMPORT_RACE = ("数据库拒绝写入（可能有人同时修改了相同的数据），未写入任何数据，请重新导入 / the database refused the "
                "rows (perhaps someone changed the same records meanwhile); nothing was written, import the file again")
 
@@ -57,7 +63,8 @@ class ImportResult(ImportOutcome):
 
     @property
     def counts_total(self) -> int:
-        return sum(v for k, v in self.counts.items() if k != "members_kept")
+        """Rows created or changed: what the import writes (or, in a dry run, would write)."""
+        return sum(self.counts[k] for k in WRITTEN_KEYS)
 
 
 def registry_import(paths: Sequence[Path], *, actor: User | None, dry_run: bool = False, valid_only: bool = False,
@@ -83,7 +90,7 @@ def registry_import(paths: Sequence[Path], *, actor: User | None, dry_run: bool 
         data.frame = data.frame.clear()  # the text cells are not needed any more: free them early
     result = ImportResult(ignored_columns=read.ignored_columns, ignored_sheets=read.ignored_sheets,
                           valid_only=valid_only, dry_run=dry_run)
-    order = [checked.labels[k] for k in ("households", "members", "incomes") if k in checked.labels]
+    order = [checked.labels[k] for k in SHEET_KEYS if k in checked.labels]
     if read.problems:
         # The file itself is wrong (a required column missing...): the rules across rows and against the
         # registry would only repeat that problem row by row.
@@ -91,11 +98,13 @@ def registry_import(paths: Sequence[Path], *, actor: User | None, dry_run: bool 
         tracker.finish()
         return result
     # Reported before the transaction: a page polling the job row sees this stage; what is reported
-    # inside the transaction (the rows written) becomes visible to it only at the commit.
+    # inside the transaction (the rows written) reaches it through the cache (fupin.core.jobs). After a wait
+    # for another import (import_transaction) the stage is reported again.
     tracker.report(STAGE_LINKS)
     try:
-        with transaction.atomic():
-            _lock()
+        with import_transaction(on_wait=lambda: tracker.report(STAGE_WAIT)):
+            if tracker.stage == STAGE_WAIT:
+                tracker.report(STAGE_LINKS)
             state = load_state(actor)
             check_links(checked, state)
             found = checked.found.frame()
@@ -106,6 +115,9 @@ def registry_import(paths: Sequence[Path], *, actor: User | None, dry_run: bool 
             if result.problems:
                 result.skipped_rows = _leave_out(checked, found)
             result.counts = _counts(checked, state)
+            for key, n in drop_unchanged(checked.frames, checked.present).items():
+                result.counts[f"{key}_updated"] -= n
+                result.counts[f"{key}_unchanged"] = n
             if not dry_run and result.counts_total:
                 tracker.report(STAGE_WRITE)
                 writer = BulkWriter(tracker.advance)
@@ -119,12 +131,6 @@ def registry_import(paths: Sequence[Path], *, actor: User | None, dry_run: bool 
         raise ConcurrentChange(IMPORT_RACE) from exc
     tracker.finish()
     return result
-
-
-def _lock() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
 def _leave_out(checked: Checked, found: pl.DataFrame) -> dict[str, list[int]]:
@@ -143,15 +149,15 @@ def _leave_out(checked: Checked, found: pl.DataFrame) -> dict[str, list[int]]:
 
 
 def _counts(checked: Checked, state: Any) -> dict[str, int]:
+    """Rows to create and existing rows the file names (all counted as updated until :func:`drop_unchanged`)."""
     counts = dict.fromkeys(COUNT_KEYS, 0)
-    for key, id_column, noun in (("households", "hh_id", "households"), ("members", "member_id", "members"),
-                                 ("incomes", "income_id", "incomes")):
+    for key, id_column in zip(SHEET_KEYS, ("hh_id", "member_id", "income_id"), strict=True):
         df = checked.frames.get(key)
         if df is None:
             continue
         existing = int(df.get_column(id_column).is_not_null().sum())
-        counts[f"{noun}_created"] = df.height - existing
-        counts[f"{noun}_updated"] = existing
+        counts[f"{key}_created"] = df.height - existing
+        counts[f"{key}_updated"] = existing
     counts["members_kept"] = kept_members(checked, state).height
     return counts
 

@@ -58,6 +58,14 @@ def test_a_clean_roster_creates_every_account_with_a_password_to_change(personas
     assert AuditEntry.objects.count() - entries == 3 * 2 + 1  # each account and role, and the import
 
 
+def test_a_roster_with_no_data_rows_is_refused(personas, tmp_path):
+    before = counts()
+    result = roster_load(roster(tmp_path / "空.xlsx", []), actor=personas.admin)
+    assert result.refused and not result.written and result.credentials == []
+    assert [(p.sheet, p.code) for p in result.problems] == [("用户花名册", "NO_DATA_ROWS")]
+    assert counts() == before
+
+
 def test_every_problem_is_located_and_nothing_is_written(personas, tmp_path):
     rows = [
         ["li_cun", "李村", "13800000001", "村干部", VILLAGE_A1, "", ""],     # row 2: fine alone

@@ -15,6 +15,7 @@ Polars columns (:mod:`.checks`; :mod:`.lists` for a one-sheet list), locating ea
 (sheet, Excel row, column, value, rule in Chinese and English) (:mod:`.problems`), the problems
 workbook (:mod:`.report`), all-or-nothing versus valid rows only (:mod:`.outcome`), the upload
 checks and storage and the job with progress behind every upload page (:mod:`.uploads`,
-:mod:`.jobs`), and the command line's progress bar, printout and exit status (:mod:`.cli`).
+:mod:`.jobs`), one import writing at a time (:mod:`.lock`: the transaction every importer writes in), and
+the command line's progress bar, printout and exit status (:mod:`.cli`).
 See docs/adr/0018-one-import-framework.md.
 """

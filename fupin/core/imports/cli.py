@@ -1,5 +1,6 @@
 """An import on the command line: a progress bar on a terminal, then the outcome, with the exit status
-of RULES.md §7 (0 done, 1 refused because of problems, 2 wrong usage)."""
+of RULES.md §7 (0 done, 1 refused because of problems, 2 wrong usage), plus 3: not run because another import was
+running (:mod:`.lock`; nothing was written, the same command may simply be run again)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from typing import TypeVar
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fupin.core.errors import DomainError
+from fupin.core.imports.lock import ImportBusy
 from fupin.core.imports.outcome import STAGE_READ, ImportOutcome, Progress
 from fupin.core.imports.problems import rows_text
 from fupin.core.progress import progress_bar
 
 SHOWN_PROBLEMS = 50
+EXIT_BUSY = 3
+"""Another import was running for longer than this one could wait: nothing was written (bad input is 1)."""
 Outcome = TypeVar("Outcome", bound=ImportOutcome)
 
 
@@ -50,10 +54,12 @@ def terminal_progress() -> Iterator[Progress]:
 
 def import_run(load: Callable[[Progress], Outcome]) -> Outcome:
     """Run ``load`` with a terminal progress bar; a refusal of the whole request (no right to import, a
-    concurrent change) ends the command with its message."""
+    concurrent change) ends the command with its message, another import running with :data:`EXIT_BUSY`."""
     with terminal_progress() as progress:
         try:
             return load(progress)
+        except ImportBusy as exc:
+            raise CommandError(exc.message, returncode=EXIT_BUSY) from exc
         except DomainError as exc:
             raise CommandError(exc.message) from exc
 

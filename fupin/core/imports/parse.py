@@ -189,6 +189,7 @@ def parse_inputs(job: ParseJob) -> ReadResult:
             _read_csv(path if found.encoding == "utf-8" else transcoded, name, result, job.sheets, job.fallback)
         transcoded.unlink(missing_ok=True)
     _check_duplicates(result, job.sheets, empty_code="FILE_EMPTY" if job.fallback is not None else "NO_SHEETS")
+    _check_rows(result)
     return result
 
 
@@ -219,6 +220,14 @@ def _check_duplicates(result: ReadResult, sheets: Sequence[Sheet], empty_code: s
     result.sheets = kept
     if not kept and not result.problems:
         result.problems.append(make_problem("", None, "", "", empty_code, **_sheet_names(sheets)))
+
+
+def _check_rows(result: ReadResult) -> None:
+    """Sheets that hold no data row at all (a blank template, a header row alone) are a wrong file, never an
+    import of nothing that succeeds: each is refused (NO_DATA_ROWS). An empty sheet beside sheets with rows
+    is no problem (a workbook without incomes, a CSV set with an empty table)."""
+    if result.sheets and all(data.height == 0 for data in result.sheets):
+        result.problems.extend(make_problem(data.label, None, "", "", "NO_DATA_ROWS") for data in result.sheets)
 
 
 # --- workbooks ---------------------------------------------------------------------------------

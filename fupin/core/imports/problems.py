@@ -19,6 +19,8 @@ RULES: dict[str, tuple[str, str]] = {
     "FILE_TYPE": ("不支持的文件类型，应为 .xlsx、.xls 或 .csv", "unsupported file type: use .xlsx, .xls or .csv"),
     "FILE_UNREADABLE": ("无法读取文件：{detail}", "the file cannot be read: {detail}"),
     "FILE_EMPTY": ("文件中没有内容", "the file is empty"),
+    "NO_DATA_ROWS": ("没有数据行：表头下面没有任何数据，未写入任何数据",
+                     "no data rows: there is nothing below the header row; nothing was written"),
     "CSV_RAGGED": ("有的行字段数多于表头，请检查是否有未加引号的逗号",
                    "some rows have more fields than the header: check for unquoted commas"),
     "SHEET_UNRECOGNISED": ("无法识别：表头与模板的{sheets_zh}都不符",
@@ -162,10 +164,10 @@ def make_problem(sheet: str, row: int | None, column: str, value: str, code: str
     return Problem(sheet, row, column, value, zh, en, code)
 
 
-FILE_LEVEL = frozenset({"FILE_TYPE", "FILE_UNREADABLE", "FILE_EMPTY", "CSV_RAGGED", "SHEET_UNRECOGNISED",
-                        "SHEET_DUPLICATE", "NO_SHEETS", "COLUMN_MISSING", "COLUMN_DUPLICATE", "NOT_A_WORKBOOK",
-                        "NOT_TEXT", "FILE_TOO_LARGE", "ZIP_DAMAGED", "ZIP_ENCRYPTED", "ZIP_METHOD", "ZIP_ENTRIES",
-                        "ZIP_TOO_LARGE", "ZIP_RATIO", "ZIP_SIZE_MISMATCH", "XML_DTD", "XML_INVALID",
+FILE_LEVEL = frozenset({"FILE_TYPE", "FILE_UNREADABLE", "FILE_EMPTY", "NO_DATA_ROWS", "CSV_RAGGED",
+                        "SHEET_UNRECOGNISED", "SHEET_DUPLICATE", "NO_SHEETS", "COLUMN_MISSING", "COLUMN_DUPLICATE",
+                        "NOT_A_WORKBOOK", "NOT_TEXT", "FILE_TOO_LARGE", "ZIP_DAMAGED", "ZIP_ENCRYPTED", "ZIP_METHOD",
+                        "ZIP_ENTRIES", "ZIP_TOO_LARGE", "ZIP_RATIO", "ZIP_SIZE_MISMATCH", "XML_DTD", "XML_INVALID",
                         "SHEET_TOO_LARGE", "TOO_MANY_ROWS", "TOO_MANY_COLUMNS", "TOO_MANY_CELLS",
                         "ENCODING_INVALID", "PARSE_TIMEOUT", "PARSE_MEMORY", "PARSE_CRASHED"})
 """Problems with the file itself: they refuse an import whole, even one of the valid rows only."""

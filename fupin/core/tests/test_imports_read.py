@@ -109,3 +109,33 @@ def test_a_sheet_over_the_row_limit_is_refused_while_it_is_parsed(tmp_path, sett
     path = tmp_path / "名单.xls"
     book.save(str(path))
     assert [p.code for p in read(path).problems] == ["TOO_MANY_ROWS"]
+
+
+PLACES = Sheet("地点", "places", (Column("地名", "place", "text", required=True),))
+
+
+def test_a_file_with_a_header_row_and_no_data_rows_is_refused(tmp_path):
+    path = tmp_path / "名单.csv"
+    path.write_bytes("身份证号,姓名\r\n,\r\n\r\n".encode("utf-8-sig"))  # a header, then blank lines only
+    result = read(path)
+    assert [(p.sheet, p.row, p.code) for p in result.problems] == [("名单.csv", None, "NO_DATA_ROWS")]
+    assert "没有数据行" in result.problems[0].message() and "no data rows" in result.problems[0].message()
+
+
+def test_a_workbook_whose_sheets_hold_headers_only_is_refused_at_each_sheet(tmp_path):
+    path = tmp_path / "名单.xlsx"
+    path.write_bytes(hostile.workbook([ROWS[0]], sheet_name="人员"))
+    result = read_inputs([path], [path.name], (PEOPLE,))
+    assert [(p.sheet, p.code) for p in result.problems] == [("人员", "NO_DATA_ROWS")]
+
+
+def test_an_empty_table_beside_one_with_rows_is_no_problem(tmp_path):
+    people, places = tmp_path / "people.csv", tmp_path / "places.csv"
+    people.write_bytes("身份证号,姓名\r\n".encode())
+    places.write_bytes("地名\r\n郾城\r\n".encode())
+    result = read_inputs([people, places], [people.name, places.name], (PEOPLE, PLACES))
+    assert result.problems == [] and [d.height for d in result.sheets] == [0, 1]
+    places.write_bytes("地名\r\n".encode())
+    result = read_inputs([people, places], [people.name, places.name], (PEOPLE, PLACES))
+    assert [(p.sheet, p.code) for p in result.problems] == [("people.csv", "NO_DATA_ROWS"),
+                                                             ("places.csv", "NO_DATA_ROWS")]

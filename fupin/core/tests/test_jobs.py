@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -9,12 +10,20 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from fupin.core.audit import Action, audit_record
 from fupin.core.errors import DomainError
-from fupin.core.jobs import JobReporter, job_create, job_files_purge, job_retry, job_sweep_stale, register_job
+from fupin.core.jobs import (
+    JobReporter,
+    job_create,
+    job_files_purge,
+    job_live,
+    job_retry,
+    job_sweep_stale,
+    register_job,
+)
 from fupin.core.models import JobRun
 from fupin.core.selectors import job_get
 
@@ -227,6 +236,33 @@ class TestProgressFromInsideATransaction:
         assert job_sweep_stale() == 1
         assert JobRun.objects.get(pk=beating.pk).status == JobRun.Status.RUNNING
         assert JobRun.objects.get(pk=silent.pk).status == JobRun.Status.FAILED
+
+    @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's one writer: elsewhere the row is written")
+    def test_progress_while_another_connection_holds_sqlite_s_write_lock_goes_to_the_cache(self, transactional_db):
+        """Another import writing holds the write lock for its whole transaction: the job of an import waiting
+        for it (or still reading its file) must not die of "database is locked" on a progress write."""
+        job = _running(30)
+        reporter = JobReporter(job, min_interval=0)
+        held, release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            try:
+                with transaction.atomic():  # BEGIN IMMEDIATE: the write lock, as an import writing holds it
+                    held.set()
+                    release.wait(30)
+            finally:
+                connections.close_all()
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        try:
+            assert held.wait(10)
+            reporter.progress(3, 10, "读取文件 / reading")
+        finally:
+            release.set()
+            holder.join(30)
+        assert JobRun.objects.values_list("total", "message").get(pk=job.pk) == (0, "")
+        assert (job_live(JobRun.objects.get(pk=job.pk)).message, job.total) == ("读取文件 / reading", 10)
 
     def test_a_finished_job_shows_its_row_not_stale_live_progress(self, db, personas):
         job = _running(30, created_by=personas.admin)

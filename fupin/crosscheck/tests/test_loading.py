@@ -80,6 +80,15 @@ def test_a_missing_column_is_one_problem_of_the_file(areas, tmp_path):
     assert result.refused and [(p.code, p.column) for p in result.problems] == [("COLUMN_MISSING", "车辆价值")]
 
 
+@pytest.mark.parametrize("name", ["deaths.csv", "deaths.xlsx"])
+def test_a_list_with_no_data_rows_is_refused_and_stores_no_load(areas, tmp_path, name):
+    """An empty list is no "latest load" of its dataset: it would hide the last real one from the cross-check."""
+    result = list_load("DEATHS", write_list(tmp_path / name, "DEATHS", []), actor=None, valid_only=True)
+    assert result.refused and not result.written
+    assert [(p.code, p.row) for p in result.problems] == [("NO_DATA_ROWS", None)]
+    assert ListLoad.objects.count() == 0 and not AuditEntry.objects.filter(action="import").exists()
+
+
 def test_gbk_csv_and_an_excel_workbook_with_amounts_and_a_15_digit_number(areas, tmp_path):
     gbk = write_list(tmp_path / "dibao.csv", "DIBAO", [[GOOD, "张三", "特困"]], encoding="gbk")
     assert list_load("DIBAO", gbk, actor=None).rows == 1

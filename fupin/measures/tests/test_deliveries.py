@@ -101,6 +101,16 @@ def test_a_department_loads_only_its_own_programmes(people, tmp_path, personas):
     assert not Measure.objects.exists()
 
 
+def test_a_list_with_no_data_rows_is_refused_and_records_nothing(people, tmp_path, capsys):
+    result = measures_load(workbook(tmp_path / "空.xlsx", []), actor=None, valid_only=True)
+    assert result.refused and not result.written
+    assert [(p.sheet, p.code) for p in result.problems] == [("帮扶措施名单", "NO_DATA_ROWS")]
+    assert Measure.objects.count() == 0
+    with pytest.raises(CommandError) as exc:
+        call_command("measures_load", str(tmp_path / "空.xlsx"))
+    assert exc.value.returncode == 1 and "no data rows" in capsys.readouterr().err
+
+
 def test_the_command_refuses_with_status_1_and_records_with_0(people, tmp_path, capsys):
     p = people
     bad = workbook(tmp_path / "坏.xlsx", [[p["pupil"].id_number, "刘小", "boarding_subsidy", "9999", "2019-09-10", ""]])

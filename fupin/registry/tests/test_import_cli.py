@@ -1,10 +1,11 @@
-"""``fupin import-registry`` as an operator runs it: exit codes, messages, the report, and a crash mid-write.
+"""``fupin import-registry`` as an operator runs it: exit codes, messages, the report, a crash mid-write, and
+imports started while another one writes.
 
 The exit codes and messages are checked in this process (``fupin.cli.main``) on the test database with the
 reference data: they are engine-independent (docs/testing.md), the import itself is tested on both engines
-by the other test_import_* modules. The crash needs processes of its own: on a copy of the migrated SQLite
-template, and, when the suite runs on PostgreSQL, on a PostgreSQL database of its own (the engine matters
-there: COPY and the advisory lock).
+by the other test_import_* modules. The crash and the imports at once need processes of their own: on a copy
+of the migrated SQLite template, and, when the suite runs on PostgreSQL, on a PostgreSQL database of its own
+(the engine matters there: COPY and the advisory lock).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import subprocess
 import termios
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ import openpyxl
 import psycopg
 import pytest
 
+from fupin.core.imports.lock import IMPORT_LOCK
 from fupin.core.models import AuditEntry
 from fupin.core.testing import CHECKOUT, FUPIN, CliRun, fupin_main, fupin_process, process_env
 from fupin.registry.models import Household, IncomeRecord, Member
@@ -106,6 +110,13 @@ class TestExitCodes:
         result = import_registry(*paths)
         assert result.returncode == 0
         assert "columns ignored (not in the template): households.csv: 备注" in result.stdout
+
+    def test_files_of_headers_only_are_refused_with_exit_1(self, reference_db, tmp_path):
+        paths = write_csv_set(tmp_path / "in", village_registry(0))
+        result = import_registry(*paths)
+        assert result.returncode == 1
+        assert "「households.csv」：没有数据行" in result.stderr and "sheet households.csv: no data rows" in result.stderr
+        assert counts()[:3] == (0, 0, 0)
 
     def test_usage_errors_exit_2(self, tmp_path):
         missing = import_registry()
@@ -195,14 +206,44 @@ def pg_state(url: str) -> dict[str, Any]:
         }
 
 
-# The SQLite crash runs on a file of its own whatever the suite's engine: once, in the SQLite half.
+@contextmanager
+def sqlite_write_lock(var_dir: Path) -> Iterator[None]:
+    """Another connection holds the SQLite database's write lock, as an import writing does."""
+    with closing(sqlite3.connect(var_dir / "fupin.sqlite3", isolation_level=None)) as connection:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+
+
+@contextmanager
+def pg_import_lock(url: str) -> Iterator[None]:
+    """Another connection holds the import lock (a transaction's advisory lock), as an import writing does."""
+    with psycopg.connect(url) as connection:
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+        try:
+            yield
+        finally:
+            connection.rollback()
+
+
+@dataclass
+class ProcessDB:
+    """A migrated, seeded database of the test's own for `fupin` processes."""
+
+    env: dict[str, str]
+    state: Callable[[], dict[str, Any]]
+    import_lock: Callable[[], AbstractContextManager[None]]
+    """Holds the import lock from another connection while the block runs."""
+
+
+# The SQLite runs are on a file of their own whatever the suite's engine: once, in the SQLite half.
 @pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.engine_independent), "postgresql"])
-def crash_db(request: pytest.FixtureRequest,
-             tmp_path: Path) -> Iterator[tuple[dict[str, str], Callable[[], dict[str, Any]]]]:
-    """(environment, state function) of a migrated, seeded database for the crash test."""
+def process_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProcessDB]:
     if request.param == "sqlite":
         var_dir: Path = request.getfixturevalue("cli_var_dir")
-        yield process_env(var_dir), lambda: sqlite_state(var_dir)
+        yield ProcessDB(process_env(var_dir), lambda: sqlite_state(var_dir), lambda: sqlite_write_lock(var_dir))
         return
     if not PG_URL.startswith("postgres"):
         pytest.skip("PostgreSQL runs only when the suite runs with a PostgreSQL DATABASE_URL")
@@ -218,13 +259,13 @@ def crash_db(request: pytest.FixtureRequest,
     assert migrated.returncode == 0, migrated.stderr
     seeded = fupin_process(env, "seed-reference")
     assert seeded.returncode == 0, seeded.stderr
-    yield env, lambda: pg_state(url)
+    yield ProcessDB(env, lambda: pg_state(url), lambda: pg_import_lock(url))
     with psycopg.connect(pg_admin_url(), autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def test_a_crash_while_writing_leaves_the_registry_unchanged(crash_db, tmp_path):
-    env, state = crash_db
+def test_a_crash_while_writing_leaves_the_registry_unchanged(process_db, tmp_path):
+    env, state = process_db.env, process_db.state
     small, big = tmp_path / "small", tmp_path / "big"
     # The same seed: the small file is the big one's first households, so the big import updates those
     # and creates the rest.
@@ -247,4 +288,51 @@ def test_a_crash_while_writing_leaves_the_registry_unchanged(crash_db, tmp_path)
     # The database is sound after the crash: the same import now runs to the end.
     again = fupin_process(env, "import-registry", *map(str, sorted(big.glob("*.csv"))))
     assert again.returncode == 0, again.stderr
-    assert f"新增 {CRASH_HOUSEHOLDS - 2_000} 户、更新 2000 户" in again.stdout
+    # The small file's households are the big one's first, with the same values: found, and left as they are.
+    assert f"新增 {CRASH_HOUSEHOLDS - 2_000} 户、更新 0 户、未变 2000 户" in again.stdout
+
+
+# --- imports started while another one writes ---------------------------------------------------------------
+
+def start_import(env: dict[str, str], paths: list[Path], wait: int) -> subprocess.Popen[str]:
+    return subprocess.Popen([FUPIN, "import-registry", *map(str, paths)], cwd=CHECKOUT,
+                            env={**env, "FUPIN_IMPORT_WAIT_SECONDS": str(wait)}, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_an_import_while_another_writes_waits_then_is_refused_with_exit_3(process_db, tmp_path):
+    paths = write_csv_set(tmp_path / "in", village_registry())
+    before = process_db.state()
+    with process_db.import_lock():
+        refused = fupin_process({**process_db.env, "FUPIN_IMPORT_WAIT_SECONDS": "1"}, "import-registry",
+                                *map(str, paths))
+    assert refused.returncode == 3, refused.stderr
+    assert "另一个导入正在进行" in refused.stderr and "another import is running" in refused.stderr
+    assert "nothing was written" in refused.stderr
+    assert "database is locked" not in refused.stderr and "Traceback" not in refused.stderr
+    assert process_db.state() == before
+    # Given the time, the same import waits for the other one to finish, then goes through.
+    with process_db.import_lock():
+        waiting = start_import(process_db.env, paths, wait=120)
+        time.sleep(5)
+        assert waiting.poll() is None  # still waiting for the lock
+    out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
+    assert "新增 3 户" in out
+    assert len(process_db.state()["households"]) == 3
+
+
+def test_two_imports_of_the_same_files_at_once_both_finish_and_write_the_rows_once(process_db, tmp_path):
+    paths = write_csv_set(tmp_path / "in", village_registry(5))
+    # Both start while a third holds the lock, so that they meet at it whatever the machine's speed.
+    with process_db.import_lock():
+        runs = [start_import(process_db.env, paths, wait=120) for _ in range(2)]
+        time.sleep(5)
+    done = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err for _, err in done]
+    summaries = sorted(out for out, _ in done)
+    # One created the households; the other waited for it, then found them as the file has them.
+    assert "新增 0 户、更新 0 户、未变 5 户" in summaries[0] and "households 0 created" in summaries[0]
+    assert "新增 5 户、更新 0 户、未变 0 户" in summaries[1]
+    state = process_db.state()
+    assert len(state["households"]) == 5 and len(state["members"]) == 10 and len(state["incomes"]) == 5

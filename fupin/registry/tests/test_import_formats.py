@@ -66,8 +66,9 @@ def test_it_imports_every_format_to_the_same_registry(areas, tmp_path, writer):
     result = registry_import(paths, actor=None)
     assert result.problems == []
     assert result.written is True
-    assert result.counts == {"households_created": 3, "households_updated": 0, "members_created": 6,
-                             "members_updated": 0, "incomes_created": 3, "incomes_updated": 0, "members_kept": 0}
+    assert result.counts == {"households_created": 3, "households_updated": 0, "households_unchanged": 0,
+                             "members_created": 6, "members_updated": 0, "members_unchanged": 0, "members_kept": 0,
+                             "incomes_created": 3, "incomes_updated": 0, "incomes_unchanged": 0}
     data = snapshot()
     assert data["households"][1] == ("H002", A1, "general_poor", "illness", ["schooling", "no_skills"], 2015,
                                      "exited", 2019, True, "B", False, "13912345678")

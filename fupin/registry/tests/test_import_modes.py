@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from fupin.core.jobs import job_create
 from fupin.core.models import AuditEntry, JobRun
 from fupin.registry import import_write
+from fupin.registry.blank_template import registry_template_bytes
 from fupin.registry.importing import problems_workbook, registry_import
 from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.tests.import_files import Registry, make_id, member, write_csv, write_csv_set, write_xlsx
@@ -86,17 +87,20 @@ class TestDryRun:
 
 
 class TestReimport:
-    def test_importing_the_same_file_twice_updates_and_never_duplicates(self, areas, tmp_path):
+    def test_importing_the_same_file_twice_finds_the_same_rows_and_never_duplicates(self, areas, tmp_path):
         paths = write_csv_set(tmp_path, Registry(3))
         first = registry_import(paths, actor=None)
         stored = rows()
         second = registry_import(paths, actor=None)
         assert rows() == stored
-        assert first.counts == {"households_created": 3, "households_updated": 0, "members_created": 6,
-                                "members_updated": 0, "incomes_created": 3, "incomes_updated": 0, "members_kept": 0}
-        assert second.counts == {"households_created": 0, "households_updated": 3, "members_created": 0,
-                                 "members_updated": 6, "incomes_created": 0, "incomes_updated": 3, "members_kept": 0}
-        assert AuditEntry.objects.filter(action="import").count() == 2
+        assert first.counts == {"households_created": 3, "households_updated": 0, "households_unchanged": 0,
+                                "members_created": 6, "members_updated": 0, "members_unchanged": 0, "members_kept": 0,
+                                "incomes_created": 3, "incomes_updated": 0, "incomes_unchanged": 0}
+        assert second.counts == {"households_created": 0, "households_updated": 0, "households_unchanged": 3,
+                                 "members_created": 0, "members_updated": 0, "members_unchanged": 6, "members_kept": 0,
+                                 "incomes_created": 0, "incomes_updated": 0, "incomes_unchanged": 3}
+        assert first.written and not second.written  # the second changes nothing, so it writes nothing
+        assert AuditEntry.objects.filter(action="import").count() == 1
 
     def test_a_changed_file_updates_the_same_rows(self, areas, tmp_path):
         reg = Registry(2)
@@ -141,9 +145,35 @@ class TestReimport:
         registry_import(write_csv_set(tmp_path / "a", reg), actor=None)
         columns = [h for h in reg.members[0] if h not in ("民族", "健康状况", "残疾等级")]
         path = write_csv(tmp_path / "m.csv", reg.members, sheet="家庭成员", columns=columns)
-        assert registry_import([path], actor=None).written
+        result = registry_import([path], actor=None)
+        assert result.problems == [] and result.counts["members_unchanged"] == 2
         head = Member.objects.get(relation="head")
         assert (head.ethnicity, head.health, head.disability_level) == ("汉族", "disabled", "2")
+
+
+class TestNoDataRows:
+    def test_the_blank_template_is_refused_at_each_sheet_and_nothing_is_written(self, areas, tmp_path):
+        path = tmp_path / "空白模板.xlsx"
+        path.write_bytes(registry_template_bytes())
+        before = (Household.objects.count(), AuditEntry.objects.count())
+        for valid_only in (False, True):
+            result = registry_import([path], actor=None, valid_only=valid_only)
+            assert result.refused and not result.written
+            assert [(p.sheet, p.code) for p in result.problems] == [
+                ("户信息", "NO_DATA_ROWS"), ("家庭成员", "NO_DATA_ROWS"), ("收支情况", "NO_DATA_ROWS")]
+        assert (Household.objects.count(), AuditEntry.objects.count()) == before
+
+    def test_three_csv_files_of_headers_only_are_refused(self, areas, tmp_path):
+        empty = Registry(0)
+        result = registry_import(write_csv_set(tmp_path, empty), actor=None)
+        assert result.refused and {p.code for p in result.problems} == {"NO_DATA_ROWS"}
+        assert sorted(p.sheet for p in result.problems) == ["households.csv", "incomes.csv", "members.csv"]
+
+    def test_an_empty_table_beside_tables_with_rows_is_imported(self, areas, tmp_path):
+        reg = Registry(2)
+        reg.incomes.clear()  # no incomes this time: the CSV file has its header row only
+        result = registry_import(write_csv_set(tmp_path, reg), actor=None)
+        assert result.problems == [] and result.written and result.counts["households_created"] == 2
 
 
 class TestProblemsWorkbook:

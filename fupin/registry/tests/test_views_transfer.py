@@ -363,10 +363,12 @@ class TestUploadThroughTheEngine:
         files = [SimpleUploadedFile(p.name, p.read_bytes()) for p in sorted((exported / "csv").iterdir())]
         before = registry_state()
         job = self.post(signed_in(client, personas.officer), files, django_capture_on_commit_callbacks)
-        assert job.result["problems"] == 0 and job.result["written"] is True
-        assert job.result["counts"]["households_updated"] == 3 and job.result["counts"]["households_created"] == 0
+        assert job.result["problems"] == 0 and job.result["written"] is False  # the same rows: nothing to write
+        assert job.result["counts"]["households_unchanged"] == 3 and job.result["counts"]["households_updated"] == 0
+        assert job.result["counts"]["households_created"] == 0
         page = client.get(f"/registry/import/{job.pk}/").content.decode()
-        assert "导入完成，未发现问题" in page and "更新 <strong>3</strong>" in page
+        assert "导入完成，未发现问题；文件与平台中的数据相同，没有需要写入的变化" in page
+        assert "未变 <strong>3</strong>" in page and "更新 <strong>0</strong>" in page
         after = registry_state()
         assert [{k: v for k, v in h.items() if k != "updated_at"} for h in after[0]] == [
             {k: v for k, v in h.items() if k != "updated_at"} for h in before[0]]
@@ -382,4 +384,4 @@ class TestUploadThroughTheEngine:
         assert registry_state() == before
         page = client.get(f"/registry/import/{job.pk}/").content.decode()
         assert "校验通过，未发现问题（仅校验，未写入数据）" in page
-        assert "正式导入时将" in page and "更新 <strong>3</strong>" in page
+        assert "正式导入时将" in page and "未变 <strong>3</strong>" in page  # the export is what the registry holds

@@ -4,7 +4,7 @@
 Every account gets a temporary password to change at the first sign-in: written to ``--passwords`` (.xlsx or
 .csv, readable by its owner only), else printed. Exit status: 0 created, 1 refused because of problems (nothing
 created; the problems are printed and, with ``--report``, written to a workbook with the bad cells marked), 2
-wrong usage.
+wrong usage, 3 not run because another import was running (nothing created; run it again).
 """
 
 from __future__ import annotations

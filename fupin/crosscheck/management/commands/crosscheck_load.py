@@ -1,7 +1,8 @@
 """``fupin crosscheck-load DATASET FILE [--valid-only] [--report PATH]`` (RULES.md §7).
 
 Exit status: 0 loaded, 1 refused because of problems (nothing stored; the problems are printed and,
-with ``--report``, written to a workbook with the bad cells marked), 2 wrong usage.
+with ``--report``, written to a workbook with the bad cells marked), 2 wrong usage, 3 not run because
+another import was running (nothing stored; run it again).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """``fupin import-registry FILE... [--valid-only] [--dry-run] [--report PATH]`` (RULES.md §7).
 
 Exit status: 0 imported (or, with ``--dry-run``, would be), 1 refused because of problems (nothing
-written; the problems are printed and, with ``--report``, written to a workbook), 2 wrong usage.
+written; the problems are printed and, with ``--report``, written to a workbook), 2 wrong usage, 3 not run
+because another import was running (nothing written; run it again).
 """
 
 from __future__ import annotations
@@ -37,11 +38,13 @@ class Command(BaseCommand):
         c = result.counts
         verb_zh, verb_en = ("将", "would be: ") if result.dry_run else ("", "")
         self.stdout.write(
-            f"{verb_zh}新增 {c['households_created']} 户、更新 {c['households_updated']} 户；成员新增 "
-            f"{c['members_created']}、更新 {c['members_updated']}，保留文件中没有的成员 {c['members_kept']}；收支新增 "
-            f"{c['incomes_created']}、更新 {c['incomes_updated']} / {verb_en}households {c['households_created']} "
-            f"created, {c['households_updated']} updated; members {c['members_created']} created, "
-            f"{c['members_updated']} updated, {c['members_kept']} kept (not in the file); incomes "
-            f"{c['incomes_created']} created, {c['incomes_updated']} updated")
+            f"{verb_zh}新增 {c['households_created']} 户、更新 {c['households_updated']} 户、未变 "
+            f"{c['households_unchanged']} 户；成员新增 {c['members_created']}、更新 {c['members_updated']}、未变 "
+            f"{c['members_unchanged']}，保留文件中没有的成员 {c['members_kept']}；收支新增 {c['incomes_created']}、更新 "
+            f"{c['incomes_updated']}、未变 {c['incomes_unchanged']} / {verb_en}households {c['households_created']} "
+            f"created, {c['households_updated']} updated, {c['households_unchanged']} unchanged; members "
+            f"{c['members_created']} created, {c['members_updated']} updated, {c['members_unchanged']} unchanged, "
+            f"{c['members_kept']} kept (not in the file); incomes {c['incomes_created']} created, "
+            f"{c['incomes_updated']} updated, {c['incomes_unchanged']} unchanged")
         if result.dry_run:
             self.stdout.write("试运行，未写入任何数据 / dry run: nothing was written")
