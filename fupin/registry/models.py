@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts.access import can
@@ -70,7 +71,20 @@ class IncomeQuerySet(ScopedQuerySet["IncomeRecord"]):
         return visibility_of(Household, user, f"{prefix}household__")
 
 
-class Household(models.Model):
+class CodeLabels(models.Model):
+    """``get_<field>_display`` in the viewer's language. The registry's code labels (``codes``) are the import
+    template's Chinese values, which the import, the export and the blank template need as they are; the English
+    catalogue translates them where they are shown."""
+
+    class Meta:
+        abstract = True
+
+    def _get_FIELD_display(self, field: models.Field) -> str:  # type: ignore[type-arg]
+        shown = str(super()._get_FIELD_display(field))  # type: ignore[misc]
+        return gettext(shown) if shown else shown
+
+
+class Household(CodeLabels):
     class Status(models.TextChoices):
         APPLIED = "applied", _("申请")
         VILLAGE_REVIEWED = "village_reviewed", _("村级评议")
@@ -144,7 +158,7 @@ def poverty_status_of(status: str | None) -> str:
     return "非贫困户"
 
 
-class Member(models.Model):
+class Member(CodeLabels):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(_("姓名"), max_length=30, db_index=True)  # searched by its start (张, 张三)
     name_pinyin = models.CharField(max_length=200, blank=True, db_index=True)

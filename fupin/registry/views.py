@@ -44,7 +44,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         villages = villages.filter(parent_id=filters["township"])
     context = {
         "page": page, "rows": selectors.household_rows(page.object_list), "params": params, "townships": townships, "villages": villages.order_by("code"),
-        "statuses": Household.Status.choices, "attributes": codes.Attribute.choices,
+        "statuses": Household.Status.choices, "attributes": codes.shown(codes.Attribute.choices),
         "can_export": can(request.user, Cap.REGISTRY_EXPORT), "can_import": can(request.user, Cap.REGISTRY_IMPORT),
         "full_ids": can(request.user, Cap.REGISTRY_FULL_ID),
     }

@@ -15,5 +15,5 @@ class TransitionForm(forms.Form):
                                choices=[("", "—"), *HouseholdTransition.Reason.choices])
     consent_by = forms.CharField(label=_("户认可签字人"), required=False, max_length=30)
     attribute = forms.ChoiceField(label=_("户属性"), required=False,
-                                  choices=[("", "—"), *[c for c in codes.Attribute.choices
-                                                        if c[0] != codes.Attribute.ORDINARY]])
+                                  choices=[("", "—"), *codes.shown(c for c in codes.Attribute.choices
+                                                                   if c[0] != codes.Attribute.ORDINARY)])

@@ -20,7 +20,7 @@ def facts(ctx: SectionContext) -> Mapping[str, Any]:
     h = ctx.household
     village = h.village
     township = village.parent
-    other = [str(codes.Cause(c).label) for c in (h.other_causes or []) if c in codes.Cause.values]
+    other = [str(label) for c, label in codes.shown(codes.Cause.choices) if c in (h.other_causes or [])]
     return {
         "county": township.parent if township else None,
         "township": township,

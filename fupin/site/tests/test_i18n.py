@@ -240,3 +240,31 @@ def test_the_import_pages_speak_english(english, personas):
     html = _page(english, f"/registry/import/{refused.pk}/")
     assert "2 problems found; no data was written." in html and "<th>Sheet</th><th>Row</th><th>Column</th>" in html
     assert 'data-label="Rule"' in html and "发现 2 个问题" not in html and "工作表" not in html
+
+
+def test_the_registry_s_code_values_are_shown_in_english_and_exported_as_the_template_s(english, areas, tmp_path):
+    """The code labels are the import template's Chinese values (registry/codes.py): shown translated, exported and
+    imported as they are."""
+    from fupin.registry.exporting import registry_export
+    from fupin.registry.models import Household, Member
+
+    household = make_household(areas.village_a1, "H-EN-1", members=2, attribute="tekun_poor", main_cause="illness",
+                               other_causes=["no_skills"])
+    Member.objects.filter(household=household).exclude(relation="head").update(relation="spouse", education="junior",
+                                                                       health="chronic", labour="weak")
+    listing = _page(english, "/registry/households/?q=H-EN-1")
+    assert "Poor household under extreme-poverty support" in listing and "特困供养贫困户" not in listing
+    page = _page(english, f"/registry/households/{household.pk}/")
+    for shown in ("Poor household under extreme-poverty support", "Illness", "Lack of skills", "Spouse",
+                  "Junior secondary", "Long-term chronic illness", "Weak or partial labour"):
+        assert shown in page, shown
+    for chinese in ("特困供养贫困户", "因病", "缺技术", "配偶", "初中", "长期慢性病", "弱劳动力或半劳动力"):
+        assert chinese not in page, chinese
+    from django.utils import translation
+
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    with translation.override("en"):
+        registry_export(Household.objects.filter(pk=household.pk), folder, actor=None)
+    text = "".join(p.read_text(encoding="utf-8-sig") for p in sorted(folder.glob("*.csv")))
+    assert "特困供养贫困户" in text and "配偶" in text and "Spouse" not in text

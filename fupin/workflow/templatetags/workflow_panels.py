@@ -27,7 +27,7 @@ def household_actions_panel(context: template.Context, household: Household) -> 
         "actions": selectors.household_actions(request.user, household),
         "notice": selectors.household_current_notice(household),
         "reasons": HouseholdTransition.Reason.choices,
-        "attributes": [c for c in codes.Attribute.choices if c[0] != codes.Attribute.ORDINARY],
+        "attributes": codes.shown(c for c in codes.Attribute.choices if c[0] != codes.Attribute.ORDINARY),
         "accept": ",".join(f".{e}" for e in settings.FUPIN_EVIDENCE_EXTENSIONS),
         "max_mb": settings.FUPIN_EVIDENCE_MAX_BYTES // (1024 * 1024),
     }
