@@ -27,7 +27,7 @@ PG_BENCH = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 # Every case, in the order of the table. `make bench` runs them all; `make bench ARGS="--only assess"`
 # runs some (the table keeps the other rows of earlier runs, each with the date it was measured).
-CASES = ("seed-demo", "audit-append", "verify-audit", "registry-search", "import-registry", "assess",
+CASES = ("seed-demo", "audit-append", "verify-audit", "registry-search", "import-registry", "reimport-registry", "assess",
          "assess-one", "crosscheck-load", "crosscheck", "project-alerts", "monitor", "hotline-sweep", "measures-coverage")
 ROW = re.compile(r"^\| (?P<case>[a-z-]+) \| (?P<engine>SQLite|PostgreSQL) \| (?P<rows>[\d,]+) \| "
                  r"(?P<seconds>[\d.,]+) \| [\d,]+ \| (?P<peak>[\d,]+) \|(?: (?P<when>[\d-]+ [\d:]+) \|)?$")

@@ -94,15 +94,39 @@ def _empty_registry() -> None:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
 
 
-def _prepare_import() -> Path:
-    """Generate the template files in a child process (not timed, its memory not counted) and empty the
-    registry, so the import measured is a first load of a county."""
+def _generate_files() -> Path:
+    """The template files of the bench county, written in a child process (not timed, its memory not counted)."""
     out = Path(tempfile.mkdtemp(prefix="fupin-bench-import-"))
     subprocess.run([sys.executable, "-c", "import sys; from fupin.cli import main; sys.exit(main())",  # noqa: S603
                     "registry-generate", str(out), "--households", str(IMPORT_HOUSEHOLDS), "--seed", "7"],
                    check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def _prepare_import() -> Path:
+    """The template files, and an empty registry, so the import measured is a first load of a county."""
+    out = _generate_files()
     _empty_registry()
     return out
+
+
+def _prepare_reimport() -> Path:
+    """The import case's registry, and the same files again (the generator is deterministic)."""
+    _prepare_assess()
+    return _generate_files()
+
+
+def _reimport_registry(directory: Path) -> int:
+    """The same files imported again: every row compared with the stored one, none written (rows = members
+    found unchanged)."""
+    try:
+        result = registry_import(sorted(directory.glob("*.csv")), actor=None)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    changed = {k: v for k, v in result.counts.items() if k.endswith(("_created", "_updated")) and v}
+    if result.problems or changed:
+        raise CommandError(f"a re-import of the same files changed rows: {changed}, {len(result.problems)} problems")
+    return result.counts["members_unchanged"]
 
 
 def _import_registry(directory: Path) -> int:
@@ -339,6 +363,7 @@ CASES: dict[str, Case] = {
     "verify-audit": Case(_verify_audit),
     "registry-search": Case(_registry_search),
     "import-registry": Case(_import_registry, _prepare_import),
+    "reimport-registry": Case(_reimport_registry, _prepare_reimport),
     "assess": Case(_assess, _prepare_assess),
     "assess-one": Case(_assess_one, _prepare_assess),
     "crosscheck-load": Case(_load_list, _prepare_crosscheck_load),
