@@ -32,6 +32,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django import forms
 from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.expressions import Col
 from django.db.models.lookups import Exact, In, IsNull
@@ -84,13 +85,7 @@ def _index_key() -> bytes:
 
 def seal(text: str) -> str:
     """``text`` encrypted under the active key; the empty text stays empty (nothing to hide)."""
-    if not text:
-        return text
-    key_id = keys.keyring().active
-    nonce = os.urandom(NONCE)
-    encryptor = Cipher(algorithms.SM4(_encrypt_key(key_id)), modes.GCM(nonce)).encryptor()
-    body = encryptor.update(text.encode("utf-8")) + encryptor.finalize()
-    return f"{key_id}:{base64.b64encode(nonce + body + encryptor.tag).decode('ascii')}"
+    return seal_many([text])[0] or text
 
 
 def unseal(token: str) -> str:
@@ -166,6 +161,15 @@ ID_PARTS: dict[str, tuple[str, Callable[[str], str]]] = {
 }
 
 
+_CUTS = dict(ID_PARTS.values())
+
+
+def blind_of(kind: str, value: str) -> str:
+    """The index of ``kind`` for a whole value: of its part, for the kinds that index a part of an ID number."""
+    cut = _CUTS.get(kind)
+    return blind(kind, cut(value) if cut is not None and value else value)
+
+
 def id_indexes(values: Sequence[str | None], exact: Sequence[str | None] | None = None) -> dict[str, list[str | None]]:
     """The index columns of a column of (normalised, 18-character) ID numbers: ``id_index`` (``exact`` when the
     caller has it already) and the parts."""
@@ -187,7 +191,7 @@ class SealedField(models.TextField[str, str]):
         self.plain_max_length = plain_max_length
         self.index = index
         super().__init__(*args, **kwargs)
-        self.validators.append(_max_length(plain_max_length))
+        self.validators.append(MaxLengthValidator(plain_max_length))
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
@@ -213,11 +217,6 @@ class SealedField(models.TextField[str, str]):
         return {"isnull": IsNull, "exact": SealedExact, "in": SealedIn}.get(lookup_name)
 
 
-def _max_length(limit: int) -> Any:
-    from django.core.validators import MaxLengthValidator
-    return MaxLengthValidator(limit)
-
-
 class BlindIndexField(models.CharField[str, str]):
     """The keyed index of another field of the row (``source``) as ``kind``, computed on every save."""
 
@@ -239,8 +238,7 @@ class BlindIndexField(models.CharField[str, str]):
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:
         value = getattr(model_instance, self.source) or ""
-        cut = next((c for k, c in ID_PARTS.values() if k == self.kind), None)
-        index = blind(self.kind, cut(value) if cut and value else value)
+        index = blind_of(self.kind, value)
         setattr(model_instance, self.attname, index)
         return index
 
@@ -279,10 +277,8 @@ class SealedIn(In):
 # --- migrations: sealing the values a table held in clear -------------------------------------------------
 
 def _index_of(column: str, value: str) -> str:
-    if column in ID_PARTS:
-        kind, cut = ID_PARTS[column]
-        return blind(kind, cut(value))
-    return blind(PHONE if column.startswith("phone") else ID, value)
+    kind = ID_PARTS[column][0] if column in ID_PARTS else PHONE if column.startswith("phone") else ID
+    return blind_of(kind, value)
 
 
 def seal_existing(table: str, column: str, indexes: Sequence[str] = ()) -> Callable[[Any, Any], None]:

@@ -18,6 +18,8 @@ from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from fupin.core.imports.safety import column_letters
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -80,17 +82,9 @@ def _cell(ref: str, value: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
 
 
-def _column(index: int) -> str:
-    letters = ""
-    while index > 0:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def sheet_xml(rows: Sequence[Sequence[str]], *, extra_cells: str = "", dimension: str | None = None) -> bytes:
     """A worksheet of inline strings; ``extra_cells`` are appended as a last row as they are."""
-    body = "".join(f'<row r="{r}">' + "".join(_cell(f"{_column(c)}{r}", v) for c, v in enumerate(row, start=1))
+    body = "".join(f'<row r="{r}">' + "".join(_cell(f"{column_letters(c)}{r}", v) for c, v in enumerate(row, start=1))
                    + "</row>" for r, row in enumerate(rows, start=1))
     declared = f'<dimension ref="{dimension}"/>' if dimension else ""
     return PROLOG + f'<worksheet xmlns="{MAIN}">{declared}<sheetData>{body}{extra_cells}</sheetData></worksheet>'.encode()
