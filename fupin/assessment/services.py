@@ -178,10 +178,11 @@ def load_facts(year: int, households: QuerySet[Household], *, few: bool = False)
     # through the household index takes seconds, reading the whole table a fraction of that; so a
     # large set is read whole and filtered in Polars (PostgreSQL's planner makes that choice itself).
     scan = connection.vendor == "sqlite" and hh.height > SQLITE_SCAN_ABOVE
-    member_filter, member_params = ("", []) if scan else (f"WHERE household_id IN ({ids_sql})", list(ids_params))
+    # Members who left the household (Member.removed_on) are not counted.
+    member_filter, member_params = ("", []) if scan else (f"AND household_id IN ({ids_sql})", list(ids_params))
     mem = read_frame(
         f"SELECT household_id, name, CAST(birth_date AS TEXT), schooling, home_schooling, medical_insurance "  # noqa: S608
-        f"FROM {m_table} {member_filter}", member_params,
+        f"FROM {m_table} WHERE removed_on IS NULL {member_filter}", member_params,
         {"household_id": pl.Int64, "name": pl.String, "birth_date": pl.Date, "schooling": pl.String,
          "home_schooling": pl.Boolean, "medical_insurance": pl.Boolean}, few=few, lazy=True,
     )

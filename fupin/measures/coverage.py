@@ -189,12 +189,13 @@ def load_facts(households: QuerySet[Household], year: int, programmes: list[Prog
             return _read(qs, schema).join(hh_ids, on="household_id", how="semi")
         return _read(qs.filter(household_id__in=ids), schema)
 
-    where, where_params = ([], []) if scan else ([f"household_id IN ({ids_sql})"], list(ids_params))
+    where, where_params = (["removed_on IS NULL"], []) if scan else (
+        ["removed_on IS NULL", f"household_id IN ({ids_sql})"], list(ids_params))
     if member_where:
         where, where_params = [*where, f"({member_where})"], [*where_params, *member_params]
     members = read_frame(
         f"SELECT id, household_id, CAST(birth_date AS TEXT), schooling, health, disability_level, labour, dibao "  # noqa: S608
-        f"FROM {q(Member._meta.db_table)} {'WHERE ' + ' AND '.join(where) if where else ''}", where_params,
+        f"FROM {q(Member._meta.db_table)} WHERE {' AND '.join(where)}", where_params,
         _MEMBER_SCHEMA, lazy=True)
     if scan:
         members = members.join(hh_ids, on="household_id", how="semi")

@@ -18,7 +18,7 @@ import csv
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -110,6 +110,17 @@ def _cell_converter(column: Column, *, csv_text: bool, mask_ids: bool) -> Callab
     if column.kind == "money" and csv_text:
         return lambda v: None if v is None else Decimal(v).quantize(CENT)  # "12.30", a number, never escaped
     return lambda v: v  # year, int, money: numbers, None for blank
+
+
+def template_cells(sheet: Sheet, values: Mapping[str, Any]) -> dict[str, str | None]:
+    """Stored values (template key -> value as the model holds it) as the cells an import reads: what a page edit
+    writes goes through the import's rules as these (ADR 0026). Blank is None, as a blank cell is read."""
+    cells: dict[str, str | None] = {}
+    for column in sheet.columns:
+        if column.key in values:
+            cell = _converter(column)(values[column.key])
+            cells[column.key] = None if cell is None or cell == "" else str(cell)
+    return cells
 
 
 def _rows(queryset: QuerySet[Any], sheet: Sheet, sources: dict[str, str], *, csv_text: bool = False,

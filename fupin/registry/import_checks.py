@@ -62,6 +62,9 @@ REGISTRY_RULES: dict[str, tuple[str, str]] = {
     "ATTRIBUTE_STATUS_MISMATCH": ("户属性为一般农户时脱贫状态应为非贫困户，反之亦然（脱贫状态：{status}）",
                                   "户属性 一般农户 goes with 脱贫状态 非贫困户 and only with it (脱贫状态: {status})"),
     "DISABILITY_LEVEL_REQUIRED": ("健康状况为残疾时必须填写残疾等级", "required when 健康状况 is 残疾"),
+    "MEMBER_REMOVED": ("该成员已在平台上登记为从本户减少，导入不会恢复；如已返回本户，请在平台上添加成员",
+                       "this member is recorded on the platform as having left the household; an import does not "
+                       "bring them back: if they returned, add them on the platform"),
     "INCOME_YEAR_DUPLICATE": ("同一户同一年度只能有一行收支（第 {rows} 行）", "one income row per household and year "
                               "(rows {rows})"),
 }

@@ -36,6 +36,8 @@ class RegistryState:
     """member_id, id_index (the blind index of the sealed ID number), member_hh_id, db_relation."""
     incomes: pl.DataFrame
     """income_id, income_hh_id, income_year."""
+    removed: pl.DataFrame
+    """id_index, removed_hh_id, removed_on: members who left their household (``Member.removed_on``)."""
 
 
 def lookup(key: pl.Expr, table: pl.DataFrame, on: str, value: str) -> pl.Expr:
@@ -60,8 +62,9 @@ def with_id_indexes(checked: Checked) -> None:
                 pl.Series(column.replace("_number", "_index"), sealed.index_many(sealed.ID, values), dtype=pl.String))
 
 
-def check_links(checked: Checked, state: RegistryState) -> None:
-    """Add the registry keys to the frames and flag every broken link."""
+def check_links(checked: Checked, state: RegistryState, *, refuse_removed: bool = True) -> None:
+    """Add the registry keys to the frames and flag every broken link. With ``refuse_removed`` (a file), a member
+    who left their household is not brought back into it (a page edit adds them back on purpose)."""
     found = checked.found
     with_id_indexes(checked)
     households = state.households
@@ -81,7 +84,8 @@ def check_links(checked: Checked, state: RegistryState) -> None:
         # A household outside the user's area is as unknown as an absent one: no key for it.
         checked.frames[key] = df.with_columns(pl.when(pl.col("hh_visible")).then(pl.col("hh_id")).alias("hh_id"))
     if "members" in checked.frames:
-        checked.frames["members"] = _member_ids(checked.frames["members"], checked.labels["members"], state, found)
+        checked.frames["members"] = _member_ids(checked.frames["members"], checked.labels["members"], state, found,
+                                                refuse_removed)
     if "incomes" in checked.frames:
         incomes = state.incomes.select(income_key(pl.col("income_hh_id"), pl.col("income_year")).alias("key"),
                                        "income_id")
@@ -114,12 +118,18 @@ def _households(df: pl.DataFrame, label: str, state: RegistryState, found: Findi
     return df
 
 
-def _member_ids(df: pl.DataFrame, label: str, state: RegistryState, found: Findings) -> pl.DataFrame:
+def _member_ids(df: pl.DataFrame, label: str, state: RegistryState, found: Findings,
+                refuse_removed: bool) -> pl.DataFrame:
     df = df.with_columns(lookup(pl.col("_id_index"), state.members, "id_index", "member_id"),
                          lookup(pl.col("_id_index"), state.members, "id_index", "member_hh_id"))
     elsewhere = pl.col("member_id").is_not_null() & (pl.col("hh_id").is_null()
                                                      | (pl.col("hh_id") != pl.col("member_hh_id")))
     found.flag(df, elsewhere, label=label, header="身份证号", value="id_number", code="ID_IN_OTHER_HOUSEHOLD")
+    if refuse_removed and not state.removed.is_empty():
+        left = df.join(state.removed.select("id_index", "removed_hh_id"), left_on=["_id_index", "hh_id"],
+                       right_on=["id_index", "removed_hh_id"], how="semi")
+        found.flag(left, pl.col("member_id").is_null(), label=label, header="身份证号", value="id_number",
+                   code="MEMBER_REMOVED")
     return df
 
 

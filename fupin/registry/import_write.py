@@ -12,8 +12,11 @@ nothing, and a row it does not change keeps its ``updated_at``.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -27,7 +30,7 @@ from fupin.core.bulk import read_frame
 from fupin.registry import template
 from fupin.registry.import_checks import HH
 from fupin.registry.import_links import RegistryState, lookup
-from fupin.registry.models import Household, IncomeRecord, Member
+from fupin.registry.models import Change, Household, IncomeRecord, Member
 from fupin.registry.pinyin import pinyin_keys_many
 
 CHUNK = 20_000
@@ -39,6 +42,9 @@ PG_MAINTENANCE_WORK_MEM = "256MB"
 HOUSEHOLD_TABLE = Household._meta.db_table
 MEMBER_TABLE = Member._meta.db_table
 INCOME_TABLE = IncomeRecord._meta.db_table
+CHANGE_TABLE = Change._meta.db_table
+CREATED = "*"
+"""A history row's field when the row itself was created."""
 HEAD = "head"
 LABEL_OF_STATUS = {"registered": "未脱贫", "exit_proposed": "未脱贫", "exited": "已脱贫", "returned": "返贫"}
 """The 脱贫状态 a workflow state shows (every other state, and none, shows 非贫困户)."""
@@ -68,12 +74,16 @@ def load_state(actor: User | None) -> RegistryState:
         'ON a.id = h.village_id', [],
         {"hh_id": pl.Int64, "household_no": pl.String, "db_status": pl.String, "path": pl.String})
     households = households.with_columns(_visible(pl.col("path"), actor).alias("hh_visible")).drop("path")
-    members = read_frame(f'SELECT id, id_index, household_id, relation FROM "{MEMBER_TABLE}"', [],  # noqa: S608
+    members = read_frame(f'SELECT id, id_index, household_id, relation FROM "{MEMBER_TABLE}" '  # noqa: S608
+                         'WHERE removed_on IS NULL', [],
                          {"member_id": pl.Int64, "id_index": pl.String, "member_hh_id": pl.Int64,
                           "db_relation": pl.String})
     incomes = read_frame(f'SELECT id, household_id, year FROM "{INCOME_TABLE}"', [],  # noqa: S608
                          {"income_id": pl.Int64, "income_hh_id": pl.Int64, "income_year": pl.Int64})
-    return RegistryState(villages, households, members, incomes)
+    removed = read_frame(f'SELECT id_index, household_id, removed_on FROM "{MEMBER_TABLE}" '  # noqa: S608
+                         'WHERE removed_on IS NOT NULL', [],
+                         {"id_index": pl.String, "removed_hh_id": pl.Int64, "removed_on": pl.Date})
+    return RegistryState(villages, households, members, incomes, removed)
 
 
 # --- rows as the tables hold them ------------------------------------------------------------------
@@ -174,13 +184,23 @@ COMPARED = (("households", "hh_id", HOUSEHOLD_TABLE), ("members", "member_id", M
             ("incomes", "income_id", INCOME_TABLE))
 
 
-def drop_unchanged(frames: dict[str, pl.DataFrame], present: dict[str, set[str]]) -> dict[str, int]:
+CHANGE_SCHEMA = {"household_id": pl.Int64, "member_id": pl.Int64, "year": pl.Int64, "field": pl.String,
+                 "old": pl.String, "new": pl.String}
+"""The changed cells of existing rows, as :class:`~fupin.registry.models.Change` rows take them (JSON text)."""
+UNRECORDED = frozenset({"name_pinyin", "name_initials", "updated_at"})
+"""Columns derived from another one: their changes are that one's."""
+
+
+def drop_unchanged(frames: dict[str, pl.DataFrame], present: dict[str, set[str]]) -> tuple[dict[str, int],
+                                                                                           pl.DataFrame]:
     """Leave out of ``frames`` the rows of registry rows that the file does not change: existing rows whose values
     in every column the file carries (:func:`update_columns`) are the stored ones. Returns how many rows of each
-    sheet were left out. They are not written, so their ``updated_at`` (and any history of them) stays as it is."""
+    sheet were left out, and the cells the other existing rows change (:data:`CHANGE_SCHEMA`: the history's
+    source, ADR 0026). Rows left out are not written, so their ``updated_at`` (and their history) stays as it is."""
     rows_of: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
         "households": lambda df: household_rows(df, ""), "members": member_rows, "incomes": income_rows}
     unchanged: dict[str, int] = {}
+    changes = [pl.DataFrame(schema=CHANGE_SCHEMA)]
     for key, id_column, table in COMPARED:
         df = frames.get(key)
         if df is None:
@@ -190,32 +210,64 @@ def drop_unchanged(frames: dict[str, pl.DataFrame], present: dict[str, set[str]]
             unchanged[key] = 0
             continue
         columns = [c for c in update_columns(key, present[key]) if c != "updated_at"]
-        same = _same_ids(table, rows_of[key](existing).select("id", *columns))
+        rows = rows_of[key](existing)
+        owner = pl.col("id") if key == "households" else pl.col("household_id")
+        same, cells = _compare(table, rows.select("id", *columns, owner.alias("_owner"),
+                                                  *(["year"] if key == "incomes" else [])), key)
         frames[key] = df.filter(~pl.col(id_column).is_in(same.implode()).fill_null(False))  # new rows: null id
         unchanged[key] = same.len()
-    return unchanged
+        changes.append(cells)
+    return unchanged, pl.concat(changes, how="vertical_relaxed")
 
 
-def _same_ids(table: str, rows: pl.DataFrame) -> pl.Series:
-    """The ids of ``rows`` (``id`` and table columns, as :func:`household_rows` and the others give them) whose
-    every column equals the stored row's. One query over the range of their ids; the sealed columns are opened
-    only for the rows that are equal in every other column."""
-    columns = [c for c in rows.columns if c != "id"]
+def _json(column: str, value: pl.Expr) -> pl.Expr:
+    """A value as the JSON text a Change row holds: amounts (cents here) as "12.30", dates as "2020-01-05"."""
+    if column in MONEY_COLUMNS:
+        cents = value.cast(pl.Int64)
+        value = pl.format("{}.{}", cents // 100, (cents % 100).cast(pl.String).str.zfill(2))
+    elif column in DATE_COLUMNS:
+        value = value.dt.strftime("%Y-%m-%d")
+    encoded = pl.struct(value.alias("v")).struct.json_encode().str.slice(5).str.head(-1)
+    return pl.when(value.is_null()).then(None).otherwise(encoded)
+
+
+def _compare(table: str, rows: pl.DataFrame, key: str) -> tuple[pl.Series, pl.DataFrame]:
+    """The ids of ``rows`` (``id``, table columns as :func:`household_rows` and the others give them, ``_owner``
+    the household, and for incomes ``year``) whose every column equals the stored row's, and the changed cells of
+    the others. One query over the range of their ids; sealed columns are opened to compare them."""
+    columns = [c for c in rows.columns if c not in ("id", "_owner", "year")]
     if not columns:
-        return rows.get_column("id")
+        return rows.get_column("id"), pl.DataFrame(schema=CHANGE_SCHEMA)
     selected = ", ".join(f'CAST(ROUND("{c}" * 100) AS BIGINT)' if c in MONEY_COLUMNS else f'"{c}"' for c in columns)
     schema = {"id": pl.Int64, **{c: _stored_dtype(c, rows.schema[c]) for c in columns}}
     stored = read_frame(f'SELECT id, {selected} FROM "{table}" WHERE id BETWEEN %s AND %s',  # noqa: S608
                         [rows.get_column("id").min(), rows.get_column("id").max()], schema)
     joined = rows.join(stored.rename({c: f"{c}__stored" for c in columns}), on="id", how="inner")
-    plain = [c for c in columns if c not in SEALED_COLUMNS]
-    if plain:
-        joined = joined.filter(pl.all_horizontal(
-            _comparable(c, pl.col(c)).eq_missing(_comparable(c, pl.col(f"{c}__stored"), stored=True)) for c in plain))
-    for column in (c for c in columns if c in SEALED_COLUMNS):
-        opened = pl.Series(sealed.unseal_many(joined.get_column(f"{column}__stored").to_list()), dtype=pl.String)
-        joined = joined.filter(joined.get_column(column).eq_missing(opened))
-    return joined.get_column("id")
+    opened = [pl.Series(f"{c}__open", sealed.unseal_many(joined.get_column(f"{c}__stored").to_list()), dtype=pl.String)
+              for c in columns if c in SEALED_COLUMNS]
+    joined = joined.with_columns(*opened)
+    equal = {c: (pl.col(c).eq_missing(pl.col(f"{c}__open")) if c in SEALED_COLUMNS else
+                 _comparable(c, pl.col(c)).eq_missing(_comparable(c, pl.col(f"{c}__stored"), stored=True)))
+             for c in columns}
+    joined = joined.with_columns(*[e.alias(f"{c}__same") for c, e in equal.items()])
+    same = pl.all_horizontal(pl.col(f"{c}__same") for c in columns)
+    changed = joined.filter(~same)
+    member = pl.col("id") if key == "members" else pl.lit(None, dtype=pl.Int64)
+    year = pl.col("year").cast(pl.Int64) if key == "incomes" else pl.lit(None, dtype=pl.Int64)
+    cells = [pl.DataFrame(schema=CHANGE_SCHEMA)]
+    for c in (c for c in columns if c not in UNRECORDED):
+        hit = changed.filter(~pl.col(f"{c}__same"))
+        if hit.is_empty():
+            continue
+        if c in SEALED_COLUMNS:
+            hit = hit.with_columns(pl.Series(c, sealed.seal_many(hit.get_column(c).to_list()), dtype=pl.String))
+            old, new = _json(c, pl.col(f"{c}__stored")), _json(c, pl.col(c))
+        else:  # both sides as they compare: amounts in cents, dates as dates, JSON lists as lists
+            old = _json(c, _comparable(c, pl.col(f"{c}__stored"), stored=True))
+            new = _json(c, _comparable(c, pl.col(c)))
+        cells.append(hit.select(pl.col("_owner").alias("household_id"), member.alias("member_id"), year.alias("year"),
+                                pl.lit(c).alias("field"), old.alias("old"), new.alias("new")))
+    return joined.filter(same).get_column("id"), pl.concat(cells, how="vertical_relaxed")
 
 
 def _stored_dtype(column: str, dtype: pl.DataType) -> pl.DataType:
@@ -388,16 +440,63 @@ def _split(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return rows.filter(pl.col("id").is_null()).drop("id"), rows.filter(pl.col("id").is_not_null()).sort("id")
 
 
-def write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], writer: BulkWriter) -> None:
-    """Write the checked rows of the three sheets (the frames are consumed). New rows go in sorted by their
-    unique key, so the unique indexes grow at their end (members in file order: their key is a keyed hash); updates go in the order of the rows' ids."""
+@dataclass(frozen=True)
+class Stamp:
+    """Who writes, why, from where and since when the new facts hold: every history row of one write carries it
+    (:class:`~fupin.registry.models.Change`, ADR 0026)."""
+
+    actor_id: int | None
+    event: str
+    source: str
+    valid_from: date
+    reason: str = ""
+    batch: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+def write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], writer: BulkWriter,
+              changes: pl.DataFrame, stamp: Stamp) -> None:
+    """Write the checked rows of the three sheets (the frames are consumed), their history (``changes``, the
+    changed cells :func:`drop_unchanged` found, plus one row per row created), and raise the version of every
+    household changed. New rows go in sorted by their unique key, so the unique indexes grow at their end (members
+    in file order: their key is a keyed hash); updates go in the order of the rows' ids."""
     with writer.session():
-        _write_all(frames, present, writer)
+        created = _write_all(frames, present, writer)
+        record_changes(pl.concat([changes, created], how="vertical_relaxed"), stamp, writer)
 
 
-def _write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], writer: BulkWriter) -> None:
+def record_changes(changes: pl.DataFrame, stamp: Stamp, writer: BulkWriter | None = None) -> None:
+    """Append ``changes`` (:data:`CHANGE_SCHEMA`) to the history under ``stamp``, and raise the version (and
+    ``updated_at``) of each household they change; a household created by them starts at version 1."""
+    if changes.is_empty():
+        return
+    writer = writer or BulkWriter(lambda _: None)
+    now = str(connection.ops.adapt_datetimefield_value(timezone.now()))
+    batch = Change._meta.get_field("batch").get_db_prep_value(stamp.batch, connection)
+    writer.insert(CHANGE_TABLE, changes.select(
+        "household_id", "member_id", "year", "field", "old", "new",
+        pl.lit(stamp.valid_from.isoformat()).alias("valid_from"), pl.lit(now).alias("recorded_at"),
+        pl.lit(stamp.actor_id, dtype=pl.Int64).alias("actor_id"), pl.lit(stamp.event).alias("event"),
+        pl.lit(stamp.reason).alias("reason"), pl.lit(stamp.source).alias("source"), pl.lit(str(batch)).alias("batch")))
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE "{HOUSEHOLD_TABLE}" SET version = version + 1, updated_at = %s WHERE id IN '  # noqa: S608
+                       f'(SELECT household_id FROM "{CHANGE_TABLE}" WHERE batch = %s AND NOT (field = %s AND '
+                       'member_id IS NULL AND year IS NULL))', [now, batch, CREATED])
+
+
+def _created(rows: pl.DataFrame, member: str | None, year: str | None) -> pl.DataFrame:
+    return rows.select(pl.col("household_id").cast(pl.Int64),
+                       (pl.col(member) if member else pl.lit(None)).cast(pl.Int64).alias("member_id"),
+                       (pl.col(year) if year else pl.lit(None)).cast(pl.Int64).alias("year"),
+                       pl.lit(CREATED).alias("field"), pl.lit(None, dtype=pl.String).alias("old"),
+                       pl.lit(None, dtype=pl.String).alias("new"))
+
+
+def _write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], writer: BulkWriter) -> pl.DataFrame:
+    """Write the rows; return the history rows of those created: a household, and a member or an income line added
+    to a household that existed (the rows of a new household are part of its creation)."""
     now = str(connection.ops.adapt_datetimefield_value(timezone.now()))
     ids = pl.DataFrame(schema={"household_no": pl.String, "new_hh_id": pl.Int64})
+    created = [pl.DataFrame(schema=CHANGE_SCHEMA)]
     if "households" in frames:
         new, old = _split(household_rows(frames.pop("households"), now))
         old = old.select(["id", *update_columns("households", present["households"])])
@@ -406,6 +505,8 @@ def _write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], wr
         writer.insert(HOUSEHOLD_TABLE, _sealed(new.sort("household_no"), "phone"))
         ids = read_frame(f'SELECT household_no, id FROM "{HOUSEHOLD_TABLE}" WHERE id > %s', [before],  # noqa: S608
                          {"household_no": pl.String, "new_hh_id": pl.Int64})
+        created.append(_created(ids.rename({"new_hh_id": "household_id"}), None, None))
+    fresh = ids.get_column("new_hh_id").implode()
     for key in ("members", "incomes"):
         if key in frames:
             frames[key] = frames[key].with_columns(
@@ -419,11 +520,19 @@ def _write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], wr
             writer.update(MEMBER_TABLE, old.filter(pl.col("relation") == HEAD))
         else:
             writer.update(MEMBER_TABLE, old)
+        added = new.filter(~pl.col("household_id").is_in(fresh))
+        before = _max_id(MEMBER_TABLE)
         writer.insert(MEMBER_TABLE, _with_id_indexes(new))  # in file order: their unique key is a keyed hash
+        if not added.is_empty():
+            rows = read_frame(f'SELECT id, household_id FROM "{MEMBER_TABLE}" WHERE id > %s',  # noqa: S608
+                              [before], {"id": pl.Int64, "household_id": pl.Int64})
+            created.append(_created(rows.filter(~pl.col("household_id").is_in(fresh)), "id", None))
     if "incomes" in frames:
         new, old = _split(income_rows(frames.pop("incomes")))
         writer.update(INCOME_TABLE, old.select(["id", *update_columns("incomes", present["incomes"])]))
         writer.insert(INCOME_TABLE, new.sort("household_id", "year"))
+        created.append(_created(new.filter(~pl.col("household_id").is_in(fresh)), None, "year"))
+    return pl.concat(created, how="vertical_relaxed")
 
 
 def _max_id(table: str) -> int:

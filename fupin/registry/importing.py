@@ -22,13 +22,13 @@ for it, then is refused with "another import is running".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fupin.accounts.access import ensure_can
@@ -39,12 +39,14 @@ from fupin.core.errors import ConcurrentChange
 from fupin.core.imports.checks import problems_from_frame
 from fupin.core.imports.lock import STAGE_WAIT, import_transaction
 from fupin.core.imports.outcome import STAGE_CHECK, STAGE_READ, STAGE_WRITE, ImportOutcome, Progress, Tracker
-from fupin.core.imports.read import ROW, read_inputs
+from fupin.core.imports.problems import Problem
+from fupin.core.imports.read import ROW, SheetData, read_inputs
 from fupin.core.imports.report import write_problems_workbook
 from fupin.registry import template
 from fupin.registry.import_checks import HH, Checked, check_sheet
-from fupin.registry.import_links import check_links, kept_members
-from fupin.registry.import_write import BulkWriter, drop_unchanged, load_state, write_all
+from fupin.registry.import_links import RegistryState, check_links, kept_members
+from fupin.registry.import_write import BulkWriter, Stamp, drop_unchanged, load_state, write_all
+from fupin.registry.models import Change
 
 STAGE_LINKS = "与平台数据比对 / checking against the registry"
 SHEET_KEYS = ("households", "members", "incomes")
@@ -79,58 +81,89 @@ def registry_import(paths: Sequence[Path], *, actor: User | None, dry_run: bool 
     tracker = Tracker(progress)
     tracker.report(STAGE_READ)
     read = read_inputs(paths, shown, template.SHEETS, tick=tracker.report)
-    rows = sum(d.height for d in read.sheets)
-    tracker.total = 2 * rows
-    tracker.report(STAGE_CHECK)
-    checked = Checked()
-    today = timezone.localdate()
-    for data in read.sheets:
-        check_sheet(data, checked, today)
-        tracker.advance(data.height)
-        data.frame = data.frame.clear()  # the text cells are not needed any more: free them early
     result = ImportResult(ignored_columns=read.ignored_columns, ignored_sheets=read.ignored_sheets,
                           valid_only=valid_only, dry_run=dry_run)
-    order = [checked.labels[k] for k in SHEET_KEYS if k in checked.labels]
+    checked = check_sheets(read.sheets, tracker)
     if read.problems:
         # The file itself is wrong (a required column missing...): the rules across rows and against the
         # registry would only repeat that problem row by row.
-        result.problems = read.problems + problems_from_frame(checked.found.frame(), order, template.SHEETS)
+        result.problems = read.problems + problems_from_frame(checked.found.frame(), _order(checked), template.SHEETS)
         tracker.finish()
         return result
     # Reported before the transaction: a page polling the job row sees this stage; what is reported
     # inside the transaction (the rows written) reaches it through the cache (fupin.core.jobs). After a wait
     # for another import (import_transaction) the stage is reported again.
     tracker.report(STAGE_LINKS)
+    stamp = Stamp(actor_id=actor.pk if actor is not None else None, event=Change.Event.IMPORT, source="import",
+                  valid_from=timezone.localdate(), reason="、".join(shown)[:200])
+
+    def audit(counts: dict[str, int]) -> None:
+        audit_record(actor=actor, action=Action.IMPORT, object_type="registry.household",
+                     object_label="import-registry", changes={
+                         "files": shown, "counts": counts, "valid_only": valid_only,
+                         "rows_left_out": sum(len(r) for r in result.skipped_rows.values())})
+
+    def waited() -> None:
+        tracker.report(STAGE_WAIT)
+
+    with import_transaction(on_wait=waited):
+        if tracker.stage == STAGE_WAIT:
+            tracker.report(STAGE_LINKS)
+        write_checked(checked, result, actor=actor, stamp=stamp, tracker=tracker, audit=audit)
+    tracker.finish()
+    return result
+
+
+def check_sheets(sheets: Sequence[SheetData], tracker: Tracker) -> Checked:
+    """Each sheet's own rules (cells, then the sheet's cross-column rules): the checks that need no registry."""
+    tracker.total = 2 * sum(d.height for d in sheets)
+    tracker.report(STAGE_CHECK)
+    checked = Checked()
+    today = timezone.localdate()
+    for data in sheets:
+        check_sheet(data, checked, today)
+        tracker.advance(data.height)
+        data.frame = data.frame.clear()  # the text cells are not needed any more: free them early
+    return checked
+
+
+def write_checked(checked: Checked, result: ImportResult, *, actor: User | None, stamp: Stamp, tracker: Tracker,
+                  audit: Callable[[dict[str, int]], None], refuse_removed: bool = True,
+                  more_rules: Callable[[Checked, RegistryState], list[Problem]] | None = None) -> None:
+    """The rules against the registry, then the write: inside the caller's transaction (the import's lock, or an
+    edit's), so a refusal, a crash or a race writes nothing. Every way the registry is written comes through here
+    (a file, a page, the API, a loop from another module: ADR 0026), so all meet the same rules with the same
+    messages, and all leave the same history. ``more_rules`` adds a caller's own refusals (an edit's); ``audit``
+    records a write, given its counts."""
     try:
-        with import_transaction(on_wait=lambda: tracker.report(STAGE_WAIT)):
-            if tracker.stage == STAGE_WAIT:
-                tracker.report(STAGE_LINKS)
+        with transaction.atomic():
             state = load_state(actor)
-            check_links(checked, state)
+            check_links(checked, state, refuse_removed=refuse_removed)
             found = checked.found.frame()
-            result.problems = problems_from_frame(found, order, template.SHEETS)
-            if result.problems and not valid_only:
-                tracker.finish()
-                return result
+            result.problems = problems_from_frame(found, _order(checked), template.SHEETS)
+            if more_rules is not None:
+                result.problems += more_rules(checked, state)
+            if result.problems and not result.valid_only:
+                return
             if result.problems:
                 result.skipped_rows = _leave_out(checked, found)
             result.counts = _counts(checked, state)
-            for key, n in drop_unchanged(checked.frames, checked.present).items():
+            unchanged, changes = drop_unchanged(checked.frames, checked.present)
+            for key, n in unchanged.items():
                 result.counts[f"{key}_updated"] -= n
                 result.counts[f"{key}_unchanged"] = n
-            if not dry_run and result.counts_total:
-                tracker.report(STAGE_WRITE)
-                writer = BulkWriter(tracker.advance)
-                write_all(checked.frames, checked.present, writer)
-                audit_record(actor=actor, action=Action.IMPORT, object_type="registry.household",
-                             object_label="import-registry", changes={
-                                 "files": shown, "counts": result.counts, "valid_only": valid_only,
-                                 "rows_left_out": sum(len(r) for r in result.skipped_rows.values())})
-                result.written = True
+            if result.dry_run or not result.counts_total:
+                return
+            tracker.report(STAGE_WRITE)
+            write_all(checked.frames, checked.present, BulkWriter(tracker.advance), changes, stamp)
+            audit(result.counts)
+            result.written = True
     except IntegrityError as exc:
         raise ConcurrentChange(IMPORT_RACE) from exc
-    tracker.finish()
-    return result
+
+
+def _order(checked: Checked) -> list[str]:
+    return [checked.labels[k] for k in SHEET_KEYS if k in checked.labels]
 
 
 def _leave_out(checked: Checked, found: pl.DataFrame) -> dict[str, list[int]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from fupin.accounts.access import can
 from fupin.accounts.roles import Cap
 from fupin.areas.models import Area
-from fupin.areas.scoping import NO_ROWS, ScopedQuerySet, visibility_of
+from fupin.areas.scoping import NO_ROWS, InsertOnlyScopedQuerySet, ScopedQuerySet, visibility_of
 from fupin.core import idnumber, sealed
 from fupin.core.actors import Viewer
 from fupin.core.sealed import BlindIndexField, SealedField
@@ -115,6 +116,9 @@ class Household(CodeLabels):
     phone = SealedField(_("联系电话"), plain_max_length=20, blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Raised by every write to the household, its members or its incomes (edit, import, loop): an edit carries the
+    # version it was made on and is refused when it is no longer the current one (ADR 0026).
+    version = models.PositiveIntegerField(_("版本"), default=1, db_default=1)
 
     area_scope = "village"
     objects = HouseholdQuerySet.as_manager()
@@ -158,14 +162,34 @@ def poverty_status_of(status: str | None) -> str:
     return "非贫困户"
 
 
+class CurrentMemberManager(models.Manager["Member"]):
+    """``Member.objects``: the household's members today. A member who left (died, married out, moved out) keeps
+    their row, with ``removed_on`` (their measures, loans and history still point at it); they are read through
+    ``Member.everyone``. Related managers (``household.members``) and prefetches use this one."""
+
+    def get_queryset(self) -> MemberQuerySet:
+        return MemberQuerySet(self.model, using=self._db).filter(removed_on__isnull=True)
+
+    def visible_to(self, user: Viewer | None) -> ScopedQuerySet[Member]:
+        return self.get_queryset().visible_to(user)
+
+
 class Member(CodeLabels):
+    class Removal(models.TextChoices):
+        """Why a member left the household (自然减少 and the others, REFERENCE.md)."""
+
+        DEATH = "death", _("死亡")
+        MARRIED_OUT = "married_out", _("婚嫁迁出")
+        MOVED_OUT = "moved_out", _("户籍迁出")
+        OTHER = "other", _("其他自然减少")
+
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(_("姓名"), max_length=30, db_index=True)  # searched by its start (张, 张三)
     name_pinyin = models.CharField(max_length=200, blank=True, db_index=True)
     name_initials = models.CharField(max_length=60, blank=True, db_index=True)
     id_number = SealedField(_("身份证号"), plain_max_length=18, index="id_index")
     # Keyed indexes of the sealed number (ADR 0024): the whole number (unique), and the parts search finds.
-    id_index = BlindIndexField(source="id_number", kind=sealed.ID, unique=True)
+    id_index = BlindIndexField(source="id_number", kind=sealed.ID, db_index=True)  # unique among current members
     id_head6 = BlindIndexField(source="id_number", kind=sealed.ID_HEAD6, max_length=sealed.PART_HEX, db_index=True)
     id_head10 = BlindIndexField(source="id_number", kind=sealed.ID_HEAD10, max_length=sealed.PART_HEX, db_index=True)
     id_tail6 = BlindIndexField(source="id_number", kind=sealed.ID_TAIL6, max_length=sealed.PART_HEX, db_index=True)
@@ -186,17 +210,30 @@ class Member(CodeLabels):
     pension_insurance = models.BooleanField(_("参加养老保险"), null=True, blank=True)
     dibao = models.BooleanField(_("享受低保"), null=True, blank=True)
     extreme_poverty_support = models.BooleanField(_("特困供养"), null=True, blank=True)
+    removed_on = models.DateField(_("减少日期"), null=True, blank=True)
+    removal_reason = models.CharField(_("减少原因"), max_length=20, choices=Removal.choices, blank=True,
+                                      db_default="")
 
     area_scope = "household__village"
     scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
-    objects = MemberQuerySet.as_manager()
+    objects = CurrentMemberManager()
+    everyone = MemberQuerySet.as_manager()
+    """Current members and those who left."""
 
     class Meta:
         ordering = ["household_id", "pk"]
+        base_manager_name = "everyone"
         verbose_name = _("家庭成员")
         verbose_name_plural = _("家庭成员")
         constraints = [
-            models.UniqueConstraint(fields=["household"], condition=models.Q(relation="head"),
+            # An ID number belongs to one current member in the whole registry; a person who left one household
+            # (married out) may be a member of another.
+            models.UniqueConstraint(fields=["id_index"], condition=models.Q(removed_on__isnull=True),
+                                    name="member_one_current_per_id"),
+            models.CheckConstraint(condition=models.Q(removed_on__isnull=True) | ~models.Q(removal_reason=""),
+                                   name="member_removed_has_reason"),
+            models.UniqueConstraint(fields=["household"],
+                                    condition=models.Q(relation="head", removed_on__isnull=True),
                                     name="member_one_head_per_household"),
             models.CheckConstraint(condition=models.Q(work_months__isnull=True) | models.Q(work_months__lte=12),
                                    name="member_work_months_0_12"),
@@ -259,6 +296,66 @@ class IncomeRecord(models.Model):
 
     def per_capita(self, members: int) -> Decimal:
         return (self.net_income / members).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class Change(models.Model):
+    """One changed value of the registry (变更记录, ADR 0026): who, when, which field of which row, from what to what,
+    since when it holds, why and from where. Insert-only; written by every way the registry changes (page, API,
+    import, a loop from another module), in the transaction of the change.
+
+    A row is the household's (``member`` and ``year`` empty), a member's (``member``) or an income line's
+    (``year``). ``field`` "*" is the row itself: created (``old`` empty) with its values as ``new``. A member's
+    leaving is the change of its ``removed_on`` and ``removal_reason``. ``old``/``new`` hold stored values (codes,
+    not labels; a sealed field's sealed text). ``batch`` groups the rows of one save or one import."""
+
+    class Event(models.TextChoices):
+        EDIT = "edit", _("信息变更")
+        APPLICANT = "applicant", _("新增申请户")
+        BIRTH = "birth", _("新生儿")
+        MARRIED_IN = "married_in", _("婚入")
+        MOVED_IN = "moved_in", _("迁入")
+        REMOVED = "removed", _("成员减少")
+        HEAD_CHANGE = "head_change", _("变更户主")
+        INCOME = "income", _("收支情况")
+        IMPORT = "import", _("模板导入")
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="changes",
+                                  verbose_name=_("贫困户"))
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.CASCADE, related_name="changes",
+                               verbose_name=_("家庭成员"))
+    year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    field = models.CharField(_("字段"), max_length=40)
+    old = models.JSONField(_("原值"), null=True, blank=True)
+    new = models.JSONField(_("新值"), null=True, blank=True)
+    valid_from = models.DateField(_("生效日期"))
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("操作人"))
+    event = models.CharField(_("变更类型"), max_length=20, choices=Event.choices)
+    reason = models.CharField(_("变更原因"), max_length=200, blank=True)
+    source = models.CharField(_("来源"), max_length=40)
+    batch = models.UUIDField(_("批次"), db_index=True)
+
+    area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
+    objects = InsertOnlyScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["household_id", "-recorded_at", "-pk"]
+        verbose_name = _("变更记录")
+        verbose_name_plural = _("变更记录")
+        indexes = [models.Index(fields=["household", "valid_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}.{self.field}@{self.valid_from}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("registry.Change rows are insert-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("registry.Change rows are insert-only")
 
 
 class HelperAssignment(models.Model):

@@ -149,7 +149,7 @@ def household_get(user: Viewer, pk: int) -> Household:
     """The household with the members and income lines ``user`` may read (a department officer: those its
     programmes serve, ADR 0025) and ``member_total``, the household's size (per-capita figures divide by it)."""
     qs = Household.objects.select_related("village", "village__parent").annotate(  # type: ignore[no-redef]
-        member_total=Count("members")).prefetch_related(  # type: ignore[type-var]
+        member_total=Count("members", filter=Q(members__removed_on__isnull=True))).prefetch_related(  # type: ignore[type-var]
         Prefetch("members", queryset=Member.objects.visible_to(user).order_by("pk")),
         Prefetch("incomes", queryset=IncomeRecord.objects.visible_to(user).order_by("year")),
     )

@@ -11,7 +11,7 @@ from django.db import connection
 
 from fupin.core.models import AuditEntry
 from fupin.registry.importing import registry_import
-from fupin.registry.models import Household, IncomeRecord, Member
+from fupin.registry.models import Change, Household, IncomeRecord, Member
 from fupin.registry.tests.import_files import Registry, income, write_csv, write_csv_set, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -21,12 +21,14 @@ LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
 def stored() -> dict[str, list[tuple[Any, ...]]]:
     """Every row as the tables hold it, personal numbers as their sealed text (a rewrite would change it: every
-    seal has a new nonce) and ``updated_at`` included."""
+    seal has a new nonce); a household's ``version`` and ``updated_at`` left out (:func:`updated_at`)."""
     def rows(table: str) -> list[tuple[Any, ...]]:
         with connection.cursor() as cursor:
             cursor.execute(f'SELECT * FROM "{table}" ORDER BY id')  # noqa: S608 (fixed table names)
-            found: list[tuple[Any, ...]] = cursor.fetchall()
-            return found
+            names = [c[0] for c in cursor.description]
+            # A household's version and updated_at move with any write to it or its rows (checked apart).
+            return [tuple(v for n, v in zip(names, row, strict=True) if n not in ("version", "updated_at"))
+                    for row in cursor.fetchall()]
 
     return {model.__name__: rows(model._meta.db_table) for model in (Household, Member, IncomeRecord)}
 
@@ -97,7 +99,8 @@ class TestTheSameFileAgain:
         assert counts(result, "created") == (1, 2, 2) and counts(result, "unchanged") == (2, 4, 2)
         assert counts(result, "updated") == (0, 0, 0)
         assert (Household.objects.count(), Member.objects.count(), IncomeRecord.objects.count()) == (3, 6, 4)
-        assert {no for no, at in updated_at().items() if at != LONG_AGO} == {"H003"}
+        # H001 gained an income line: a write to the household (its version and updated_at move); H002 did not.
+        assert {no for no, at in updated_at().items() if at != LONG_AGO} == {"H001", "H003"}
 
     def test_a_workflow_state_the_file_shows_as_it_is_is_no_change(self, areas, tmp_path):
         reg = Registry(2)
@@ -136,8 +139,14 @@ class TestOneChangedCell:
         assert changed == [row]
         assert all(after[m] == before[m] for m in before if m != model)
         # updated_at moves for the household whose row was written, and for no other.
+        # The household of the changed row moves (updated_at, version), and no other; its history has the cell.
+        household = getattr(reg, sheet)[row]["户编号"]
         moved = {no for no, at in updated_at().items() if at != LONG_AGO}
-        assert moved == ({reg.households[row]["户编号"]} if sheet == "households" else set())
+        assert moved == {household}
+        assert dict(Household.objects.values_list("household_no", "version")) == {
+            h["户编号"]: (2 if h["户编号"] == household else 1) for h in reg.households}
+        change = Change.objects.exclude(field="*").get()  # the first import recorded each household created
+        assert (change.household.household_no, change.source, change.event) == (household, "import", "import")
         assert AuditEntry.objects.count() == audit + 1  # the import's own entry, nothing else
 
     def test_the_changed_value_is_the_one_stored(self, areas, tmp_path):
