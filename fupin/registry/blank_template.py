@@ -25,6 +25,9 @@ _EXTRA = {
     ("households", "head_id_number"): ("须与「家庭成员」中与户主关系为户主者的身份证号一致",
                                        "must equal the ID number of the member whose 与户主关系 is 户主"),
     ("households", "exit_year"): ("不早于识别年度", "not before 识别年度"),
+    ("households", "version"): ("由平台导出时填写，请勿修改；新增的户留空。该户导出后若已在平台上修改，导入将被拒绝，以免覆盖",
+                                "written by the platform's export, do not change it; blank for a new household. A "
+                                "household changed on the platform after the export is refused, not overwritten"),
     ("members", "household_no"): ("须在「户信息」中或已在系统中", "must exist in 户信息 or already in the registry"),
     ("members", "id_number"): ("全库唯一；性别和出生日期由身份证号得出", "unique in the registry; sex and birth date "
                                "are derived from it"),

@@ -65,6 +65,11 @@ REGISTRY_RULES: dict[str, tuple[str, str]] = {
     "MEMBER_REMOVED": ("该成员已在平台上登记为从本户减少，导入不会恢复；如已返回本户，请在平台上添加成员",
                        "this member is recorded on the platform as having left the household; an import does not "
                        "bring them back: if they returned, add them on the platform"),
+    "CHANGED_SINCE_EXPORT": ("该户在导出此文件后已在平台上修改（文件中的数据版本 {file}，平台上为 {registry}），"
+                             "为免覆盖他人的修改，本次导入未写入任何数据；请重新导出该户，在新文件中修改后再导入",
+                             "this household was changed on the platform after the file was exported (version {file} "
+                             "in the file, {registry} on the platform); so as not to overwrite that change nothing "
+                             "was written: export the household again and make the change in the new file"),
     "INCOME_YEAR_DUPLICATE": ("同一户同一年度只能有一行收支（第 {rows} 行）", "one income row per household and year "
                               "(rows {rows})"),
 }
@@ -93,6 +98,8 @@ class Checked:
     present: dict[str, set[str]] = field(default_factory=dict)
     """Sheet key -> template keys of the columns the file has (absent columns are not overwritten)."""
     found: Findings = field(default_factory=Findings)
+    stale: pl.DataFrame | None = None
+    """Households whose 数据版本 is older than the registry's (:func:`~fupin.registry.import_links.stale_problems`)."""
 
 
 def check_sheet(data: SheetData, checked: Checked, today: date) -> None:

@@ -14,7 +14,7 @@ import polars as pl
 
 from fupin.core import sealed
 from fupin.core.imports.checks import Findings
-from fupin.core.imports.problems import rule_text
+from fupin.core.imports.problems import Problem, make_problem, rule_text
 from fupin.core.imports.read import ROW
 from fupin.registry import codes
 from fupin.registry.import_checks import HH, Checked
@@ -71,6 +71,11 @@ def check_links(checked: Checked, state: RegistryState, *, refuse_removed: bool 
     if "households" in checked.frames:
         checked.frames["households"] = _households(checked.frames["households"], checked.labels["households"],
                                                    state, found)
+    if "households" in checked.frames and "version" in checked.present.get("households", ()):
+        df = checked.frames["households"].with_columns(lookup(pl.col(HH), households, "household_no", "db_version"))
+        checked.stale = df.filter(pl.col("_version").is_not_null() & pl.col("hh_id").is_not_null()
+                                  & (pl.col("_version") < pl.col("db_version"))).select(
+            ROW, HH, "hh_id", pl.col("_version").cast(pl.Int64), "db_version")
     in_file = (checked.frames["households"].select(pl.col(HH).drop_nulls().unique()).to_series()
                if "households" in checked.frames else pl.Series(HH, [], dtype=pl.String))
     for key in ("members", "incomes"):
@@ -203,3 +208,24 @@ def _composition(checked: Checked, state: RegistryState) -> None:
     found.flag(heads, pl.lit(True), label=label, header="与户主关系", value="relation", code="HOUSEHOLD_TWO_HEADS",
                zh=pl.when(registered).then(pl.lit(zh_db)).otherwise(pl.lit(zh_plain)),
                en=pl.when(registered).then(pl.lit(en_db)).otherwise(pl.lit(en_plain)))
+
+
+def stale_problems(checked: Checked, changes: pl.DataFrame) -> list[Problem]:
+    """The households the file would change that were changed on the platform after the file was exported (their
+    数据版本 in the file is older than the registry's, ADR 0026). Called once the unchanged rows are left out
+    (``changes``: the changed cells of existing rows), so an older file that changes nothing of such a household
+    passes. A file without 数据版本 is the newer change."""
+    if checked.stale is None or checked.stale.is_empty():
+        return []
+    touched = [changes.get_column("household_id")]
+    for key, id_column in (("households", "hh_id"), ("members", "member_id"), ("incomes", "income_id")):
+        df = checked.frames.get(key)
+        if df is not None and key != "households":
+            touched.append(df.filter(pl.col(id_column).is_null()).get_column("hh_id").drop_nulls())
+        elif df is not None:
+            touched.append(df.get_column("hh_id").drop_nulls())  # rows left after drop_unchanged: changed ones
+    ids = pl.concat(touched).unique()
+    hit = checked.stale.filter(pl.col("hh_id").is_in(ids.implode()))
+    label = checked.labels["households"]
+    return [make_problem(label, row, "数据版本", str(file), "CHANGED_SINCE_EXPORT", file=file, registry=registry)
+            for row, file, registry in hit.select(ROW, "_version", "db_version").iter_rows()]

@@ -70,9 +70,10 @@ def load_state(actor: User | None) -> RegistryState:
                           {"code": pl.String, "village_id": pl.Int64, "path": pl.String})
     villages = villages.with_columns(_visible(pl.col("path"), actor).alias("visible")).drop("path")
     households = read_frame(
-        f'SELECT h.id, h.household_no, h.status, a.path FROM "{HOUSEHOLD_TABLE}" h JOIN areas_area a '  # noqa: S608
-        'ON a.id = h.village_id', [],
-        {"hh_id": pl.Int64, "household_no": pl.String, "db_status": pl.String, "path": pl.String})
+        f'SELECT h.id, h.household_no, h.status, h.version, a.path FROM "{HOUSEHOLD_TABLE}" h '  # noqa: S608
+        'JOIN areas_area a ON a.id = h.village_id', [],
+        {"hh_id": pl.Int64, "household_no": pl.String, "db_status": pl.String, "db_version": pl.Int64,
+         "path": pl.String})
     households = households.with_columns(_visible(pl.col("path"), actor).alias("hh_visible")).drop("path")
     members = read_frame(f'SELECT id, id_index, household_id, relation FROM "{MEMBER_TABLE}" '  # noqa: S608
                          'WHERE removed_on IS NULL', [],
@@ -162,7 +163,7 @@ def update_columns(sheet_key: str, present: set[str]) -> list[str]:
     file leaves out is not blanked), plus what they imply (name -> pinyin, 脱贫状态 -> status)."""
     implied = {"village_code": ["village_id"], "poverty_status": ["status"], "name": ["name", "name_pinyin",
                "name_initials"], "id_number": ["sex", "birth_date"], "household_no": [], "head_id_number": [],
-               "year": []}
+               "year": [], "version": []}
     sheet = next(s for s in template.SHEETS if s.key == sheet_key)
     columns: list[str] = []
     for column in sheet.columns:

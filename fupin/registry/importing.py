@@ -44,7 +44,7 @@ from fupin.core.imports.read import ROW, SheetData, read_inputs
 from fupin.core.imports.report import write_problems_workbook
 from fupin.registry import template
 from fupin.registry.import_checks import HH, Checked, check_sheet
-from fupin.registry.import_links import RegistryState, check_links, kept_members
+from fupin.registry.import_links import RegistryState, check_links, kept_members, stale_problems
 from fupin.registry.import_write import BulkWriter, Stamp, drop_unchanged, load_state, write_all
 from fupin.registry.models import Change
 
@@ -149,6 +149,10 @@ def write_checked(checked: Checked, result: ImportResult, *, actor: User | None,
                 result.skipped_rows = _leave_out(checked, found)
             result.counts = _counts(checked, state)
             unchanged, changes = drop_unchanged(checked.frames, checked.present)
+            stale = stale_problems(checked, changes)
+            if stale:  # never a silent loss of a change made on the platform: the whole file waits (ADR 0026)
+                result.problems += stale
+                return
             for key, n in unchanged.items():
                 result.counts[f"{key}_updated"] -= n
                 result.counts[f"{key}_unchanged"] = n

@@ -31,6 +31,9 @@ HOUSEHOLDS = Sheet("户信息", "households", (
     Column("易地搬迁", "relocated", "bool"),
     Column("饮水安全", "safe_water", "bool"),
     Column("联系电话", "phone", "text", max_length=20),
+    # Written by the export, read back by the import: a household changed on the platform since the file was
+    # exported is not overwritten by the file (ADR 0026). Optional: a file without it is the newer change.
+    Column("数据版本", "version", "int", min_value=1, max_value=2_000_000_000),
 ))
 
 MEMBERS = Sheet("家庭成员", "members", (

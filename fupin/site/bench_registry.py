@@ -41,8 +41,8 @@ def _defaults(model: type[models.Model], given: Sequence[str]) -> tuple[list[str
     columns: list[str] = []
     values: list[Any] = []
     for field in model._meta.concrete_fields:
-        if field.column in given or field.primary_key:
-            continue
+        if field.column in given or field.primary_key or (field.has_db_default() and not field.has_default()):
+            continue  # the database fills a column with only a database default
         if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
             default: Any = field.pre_save(model(), add=True)
         else:
