@@ -51,6 +51,11 @@ class AssessmentOut(Schema):
     per_capita_income: Decimal | None
     poverty_line: Decimal | None
     indicators: list[IndicatorOut]
+    household_version: int | None = None
+    """The household version the facts were read at (empty on results stored before versions were kept)."""
+    reassessing: bool | None = None
+    """One household's result: true while the household, changed since, is being reassessed (ADR 0026 §5), when
+    the verdict is not that of its current facts; not given in lists."""
 
 
 class ResultFilterIn(Schema):
@@ -89,11 +94,12 @@ class PolicyOut(Schema):
     values: dict[str, Any]
 
 
-def _out(a: HouseholdAssessment) -> AssessmentOut:
+def _out(a: HouseholdAssessment, reassessing: bool | None = None) -> AssessmentOut:
     return AssessmentOut(household_id=a.household_id, household_no=a.household.household_no, year=a.year,
                          run_id=a.run_id, verdict=a.verdict, failed=a.failed, unknown=a.unknown, members=a.members,
                          per_capita_income=a.per_capita_income, poverty_line=a.poverty_line,
-                         indicators=[IndicatorOut(**i) for i in a.indicators])
+                         indicators=[IndicatorOut(**i) for i in a.indicators], household_version=a.household_version,
+                         reassessing=reassessing)
 
 
 @router.get("/results", response=AssessmentPage)
@@ -118,7 +124,7 @@ def household_latest(request: HttpRequest, household_id: Id, year: Year | None =
     result = services.household_latest_assessment(household.pk, year or services.work_year())
     if result is None:
         raise BadInput("该户本年度尚未评估 / not assessed for that year", code="NOT_ASSESSED")
-    return _out(result)
+    return _out(result, selectors.assessment_pending(result, household))
 
 
 @router.post("/households/{household_id}/assess", response=AssessmentOut)

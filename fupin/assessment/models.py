@@ -138,6 +138,9 @@ class HouseholdAssessment(models.Model):
     renovation, and under "named" (only when there are some) the members a failing or unknown
     education or medical indicator names. Per-capita income and the line are the columns above;
     the reference date is in the run's parameters."""
+    household_version = models.PositiveIntegerField(_("户信息版本"), null=True, blank=True)
+    """The ``Household.version`` the facts were read at (ADR 0026 §5): a household whose version is higher now was
+    changed after this result, which its file then shows as being reassessed. Empty on results stored before."""
 
     area_scope = "household__village"
     scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)

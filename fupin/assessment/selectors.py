@@ -11,6 +11,8 @@ from django.db.models import Count, Q, QuerySet
 from fupin.accounts.models import User
 from fupin.assessment.models import INDICATOR_CODES, INDICATOR_LABELS, AssessmentRun, HouseholdAssessment, Verdict
 from fupin.assessment.reasons import cents, indicator_reasons
+from fupin.assessment.services import REGISTER_STATES
+from fupin.registry.models import Change, Household
 
 RESULT_COLUMNS = ("household_no", "verdict", "failed", "unknown", "per_capita_income")
 """The first columns are fixed by RULES.md §7; then one reason column per indicator."""
@@ -111,3 +113,14 @@ def household_assessment_history(household_id: int) -> list[HouseholdAssessment]
                    .exclude(run__scope=AssessmentRun.Scope.DRAFT).order_by("-year", "-run_id")):
         latest.setdefault(result.year, result)
     return list(latest.values())
+
+
+def assessment_pending(result: HouseholdAssessment, household: Household) -> bool:
+    """Whether the household was changed after ``result`` was computed and will be reassessed (ADR 0026 §5): a
+    household in the register whose version is no longer the one the result's facts were read at. A result stored
+    before results kept the version counts as current unless the history records a change after it."""
+    if household.status not in REGISTER_STATES:
+        return False  # not reassessed: its last verdict stands as what it was
+    if result.household_version is not None:
+        return result.household_version != household.version
+    return Change.objects.filter(household_id=household.pk, recorded_at__gt=result.created_at).exists()

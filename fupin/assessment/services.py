@@ -167,12 +167,13 @@ def load_facts(year: int, households: QuerySet[Household], *, few: bool = False)
     q = connection.ops.quote_name
     ids_sql, ids_params = households.values_list("id").query.sql_with_params()
     hh_table, m_table, i_table = (q(m._meta.db_table) for m in (Household, Member, IncomeRecord))
+    # The version is read with the facts: a result stores the version its facts are of (ADR 0026 §5).
     hh = read_frame(
         f"SELECT id, household_no, village_id, food_secure, clothing_secure, housing_grade, "  # noqa: S608
-        f"housing_renovated, relocated, safe_water FROM {hh_table} WHERE id IN ({ids_sql})", ids_params,
+        f"housing_renovated, relocated, safe_water, version FROM {hh_table} WHERE id IN ({ids_sql})", ids_params,
         {"id": pl.Int64, "household_no": pl.String, "village_id": pl.Int64, "food_secure": pl.Boolean,
          "clothing_secure": pl.Boolean, "housing_grade": pl.String, "housing_renovated": pl.Boolean,
-         "relocated": pl.Boolean, "safe_water": pl.Boolean}, few=few, lazy=True,
+         "relocated": pl.Boolean, "safe_water": pl.Boolean, "version": pl.Int64}, few=few, lazy=True,
     ).with_columns(pl.col("housing_grade").replace("", None)).collect()
     # Members and incomes of those households. SQLite has no hash join: looking 900,000 members up
     # through the household index takes seconds, reading the whole table a fraction of that; so a
@@ -231,7 +232,7 @@ def _store(run: AssessmentRun, df: pl.DataFrame) -> None:
         _decimal_text(pl.col("per_capita_cents")).alias("per_capita_income"),
         _decimal_text(pl.col("line_cents")).alias("poverty_line"),
         "income", "food_clothing", "education", "medical", "housing", "water",
-        pl.lit("{}").alias("legacy_reasons"), "facts",
+        pl.lit("{}").alias("legacy_reasons"), "facts", pl.col("version").alias("household_version"),
     ).sort("household_id").collect()  # the (household, year, run) index then grows in order
     insert_frame(HouseholdAssessment, out)
 
@@ -268,22 +269,30 @@ def assess_county(year: int, *, actor: User | None = None, draft: PolicyVersion 
 @transaction.atomic
 def household_assess(household: Household, year: int, *, actor: User | None = None) -> HouseholdAssessment:
     """Run the rules for one household now, store the result and return it."""
-    qs = Household.objects.filter(pk=household.pk)
-    df, record = _evaluate(year, qs, few=True)
-    if df.is_empty():
+    run = households_assess(Household.objects.filter(pk=household.pk), year, actor=actor)
+    if not run.households:
         raise BadInput(f"户 {household.household_no} 在 {year} 年基准日没有家庭成员，无法评估 / household "
                        f"{household.household_no} has no members on the reference date of {year}",
                        code="ASSESSMENT_NO_MEMBERS")
-    run = AssessmentRun.objects.create(
-        year=year, scope=AssessmentRun.Scope.HOUSEHOLD, params=record, policy_versions=record["versions"],
-        ruleset_version=rules.RULESET_VERSION, actor=actor, households=1, totals=_totals(df),
-        finished_at=timezone.now(),
-    )
-    _store(run, df)
     result = HouseholdAssessment.objects.select_related("run").get(run=run)
     audit_record(actor=actor, action=Action.CREATE, obj=household,
                  changes={"assessment": result.verdict, "year": year, "run": run.pk})
     return result
+
+
+@transaction.atomic
+def households_assess(households: QuerySet[Household], year: int, *, actor: User | None = None) -> AssessmentRun:
+    """Run the rules now for a few households (one household's page, or the households a registry write changed:
+    ADR 0026 §5) and store their results as one run of household scope, which never stands for the county's run.
+    A household with no member on the reference date gets no result."""
+    df, record = _evaluate(year, households, few=True)
+    run = AssessmentRun.objects.create(
+        year=year, scope=AssessmentRun.Scope.HOUSEHOLD, params=record, policy_versions=record["versions"],
+        ruleset_version=rules.RULESET_VERSION, actor=actor, households=df.height, totals=_totals(df),
+        finished_at=timezone.now(),
+    )
+    _store(run, df)
+    return run
 
 
 def household_latest_assessment(household_id: int, year: int) -> HouseholdAssessment | None:

@@ -24,6 +24,7 @@ from fupin.plan.api import router as plan_router
 from fupin.projects.api import router as projects_router
 from fupin.registry.api import router as registry_router
 from fupin.registry.helper_api import router as helpers_router
+from fupin.registry.proposal_api import router as proposals_router
 from fupin.workflow.api import router as workflow_router
 
 
@@ -61,6 +62,7 @@ api.add_router("/areas", areas_router)
 api.add_router("/audit", core_router)
 api.add_router("/registry", registry_router)
 api.add_router("/registry", helpers_router)
+api.add_router("/registry", proposals_router)
 api.add_router("/notices", notices_router)
 api.add_router("/workflow", workflow_router)
 api.add_router("/assessment", assessment_router)

@@ -33,6 +33,7 @@ from fupin.core.errors import BadInput, ConcurrentChange
 from fupin.core.workflow import Move, transition_apply
 from fupin.crosscheck import matching
 from fupin.crosscheck.datasets import FINDING_KINDS, Dataset
+from fupin.crosscheck.loops import finding_proposals
 from fupin.crosscheck.models import CrosscheckRun, Finding, FindingStep, ListLoad
 
 Progress = Callable[[int, int, str], None]
@@ -170,7 +171,8 @@ def finding_verify(finding: Finding, *, actor: User | None, note: str, at: datet
 
 def finding_close(finding: Finding, *, actor: User | None, disposition: str, note: str,
                   at: datetime | None = None) -> Finding:
-    """Close a verified finding with its disposition (confirmed and corrected / not confirmed) and a note."""
+    """Close a verified finding with its disposition (confirmed and corrected / not confirmed) and a note. A confirmed
+    finding offers the registry change it implies on the household's file (:mod:`fupin.crosscheck.loops`)."""
     if disposition not in Finding.Disposition.values:
         raise BadInput("请选择处理结果：属实已整改 或 不属实 / choose a disposition: confirmed or not_confirmed",
                        code="DISPOSITION_REQUIRED", fields={"disposition": ["required"]})
@@ -178,10 +180,16 @@ def finding_close(finding: Finding, *, actor: User | None, disposition: str, not
         raise BadInput("请填写办结说明 / a note is required to close a finding", code="NOTE_REQUIRED",
                        fields={"note": ["required"]})
     moment = at or timezone.now()
+
+    def propose(locked: Finding, source: str | None, target: str | None) -> dict[str, Any]:
+        if disposition == Finding.Disposition.CONFIRMED:  # the registry change it implies, offered (ADR 0026 §4)
+            finding_proposals(locked, actor=actor)
+        return {}
+
     return transition_apply(
         finding, FindingStep.Action.CLOSE, actor=actor, at=moment, note=note.strip(),
         changes={"disposition": disposition, "note": note.strip(), "closed_at": moment, "closed_by": actor},
-        refusal=_close_refusal).obj
+        effects=propose, refusal=_close_refusal).obj
 
 
 def _close_refusal(move: Move, state: str | None) -> str:

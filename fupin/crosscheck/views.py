@@ -31,6 +31,7 @@ from fupin.crosscheck.job_handlers import RUN_KIND
 from fupin.crosscheck.loading import datasets_for
 from fupin.crosscheck.models import Finding
 from fupin.crosscheck.uploads import load_job_get, load_start
+from fupin.registry.proposals import proposals_of_source
 
 
 def _int(value: str | None) -> int | None:
@@ -106,6 +107,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "full_id": full_id, "can_reveal": can(request.user, Cap.REGISTRY_FULL_ID),
         "assignees": selectors.finding_assignees(finding) if can_work and finding.status != Finding.Status.CLOSED else [],
         "verify_form": VerifyForm(), "close_form": CloseForm(),
+        "proposals": proposals_of_source(request.user, f"finding:{finding.pk}"),
     })
 
 

@@ -32,6 +32,7 @@ from fupin.core.imports.read import ROW
 from fupin.core.imports.report import write_problems_workbook
 from fupin.core.imports.sheets import Column, Sheet
 from fupin.measures import services
+from fupin.measures.loops import measure_proposals
 from fupin.measures.models import Measure, Programme
 from fupin.measures.suggestions import ACTIVE
 from fupin.registry.models import Household, Member
@@ -91,6 +92,7 @@ def measures_load(path: Path, *, actor: User | None, name: str | None = None, va
     tracker.report(STAGE_WRITE)
     with import_transaction(on_wait=lambda: tracker.report(STAGE_WAIT)):
         Measure.objects.bulk_create(keep, batch_size=2000)
+        measure_proposals(keep, actor=actor)  # renovations carried out: the facts they imply, offered
         audit_record(actor=actor, action=Action.IMPORT, object_type="measures.measure", object_label=shown,
                      changes={"file": shown, "rows": len(keep), "rows_left_out": len(left_out)})
     result.rows, result.written = len(keep), True

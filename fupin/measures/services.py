@@ -23,6 +23,7 @@ from fupin.core.errors import BadInput, ConcurrentChange
 from fupin.core.workflow import transition_apply
 from fupin.measures import rules
 from fupin.measures.catalogue import AWARD_CATEGORIES, AWARD_POINT_RULES, POINT_RULES, PROGRAMMES
+from fupin.measures.loops import measure_proposals
 from fupin.measures.models import (
     AwardCategory,
     Measure,
@@ -171,6 +172,7 @@ def measure_create(household: Household, data: MeasureInput, *, actor: User | No
         "programme": data.programme.code, "household": household.household_no,
         "member": data.member.pk if data.member else None, "starts_on": data.starts_on, "ends_on": data.ends_on,
         "amount": data.amount, "source": source})
+    measure_proposals([measure], actor=actor)  # a measure recorded as carried out: the fact it implies, offered
     return measure
 
 
@@ -194,7 +196,14 @@ def measure_set_status(measure: Measure, status: str, *, actor: User | None, not
             return {}
         return {"evidence": f"{locked.evidence}；{reason}"[-300:] if locked.evidence else reason[:300]}
 
-    return transition_apply(measure, action, actor=actor, note=reason, check=needs_reason, changes=evidence).obj
+    def propose(locked: Measure, source: str | None, target: str | None) -> dict[str, Any]:
+        if target == Measure.Status.DONE:  # carried out: the registry fact it implies, offered (ADR 0026 §4)
+            locked.status = target
+            measure_proposals([locked], actor=actor)
+        return {}
+
+    return transition_apply(measure, action, actor=actor, note=reason, check=needs_reason, changes=evidence,
+                            effects=propose).obj
 
 
 # --- suggestions ------------------------------------------------------------------------------------

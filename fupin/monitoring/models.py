@@ -46,7 +46,13 @@ def risk_labels(risks: str) -> list[tuple[str, str]]:
 
 
 class MonitoringRun(models.Model):
+    class Scope(models.TextChoices):
+        COUNTY = "county", _("全区监测")
+        HOUSEHOLDS = "households", _("变更户监测")
+
     year = models.PositiveSmallIntegerField(_("年度"))
+    # A run over the households a registry write changed (ADR 0026 §5) never stands for the county's run.
+    scope = models.CharField(_("范围"), max_length=10, choices=Scope.choices, default=Scope.COUNTY)
     params = models.JSONField(_("所用参数"), default=dict)
     policy_versions = models.JSONField(default=list)
     ruleset_version = models.CharField(_("规则版本"), max_length=20)

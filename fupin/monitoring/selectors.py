@@ -17,7 +17,8 @@ RESULT_HEADER = ("household_no", "category", "risks")
 
 
 def latest_run(year: int) -> MonitoringRun | None:
-    return MonitoringRun.objects.filter(year=year, finished_at__isnull=False).order_by("-pk").first()
+    return MonitoringRun.objects.filter(year=year, scope=MonitoringRun.Scope.COUNTY, finished_at__isnull=False
+                                        ).order_by("-pk").first()
 
 
 def run_results(run: MonitoringRun, user: Viewer | None = None) -> QuerySet[MonitoringResult]:

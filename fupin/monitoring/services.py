@@ -124,16 +124,18 @@ def _decimal(cents: int | None) -> Decimal | None:
 @transaction.atomic
 def monitor_county(year: int, *, actor: User | None = None, signal_household_ids: Iterable[int] = (),
                    households: QuerySet[Household] | None = None, is_demo: bool = False) -> MonitoringRun:
-    """Run monitoring for ``year`` over every monitored household (or those of ``households``),
-    store the households at risk, open cases for new ones and alert the people responsible.
+    """Run monitoring for ``year`` over every monitored household (or those of ``households``: a run of the
+    households a registry write changed, which never stands for the county's run), store the households at risk,
+    open cases for new ones and alert the people responsible.
 
     ``signal_household_ids``: households named by open cross-check signal findings (DEPT_SIGNAL).
     """
     signals = sorted(set(signal_household_ids))
     df, record = evaluate(year, households if households is not None else Household.objects.all(), signals)
     user = actor if getattr(actor, "is_authenticated", False) else None
+    scope = MonitoringRun.Scope.COUNTY if households is None else MonitoringRun.Scope.HOUSEHOLDS
     run = MonitoringRun.objects.create(year=year, params=record, policy_versions=record.get("versions", []),
-                                       ruleset_version=rules.RULESET_VERSION, actor=user,
+                                       ruleset_version=rules.RULESET_VERSION, actor=user, scope=scope,
                                        signal_households=len(signals))
     at_risk = df.filter(pl.col("risks") != "") if not df.is_empty() else df
     if not at_risk.is_empty():

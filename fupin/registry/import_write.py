@@ -32,6 +32,7 @@ from fupin.registry.import_checks import HH
 from fupin.registry.import_links import RegistryState, lookup
 from fupin.registry.models import Change, Household, IncomeRecord, Member
 from fupin.registry.pinyin import pinyin_keys_many
+from fupin.registry.reassess import reassess_after_commit
 
 CHUNK = 20_000
 BULK_MIN_ROWS = 50_000
@@ -467,7 +468,8 @@ def write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], wri
 
 def record_changes(changes: pl.DataFrame, stamp: Stamp, writer: BulkWriter | None = None) -> None:
     """Append ``changes`` (:data:`CHANGE_SCHEMA`) to the history under ``stamp``, and raise the version (and
-    ``updated_at``) of each household they change; a household created by them starts at version 1."""
+    ``updated_at``) of each household they change; a household created by them starts at version 1. Once the write
+    commits, the households' verdict and risk are computed again in the background (:mod:`fupin.registry.reassess`)."""
     if changes.is_empty():
         return
     writer = writer or BulkWriter(lambda _: None)
@@ -482,6 +484,7 @@ def record_changes(changes: pl.DataFrame, stamp: Stamp, writer: BulkWriter | Non
         cursor.execute(f'UPDATE "{HOUSEHOLD_TABLE}" SET version = version + 1, updated_at = %s WHERE id IN '  # noqa: S608
                        f'(SELECT household_id FROM "{CHANGE_TABLE}" WHERE batch = %s AND NOT (field = %s AND '
                        'member_id IS NULL AND year IS NULL))', [now, batch, CREATED])
+    reassess_after_commit(stamp.batch)
 
 
 def _created(rows: pl.DataFrame, member: str | None, year: str | None) -> pl.DataFrame:

@@ -477,3 +477,103 @@ class WorkTeamMember(models.Model):
     @property
     def is_current(self) -> bool:
         return self.ends_on is None
+
+
+class ProposedChange(models.Model):
+    """A change of the registry that another module's work implies (a loop, ADR 0026 §4): a confirmed cross-check
+    finding, a finished help measure. It is offered on the household's file and applied by a person in one step
+    through the editing services (:func:`fupin.registry.proposals.proposal_apply`: the same rules, the same history,
+    with ``source`` naming the origin), or dismissed with a reason; never applied silently.
+
+    ``payload`` is what the editing service takes: for ``household_update`` and ``member_update`` the values keyed by
+    model field names (codes, booleans), for ``member_remove`` ``{"reason_code": …}``. ``label`` is the Chinese text
+    of what the source found, a message of the translation catalogue (shown in the viewer's language). Invariants
+    held by the database: at most one open proposal of a kind per source and household; a decided proposal has the
+    time it was decided."""
+
+    class Kind(models.TextChoices):
+        HOUSEHOLD_UPDATE = "household_update", _("户信息变更")
+        MEMBER_UPDATE = "member_update", _("成员信息变更")
+        MEMBER_REMOVE = "member_remove", _("成员减少")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待处理")
+        APPLIED = "applied", _("已应用")
+        DISMISSED = "dismissed", _("不采纳")
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="proposals",
+                                  verbose_name=_("贫困户"))
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.CASCADE, related_name="proposals",
+                               verbose_name=_("家庭成员"))
+    kind = models.CharField(_("变更类型"), max_length=20, choices=Kind.choices)
+    payload = models.JSONField(_("变更内容"), default=dict)
+    valid_from = models.DateField(_("生效日期"), null=True, blank=True)
+    source = models.CharField(_("来源"), max_length=40)
+    label = models.CharField(_("说明"), max_length=200)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("处理人"))
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decision_note = models.CharField(_("处理说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("提出时间"), default=timezone.now)
+
+    area_scope = "household__village"
+    scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["household_id", "-created_at", "-pk"]
+        verbose_name = _("变更建议")
+        verbose_name_plural = _("变更建议")
+        indexes = [models.Index(fields=["household", "state"]), models.Index(fields=["source"])]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "household", "kind"], condition=models.Q(state="open"),
+                                    name="proposal_one_open_per_source_kind"),
+            models.CheckConstraint(condition=models.Q(state="open") | models.Q(decided_at__isnull=False),
+                                   name="proposal_decided_has_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}:{self.kind}@{self.source}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+    @property
+    def label_display(self) -> str:
+        return gettext(self.label)
+
+    @property
+    def source_kind(self) -> str:
+        """The kind of the origin: ``finding``, ``measure``, … (the part of ``source`` before the colon)."""
+        return self.source.partition(":")[0]
+
+    @property
+    def source_id(self) -> int | None:
+        tail = self.source.partition(":")[2]
+        return int(tail) if tail.isdigit() else None
+
+    def values_display(self) -> list[tuple[str, str]]:
+        """(field label, new value) of each change the proposal makes, in the viewer's language."""
+        if self.kind == self.Kind.MEMBER_REMOVE:
+            reason = str(self.payload.get("reason_code", ""))
+            return [(str(Member._meta.get_field("removal_reason").verbose_name),
+                     gettext(str(dict(Member.Removal.choices).get(reason, reason))))]
+        model: type[models.Model] = Household if self.kind == self.Kind.HOUSEHOLD_UPDATE else Member
+        shown = []
+        for name, value in self.payload.items():
+            field = model._meta.get_field(name)
+            shown.append((str(getattr(field, "verbose_name", name)), _value_display(field, value)))
+        return shown
+
+
+def _value_display(field: Any, value: Any) -> str:
+    """A stored value as a page shows it: a code by its label, a flag as 是/否, blank as —."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("是") if value else gettext("否")
+    if field.choices:
+        return gettext(str(dict(field.flatchoices).get(value, value)))
+    return str(value)

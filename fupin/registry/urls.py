@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fupin.registry import helper_views, views
+from fupin.registry import helper_views, proposal_views, views
 
 # The household page itself (registry:household-detail) is the household file, drawn by fupin.dossier;
 # fupin/config/urls.py puts both apps' routes in the "registry" namespace.
@@ -21,4 +21,6 @@ urlpatterns = [
     path("work-teams/<int:pk>/members/", helper_views.work_team_member_add_view, name="work-team-member-add"),
     path("work-teams/<int:pk>/end/", helper_views.work_team_end_view, name="work-team-end"),
     path("work-teams/members/<int:pk>/end/", helper_views.work_team_member_end_view, name="work-team-member-end"),
+    path("proposals/<int:pk>/apply/", proposal_views.proposal_apply_view, name="proposal-apply"),
+    path("proposals/<int:pk>/dismiss/", proposal_views.proposal_dismiss_view, name="proposal-dismiss"),
 ]

@@ -1,5 +1,6 @@
-"""The exit assessment section: this work year's verdict with each indicator's reason, the earlier
-years' verdicts, and (on the page, for users who may) a button to assess the household now."""
+"""The exit assessment section: this work year's verdict with each indicator's reason (or, while the household is
+being reassessed after a change, that it is), the earlier years' verdicts, and (on the page, for users who may) a
+button to assess the household now."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ def assessment(ctx: SectionContext) -> Mapping[str, Any]:
     year = services.work_year()
     history = selectors.household_assessment_history(ctx.household.pk)
     latest = next((a for a in history if a.year == year), None)
+    # Changed since this verdict was computed: the background job is computing it again (ADR 0026 §5); until it has,
+    # the page says so instead of showing a verdict of facts that no longer hold.
+    reassessing = latest is not None and selectors.assessment_pending(latest, ctx.household)
     indicators = [{**i, "outcome_label": Outcome(i["outcome"]).label} for i in latest.indicators] if latest else []
     return {
-        "year": year, "latest": latest, "indicators": indicators,
+        "year": year, "latest": latest, "indicators": indicators, "reassessing": reassessing,
         "earlier": [a for a in history if a is not latest],
         "can_assess": not ctx.for_pdf and can(ctx.user, Cap.REGISTRY_EDIT) and bool(ctx.members),
     }

@@ -87,7 +87,16 @@ from fupin.projects.models import (
     PublicSubmission,
 )
 from fupin.registry.helper_services import work_team_create, work_team_member_add
-from fupin.registry.models import HelperAssignment, Household, IncomeRecord, Member, WorkTeam, WorkTeamMember
+from fupin.registry.models import (
+    HelperAssignment,
+    Household,
+    IncomeRecord,
+    Member,
+    ProposedChange,
+    WorkTeam,
+    WorkTeamMember,
+)
+from fupin.registry.proposals import proposal_create
 from fupin.workflow.models import HouseholdTransition, TransitionAttachment
 
 OBJECT, LIST, SUMMARY, CAPABILITY, PERSONAL, PUBLIC, ADMIN = (
@@ -183,6 +192,9 @@ PAGES: dict[str, Route] = {
     "registry/import/<int:pk>/": Route(OBJECT, target="import_job", note="发起人或同辖区有导入权限者"),
     "registry/import/<int:pk>/report/": Route(OBJECT, target="import_job", note="问题报告（xlsx）"),
     "registry/households/<int:pk>/helpers/": Route(OBJECT, "POST", 302, target="household", data={"name": "帮扶人"}),
+    "registry/proposals/<int:pk>/apply/": Route(OBJECT, "POST", 302, target="proposal", data={"version": 1},
+                                                note="应用本户的变更建议"),
+    "registry/proposals/<int:pk>/dismiss/": Route(OBJECT, "POST", 302, target="proposal", data={"reason": "不属实"}),
     "registry/work-teams/": Route(LIST, shows=("派驻单位-A1",)),
     "registry/work-teams/new/": Route(CAPABILITY, allowed="township_a", note="派驻工作队（县、乡镇）"),
     "registry/work-teams/<int:pk>/": Route(OBJECT, target="work_team"),
@@ -429,6 +441,12 @@ API: dict[str, Route] = {
     "api/v1/assessment/runs/start": Route(CAPABILITY, "POST", 202, allowed="officer"),
     "api/v1/assessment/policy": Route(PUBLIC),
     "api/v1/registry/households/<household_id>/helpers": Route(OBJECT, target="household"),
+    "api/v1/registry/households/<household_id>/proposals": Route(OBJECT, target="household",
+                                                                 reads="registry.household"),
+    "api/v1/registry/proposals/<proposal_id>/apply": Route(OBJECT, "POST", target="proposal", data={"version": 1},
+                                                           json=True),
+    "api/v1/registry/proposals/<proposal_id>/dismiss": Route(OBJECT, "POST", target="proposal", json=True,
+                                                             data={"reason": "不属实"}),
     "api/v1/registry/households/<household_id>/helper": Route(OBJECT, "PUT", 201, target="household",
                                                               data={"name": "帮扶人"}, json=True),
     "api/v1/registry/work-teams": Route(LIST, shows=("派驻单位-A1",)),
@@ -541,6 +559,10 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/assessment/runs/start"): "api/v1/assessment/runs/start",
     ("GET", "/api/v1/assessment/policy"): "api/v1/assessment/policy",
     ("GET", "/api/v1/registry/households/{household_id}/helpers"): "api/v1/registry/households/<household_id>/helpers",
+    ("GET", "/api/v1/registry/households/{household_id}/proposals"):
+        "api/v1/registry/households/<household_id>/proposals",
+    ("POST", "/api/v1/registry/proposals/{proposal_id}/apply"): "api/v1/registry/proposals/<proposal_id>/apply",
+    ("POST", "/api/v1/registry/proposals/{proposal_id}/dismiss"): "api/v1/registry/proposals/<proposal_id>/dismiss",
     ("PUT", "/api/v1/registry/households/{household_id}/helper"): "api/v1/registry/households/<household_id>/helper",
     ("GET", "/api/v1/registry/work-teams"): "api/v1/registry/work-teams",
     ("GET", "/api/v1/plan/plan"): "api/v1/plan/plan",
@@ -690,6 +712,7 @@ class World:
     measures: dict[str, Measure] = field(default_factory=dict)
     loans: dict[str, Loan] = field(default_factory=dict)
     delivery_jobs: dict[str, JobRun] = field(default_factory=dict)
+    proposals: dict[str, ProposedChange] = field(default_factory=dict)
 
     def targets(self, target: str) -> tuple[int, list[int]]:
         """(cadre_a1's own pk, pks that belong to village a2 or b1) for an OBJECT route's target."""
@@ -713,6 +736,7 @@ class World:
                                              "ticket": self.tickets,
                                              "ticket_attachment": self.ticket_attachments, "help_measure": self.measures,
                                              "loan": self.loans, "delivery_job": self.delivery_jobs,
+                                             "proposal": self.proposals,
                                              **self.monitoring}
         plan_rows: dict[str, dict[str, Any]] = {
             "plan_unit": self.plan_units, "plan_report": self.plan_reports, "plan_attachment": self.plan_attachments,
@@ -941,6 +965,15 @@ def build_world(media: Path) -> World:
     tickets, ticket_files = _tickets(households)
     measures = _village_measures(households)
     loans = _village_credit(households)
+    # In each village a proposed change (a loop's, ADR 0026 §4) that the template's rules let apply: the households
+    # get the identification year a registered household has.
+    Household.objects.filter(pk__in=[h.pk for h in households.values()]).update(identified_year=2016)
+    proposals: dict[str, ProposedChange] = {}
+    for k, h in households.items():
+        proposal = proposal_create(h, ProposedChange.Kind.HOUSEHOLD_UPDATE, {"safe_water": True},
+                                   source=f"finding:{found[k].pk}", label="已死亡未减员")
+        assert proposal is not None
+        proposals[k] = proposal
     markers = ["H-A2-0001", "H-B1-0001", "乙村民委员会", "丙村民委员会", "商桥镇", "411103101202",
                "411103102201", "411103102000", "任务-A2", "任务-B1", "令牌-A2", "令牌-B1", "导入-A2", "导入-B1",
                "导出-A2", "导出-B1", "疑点-A2", "疑点-B1", "核实-A2", "核实-B1", "名单-A2", "名单-B1",
@@ -954,7 +987,8 @@ def build_world(media: Path) -> World:
     return World(p, households, jobs, tokens, markers, notices, objections, attachments, import_jobs, export_jobs,
                  teams, secretaries, found, verified, load_jobs, units, reports, report_files, inspections, plan_findings,
                  rectified, projects, assets, project_docs, project_objections, monitoring, tickets=tickets,
-                 ticket_attachments=ticket_files, measures=measures, loans=loans, delivery_jobs=delivery_jobs)
+                 ticket_attachments=ticket_files, measures=measures, loans=loans, delivery_jobs=delivery_jobs,
+                 proposals=proposals)
 
 
 @pytest.fixture(scope="module")
@@ -1011,6 +1045,7 @@ def snapshot() -> dict[str, Any]:
         "plan_task_units": list(PlanTask.cooperating.through.objects.order_by("pk").values()),
         "helpers": list(HelperAssignment.objects.order_by("pk").values()),
         "teams": list(WorkTeam.objects.order_by("pk").values()),
+        "proposals": list(ProposedChange.objects.order_by("pk").values()),
         "team_members": list(WorkTeamMember.objects.order_by("pk").values()),
         "audit": AuditEntry.objects.count(),
         "assessments": list(HouseholdAssessment.objects.order_by("pk").values("pk", "household", "verdict")),
