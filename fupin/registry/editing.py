@@ -43,7 +43,7 @@ from fupin.registry.models import Change, Household, IncomeRecord, Member
 
 HEAD = codes.Relation.HEAD.value
 HOUSEHOLD_FIELDS = ("attribute", "main_cause", "other_causes", "food_secure", "clothing_secure", "housing_grade",
-                    "housing_renovated", "relocated", "safe_water", "phone")
+                    "housing_renovated", "relocated", "safe_water", "phone", "address", "bank_name", "bank_account")
 """A household's facts an edit may change (its number, village and workflow state have their own steps)."""
 MEMBER_FIELDS = ("name", "relation", "ethnicity", "education", "schooling", "home_schooling", "health",
                  "disability_level", "labour", "work_location", "work_months", "medical_insurance",

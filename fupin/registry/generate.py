@@ -92,8 +92,9 @@ def registry_generate(out_dir: Path, *, households: int, seed: int = 2018,
     paths = []
     for sheet, frame in ((template.HOUSEHOLDS, house), (template.MEMBERS, members), (template.INCOMES, incomes)):
         path = out_dir / f"{sheet.key}.csv"
-        # Files as another system makes them: without the platform's own 数据版本 (written by its export).
-        csv_write_frame(frame.select([h for h in sheet.headers if h != "数据版本"]), path, include_bom=True)
+        # Files as another system makes them: the national template's columns, without the platform's optional
+        # ones (数据版本, written by its export; the address and bank columns).
+        csv_write_frame(frame.select([h for h in sheet.headers if h in frame.columns]), path, include_bom=True)
         paths.append(path)
     return GenerateResult(house.height, members.height, incomes.height, (paths[0], paths[1], paths[2]))
 

@@ -35,6 +35,7 @@ REGISTRY_RULES: dict[str, tuple[str, str]] = {
     "DIVISION_OUT_OF_SCOPE": ("该村不在您的管辖范围内", "this village is outside your area"),
     "PHONE_INVALID": ("应为11位手机号或固定电话（如 0395-1234567）",
                       "must be an 11-digit mobile number or a landline number (e.g. 0395-1234567)"),
+    "BANK_ACCOUNT_INVALID": ("银行账号应为 8 至 30 位数字", "a bank account number has 8 to 30 digits"),
     "ID_DUPLICATE": ("身份证号在文件中重复（第 {rows} 行）", "the identity number appears more than once in the file "
                      "(rows {rows})"),
     "ID_IN_OTHER_HOUSEHOLD": ("该身份证号已登记在平台中的另一户", "this identity number is already registered in "
@@ -76,6 +77,17 @@ REGISTRY_RULES: dict[str, tuple[str, str]] = {
 register_rules(REGISTRY_RULES)
 
 
+def check_bank_account(df: pl.DataFrame, label: str, found: Findings) -> pl.DataFrame:
+    """A bank card or passbook account: digits only (spaces and hyphens as written are dropped), 8 to 30 of them."""
+    column = template.HOUSEHOLDS.column("bank_account")
+    v = pl.col("bank_account")
+    compact = v.str.replace_all(r"[ \-]", "")
+    df = df.with_columns(pl.when(compact.str.contains(r"^[0-9]{8,30}$")).then(compact).alias("_bank_account"))
+    found.flag(df, v.is_not_null() & pl.col("_bank_account").is_null(), label=label, header=column.header,
+               value="bank_account", code="BANK_ACCOUNT_INVALID")
+    return df
+
+
 def check_phone(df: pl.DataFrame, label: str, found: Findings) -> pl.DataFrame:
     column = template.HOUSEHOLDS.column("phone")
     v = pl.col("phone")
@@ -103,7 +115,8 @@ class Checked:
 
 
 def check_sheet(data: SheetData, checked: Checked, today: date) -> None:
-    df = check_cells(data, checked.found, today, group="household_no", own={"phone": check_phone})
+    df = check_cells(data, checked.found, today, group="household_no", own={"phone": check_phone,
+                                                                                  "bank_account": check_bank_account})
     rules = {"households": _household_rules, "members": _member_rules, "incomes": _income_rules}[data.sheet.key]
     df = rules(df, data.label, checked.found)
     # The text cells are no longer needed, except those the registry rules name in their problems.

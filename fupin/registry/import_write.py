@@ -108,7 +108,7 @@ def household_rows(df: pl.DataFrame, now: str) -> pl.DataFrame:
         pl.col("_exit_year").alias("exit_year"),
         *[pl.col(f"_{k}").alias(k) for k in ("food_secure", "clothing_secure")], _text("housing_grade"),
         *[pl.col(f"_{k}").alias(k) for k in ("housing_renovated", "relocated", "safe_water")], _text("phone"),
-        pl.lit(False).alias("is_demo"), pl.lit(now).alias("updated_at"),
+        _text("address"), _text("bank_name"), _text("bank_account"), pl.lit(False).alias("is_demo"), pl.lit(now).alias("updated_at"),
     )
     return rows
 
@@ -180,7 +180,7 @@ def update_columns(sheet_key: str, present: set[str]) -> list[str]:
 MONEY_COLUMNS = frozenset(IncomeRecord.AMOUNT_FIELDS)
 JSON_COLUMNS = frozenset({"other_causes"})
 DATE_COLUMNS = frozenset({"birth_date"})
-SEALED_COLUMNS = frozenset({"phone"})
+SEALED_COLUMNS = frozenset({"phone", "bank_account"})
 """Stored sealed under a random nonce: compared as the plain text they open to."""
 COMPARED = (("households", "hh_id", HOUSEHOLD_TABLE), ("members", "member_id", MEMBER_TABLE),
             ("incomes", "income_id", INCOME_TABLE))
@@ -504,9 +504,9 @@ def _write_all(frames: dict[str, pl.DataFrame], present: dict[str, set[str]], wr
     if "households" in frames:
         new, old = _split(household_rows(frames.pop("households"), now))
         old = old.select(["id", *update_columns("households", present["households"])])
-        writer.update(HOUSEHOLD_TABLE, _sealed(old, "phone"))
+        writer.update(HOUSEHOLD_TABLE, _sealed(_sealed(old, "phone"), "bank_account"))
         before = _max_id(HOUSEHOLD_TABLE)
-        writer.insert(HOUSEHOLD_TABLE, _sealed(new.sort("household_no"), "phone"))
+        writer.insert(HOUSEHOLD_TABLE, _sealed(_sealed(new.sort("household_no"), "phone"), "bank_account"))
         ids = read_frame(f'SELECT household_no, id FROM "{HOUSEHOLD_TABLE}" WHERE id > %s', [before],  # noqa: S608
                          {"household_no": pl.String, "new_hh_id": pl.Int64})
         created.append(_created(ids.rename({"new_hh_id": "household_id"}), None, None))

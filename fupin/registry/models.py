@@ -114,6 +114,10 @@ class Household(CodeLabels):
     relocated = models.BooleanField(_("易地搬迁"), null=True, blank=True)
     safe_water = models.BooleanField(_("饮水安全"), null=True, blank=True)
     phone = SealedField(_("联系电话"), plain_max_length=20, blank=True)
+    address = models.CharField(_("家庭住址"), max_length=100, blank=True, default="", db_default="")
+    # Where the household's subsidies are paid (一卡通): personal data, sealed at rest like the phone (ADR 0024).
+    bank_name = models.CharField(_("开户银行"), max_length=50, blank=True, default="", db_default="")
+    bank_account = SealedField(_("银行账号"), plain_max_length=30, blank=True, default="", db_default="")
     is_demo = models.BooleanField(_("演示数据"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
     # Raised by every write to the household, its members or its incomes (edit, import, loop): an edit carries the
@@ -212,7 +216,7 @@ class Member(CodeLabels):
     extreme_poverty_support = models.BooleanField(_("特困供养"), null=True, blank=True)
     removed_on = models.DateField(_("减少日期"), null=True, blank=True)
     removal_reason = models.CharField(_("减少原因"), max_length=20, choices=Removal.choices, blank=True,
-                                      db_default="")
+                                      default="", db_default="")
 
     area_scope = "household__village"
     scope_through = "household"  # seen by who sees the household (its rule: ADR 0025)

@@ -31,6 +31,11 @@ HOUSEHOLDS = Sheet("户信息", "households", (
     Column("易地搬迁", "relocated", "bool"),
     Column("饮水安全", "safe_water", "bool"),
     Column("联系电话", "phone", "text", max_length=20),
+    # Optional columns beyond the national template (REFERENCE.md: 开户银行, 银行账号 of the household form): a file
+    # without them leaves the stored values as they are.
+    Column("家庭住址", "address", "text", max_length=100),
+    Column("开户银行", "bank_name", "text", max_length=50),
+    Column("银行账号", "bank_account", "text", max_length=30),
     # Written by the export, read back by the import: a household changed on the platform since the file was
     # exported is not overwritten by the file (ADR 0026). Optional: a file without it is the newer change.
     Column("数据版本", "version", "int", min_value=1, max_value=2_000_000_000),

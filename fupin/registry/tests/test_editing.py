@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils import timezone
 
 from fupin.core.errors import ConcurrentChange
@@ -63,6 +64,20 @@ class TestHouseholdFacts:
         assert changes["phone"].new != "13912345678"  # the history keeps a sealed phone sealed (ADR 0024)
         assert all((c.actor, c.valid_from, c.reason, c.source, c.event) ==
                    (personas.cadre_a1, day, "入户核实", "page", "edit") for c in changes.values())
+
+    def test_the_address_and_the_bank_account_for_subsidies(self, home, personas):
+        household_update(home, {"address": "新店镇张庄村三组 12 号", "bank_name": "郾城区农村信用合作联社",
+                                "bank_account": "6228 4800 1234 5678 9"}, edit(home, personas.cadre_a1))
+        home.refresh_from_db()
+        assert (home.address, home.bank_name, home.bank_account) == (
+            "新店镇张庄村三组 12 号", "郾城区农村信用合作联社", "62284800123456789")
+        with connection.cursor() as cursor:  # sealed at rest, in the row and in its history (ADR 0024)
+            cursor.execute("SELECT bank_account FROM registry_household WHERE id = %s", [home.pk])
+            assert "62284800123456789" not in cursor.fetchone()[0]
+        assert "62284800123456789" not in Change.objects.get(household=home, field="bank_account").new
+        with pytest.raises(EditRefused) as refused:
+            household_update(home, {"bank_account": "62-28A"}, edit(home, personas.cadre_a1))
+        assert codes_of(refused) == ["BANK_ACCOUNT_INVALID"] and "bank_account" in refused.value.fields
 
     def test_an_edit_that_changes_nothing_writes_nothing(self, home, personas):
         before = snapshot()

@@ -69,6 +69,7 @@ class TestWorkbook:
             "户属性": "低保贫困户", "主要致贫原因": "因病", "其他致贫原因": "因学、缺资金", "识别年度": 2015,
             "脱贫状态": "已脱贫", "脱贫年度": 2018, "不愁吃": "是", "不愁穿": "否", "住房安全等级": "C",
             "危房改造": None, "易地搬迁": "否", "饮水安全": "是", "联系电话": "03955551234",
+            "家庭住址": None, "开户银行": None, "银行账号": None,
             "数据版本": 1,  # the household's version: a later import refuses to overwrite a newer change (ADR 0026)
         }
 
