@@ -28,6 +28,9 @@ from fupin.registry import codes
 from fupin.registry.selections import members_selected
 
 CENT = Decimal("0.01")
+VERSION_MAX = 2_147_483_647
+"""The largest ``Household.version`` (a PositiveIntegerField on both engines): a form or an API body naming a larger
+one is refused as it is parsed, never sent to the database (where it would overflow)."""
 
 
 def _and(base: models.Q | None, condition: models.Q) -> models.Q:

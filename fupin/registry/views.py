@@ -46,7 +46,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "page": page, "rows": selectors.household_rows(page.object_list), "params": params, "townships": townships, "villages": villages.order_by("code"),
         "statuses": Household.Status.choices, "attributes": codes.shown(codes.Attribute.choices),
         "can_export": can(request.user, Cap.REGISTRY_EXPORT), "can_import": can(request.user, Cap.REGISTRY_IMPORT),
-        "full_ids": can(request.user, Cap.REGISTRY_FULL_ID),
+        "full_ids": can(request.user, Cap.REGISTRY_FULL_ID), "can_add": can(request.user, Cap.REGISTRY_EDIT),
     }
     return render(request, "registry/household_list.html", context)
 

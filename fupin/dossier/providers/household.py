@@ -8,12 +8,18 @@ from typing import Any
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts.access import can
 from fupin.accounts.roles import Cap
 from fupin.assessment.services import poverty_lines
 from fupin.dossier.charts import bar_chart_svg
 from fupin.dossier.sections import Section, SectionContext, register
 from fupin.dossier.selectors import income_chart_data, income_series
 from fupin.registry import codes
+
+
+def may_edit(ctx: SectionContext) -> bool:
+    """Whether the page offers the registry's edit forms (never the PDF)."""
+    return not ctx.for_pdf and can(ctx.user, Cap.REGISTRY_EDIT)
 
 
 def facts(ctx: SectionContext) -> Mapping[str, Any]:
@@ -27,13 +33,15 @@ def facts(ctx: SectionContext) -> Mapping[str, Any]:
         "village": village,
         "other_causes": other,
         "member_count": ctx.household.member_total,
+        "can_edit": may_edit(ctx),
     }
 
 
 def members(ctx: SectionContext) -> Mapping[str, Any]:
     rows = [{"member": m, "id_number": m.id_number if ctx.reveal else m.masked_id, "age": m.age_on(ctx.today)}
             for m in ctx.members]
-    return {"rows": rows, "member_total": ctx.household.member_total}
+    return {"rows": rows, "member_total": ctx.household.member_total, "can_edit": may_edit(ctx),
+            "others": any(m.relation != codes.Relation.HEAD for m in ctx.members)}
 
 
 def incomes(ctx: SectionContext) -> Mapping[str, Any]:
@@ -41,6 +49,8 @@ def incomes(ctx: SectionContext) -> Mapping[str, Any]:
     points = income_series(ctx.incomes, ctx.household.member_total, lines)
     values: dict[str, Any] = {"points": points, "member_count": ctx.household.member_total,
                               "has_lines": any(p.poverty_line is not None for p in points)}
+    if may_edit(ctx):
+        values["edit_years"] = [ctx.today.year, ctx.today.year - 1]
     if ctx.for_pdf:
         values["svg"] = bar_chart_svg(
             [str(p.year) for p in points], [p.per_capita for p in points], unit=_t("人均纯收入(元)"),

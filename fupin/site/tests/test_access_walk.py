@@ -88,6 +88,7 @@ from fupin.projects.models import (
 )
 from fupin.registry.helper_services import work_team_create, work_team_member_add
 from fupin.registry.models import (
+    Change,
     HelperAssignment,
     Household,
     IncomeRecord,
@@ -103,7 +104,8 @@ OBJECT, LIST, SUMMARY, CAPABILITY, PERSONAL, PUBLIC, ADMIN = (
     "object", "list", "summary", "capability", "personal", "public", "admin")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_PK = 987654321
-OWN_MARKERS = {"household": "H-A1-0001", "area": "411103101201", "job": "任务-A1", "notice": "公示-A1",
+OWN_MARKERS = {"household": "H-A1-0001", "member": "H-A1-0001", "area": "411103101201", "job": "任务-A1",
+               "notice": "公示-A1",
                "attachment": "EVIDENCE-A1", "import_job": "导入-A1", "export_job": "导出-A1", "finding": "疑点-A1",
                "load_job": "名单-A1", "delivery_job": "措施表-A1", "work_team": "书记-A1", "plan_unit": "孟庙镇",
                "plan_report": "报告-A",
@@ -131,11 +133,39 @@ class Route:
     allowed: str = ""  # CAPABILITY: a persona that holds the capability
     path: str = ""  # a concrete path, for regex patterns; "{pk}" in it is the object's pk
     note: str = ""
-    data: Any = None  # the body (or query) of every request to the route
+    data: Any = None  # the body (or query) of every request to the route; a function of the pk asked for builds it
     json: bool = False  # send ``data`` as JSON rather than as a form
     actor: str = "cadre_a1"  # OBJECT: the persona whose permitted request the own-object test makes
     divisions: bool = False  # PUBLIC: the page lists the division tree (public names and codes), nothing else
     reads: str = ""  # a GET that shows people: the model whose rows it shows, each read an audit entry
+
+
+# The registry's edits (ADR 0026) carry the household's version as read now: the body is built for the pk asked for
+# (a household's, or a member's), so the own-object write is on the current version.
+WALK_MEMBER_ID = "411103196606067779"  # 1966-06-06, a valid check character; no world member has it
+WALK_HEAD_ID = "411103196707078880"  # an applicant's head
+AMOUNTS = {"wage_income": "9000", "business_income": "0", "property_income": "0", "transfer_income": "600",
+           "business_expense": "0"}
+
+
+def _version(households: Any) -> int:
+    return households.values_list("version", flat=True).first() or 1
+
+
+def household_edit(**fields: Any) -> Any:
+    return lambda pk: {"version": _version(Household.objects.filter(pk=pk)), **fields}
+
+
+def member_edit(**fields: Any) -> Any:
+    return lambda pk: {"version": _version(Household.objects.filter(members__pk=pk)), **fields}
+
+
+def head_edit() -> Any:
+    def body(pk: int) -> dict[str, Any]:
+        other = Member.objects.filter(household_id=pk).exclude(relation="head").values_list("pk", flat=True).first()
+        return {"version": _version(Household.objects.filter(pk=pk)), "new_head": other or MISSING_PK,
+                "old_head_relation": "father"}
+    return body
 
 
 PAGES: dict[str, Route] = {
@@ -195,6 +225,21 @@ PAGES: dict[str, Route] = {
     "registry/proposals/<int:pk>/apply/": Route(OBJECT, "POST", 302, target="proposal", data={"version": 1},
                                                 note="应用本户的变更建议"),
     "registry/proposals/<int:pk>/dismiss/": Route(OBJECT, "POST", 302, target="proposal", data={"reason": "不属实"}),
+    # Edits of the registry: the cadre's own household changes; other villages' are 404, as missing ones.
+    "registry/households/new/": Route(LIST, shows=("甲村民委员会",), note="新增申请户：本辖区的村"),
+    "registry/households/<int:pk>/edit/": Route(OBJECT, "POST", 302, target="household", reads="registry.household",
+                                                data=household_edit(safe_water="true")),
+    "registry/households/<int:pk>/members/new/": Route(
+        OBJECT, "POST", 302, target="household", reads="registry.household",
+        data=household_edit(event="moved_in", id_number=WALK_MEMBER_ID, name="新成员", relation="other")),
+    "registry/households/<int:pk>/head/": Route(OBJECT, "POST", 302, target="household", reads="registry.household",
+                                                data=head_edit()),
+    "registry/households/<int:pk>/incomes/": Route(OBJECT, "POST", 302, target="household", reads="registry.household",
+                                                   data=household_edit(year=TODAY.year, **AMOUNTS)),
+    "registry/members/<int:pk>/edit/": Route(OBJECT, "POST", 302, target="member", reads="registry.member",
+                                             data=member_edit(dibao="true")),
+    "registry/members/<int:pk>/remove/": Route(OBJECT, "POST", 302, target="member", reads="registry.member",
+                                               data=member_edit(removal_reason="moved_out")),
     "registry/work-teams/": Route(LIST, shows=("派驻单位-A1",)),
     "registry/work-teams/new/": Route(CAPABILITY, allowed="township_a", note="派驻工作队（县、乡镇）"),
     "registry/work-teams/<int:pk>/": Route(OBJECT, target="work_team"),
@@ -450,6 +495,23 @@ API: dict[str, Route] = {
     "api/v1/registry/households/<household_id>/helper": Route(OBJECT, "PUT", 201, target="household",
                                                               data={"name": "帮扶人"}, json=True),
     "api/v1/registry/work-teams": Route(LIST, shows=("派驻单位-A1",)),
+    "api/v1/registry/households/<household_id>/facts": Route(OBJECT, "PATCH", target="household", json=True,
+                                                             data=household_edit(safe_water=True)),
+    "api/v1/registry/households/<household_id>/members": Route(
+        OBJECT, "POST", 201, target="household", json=True,
+        data=household_edit(event="moved_in", id_number=WALK_MEMBER_ID, name="新成员", relation="other")),
+    "api/v1/registry/members/<member_id>": Route(OBJECT, "PATCH", target="member", json=True,
+                                                 data=member_edit(dibao=True)),
+    "api/v1/registry/members/<member_id>/removal": Route(OBJECT, "POST", target="member", json=True,
+                                                         data=member_edit(removal_reason="moved_out")),
+    "api/v1/registry/households/<household_id>/head": Route(OBJECT, "POST", target="household", json=True,
+                                                            data=head_edit()),
+    "api/v1/registry/households/<household_id>/incomes/<year>": Route(
+        OBJECT, "PUT", target="household", json=True, path=f"/api/v1/registry/households/{{pk}}/incomes/{TODAY.year}",
+        data=household_edit(**AMOUNTS)),
+    "api/v1/registry/areas/<area_id>/applicants": Route(OBJECT, "POST", 201, target="area", json=True,
+                                                        data={"id_number": WALK_HEAD_ID, "name": "申请人"},
+                                                        note="在本辖区的村新增申请户"),
     "api/v1/plan/plan": Route(LIST, note="规划：不含村级数据"),
     "api/v1/plan/units": Route(LIST, note="辖区内责任单位的报送情况"),
     "api/v1/notices/": Route(LIST, shows=("公示-A1",)),
@@ -565,6 +627,14 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/registry/proposals/{proposal_id}/dismiss"): "api/v1/registry/proposals/<proposal_id>/dismiss",
     ("PUT", "/api/v1/registry/households/{household_id}/helper"): "api/v1/registry/households/<household_id>/helper",
     ("GET", "/api/v1/registry/work-teams"): "api/v1/registry/work-teams",
+    ("PATCH", "/api/v1/registry/households/{household_id}/facts"): "api/v1/registry/households/<household_id>/facts",
+    ("POST", "/api/v1/registry/households/{household_id}/members"): "api/v1/registry/households/<household_id>/members",
+    ("PATCH", "/api/v1/registry/members/{member_id}"): "api/v1/registry/members/<member_id>",
+    ("POST", "/api/v1/registry/members/{member_id}/removal"): "api/v1/registry/members/<member_id>/removal",
+    ("POST", "/api/v1/registry/households/{household_id}/head"): "api/v1/registry/households/<household_id>/head",
+    ("PUT", "/api/v1/registry/households/{household_id}/incomes/{year}"):
+        "api/v1/registry/households/<household_id>/incomes/<year>",
+    ("POST", "/api/v1/registry/areas/{area_id}/applicants"): "api/v1/registry/areas/<area_id>/applicants",
     ("GET", "/api/v1/plan/plan"): "api/v1/plan/plan",
     ("GET", "/api/v1/plan/units"): "api/v1/plan/units",
     ("GET", "/api/v1/notices/"): "api/v1/notices/",
@@ -719,6 +789,10 @@ class World:
         a = self.personas.areas
         if target == "household":
             return self.households["a1"].pk, [self.households["a2"].pk, self.households["b1"].pk]
+        if target == "member":  # each village's household's member who is not the head
+            others = {k: Member.objects.filter(household=h).exclude(relation="head").order_by("pk")[0].pk
+                      for k, h in self.households.items()}
+            return others["a1"], [others["a2"], others["b1"]]
         if target == "area":
             return a.village_a1.pk, [a.village_a2.pk, a.village_b1.pk, a.town_b.pk]
         if target == "job":
@@ -946,6 +1020,8 @@ def build_world(media: Path) -> World:
     ``media`` (MEDIA_ROOT)."""
     p = build_personas(build_areas())
     households = build_households(p.areas)
+    # Registered households have their identification year, as the registry's rules require of any write to them.
+    Household.objects.filter(pk__in=[h.pk for h in households.values()]).update(identified_year=2016)
     policy_seed_defaults()
     assess_county(work_year())  # so every route of the assessment has results to show
     jobs = {"a1": _job(p.cadre_a1, "任务-A1"), "a2": _job(p.cadre_a2, "任务-A2"), "b1": _job(p.cadre_b1, "任务-B1")}
@@ -1028,6 +1104,7 @@ def snapshot() -> dict[str, Any]:
         "households": list(Household.objects.order_by("pk").values()),
         "members": list(Member.objects.order_by("pk").values()),
         "incomes": list(IncomeRecord.objects.order_by("pk").values()),
+        "registry_changes": list(Change.objects.order_by("pk").values()),
         "areas": list(Area.objects.order_by("pk").values()),
         "jobs": list(JobRun.objects.order_by("pk").values()),
         "tokens": list(ApiToken.objects.order_by("pk").values("pk", "user", "key_hash", "revoked_at", "expires_at")),
@@ -1112,7 +1189,8 @@ def call(client: Client, method: str, path: str, data: dict[str, Any] | None = N
 def call_route(client: Client, route: str, method: str, pk: int | str) -> Any:
     """A request to an OBJECT route with the route's own body, so the body is valid and the lookup decides."""
     spec = ROUTES[route]
-    return call(client, method, url_of(route, pk), spec.data, json_body=spec.json)
+    data = spec.data(pk) if callable(spec.data) else spec.data
+    return call(client, method, url_of(route, pk), data, json_body=spec.json)
 
 
 def text_of(response: Any) -> str:
@@ -1271,7 +1349,8 @@ def test_it_refuses_capability_routes_to_a_village_cadre(world, route, auth):
 
 # --- reads of personal data: each one an audit entry naming the viewer and the rows shown -----------
 
-READ_TARGETS = {"registry.household": "household", "crosscheck.finding": "finding", "hotline.ticket": "ticket",
+READ_TARGETS = {"registry.household": "household", "registry.member": "member", "crosscheck.finding": "finding",
+                "hotline.ticket": "ticket",
                 "monitoring.monitoringcase": "case", "measures.measure": "help_measure"}
 
 
