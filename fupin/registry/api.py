@@ -23,7 +23,16 @@ from fupin.core.imports.report import XLSX_TYPE
 from fupin.core.reads import personal_data_read
 from fupin.registry import editing, exporting, selectors
 from fupin.registry.blank_template import TEMPLATE_FILENAME, registry_template_bytes
-from fupin.registry.editing import HEAD, HOUSEHOLD_FIELDS, INCOME_FIELDS, MEMBER_FIELDS, Edit, EditRefused, field_of
+from fupin.registry.editing import (
+    HEAD,
+    HOUSEHOLD_FIELDS,
+    INCOME_FIELDS,
+    MEMBER_FIELDS,
+    Edit,
+    EditRefused,
+    field_of,
+    masked_account,
+)
 from fupin.registry.filters import HouseholdFilter
 from fupin.registry.models import VERSION_MAX, Household, IncomeRecord, Member
 
@@ -187,6 +196,9 @@ class _HouseholdCommon(Schema):
     relocated: bool | None = None
     safe_water: bool | None = None
     phone: Text | None = None
+    address: Text | None = None
+    bank_name: Text | None = None
+    bank_account: Text | None = None
 
 
 class _MemberCommon(Schema):
@@ -276,6 +288,10 @@ class HouseholdFactsOut(Schema):
     relocated: bool | None
     safe_water: bool | None
     phone: str
+    address: str
+    bank_name: str
+    bank_account: str
+    """Masked: the last four digits."""
 
 
 class MemberFactsOut(Schema):
@@ -367,7 +383,8 @@ def _written(write: Callable[[], T], status: int = 200) -> Status[T | EditRefuse
 def _household_facts_out(h: Household) -> HouseholdFactsOut:
     head = Member.objects.filter(household=h, relation=HEAD).values_list("pk", flat=True).first()
     return HouseholdFactsOut(id=h.pk, household_no=h.household_no, village_code=h.village.code, version=h.version,
-                             head_id=head, status=h.status, **{f: getattr(h, f) for f in HOUSEHOLD_FIELDS})
+                             head_id=head, status=h.status, **{f: getattr(h, f) for f in HOUSEHOLD_FIELDS} | {
+                                 "bank_account": masked_account(h.bank_account)})
 
 
 def _member_facts_out(m: Member) -> MemberFactsOut:

@@ -243,6 +243,11 @@ def applicant_create(village: Area, household_values: Mapping[str, Any], head_va
     return Household.objects.get(household_no=number)
 
 
+def masked_account(account: str) -> str:
+    """A bank account as it is shown: its last four digits."""
+    return f"****{account[-4:]}" if account else ""
+
+
 # --- rows as the template's cells --------------------------------------------------------------------------
 
 def _cells(sheet: Sheet, values: Mapping[str, Any]) -> dict[str, str | None]:
