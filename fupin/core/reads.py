@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -41,11 +42,14 @@ def common_area_path(paths: Sequence[str]) -> str:
 
 
 def _asked(value: Any) -> Any:
-    """A filter value as the audit stores it: a row by its key, text cut short with ID-like runs masked."""
+    """A filter value as the audit stores it: a row by its key, a day as YYYY-MM-DD, text cut short with ID-like
+    runs masked."""
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, (bool, int, float)) or value is None:
         return value
+    if isinstance(value, date):  # a day asked for (a page "as of" it): no ID number hides in it
+        return value.isoformat()
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_asked(v) for v in value]
     return ID_LIKE.sub(lambda m: idnumber.mask(m.group(0)), str(value)[:QUERY_VALUE_MAX])

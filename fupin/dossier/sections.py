@@ -42,7 +42,9 @@ class SectionContext:
 
     ``members`` and ``incomes`` are already loaded (one query each), so sections do not query them
     again. ``reveal`` is True only when the viewer may see full ID numbers and asked to, on the page;
-    the PDF always has it False.
+    the PDF always has it False. ``as_of`` is set when the page shows the household as it stood on that
+    day: ``household``, ``members`` and ``incomes`` are then as they were (``registry.history``), ``today``
+    is that day, and only the sections that can draw a past day are shown (``Section.as_of``).
     """
 
     user: Viewer
@@ -53,6 +55,7 @@ class SectionContext:
     for_pdf: bool = False
     today: date = field(default_factory=timezone.localdate)
     request: HttpRequest | None = None
+    as_of: date | None = None
 
 
 ContextFunction = Callable[[SectionContext], Mapping[str, Any]]
@@ -73,6 +76,8 @@ class Section:
     # (a module's existing panel). The PDF always frames, so an unframed section needs a
     # ``pdf_template`` of its own or ``in_pdf=False``.
     framed: bool = True
+    # Drawn from the SectionContext's household, members and incomes alone, so it can show a past day (``as_of``).
+    as_of: bool = False
 
     @property
     def is_placeholder(self) -> bool:
@@ -133,13 +138,13 @@ def render_sections(ctx: SectionContext) -> list[RenderedSection]:
     rendered = []
     sees = {group: can(ctx.user, capability) for group, capability in FIELD_GROUPS.items()}
     for section in sections():
-        if ctx.for_pdf and not section.in_pdf:
+        if (ctx.for_pdf and not section.in_pdf) or (ctx.as_of is not None and not section.as_of):
             continue
         if section.capability and not can(ctx.user, section.capability):
             continue
         template = (section.pdf_template or section.template) if ctx.for_pdf else section.template
         values: dict[str, Any] = {"section": section, "household": ctx.household, "for_pdf": ctx.for_pdf,
-                                  "reveal": ctx.reveal, "sees": sees}
+                                  "reveal": ctx.reveal, "sees": sees, "as_of": ctx.as_of}
         if section.context is not None:
             values.update(section.context(ctx))
         html = render_to_string(template, values, request=ctx.request)

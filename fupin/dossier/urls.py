@@ -7,5 +7,6 @@ from fupin.dossier import views
 
 urlpatterns = [
     path("households/<int:pk>/", views.household_file, name="household-detail"),
+    path("households/<int:pk>/history/", views.household_history, name="household-history"),
     path("households/<int:pk>/pdf/", views.household_pdf, name="household-pdf"),
 ]

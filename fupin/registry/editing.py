@@ -317,7 +317,7 @@ def _run(household: Household | None, edit: Edit, event: str,
         if household is not None:
             _claim(household, edit.version)
         write_checked(checked, result, actor=edit.actor, stamp=stamp, tracker=Tracker(None), audit=audit,
-                      refuse_removed=False, more_rules=rules)
+                      refuse_removed=False, more_rules=rules, narrow=True)
     if result.problems:
         raise EditRefused(result.problems)
 

@@ -62,29 +62,58 @@ def _visible(paths: pl.Expr, actor: User | None) -> pl.Expr:
     return pl.any_horizontal(paths.str.starts_with(p) for p in scope.paths)
 
 
-def load_state(actor: User | None) -> RegistryState:
-    """The registry as frames: villages, households (with visibility for ``actor``), members, incomes.
+@dataclass(frozen=True)
+class Narrow:
+    """The part of the registry a write of a few rows can touch: the households it names (by number) and the ID
+    numbers it names (by blind index). An edit's rules read only these rows; a file's read the whole registry."""
+
+    household_nos: tuple[str, ...]
+    id_indexes: tuple[str, ...]
+
+
+def _in(column: str, values: tuple[Any, ...]) -> tuple[str, list[Any]]:
+    """``column IN (...)`` for ``values`` (never empty: an empty list matches nothing)."""
+    if not values:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def load_state(actor: User | None, narrow: Narrow | None = None) -> RegistryState:
+    """The registry as frames: villages, households (with visibility for ``actor``), members, incomes; with
+    ``narrow``, only the households, members and incomes that a write naming those rows can touch (its households'
+    rows, and the members holding its ID numbers), in a few index lookups instead of reading every row.
 
     ``actor`` None is the command line's superuser context: everything is visible.
     """
     villages = read_frame('SELECT code, id, path FROM areas_area WHERE level = %s AND valid_to IS NULL', ["village"],
                           {"code": pl.String, "village_id": pl.Int64, "path": pl.String})
     villages = villages.with_columns(_visible(pl.col("path"), actor).alias("visible")).drop("path")
+    where, params = _in("h.household_no", narrow.household_nos) if narrow else ("1 = 1", [])
     households = read_frame(
         f'SELECT h.id, h.household_no, h.status, h.version, a.path FROM "{HOUSEHOLD_TABLE}" h '  # noqa: S608
-        'JOIN areas_area a ON a.id = h.village_id', [],
+        f'JOIN areas_area a ON a.id = h.village_id WHERE {where}', params,
         {"hh_id": pl.Int64, "household_no": pl.String, "db_status": pl.String, "db_version": pl.Int64,
-         "path": pl.String})
+         "path": pl.String}, few=bool(narrow))
     households = households.with_columns(_visible(pl.col("path"), actor).alias("hh_visible")).drop("path")
+    member_where, member_params, income_where, income_params = "1 = 1", [], "1 = 1", []
+    removed_where, removed_params = "1 = 1", []
+    if narrow is not None:
+        ids = tuple(households.get_column("hh_id").to_list())
+        in_households, hh_params = _in("household_id", ids)
+        by_index, index_params = _in("id_index", narrow.id_indexes)
+        member_where, member_params = f"({in_households} OR {by_index})", hh_params + index_params
+        income_where, income_params = in_households, hh_params
+        removed_where, removed_params = by_index, index_params
     members = read_frame(f'SELECT id, id_index, household_id, relation FROM "{MEMBER_TABLE}" '  # noqa: S608
-                         'WHERE removed_on IS NULL', [],
+                         f'WHERE removed_on IS NULL AND {member_where}', member_params,
                          {"member_id": pl.Int64, "id_index": pl.String, "member_hh_id": pl.Int64,
-                          "db_relation": pl.String})
-    incomes = read_frame(f'SELECT id, household_id, year FROM "{INCOME_TABLE}"', [],  # noqa: S608
-                         {"income_id": pl.Int64, "income_hh_id": pl.Int64, "income_year": pl.Int64})
+                          "db_relation": pl.String}, few=bool(narrow))
+    incomes = read_frame(f'SELECT id, household_id, year FROM "{INCOME_TABLE}" WHERE {income_where}',  # noqa: S608
+                         income_params, {"income_id": pl.Int64, "income_hh_id": pl.Int64, "income_year": pl.Int64},
+                         few=bool(narrow))
     removed = read_frame(f'SELECT id_index, household_id, removed_on FROM "{MEMBER_TABLE}" '  # noqa: S608
-                         'WHERE removed_on IS NOT NULL', [],
-                         {"id_index": pl.String, "removed_hh_id": pl.Int64, "removed_on": pl.Date})
+                         f'WHERE removed_on IS NOT NULL AND {removed_where}', removed_params,
+                         {"id_index": pl.String, "removed_hh_id": pl.Int64, "removed_on": pl.Date}, few=bool(narrow))
     return RegistryState(villages, households, members, incomes, removed)
 
 

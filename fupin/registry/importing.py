@@ -44,8 +44,8 @@ from fupin.core.imports.read import ROW, SheetData, read_inputs
 from fupin.core.imports.report import write_problems_workbook
 from fupin.registry import template
 from fupin.registry.import_checks import HH, Checked, check_sheet
-from fupin.registry.import_links import RegistryState, check_links, kept_members, stale_problems
-from fupin.registry.import_write import BulkWriter, Stamp, drop_unchanged, load_state, write_all
+from fupin.registry.import_links import RegistryState, check_links, kept_members, stale_problems, with_id_indexes
+from fupin.registry.import_write import BulkWriter, Narrow, Stamp, drop_unchanged, load_state, write_all
 from fupin.registry.models import Change
 
 STAGE_LINKS = "与平台数据比对 / checking against the registry"
@@ -129,15 +129,17 @@ def check_sheets(sheets: Sequence[SheetData], tracker: Tracker) -> Checked:
 
 def write_checked(checked: Checked, result: ImportResult, *, actor: User | None, stamp: Stamp, tracker: Tracker,
                   audit: Callable[[dict[str, int]], None], refuse_removed: bool = True,
-                  more_rules: Callable[[Checked, RegistryState], list[Problem]] | None = None) -> None:
+                  more_rules: Callable[[Checked, RegistryState], list[Problem]] | None = None,
+                  narrow: bool = False) -> None:
     """The rules against the registry, then the write: inside the caller's transaction (the import's lock, or an
     edit's), so a refusal, a crash or a race writes nothing. Every way the registry is written comes through here
     (a file, a page, the API, a loop from another module: ADR 0026), so all meet the same rules with the same
     messages, and all leave the same history. ``more_rules`` adds a caller's own refusals (an edit's); ``audit``
-    records a write, given its counts."""
+    records a write, given its counts. ``narrow`` (a write of a few rows: an edit) reads only the registry rows the
+    rows can touch (:class:`~fupin.registry.import_write.Narrow`), not the whole registry."""
     try:
         with transaction.atomic():
-            state = load_state(actor)
+            state = load_state(actor, _narrow(checked) if narrow else None)
             check_links(checked, state, refuse_removed=refuse_removed)
             found = checked.found.frame()
             result.problems = problems_from_frame(found, _order(checked), template.SHEETS)
@@ -164,6 +166,21 @@ def write_checked(checked: Checked, result: ImportResult, *, actor: User | None,
             result.written = True
     except IntegrityError as exc:
         raise ConcurrentChange(IMPORT_RACE) from exc
+
+
+def _narrow(checked: Checked) -> Narrow:
+    """The households and ID numbers the checked rows name."""
+    with_id_indexes(checked)
+    numbers: set[str] = set()
+    indexes: set[str] = set()
+    for key, column in (("households", "_head_id_index"), ("members", "_id_index"), ("incomes", "")):
+        df = checked.frames.get(key)
+        if df is None:
+            continue
+        numbers.update(df.get_column(HH).drop_nulls().to_list())
+        if column:
+            indexes.update(df.get_column(column).drop_nulls().to_list())
+    return Narrow(tuple(sorted(numbers)), tuple(sorted(indexes)))
 
 
 def _order(checked: Checked) -> list[str]:

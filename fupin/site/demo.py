@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from fupin.accounts.models import Department, User
 from fupin.accounts.roles import Role
@@ -37,6 +38,15 @@ from fupin.plan.demo import (
 )
 from fupin.projects.demo import clear_demo_projects, seed_demo_projects
 from fupin.registry import codes
+from fupin.registry.editing import (
+    Edit,
+    head_change,
+    household_update,
+    income_save,
+    member_add,
+    member_remove,
+    member_update,
+)
 from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.pinyin import pinyin_keys
 from fupin.workflow.demo import seed_demo_workflow
@@ -216,6 +226,7 @@ def seed_demo(*, households: int = 3000, seed: int = 2018,
     policy_seed_defaults()
     seed_demo_workflow(house_rows, seed=seed)
     users = _demo_users(villages, house_rows)
+    _demo_edits(house_rows, _busiest_village(villages, house_rows), seed=seed, used=used)
     seed_demo_hotline(house_rows, seed=seed)
     _demo_villages(rng, villages)
     assess_county(work_year())
@@ -252,9 +263,14 @@ def _demo_villages(rng: random.Random, villages: list[Area]) -> None:
     VillageFacts.objects.bulk_create(facts, batch_size=2000, ignore_conflicts=True)
 
 
+def _busiest_village(villages: list[Area], households: list[Household]) -> Area:
+    """The village with the most demo households: the demo village cadre's and work team's."""
+    return max(villages, key=lambda v: sum(1 for h in households if h.village_id == v.pk))
+
+
 def _demo_users(villages: list[Area], households: list[Household]) -> list[tuple[str, str, str]]:
     county = Area.objects.get(level="county", code="411103000000", valid_to__isnull=True)
-    busiest = max(villages, key=lambda v: sum(1 for h in households if h.village_id == v.pk))
+    busiest = _busiest_village(villages, households)
     township = busiest.parent
     assert township is not None
     made = []
@@ -268,3 +284,161 @@ def _demo_users(villages: list[Area], households: list[Household]) -> list[tuple
             assignment_create(user=user, role=role, area=area, department=department)
         made.append((username, str(Role(role).label), area.name))
     return made
+
+
+# --- a year of edits (动态管理): the change history of the household file (issue 16) -----------------------------
+
+IN_REGISTER = ("registered", "exit_proposed", "exited", "returned")
+OTHER_HOUSEHOLDS = 150
+
+
+@dataclass(frozen=True)
+class _Person:
+    pk: int
+    household_id: int
+    name: str
+    relation: str
+    female: bool
+    birth: date
+
+    def age(self, day: date) -> int:
+        return day.year - self.birth.year - ((day.month, day.day) < (self.birth.month, self.birth.day))
+
+
+class _DemoEdits:
+    """Edits through the editing services (``fupin.registry.editing``), as the demo village cadre makes them in the
+    cadre's village (the other households' as the system): each with a day it became true before today and after
+    the household's identification, and a reason. Deterministic for a seed and a day; a few dozen, whatever the
+    demo's size, so they cost the same on every seeding."""
+
+    def __init__(self, households: list[Household], village: Area, *, seed: int, used: set[str]) -> None:
+        self.rng = random.Random(seed * 7919 + 16)
+        self.today = timezone.localdate()
+        self.used = used
+        self.cadre = User.objects.filter(username="demo_village").first()
+        register = sorted((h for h in households if h.status in IN_REGISTER), key=lambda h: h.household_no)
+        self.local = [h for h in register if h.village_id == village.pk]
+        # The other villages' households, for a story the cadre's village has nobody for: a bounded few, so the
+        # people read for the stories do not grow with the demo.
+        self.pool = self.local + [h for h in register if h.village_id != village.pk][:OTHER_HOUSEHOLDS]
+        self.busy: set[int] = set()
+        ids = [h.pk for h in self.pool]
+        self.people: dict[int, list[_Person]] = {}
+        for row in Member.objects.filter(household_id__in=ids).order_by("pk").values_list(
+                "pk", "household_id", "name", "relation", "sex", "birth_date"):
+            self.people.setdefault(row[1], []).append(_Person(row[0], row[1], row[2], row[3], row[4] == "F", row[5]))
+        self.count = 0
+
+    def edit(self, household: Household, days_ago: int, reason: str) -> Edit:
+        day = self.today - timedelta(days=max(days_ago, 0))
+        self.count += 1
+        local = household.village_id == self.local[0].village_id if self.local else False
+        return Edit(actor=self.cadre if local else None, version=None, valid_from=day, reason=reason, source="demo")
+
+    def pick(self, wanted: Callable[[Household, list[_Person]], _Person | None]) -> tuple[Household, _Person] | None:
+        """The first household (the cadre's village first) with a person ``wanted`` names, one story each."""
+        for household in self.pool:
+            if household.pk in self.busy:
+                continue
+            person = wanted(household, self.people.get(household.pk, []))
+            if person is not None:
+                self.busy.add(household.pk)
+                return household, person
+        return None
+
+    def member(self, wanted: Callable[[_Person, list[_Person]], bool]) -> tuple[Household, Member] | None:
+        """The first household with a person ``wanted`` names (given the person and the household's people), and
+        that member."""
+        found = self.pick(_first_who(wanted))
+        return (found[0], Member.objects.get(pk=found[1].pk)) if found is not None else None
+
+    def birth(self, household: Household, days_ago: int) -> None:
+        born = self.today - timedelta(days=days_ago)
+        people = self.people.get(household.pk, [])
+        head = next((p for p in people if p.relation == "head"), None)
+        female = self.rng.random() < 0.5
+        old = head is not None and head.age(born) >= 45
+        relation = ("granddaughter" if female else "grandson") if old else ("daughter" if female else "son")
+        surname = head.name[0] if head is not None else None
+        member_add(household, {"name": _name(self.rng, surname), "relation": relation, "ethnicity": "汉族",
+                               "education": "preschool_child", "health": "healthy", "labour": "none"},
+                   _id_number(self.rng, born, female, self.used), "birth",
+                   self.edit(household, days_ago - self.rng.randint(5, 15), "新生儿落户"))
+
+    def income(self, household: Household, days_ago: int) -> IncomeRecord:
+        size = len(self.people.get(household.pk, [])) or 1
+        values = _income(self.rng, self.today.year, size, household.status in ("registered", "exit_proposed"))
+        days_ago = min(days_ago, (self.today - date(self.today.year, 1, 1)).days)
+        return income_save(household, self.today.year, values, self.edit(household, days_ago, "年度收入核算"))
+
+
+def _first_who(wanted: Callable[[_Person, list[_Person]], bool]) -> Callable[[Household, list[_Person]],
+                                                                             _Person | None]:
+    """A household's first person ``wanted`` names (given the person and the household's people)."""
+    def first(household: Household, people: list[_Person]) -> _Person | None:
+        return next((p for p in people if wanted(p, people)), None)
+    return first
+
+
+def _head(household: Household, people: list[_Person]) -> _Person | None:
+    return next((p for p in people if p.relation == "head"), None)
+
+
+def _demo_edits(households: list[Household], village: Area, *, seed: int, used: set[str]) -> int:
+    """A year of the registry's dynamic management. The first household of the cadre's village has its water
+    checked and fixed, a baby, and this year's income line entered and corrected; the next households (of the
+    village first) have births, a death, a daughter married out, a daughter-in-law married in, a new head, 低保,
+    a pupil gone on to senior school, a renovated house, and this year's income lines. Returns the edits made."""
+    demo = _DemoEdits(households, village, seed=seed, used=used)
+    if not demo.pool:
+        return 0
+    rng, today = demo.rng, demo.today
+    first = demo.pool[0]
+    demo.busy.add(first.pk)
+    household_update(first, {"safe_water": False}, demo.edit(first, 300, "入户核查：井水水质检测不达标"))
+    household_update(first, {"safe_water": True}, demo.edit(first, 120, "村集中供水工程通水，入户核实饮水安全"))
+    demo.birth(first, rng.randint(60, 200))
+    line = demo.income(first, rng.randint(25, 40))
+    corrected = (line.wage_income + Decimal(rng.randint(8, 30) * 100)).quantize(Decimal("0.01"))
+    income_save(first, today.year, {"wage_income": corrected}, demo.edit(first, rng.randint(1, 10),
+                                                                          "核实务工收入后更正"))
+    for _ in range(2):
+        if (found := demo.pick(_head)) is not None:
+            demo.birth(found[0], rng.randint(30, 300))
+    _demo_member_stories(demo)
+    renovated = demo.pick(lambda h, ps: _head(h, ps) if h.housing_grade in ("C", "D") else None)
+    if renovated is not None:
+        household_update(renovated[0], {"housing_grade": "B", "housing_renovated": True},
+                         demo.edit(renovated[0], rng.randint(60, 180), "危房改造竣工验收"))
+    for _ in range(5):
+        if (found := demo.pick(_head)) is not None:
+            demo.income(found[0], rng.randint(5, 60))
+    return demo.count
+
+
+def _demo_member_stories(demo: _DemoEdits) -> None:
+    rng, today = demo.rng, demo.today
+    if found := demo.member(lambda p, ps: p.relation != "head" and p.age(today) >= 68 and len(ps) >= 2):
+        member_remove(found[1], "death", demo.edit(found[0], rng.randint(100, 200), "因病去世"))
+    if found := demo.member(lambda p, ps: p.relation == "daughter" and 20 <= p.age(today) <= 35):
+        member_remove(found[1], "married_out", demo.edit(found[0], rng.randint(60, 150), "出嫁外村，户口迁出"))
+    if found := demo.member(lambda p, ps: p.relation == "son" and 22 <= p.age(today) <= 40
+                            and not any(q.relation == "daughter_in_law" for q in ps)):
+        household, son = found
+        bride = _birth(rng, son.age_on(today) - rng.randint(0, 3), today)
+        member_add(household, {"name": _name(rng), "relation": "daughter_in_law", "ethnicity": "汉族",
+                               "education": "junior", "health": "healthy", "labour": "ordinary",
+                               "work_location": "in_county", "medical_insurance": True},
+                   _id_number(rng, bride, True, demo.used), "married_in",
+                   demo.edit(household, rng.randint(30, 200), "娶妻，户口迁入"))
+    if found := demo.member(lambda p, ps: p.relation == "son" and p.age(today) >= 28
+                            and any(q.relation == "head" and q.age(today) >= 68 for q in ps)):
+        household, son = found
+        mother = Member.objects.get(household=household, relation="head").sex == "F"
+        head_change(household, son, "mother" if mother else "father",
+                    demo.edit(household, rng.randint(30, 120), "原户主年迈，由儿子任户主"))
+    if found := demo.member(lambda p, ps: p.relation == "head"):
+        member_update(found[1], {"dibao": True}, demo.edit(found[0], rng.randint(30, 150), "经民主评议，纳入农村低保"))
+    if found := demo.member(lambda p, ps: 15 <= p.age(today) <= 17):
+        member_update(found[1], {"schooling": "senior", "education": "junior"},
+                      demo.edit(found[0], rng.randint(60, 100), "初中毕业，升入高中"))

@@ -63,6 +63,7 @@ def incomes(ctx: SectionContext) -> Mapping[str, Any]:
     return values
 
 
-register(Section("facts", _("基本情况"), 10, "dossier/sections/facts.html", facts))
-register(Section("members", _("家庭成员"), 20, "dossier/sections/members.html", members))
-register(Section("incomes", _("收入情况"), 30, "dossier/sections/incomes.html", incomes, capability=Cap.SEES_INCOMES))
+register(Section("facts", _("基本情况"), 10, "dossier/sections/facts.html", facts, as_of=True))
+register(Section("members", _("家庭成员"), 20, "dossier/sections/members.html", members, as_of=True))
+register(Section("incomes", _("收入情况"), 30, "dossier/sections/incomes.html", incomes, capability=Cap.SEES_INCOMES,
+                 as_of=True))

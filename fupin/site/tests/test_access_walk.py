@@ -214,6 +214,8 @@ PAGES: dict[str, Route] = {
     "registry/households/": Route(LIST, shows=("H-A1-0001",), reads="registry.household"),
     "registry/households/<int:pk>/": Route(OBJECT, target="household", note="一户一档", reads="registry.household"),
     "registry/households/<int:pk>/pdf/": Route(OBJECT, target="household", note="一户一档 PDF"),
+    "registry/households/<int:pk>/history/": Route(OBJECT, target="household", note="变更记录",
+                                                   reads="registry.household"),
     "registry/households/export/": Route(CAPABILITY, "POST", allowed="township_a", note="导出本辖区（按筛选）"),
     "registry/export/<int:pk>/": Route(OBJECT, target="export_job", note="本人发起的大批量导出"),
     "registry/export/<int:pk>/file/": Route(OBJECT, target="export_job", note="导出文件（xlsx，读出单元格比对）"),
