@@ -8,3 +8,7 @@ class AssessmentConfig(AppConfig):
 
     def ready(self) -> None:
         from fupin.assessment import job_handlers  # noqa: F401  (registers the assessment job kind)
+        from fupin.assessment.services import work_year
+        from fupin.core.years import register_work_year
+
+        register_work_year(work_year)

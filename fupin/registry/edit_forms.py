@@ -28,6 +28,7 @@ from fupin.registry.editing import (
     MEMBER_FIELDS,
     EditRefused,
     field_of,
+    income_years,
 )
 from fupin.registry.helper_forms import VillageField
 from fupin.registry.models import VERSION_MAX, Household, IncomeRecord, Member
@@ -216,11 +217,11 @@ class IncomeForm(EditForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        this = timezone.localdate().year
+        this, last = income_years()
         # A year is four digits (parsing); which years may be entered is the service's rule.
         self.fields["year"] = forms.IntegerField(label=IncomeRecord._meta.get_field("year").verbose_name,
                                                  min_value=1000, max_value=9999,
-                                                 widget=forms.Select(choices=[(y, y) for y in (this, this - 1)]))
+                                                 widget=forms.Select(choices=[(y, y) for y in (this, last)]))
         for name in INCOME_FIELDS:
             self.fields[name] = model_field(IncomeRecord, name)
         self.order_fields(["year", *INCOME_FIELDS, "valid_from", "reason"])

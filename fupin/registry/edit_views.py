@@ -16,7 +16,6 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -165,7 +164,7 @@ def head_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _income_year(request: HttpRequest) -> int:
     text = request.GET.get("year", "")
-    return int(text) if text.isdecimal() and len(text) == 4 else timezone.localdate().year
+    return int(text) if text.isdecimal() and len(text) == 4 else editing.income_years()[0]
 
 
 @GET_POST
@@ -181,10 +180,9 @@ def income_edit(request: HttpRequest, pk: int) -> HttpResponse:
             household, form.cleaned_data["year"], form.values(), edit))
         if saved is not None:
             return _done(request, household, "incomes", _("%(year)s 年度收支已保存。") % {"year": saved.year})
-    this = timezone.localdate().year
     return _page(request, form, title=_("填报收支情况"), submit=_("保存"), household=household, shown=household,
-                 view="registry.income_edit", years=[this, this - 1], year=year,
-                 intro=_("可填报本年度或上一年度的收支；已有的年度会被更正。"))
+                 view="registry.income_edit", years=list(editing.income_years()), year=year,
+                 intro=_("可填报工作年度或上一年度的收支；已有的年度会被更正。"))
 
 
 @require_capability(Cap.REGISTRY_EDIT)

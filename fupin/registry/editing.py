@@ -33,6 +33,7 @@ from fupin.core.imports.outcome import Tracker
 from fupin.core.imports.problems import Problem, make_problem, problems_message, register_rules
 from fupin.core.imports.read import ROW, SheetData
 from fupin.core.imports.sheets import Sheet
+from fupin.core.years import current_work_year
 from fupin.registry import codes, template
 from fupin.registry.exporting import template_cells
 from fupin.registry.import_checks import Checked
@@ -66,8 +67,8 @@ EDIT_RULES: dict[str, tuple[str, str]] = {
     "DATE_FUTURE_EDIT": ("日期不能晚于今天", "the date must not be later than today"),
     "DATE_BEFORE_BIRTH": ("日期不能早于该成员的出生日期（{birth}）", "the date must not be before the member's birth "
                           "({birth})"),
-    "INCOME_YEAR_EDIT": ("只能填报本年度或上一年度（{years}）的收支", "only this year's or last year's income lines "
-                         "may be entered ({years})"),
+    "INCOME_YEAR_EDIT": ("只能填报工作年度或上一年度（{years}）的收支", "only the income lines of the work year or the "
+                         "year before may be entered ({years})"),
     "NEW_HEAD_SAME": ("所选成员已经是户主", "this member is already the head"),
     "BIRTH_NOT_RECENT": ("新生儿的出生日期（身份证号中的）应在一年之内", "a newborn's birth date (from the ID number) "
                          "is within the last year"),
@@ -176,14 +177,20 @@ def head_change(household: Household, new_head: Member, old_head_relation: str, 
     return _fresh(household)
 
 
+def income_years() -> tuple[int, int]:
+    """The years whose income lines may be entered or corrected: the work year and the one before
+    (:func:`fupin.core.years.current_work_year`)."""
+    year = current_work_year()
+    return year, year - 1
+
+
 def income_save(household: Household, year: int, values: Mapping[str, Any], edit: Edit) -> IncomeRecord:
-    """Enter or correct the income line (收支情况) of ``year``: this year's or last year's."""
+    """Enter or correct the income line (收支情况) of ``year``: the work year's or the year before's."""
     _allowed(values, INCOME_FIELDS)
-    today = timezone.localdate()
+    this, last = income_years()
     problems = []
-    if year not in (today.year, today.year - 1):
-        problems.append(_problem(template.INCOMES, "年度", str(year), "INCOME_YEAR_EDIT",
-                                 years=f"{today.year - 1}、{today.year}"))
+    if year not in (this, last):
+        problems.append(_problem(template.INCOMES, "年度", str(year), "INCOME_YEAR_EDIT", years=f"{last}、{this}"))
     stored = IncomeRecord.objects.filter(household=household, year=year).first()
     row = (_income_row(stored) if stored is not None else {"household_no": household.household_no, "year": str(year)})
     row |= _cells(template.INCOMES, values)

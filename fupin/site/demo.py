@@ -43,6 +43,7 @@ from fupin.registry.editing import (
     head_change,
     household_update,
     income_save,
+    income_years,
     member_add,
     member_remove,
     member_update,
@@ -367,9 +368,10 @@ class _DemoEdits:
 
     def income(self, household: Household, days_ago: int) -> IncomeRecord:
         size = len(self.people.get(household.pk, [])) or 1
-        values = _income(self.rng, self.today.year, size, household.status in ("registered", "exit_proposed"))
+        year = income_years()[0]  # the work year: the income line the exit standards read
+        values = _income(self.rng, year, size, household.status in ("registered", "exit_proposed"))
         days_ago = min(days_ago, (self.today - date(self.today.year, 1, 1)).days)
-        return income_save(household, self.today.year, values, self.edit(household, days_ago, "年度收入核算"))
+        return income_save(household, year, values, self.edit(household, days_ago, "年度收入核算"))
 
 
 def _first_who(wanted: Callable[[_Person, list[_Person]], bool]) -> Callable[[Household, list[_Person]],
@@ -392,7 +394,7 @@ def _demo_edits(households: list[Household], village: Area, *, seed: int, used: 
     demo = _DemoEdits(households, village, seed=seed, used=used)
     if not demo.pool:
         return 0
-    rng, today = demo.rng, demo.today
+    rng = demo.rng
     first = demo.pool[0]
     demo.busy.add(first.pk)
     household_update(first, {"safe_water": False}, demo.edit(first, 300, "入户核查：井水水质检测不达标"))
@@ -400,7 +402,7 @@ def _demo_edits(households: list[Household], village: Area, *, seed: int, used: 
     demo.birth(first, rng.randint(60, 200))
     line = demo.income(first, rng.randint(25, 40))
     corrected = (line.wage_income + Decimal(rng.randint(8, 30) * 100)).quantize(Decimal("0.01"))
-    income_save(first, today.year, {"wage_income": corrected}, demo.edit(first, rng.randint(1, 10),
+    income_save(first, line.year, {"wage_income": corrected}, demo.edit(first, rng.randint(1, 10),
                                                                           "核实务工收入后更正"))
     for _ in range(2):
         if (found := demo.pick(_head)) is not None:

@@ -15,6 +15,7 @@ from fupin.dossier.charts import bar_chart_svg
 from fupin.dossier.sections import Section, SectionContext, register
 from fupin.dossier.selectors import income_chart_data, income_series
 from fupin.registry import codes
+from fupin.registry.editing import income_years
 
 
 def may_edit(ctx: SectionContext) -> bool:
@@ -50,7 +51,7 @@ def incomes(ctx: SectionContext) -> Mapping[str, Any]:
     values: dict[str, Any] = {"points": points, "member_count": ctx.household.member_total,
                               "has_lines": any(p.poverty_line is not None for p in points)}
     if may_edit(ctx):
-        values["edit_years"] = [ctx.today.year, ctx.today.year - 1]
+        values["edit_years"] = list(income_years())
     if ctx.for_pdf:
         values["svg"] = bar_chart_svg(
             [str(p.year) for p in points], [p.per_capita for p in points], unit=_t("人均纯收入(元)"),
