@@ -30,11 +30,14 @@ RENOVATED = {"housing_renovated": True, "housing_grade": "A"}
 RENOVATED_LABEL = gettext_noop("危房改造已落实")
 
 
-def measure_proposals(measures: Iterable[Measure], *, actor: User | None) -> list[ProposedChange]:
-    """The proposals of the measures carried out among ``measures`` (those of a programme that implies a fact)."""
+def measure_proposals(measures: Iterable[Measure], *, actor: User | None,
+                      carried_out: bool = False) -> list[ProposedChange]:
+    """The proposals of the measures carried out among ``measures`` (those of a programme that implies a fact);
+    ``carried_out``: all of them are (the step that carries them out is being taken)."""
     made = []
     for measure in measures:
-        if measure.status != Measure.Status.DONE or measure.programme.code != HOUSING_RENOVATION:
+        done = carried_out or measure.status == Measure.Status.DONE
+        if not done or measure.programme.code != HOUSING_RENOVATION:
             continue
         proposal = proposal_create(measure.household, ProposedChange.Kind.HOUSEHOLD_UPDATE, RENOVATED,
                                    valid_from=measure.ends_on or measure.starts_on, source=f"measure:{measure.pk}",

@@ -198,8 +198,7 @@ def measure_set_status(measure: Measure, status: str, *, actor: User | None, not
 
     def propose(locked: Measure, source: str | None, target: str | None) -> dict[str, Any]:
         if target == Measure.Status.DONE:  # carried out: the registry fact it implies, offered (ADR 0026 §4)
-            locked.status = target
-            measure_proposals([locked], actor=actor)
+            measure_proposals([locked], actor=actor, carried_out=True)
         return {}
 
     return transition_apply(measure, action, actor=actor, note=reason, check=needs_reason, changes=evidence,

@@ -207,10 +207,10 @@ def member_remove(member: Member, reason_code: str, edit: Edit) -> Member:
     problems = _common_problems(edit)
     if reason_code not in Member.Removal.values:
         problems.append(make_problem(sheet.name, 2, "减少原因", reason_code, "REMOVAL_REASON"))
-    if member.relation == HEAD:
-        problems.append(make_problem(sheet.name, 2, "与户主关系", "户主", "HEAD_NOT_REMOVABLE"))
-    elif not Member.objects.filter(household=household).exclude(pk=member.pk).exists():
+    if not Member.objects.filter(household=household).exclude(pk=member.pk).exists():
         problems.append(make_problem(sheet.name, 2, "姓名", member.name, "LAST_MEMBER"))
+    elif member.relation == HEAD:
+        problems.append(make_problem(sheet.name, 2, "与户主关系", "户主", "HEAD_NOT_REMOVABLE"))
     if day < member.birth_date:
         problems.append(make_problem(sheet.name, 2, "生效日期", day.isoformat(), "DATE_BEFORE_BIRTH",
                                      birth=member.birth_date.isoformat()))

@@ -206,10 +206,12 @@ class TestMembers:
         alone = make_household(areas.village_a1, "H-A1-0102", members=1, main_cause="illness", identified_year=2016)
         head = alone.members.get()
         alone.refresh_from_db()
-        # The head alone: naming no new head is possible, so the rule met first is the head's.
+        # The head alone: no new head can be named; the household is closed through its workflow instead.
+        before = snapshot()
         with pytest.raises(EditRefused) as refused:
             member_remove(head, "death", edit(alone, personas.cadre_a1))
-        assert codes_of(refused) == ["HEAD_NOT_REMOVABLE"]
+        assert codes_of(refused) == ["LAST_MEMBER"] and "workflow" in refused.value.problems[0].rule_en
+        assert snapshot() == before
 
     def test_a_member_who_left_can_marry_into_another_household(self, home, households, personas):
         son = home.members.get(relation="son")
