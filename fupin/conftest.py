@@ -72,6 +72,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # The tests of the shared demo county run one after another, where the first of them was; the tests of a
     # module's shared rows (``module_db``) run in one group named after the module, unless it names its own.
     demo = [item for item in items if _uses_demo_county(item)]
+    both = sorted({item.nodeid.split("::")[0] for item in demo} & {
+        item.nodeid.split("::")[0] for item in items if "module_db" in getattr(item, "fixturenames", ())})
+    if both:  # the module's transaction would end inside the demo county's
+        raise pytest.UsageError("a module may not use both demo_county and module_db: " + ", ".join(both))
     if demo:
         first = items.index(demo[0])
         others = [item for item in items if not _uses_demo_county(item)]
@@ -197,7 +201,7 @@ def module_db(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[
 # another and in one xdist group (DEMO_GROUP, one worker); the transaction around them opens before the
 # first, seeded once, and is rolled back after the last (``pytest_runtest_teardown`` below). A test of
 # the group may write (what it writes is gone for the next), but may not be transactional, and its module
-# may not use ``module_db`` as well.
+# may not use ``module_db`` as well (collection refuses both).
 DEMO_GROUP = "demo-county"
 DEMO_FIXTURE = "_demo_county"
 
