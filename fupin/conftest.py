@@ -4,6 +4,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from fupin.core.testing import (
     build_personas,
     fupin_process,
     process_env,
+    seed_demo_county,
     setup_worker_databases,
     teardown_worker_databases,
 )
@@ -64,7 +66,25 @@ def _transactional(item: pytest.Item) -> bool:
         or "live_server" in fixtures
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Rows built once for many tests are built once per worker that runs them: keep those tests on one worker.
+    # The tests of the shared demo county run one after another, where the first of them was; the tests of a
+    # module's shared rows (``module_db``) run in one group named after the module, unless it names its own.
+    demo = [item for item in items if _uses_demo_county(item)]
+    both = sorted({item.nodeid.split("::")[0] for item in demo} & {
+        item.nodeid.split("::")[0] for item in items if "module_db" in getattr(item, "fixturenames", ())})
+    if both:  # the module's transaction would end inside the demo county's
+        raise pytest.UsageError("a module may not use both demo_county and module_db: " + ", ".join(both))
+    if demo:
+        first = items.index(demo[0])
+        others = [item for item in items if not _uses_demo_county(item)]
+        items[:] = others[:first] + demo + others[first:]
+        for item in demo:
+            item.add_marker(pytest.mark.xdist_group(DEMO_GROUP))
+    for item in items:
+        if "module_db" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     # A transactional test (browser tests: live_server) empties every table when it ends, the rows the data
     # migrations wrote included. pytest-django runs them after the others; xdist keeps that order for single
     # tests but schedules the largest xdist_group first, so a group of them would leave later tests of its
@@ -149,9 +169,9 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
 # Such a module may not mix in ``transactional_db`` or ``live_server`` tests (they empty the tables).
 
 
-@pytest.fixture(scope="module")
-def module_db(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[ModuleDB]:
-    media = tmp_path_factory.mktemp("media")
+@contextmanager
+def _rolled_back(django_db_blocker, media: Path) -> Iterator[ModuleDB]:
+    """One transaction, with its own media folder and the fast test settings, rolled back at the end."""
     storages = {**django_settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": media}}}
     outer = transaction.atomic()
@@ -165,6 +185,93 @@ def module_db(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[
             with django_db_blocker.unblock():
                 transaction.set_rollback(True)
                 outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[ModuleDB]:
+    with _rolled_back(django_db_blocker, tmp_path_factory.mktemp("media")) as shared:
+        yield shared
+
+
+# --- the demo county, seeded once for all the tests that read it --------------------------------------
+# The apps' ``test_demo*.py`` check what ``fupin seed-demo`` fills in their module. Seeding the demo county
+# is the costly part, so they share one: a test that asks for ``demo_county`` finds the reference data and
+# the demo county (``seed_demo_county`` in fupin/core/testing.py) and runs, through ``db``, in a savepoint
+# rolled back after it, as under ``module_db``, but across modules. Collection puts these tests one after
+# another and in one xdist group (DEMO_GROUP, one worker); the transaction around them opens before the
+# first, seeded once, and is rolled back after the last (``pytest_runtest_teardown`` below). A test of
+# the group may write (what it writes is gone for the next), but may not be transactional, and its module
+# may not use ``module_db`` as well (collection refuses both).
+DEMO_GROUP = "demo-county"
+DEMO_FIXTURE = "_demo_county"
+
+
+def _uses_demo_county(item: pytest.Item | None) -> bool:
+    return item is not None and DEMO_FIXTURE in getattr(item, "fixturenames", ())
+
+
+class _DemoCountyTransaction:
+    """The transaction holding the seeded demo county while the tests of its group run."""
+
+    def __init__(self, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.blocker = django_db_blocker
+        self.tmp_path_factory = tmp_path_factory
+        self.stack: ExitStack | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.stack is not None
+
+    def open(self) -> None:
+        if self.stack is not None:
+            return
+        with ExitStack() as stack:
+            shared = stack.enter_context(_rolled_back(self.blocker, self.tmp_path_factory.mktemp("demo-media")))
+            shared.build(seed_demo_county)
+            self.stack = stack.pop_all()  # seeded: kept open for the next tests of the group
+
+    def close(self) -> None:
+        stack, self.stack = self.stack, None
+        if stack is not None:
+            stack.close()
+
+
+DEMO_COUNTY_KEY = pytest.StashKey[_DemoCountyTransaction]()
+
+
+@pytest.fixture(scope="session")
+def _demo_county_transaction(request, django_db_setup, django_db_blocker,
+                             tmp_path_factory) -> Iterator[_DemoCountyTransaction]:
+    shared = _DemoCountyTransaction(django_db_blocker, tmp_path_factory)
+    request.config.stash[DEMO_COUNTY_KEY] = shared
+    yield shared
+    shared.close()
+
+
+@pytest.fixture(scope="module")
+def _demo_county(_demo_county_transaction: _DemoCountyTransaction) -> _DemoCountyTransaction:
+    """Opened (and seeded) before any test-scoped fixture, so each test's savepoint (``db``) is inside it."""
+    _demo_county_transaction.open()
+    return _demo_county_transaction
+
+
+@pytest.fixture
+def demo_county(_demo_county: _DemoCountyTransaction, db: None) -> None:
+    """The reference data and the demo county, seeded once for all the tests that ask for it; each test runs
+    in a savepoint rolled back after it."""
+    if not _demo_county.is_open:
+        raise pytest.UsageError("the demo county was rolled back before this test: its tests must run one after "
+                                "another (fupin/conftest.py puts them so; a plugin that reorders tests breaks it)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    try:
+        return (yield)
+    finally:
+        shared = item.config.stash.get(DEMO_COUNTY_KEY, None)
+        if shared is not None and _uses_demo_county(item) and not _uses_demo_county(nextitem):
+            shared.close()
 
 
 @pytest.fixture

@@ -227,6 +227,22 @@ class ModuleDB:
             return make()
 
 
+# --- the demo county shared by the tests that read it (the ``demo_county`` fixture in fupin/conftest.py) --
+
+DEMO_HOUSEHOLDS = 300
+DEMO_SEED = 7
+
+
+def seed_demo_county() -> None:
+    """What ``fupin seed-reference`` and then ``fupin seed-demo`` make: the district's reference data and a
+    demo county of ``DEMO_HOUSEHOLDS`` households from ``DEMO_SEED``."""
+    from fupin.site.demo import seed_demo
+    from fupin.site.reference import seed_reference
+
+    seed_reference()
+    seed_demo(households=DEMO_HOUSEHOLDS, seed=DEMO_SEED)
+
+
 # --- test databases for parallel workers: migrated once, copied per worker -----------------------------
 # Under pytest-xdist each worker needs its own test database. Migrating each one costs as much as the
 # first, so the first worker to get there migrates a template once per test run (under a file lock in

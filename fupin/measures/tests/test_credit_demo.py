@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-import pytest
 from django.db.models import F
 from django.utils import timezone
 
 from fupin.accounts.models import User
+from fupin.core.testing import DEMO_SEED
 from fupin.measures.credit_selectors import annotate_state, credit_standing
 from fupin.measures.demo import seed_demo_measures
 from fupin.measures.models import Award, CreditRating, Loan, Measure, PointAccount, PointEntry, SuggestionDecision
 from fupin.registry.models import Household
-from fupin.site.demo import seed_demo
 
 
 def _rows():
@@ -25,12 +24,7 @@ def _rows():
     }
 
 
-@pytest.mark.django_db
-def test_the_demo_shows_loans_ratings_and_awards_and_again_the_same(areas):
-    from fupin.site.reference import seed_reference
-
-    seed_reference()
-    seed_demo(households=400, seed=11)
+def test_the_demo_shows_loans_ratings_and_awards_and_again_the_same(demo_county):
     today = timezone.localdate()
     loans = annotate_state(Loan.objects.all(), today)
     states = set(loans.values_list("state", flat=True))  # type: ignore[misc]
@@ -52,5 +46,5 @@ def test_the_demo_shows_loans_ratings_and_awards_and_again_the_same(areas):
     demo = list(Household.objects.filter(is_demo=True))
     for model in (Loan, Award, CreditRating, Measure, SuggestionDecision, PointEntry, PointAccount):
         model.objects.all().delete()
-    seed_demo_measures(demo, seed=11)
+    seed_demo_measures(demo, seed=DEMO_SEED)
     assert _rows() == first

@@ -3,24 +3,18 @@ suggestions, dismissals with reasons, coverage figures and this month's 爱心�
 
 from __future__ import annotations
 
-import pytest
 from django.utils import timezone
 
 from fupin.assessment.services import work_year
+from fupin.core.testing import DEMO_SEED
 from fupin.measures.coverage import coverage
 from fupin.measures.demo import seed_demo_measures
 from fupin.measures.models import Award, CreditRating, Loan, Measure, PointAccount, PointEntry, SuggestionDecision
 from fupin.measures.suggestions import evaluate
 from fupin.registry.models import Household
-from fupin.site.demo import seed_demo
 
 
-@pytest.mark.django_db
-def test_seed_demo_fills_the_measures_module_quickly_and_again(areas):
-    from fupin.site.reference import seed_reference
-
-    seed_reference()
-    seed_demo(households=300, seed=7)
+def test_seed_demo_fills_the_measures_module_quickly_and_again(demo_county):
     year = work_year()
     categories = set(Measure.objects.values_list("programme__category", flat=True))
     assert categories >= {"education", "health", "social", "industry", "jobs"}
@@ -41,5 +35,5 @@ def test_seed_demo_fills_the_measures_module_quickly_and_again(areas):
     SuggestionDecision.objects.all().delete()
     PointEntry.objects.all().delete()
     PointAccount.objects.all().delete()
-    seed_demo_measures(demo, seed=7)  # deterministic: the same measures again
+    seed_demo_measures(demo, seed=DEMO_SEED)  # deterministic: the same measures again
     assert sorted(Measure.objects.values_list("household__household_no", "programme__code", "amount")) == first

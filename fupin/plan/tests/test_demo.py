@@ -3,25 +3,16 @@ indicators include those computed from the hotline, the projects and the help me
 
 from __future__ import annotations
 
-import pytest
 from django.test import Client
 
 from fupin.accounts.models import User
 from fupin.plan.models import Indicator, Review, Score
 from fupin.plan.review import reviewed_units
-from fupin.site.demo import seed_demo
-from fupin.site.reference import seed_reference
 
 NEW = ("measure_coverage", "fund_spending", "hotline_on_time", "hotline_satisfaction")
 
 
-@pytest.fixture
-def demo(db):
-    seed_reference()
-    seed_demo(households=300, seed=7)
-
-
-def test_the_demo_reviews_show_the_indicators_from_the_other_modules(demo):
+def test_the_demo_reviews_show_the_indicators_from_the_other_modules(demo_county):
     open_review = Review.objects.get(status="draft")
     units = reviewed_units(open_review.plan)
     for code in NEW:

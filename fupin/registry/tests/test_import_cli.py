@@ -4,8 +4,8 @@ imports started while another one writes.
 The exit codes and messages are checked in this process (``fupin.cli.main``) on the test database with the
 reference data: they are engine-independent (docs/testing.md), the import itself is tested on both engines
 by the other test_import_* modules. The crash and the imports at once need processes of their own: on a copy
-of the migrated SQLite template, and, when the suite runs on PostgreSQL, on a PostgreSQL database of its own
-(the engine matters there: COPY and the advisory lock).
+of the migrated SQLite template, and, when the suite runs on PostgreSQL, on a copy of a PostgreSQL database the
+command migrated and seeded once per module (the engine matters there: COPY and the advisory lock).
 """
 
 from __future__ import annotations
@@ -238,6 +238,37 @@ class ProcessDB:
     """Holds the import lock from another connection while the block runs."""
 
 
+def pg_database(suffix: str) -> tuple[str, str]:
+    """The name and URL of a PostgreSQL database of this module's, named after the suite's database so that
+    suites on one server with different databases do not collide."""
+    name = PG_URL.rsplit("/", 1)[1].split("?")[0] + suffix
+    return name, PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def pg_drop(name: str) -> None:
+    with psycopg.connect(pg_admin_url(), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="module")
+def pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL database migrated and seeded by the installed `fupin` command in processes of its own, once
+    per module (as ``cli_template`` is for SQLite); each test works on a copy of it."""
+    name, url = pg_database("_import_cli_template")
+    pg_drop(name)
+    with psycopg.connect(pg_admin_url(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    env = process_env(tmp_path_factory.mktemp("pg-template-var"), DATABASE_URL=url)
+    try:
+        migrated = fupin_process(env, "migrate", "--noinput")
+        assert migrated.returncode == 0, migrated.stderr
+        seeded = fupin_process(env, "seed-reference")
+        assert seeded.returncode == 0, seeded.stderr
+        yield name
+    finally:
+        pg_drop(name)
+
+
 # The SQLite runs are on a file of their own whatever the suite's engine: once, in the SQLite half.
 @pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.engine_independent), "postgresql"])
 def process_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProcessDB]:
@@ -247,21 +278,14 @@ def process_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Proce
         return
     if not PG_URL.startswith("postgres"):
         pytest.skip("PostgreSQL runs only when the suite runs with a PostgreSQL DATABASE_URL")
-    # Named after the suite's database, so suites on one server with different databases do not collide.
-    name = PG_URL.rsplit("/", 1)[1].split("?")[0] + "_import_cli"
-    url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    template: str = request.getfixturevalue("pg_template")
+    name, url = pg_database("_import_cli")
+    pg_drop(name)
     with psycopg.connect(pg_admin_url(), autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {name}")
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     (tmp_path / "var").mkdir()
-    env = process_env(tmp_path / "var", DATABASE_URL=url)
-    migrated = fupin_process(env, "migrate", "--noinput")
-    assert migrated.returncode == 0, migrated.stderr
-    seeded = fupin_process(env, "seed-reference")
-    assert seeded.returncode == 0, seeded.stderr
-    yield ProcessDB(env, lambda: pg_state(url), lambda: pg_import_lock(url))
-    with psycopg.connect(pg_admin_url(), autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    yield ProcessDB(process_env(tmp_path / "var", DATABASE_URL=url), lambda: pg_state(url), lambda: pg_import_lock(url))
+    pg_drop(name)
 
 
 def test_a_crash_while_writing_leaves_the_registry_unchanged(process_db, tmp_path):

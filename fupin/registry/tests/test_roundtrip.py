@@ -21,9 +21,6 @@ from fupin.registry.models import Household, IncomeRecord, Member
 from fupin.registry.tests.conftest import detailed_household
 from fupin.site.demo import seed_demo
 
-# One worker seeds the module's county once for all its tests (fupin/conftest.py, module_db).
-pytestmark = pytest.mark.xdist_group("registry-roundtrip")
-
 HOUSEHOLD_FIELDS = [f.attname for f in Household._meta.concrete_fields if f.attname != "updated_at"]
 
 

@@ -34,8 +34,6 @@ from fupin.core.testing import ModuleDB
 from fupin.site.demo import seed_demo
 from fupin.site.reference import seed_reference
 
-pytestmark = pytest.mark.xdist_group("api-fuzz")
-
 OPENAPI = "/api/v1/openapi.json"
 EXAMPLES = int(os.environ.get("FUPIN_FUZZ_EXAMPLES", "6"))
 """Generated requests per operation and token (the run's time grows linearly with it). A deeper run by

@@ -208,6 +208,10 @@ def _refused(backup: Path, match: str, *args: str) -> None:
     assert sorted(p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()) == media_files
 
 
+# Refused before the database is touched (fupin.core.backup checks the files, the keys and the target first):
+# once, in the SQLite half. The refusal of a restore over a database that is not empty is checked on both
+# engines by ``test_a_forced_restore_replaces_what_is_there``, the backup of each engine by the restores.
+@pytest.mark.engine_independent
 class TestRefusals:
     def test_over_a_database_that_is_not_empty_without_force(self, backup):
         _refused(backup, r"数据库不是空的.*configured database is not empty.*--force")
@@ -260,6 +264,7 @@ class TestRefusals:
             keys.keyring.cache_clear()
 
 
+@pytest.mark.engine_independent  # refused before the database is dumped
 def test_the_backup_target_must_be_new_or_empty(small, tmp_path):
     target = tmp_path / "used"
     target.mkdir()

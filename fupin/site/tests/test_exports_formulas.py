@@ -38,8 +38,6 @@ from fupin.registry.models import Household
 from fupin.registry.tests.import_files import Registry, member, write_csv, write_csv_set
 from fupin.site.reference import seed_reference
 
-pytestmark = pytest.mark.xdist_group("exports-formulas")
-
 HOSTILE = ('=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+1", "@SUM(A1)", "-2")
 """What a malicious or careless clerk types; each starts with a character Excel reads as a formula."""
 UNSTRIPPED = ("\tX", "\rX")
