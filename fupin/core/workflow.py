@@ -78,7 +78,23 @@ class InsertOnlyQuerySetMixin:
         return model._meta.label
 
 
-class StepLedger(models.Model):
+class InsertOnlyModel(models.Model):
+    """A model whose rows are written once: an instance cannot be saved again or deleted (its manager's queryset
+    should come from :class:`InsertOnlyQuerySetMixin` too)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError(f"{self._meta.label} rows are insert-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError(f"{self._meta.label} rows are insert-only")
+
+
+class StepLedger(InsertOnlyModel):
     """One row per step an object took: what, who, when, with what note. Insert-only.
 
     A module's ledger subclasses it, adds the foreign key to its subject and whatever its steps
@@ -102,14 +118,6 @@ class StepLedger(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}@{self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise TypeError(f"{self._meta.label} rows are insert-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError(f"{self._meta.label} rows are insert-only")
 
     @property
     def from_label(self) -> str:

@@ -24,6 +24,7 @@ from fupin.areas.scoping import NO_ROWS, InsertOnlyScopedQuerySet, ScopedQuerySe
 from fupin.core import idnumber, sealed
 from fupin.core.actors import Viewer
 from fupin.core.sealed import BlindIndexField, SealedField
+from fupin.core.workflow import InsertOnlyModel
 from fupin.registry import codes
 from fupin.registry.selections import members_selected
 
@@ -305,7 +306,7 @@ class IncomeRecord(models.Model):
         return (self.net_income / members).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-class Change(models.Model):
+class Change(InsertOnlyModel):
     """One changed value of the registry (变更记录, ADR 0026): who, when, which field of which row, from what to what,
     since when it holds, why and from where. Insert-only; written by every way the registry changes (page, API,
     import, a loop from another module), in the transaction of the change.
@@ -355,14 +356,6 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id}.{self.field}@{self.valid_from}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise TypeError("registry.Change rows are insert-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("registry.Change rows are insert-only")
 
 
 class HelperAssignment(models.Model):

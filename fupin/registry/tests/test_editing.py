@@ -79,6 +79,16 @@ class TestHouseholdFacts:
             household_update(home, {"bank_account": "62-28A"}, edit(home, personas.cadre_a1))
         assert codes_of(refused) == ["BANK_ACCOUNT_INVALID"] and "bank_account" in refused.value.fields
 
+    def test_the_history_is_insert_only(self, home, personas):
+        household_update(home, {"safe_water": True}, edit(home, personas.cadre_a1))
+        change = Change.objects.get(household=home, field="safe_water")
+        change.reason = "改写"
+        for attempt in (change.save, change.delete, lambda: Change.objects.update(reason="改写"),
+                        lambda: Change.objects.all().delete()):
+            with pytest.raises(TypeError, match="insert-only"):
+                attempt()
+        assert Change.objects.get(pk=change.pk).reason == ""
+
     def test_an_edit_that_changes_nothing_writes_nothing(self, home, personas):
         before = snapshot()
         household_update(home, {"attribute": home.attribute}, edit(home, personas.cadre_a1))
