@@ -86,6 +86,7 @@ from fupin.projects.models import (
     ProjectStep,
     PublicSubmission,
 )
+from fupin.registry.editing import income_years
 from fupin.registry.helper_services import work_team_create, work_team_member_add
 from fupin.registry.models import (
     Change,
@@ -154,6 +155,11 @@ def _version(households: Any) -> int:
 
 def household_edit(**fields: Any) -> Any:
     return lambda pk: {"version": _version(Household.objects.filter(pk=pk)), **fields}
+
+
+def income_edit() -> Any:
+    """The income line of the work year (the world publishes its policies: the year is theirs, not the calendar's)."""
+    return lambda pk: {"version": _version(Household.objects.filter(pk=pk)), "year": income_years()[0], **AMOUNTS}
 
 
 def member_edit(**fields: Any) -> Any:
@@ -237,7 +243,7 @@ PAGES: dict[str, Route] = {
     "registry/households/<int:pk>/head/": Route(OBJECT, "POST", 302, target="household", reads="registry.household",
                                                 data=head_edit()),
     "registry/households/<int:pk>/incomes/": Route(OBJECT, "POST", 302, target="household", reads="registry.household",
-                                                   data=household_edit(year=TODAY.year, **AMOUNTS)),
+                                                   data=income_edit()),
     "registry/members/<int:pk>/edit/": Route(OBJECT, "POST", 302, target="member", reads="registry.member",
                                              data=member_edit(dibao="true")),
     "registry/members/<int:pk>/remove/": Route(OBJECT, "POST", 302, target="member", reads="registry.member",
@@ -509,7 +515,7 @@ API: dict[str, Route] = {
     "api/v1/registry/households/<household_id>/head": Route(OBJECT, "POST", target="household", json=True,
                                                             data=head_edit()),
     "api/v1/registry/households/<household_id>/incomes/<year>": Route(
-        OBJECT, "PUT", target="household", json=True, path=f"/api/v1/registry/households/{{pk}}/incomes/{TODAY.year}",
+        OBJECT, "PUT", target="household", json=True, path="/api/v1/registry/households/{pk}/incomes/{work_year}",
         data=household_edit(**AMOUNTS)),
     "api/v1/registry/areas/<area_id>/applicants": Route(OBJECT, "POST", 201, target="area", json=True,
                                                         data={"id_number": WALK_HEAD_ID, "name": "申请人"},
@@ -1179,7 +1185,9 @@ def client_for(world: World, user: Any, auth: str) -> Client:
 
 def url_of(route: str, pk: int | str = "") -> str:
     spec = ROUTES[route]
-    return spec.path.replace("{pk}", str(pk)) if spec.path else "/" + re.sub(r"<[^>]+>", str(pk), route)
+    if spec.path:
+        return spec.path.replace("{pk}", str(pk)).replace("{work_year}", str(income_years()[0]))
+    return "/" + re.sub(r"<[^>]+>", str(pk), route)
 
 
 def call(client: Client, method: str, path: str, data: dict[str, Any] | None = None, *, json_body: bool = False) -> Any:
