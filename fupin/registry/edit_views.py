@@ -198,7 +198,10 @@ def applicant_create(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["village"], form.household_values(), form.head_values(), form.cleaned_data["id_number"],
             edit))
         if created is not None:
+            if created.status:  # its 农户申请 was taken with it: identification has started
+                return _done(request, created, "workflow", _(
+                    "已新增申请户 %(no)s，并已办理“农户申请”，识别程序已启动。") % {"no": created.household_no})
             return _done(request, created, "workflow", _(
                 "已新增申请户 %(no)s。请在“识别与退出流程”中办理“农户申请”，启动识别程序。") % {"no": created.household_no})
     return _page(request, form, title=_("新增申请户"), submit=_("新增申请户"), view="registry.applicant_create",
-                 intro=_("申请识别为贫困户的一般农户：登记户信息和户主后，在一户一档中办理“农户申请”。"))
+                 intro=_("申请识别为贫困户的一般农户：登记户信息和户主，即办理“农户申请”，启动识别程序。"))

@@ -230,10 +230,21 @@ def member_remove(member: Member, reason_code: str, edit: Edit) -> Member:
     return Member.everyone.get(pk=member.pk)
 
 
+ApplicantStart = Callable[[Household, "User | None"], None]
+_applicant_starts: list[ApplicantStart] = []
+
+
+def register_applicant_start(start: ApplicantStart) -> None:
+    """What starts an applicant's identification once it is registered: the workflow module's 农户申请, which sits on
+    a floor above the registry, registers it when it starts (as the assessment registers its work year)."""
+    if start not in _applicant_starts:
+        _applicant_starts.append(start)
+
+
 def applicant_create(village: Area, household_values: Mapping[str, Any], head_values: Mapping[str, Any],
                      head_id_number: str, edit: Edit) -> Household:
-    """A household that asks to be identified (一般农户, no workflow state yet), with its head; the identification
-    workflow starts from it (``workflow`` module: 农户申请)."""
+    """A household that asks to be identified (一般农户, no workflow state yet), with its head; in the same transaction
+    its identification starts (:func:`register_applicant_start`: 农户申请, when the actor may take that step)."""
     _allowed(household_values, HOUSEHOLD_FIELDS)
     _allowed(head_values, MEMBER_FIELDS)
     if edit.actor is not None:
@@ -246,8 +257,12 @@ def applicant_create(village: Area, household_values: Mapping[str, Any], head_va
     house["attribute"] = _label(codes.Attribute, codes.Attribute.ORDINARY)
     head = (_cells(template.MEMBERS, head_values)
             | {"household_no": number, "id_number": head_id_number.strip(), "relation": "户主"})
-    _run(None, edit, Change.Event.APPLICANT, {"households": [house], "members": [head]}, _common_problems(edit))
-    return Household.objects.get(household_no=number)
+    with transaction.atomic():
+        _run(None, edit, Change.Event.APPLICANT, {"households": [house], "members": [head]}, _common_problems(edit))
+        household = Household.objects.select_related("village").get(household_no=number)
+        for start in _applicant_starts:
+            start(household, edit.actor)
+    return Household.objects.select_related("village").get(pk=household.pk)
 
 
 def masked_account(account: str) -> str:

@@ -200,6 +200,14 @@ def ensure_can_transition(actor: User | None, spec: Transition) -> None:
         raise PermissionDenied(spec.capabilities[0])
 
 
+def applicant_apply(household: Household, actor: User | None) -> None:
+    """A new applicant registered on the platform (``registry.editing.applicant_create``) starts its identification:
+    农户申请, when ``actor`` may take that step (a village cadre, the work team, the system); otherwise the village
+    takes it later from the household's file."""
+    if may_take(actor, TRANSITIONS[HouseholdTransition.Action.APPLY].move):
+        household_transition(household, HouseholdTransition.Action.APPLY, actor=actor, note="在平台上新增申请户")
+
+
 def household_transition(household: Household, action: str, *, actor: User | None, note: str = "", reason: str = "",
                          files: Iterable[Any] = (), when: datetime | None = None, consent_by: str = "",
                          attribute: str = "", expected: str | None = UNSET) -> HouseholdTransition:

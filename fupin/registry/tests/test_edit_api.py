@@ -170,7 +170,7 @@ class TestEachWriteWorks:
         assert answer.status_code == 201, answer.content
         created = Household.objects.get(pk=answer.json()["id"])
         assert (created.attribute, created.status, created.village, created.main_cause) == (
-            "ordinary", None, areas.village_a1, "illness")
+            "ordinary", "applied", areas.village_a1, "illness")  # its 农户申请 taken with it
         assert created.members.get().pk == answer.json()["head_id"]
         assert Change.objects.filter(household=created, member=None, source="api", event="applicant").exists()
 

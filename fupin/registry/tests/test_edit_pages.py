@@ -199,7 +199,7 @@ class TestEachFormWorks:
         assert lines == {2018: Decimal("5000"), TODAY.year: Decimal("9500"), TODAY.year - 1: Decimal("7000")}
 
     @pytest.mark.parametrize("who", ["cadre_a1", "team_a1"])
-    def test_a_new_applicant_is_created_and_its_application_offered(self, areas, personas, who):
+    def test_a_new_applicant_is_created_and_its_identification_started(self, areas, personas, who):
         client = client_of(getattr(personas, who))
         page = client.get("/registry/households/new/")
         assert [v.pk for v in page.context["form"].fields["village"].queryset] == [areas.village_a1.pk]
@@ -210,9 +210,13 @@ class TestEachFormWorks:
         created = Household.objects.get(village=areas.village_a1)
         assert response.status_code == 302
         assert response["Location"] == f"/registry/households/{created.pk}/#sec-workflow"
-        assert (created.attribute, created.status, created.members.get().name) == ("ordinary", None, "赵六")
+        # 农户申请 taken with it, by the village: the identification has started (the workflow's first step).
+        assert (created.attribute, created.status, created.members.get().name) == ("ordinary", "applied", "赵六")
+        step = created.transitions.get()
+        assert (step.action, step.from_state, step.to_state, step.actor) == ("apply", None, "applied",
+                                                                              getattr(personas, who))
         file = client.get(response["Location"]).content.decode()
-        assert "农户申请" in file and "请在“识别与退出流程”中办理“农户申请”" in file
+        assert "识别程序已启动" in file
 
 
 class TestLinksFromTheHouseholdFile:

@@ -254,10 +254,15 @@ class TestApplicant:
         number = make_id_number(date(1980, 2, 3))
         household = applicant_create(areas.village_a1, {"phone": "13800001111", "main_cause": "illness"},
                                      {"name": "赵六"}, number, Edit(actor=personas.cadre_a1, version=None))
-        assert (household.attribute, household.status, household.village) == ("ordinary", None, areas.village_a1)
+        assert (household.attribute, household.status, household.village) == ("ordinary", "applied", areas.village_a1)
         assert household.household_no == f"{areas.village_a1.code}0001"
         assert household.members.get().relation == "head"
         assert Change.objects.get(household=household, member=None).event == "applicant"
+
+    def test_a_township_officer_registers_the_applicant_and_the_village_takes_its_application(self, areas, personas):
+        household = applicant_create(areas.village_a1, {"main_cause": "illness"}, {"name": "赵六"},
+                                     make_id_number(date(1980, 2, 3)), Edit(actor=personas.township_a, version=None))
+        assert household.status is None and not household.transitions.exists()  # 农户申请 is the village's step
 
     def test_an_applicant_outside_the_actors_villages_is_refused(self, areas, personas):
         with pytest.raises(PermissionDenied):
