@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from fupin.core.testing import make_household
+from fupin.core.testing import make_household, make_id_number
 from fupin.measures.deliveries import measures_load
 from fupin.measures.models import Measure, Programme
 from fupin.measures.services import MeasureInput, measure_create, measure_set_status
-from fupin.registry.models import Change, Household, ProposedChange
+from fupin.registry.models import Change, Household, Member, ProposedChange
 from fupin.registry.proposals import proposal_apply
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +25,11 @@ def home(policy, areas):
     """A complete household of village a1 living in a D-grade house."""
     return make_household(areas.village_a1, "H-A1-0101", main_cause="illness", identified_year=2016,
                           housing_grade="D", housing_renovated=False)
+
+
+def make_member(home, birth, **fields):
+    return Member.objects.create(household=home, name="王小", id_number=make_id_number(birth), birth_date=birth, sex="M",
+                                 relation="grandson", **fields)
 
 
 def renovation(home, status, actor):
@@ -78,3 +83,23 @@ def test_a_departments_list_of_renovations_offers_each(home, tmp_path: Path, per
     assert measures_load(tmp_path / "住建局.xlsx", actor=None).written
     measure = Measure.objects.get(household=home)
     assert ProposedChange.objects.get().source == f"measure:{measure.pk}"
+
+
+@pytest.mark.parametrize(("birth", "grade"), [(date(2006, 3, 1), "grade_8"), (date(2010, 5, 1), "primary"),
+                                              (date(2002, 1, 1), None)])
+def test_a_dropout_brought_back_to_school_offers_the_grade_of_their_age(home, personas, birth, grade):
+    pupil = make_member(home, birth, schooling="dropped_out")
+    measure = measure_create(home, MeasureInput(Programme.objects.get(code="dropout_followup"), date(2019, 9, 1),
+                                                member=pupil), actor=personas.cadre_a1)
+    offered = ProposedChange.objects.filter(source=f"measure:{measure.pk}")
+    if grade is None:  # 17 on the day: beyond compulsory schooling, no grade to offer
+        assert not offered.exists()
+        return
+    proposal = offered.get()
+    assert (proposal.kind, proposal.member, proposal.payload, proposal.valid_from) == (
+        "member_update", pupil, {"schooling": grade}, date(2019, 9, 1))
+    home.refresh_from_db()
+    proposal_apply(proposal, actor=personas.cadre_a1, version=home.version)
+    pupil.refresh_from_db()
+    assert pupil.schooling == grade
+    assert Change.objects.get(member=pupil, field="schooling").source == f"measure:{measure.pk}"
