@@ -11,9 +11,8 @@ may dismiss it and enter the grade). A pupil outside those ages, or a measure na
 
 Not wired, for want of the data:
 
-- a monitoring case's measures (``monitoring.CaseMeasure``) are a kind and a free text, with no fact to propose;
-- projects (``projects.Project``) have no drinking-water category (a water project is a 基础设施 project, told apart
-  only by its free-text name and tasks), so no accepted project implies 饮水安全 for its beneficiaries.
+- a monitoring case's measures (``monitoring.CaseMeasure``) are a kind and a free text, with no fact to propose.
+(An accepted drinking-water project offers 饮水安全 to its beneficiaries: ``fupin.projects.loops``.)
 """
 
 from __future__ import annotations

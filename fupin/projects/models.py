@@ -60,6 +60,7 @@ class Project(models.Model):
     class Category(models.TextChoices):
         INDUSTRY = "industry", _("产业发展")
         INFRASTRUCTURE = "infrastructure", _("基础设施")
+        DRINKING_WATER = "drinking_water", _("饮水安全")
         EMPLOYMENT = "employment", _("就业扶贫")
         EDUCATION = "education", _("教育扶贫")
         HEALTH = "health", _("健康扶贫")

@@ -71,6 +71,7 @@ from fupin.core.workflow import (
 from fupin.notices.models import Notice, Objection
 from fupin.notices.selectors import notice_block
 from fupin.notices.services import notice_close, notice_publish, objection_raise, objection_resolve
+from fupin.projects.loops import project_proposals
 from fupin.projects.models import (
     BUDGET_FIELDS,
     PAYING_ACTIONS,
@@ -579,6 +580,8 @@ def _apply(project: Project, spec: Transition, *, actor: User | None, data: Step
                 and notice_now.kind not in LASTING_KINDS):
             notice_close(notice_now, actor=actor, note=spec.label, when=moment)
             facts["closed_notice"] = notice_now.pk
+        if spec.action == "accept":  # the household facts an accepted project implies, offered (ADR 0026 §4)
+            project_proposals(locked, day, actor=actor)
         money_fields, changes = found["money"], found["changes"]
         return {
             "on": day, "notice": _publish(spec, locked, day, actor, locked.is_demo),
