@@ -91,6 +91,11 @@ def make_id_number(birth: date, female: bool = False) -> str:
     return first17 + idnumber.check_character(first17)
 
 
+def wrong_check_character(number: str) -> str:
+    """``number`` with a check character it does not have (a fixed one is right for one number in eleven)."""
+    return number[:-1] + ("1" if number[-1] == "0" else "0")
+
+
 def make_household(village: Area, household_no: str, *, status: str | None = "registered",
                    attribute: str = "general_poor", members: int = 2, **fields: Any) -> Household:
     household = Household.objects.create(household_no=household_no, village=village, status=status,

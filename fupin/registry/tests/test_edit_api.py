@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from fupin.core.models import AuditEntry
-from fupin.core.testing import make_household, make_id_number
+from fupin.core.testing import make_household, make_id_number, wrong_check_character
 from fupin.registry.editing import Edit, household_update
 from fupin.registry.models import Change, Household, IncomeRecord, Member
 
@@ -82,7 +82,7 @@ WRITES_OF: dict[str, Write] = {
                    lambda h: {"safe_water": True, "housing_grade": "B", "reason": "入户核实"},
                    lambda h: {"phone": "12345"}, "phone", "PHONE_INVALID"),
     "member_add": Write("POST", lambda h: f"{API}/households/{h.pk}/members", lambda h: _newborn(),
-                        lambda h: {**_newborn(), "id_number": _newborn()["id_number"][:-1] + "0"}, "id_number",
+                        lambda h: {**_newborn(), "id_number": wrong_check_character(_newborn()["id_number"])}, "id_number",
                         "ID_CHECK_CHARACTER", 201),
     "member_edit": Write("PATCH", lambda h: f"{API}/members/{son_of(h).pk}",
                          lambda h: {"schooling": "senior", "dibao": True, "work_months": 6},

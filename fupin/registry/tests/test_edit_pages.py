@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from fupin.core.models import AuditEntry
-from fupin.core.testing import make_household, make_id_number
+from fupin.core.testing import make_household, make_id_number, wrong_check_character
 from fupin.registry.editing import Edit, household_update
 from fupin.registry.models import Change, Household, IncomeRecord, Member
 
@@ -95,7 +95,7 @@ PAGES: dict[str, Page] = {
                   lambda h: {"safe_water": "true", "housing_grade": "B", "reason": "入户核实"},
                   lambda h: {"phone": "12345"}, "phone", "PHONE_INVALID", "", ""),
     "member_add": Page(lambda h: f"/registry/households/{h.pk}/members/new/", lambda h: _newborn(),
-                       lambda h: {**_newborn(), "id_number": _newborn()["id_number"][:-1] + "0"},
+                       lambda h: {**_newborn(), "id_number": wrong_check_character(_newborn()["id_number"])},
                        "id_number", "ID_CHECK_CHARACTER", "身份证号校验码错误", "wrong check character"),
     "member_edit": Page(lambda h: f"/registry/members/{son_of(h).pk}/edit/",
                         lambda h: {"schooling": "senior", "dibao": "true", "work_months": "6"},
