@@ -112,6 +112,8 @@ def test_a_cadre_records_a_birth_an_income_and_a_death_and_sees_them_in_the_file
     assert (before.income, latest.income) == ("UNKNOWN", "PASS")
     screenshot(page, "edit-history-desktop")
     page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    page.goto(file_url)  # as a phone opens it (the income chart is drawn for the width it is loaded at)
+    expect(page.get_by_test_id("history-table")).to_be_visible()
     assert horizontal_overflow(page) <= 0, "the household file scrolls sideways on a phone"
     screenshot(page, "edit-history-phone")
 
