@@ -9,10 +9,9 @@ pupil is at school again: the member's 在校生状况 is offered as the grade o
 小学, 12 七年级, 13 八年级, 14–15 九年级; the measure records no grade, so the village checks it before applying, and
 may dismiss it and enter the grade). A pupil outside those ages, or a measure naming no member, offers nothing.
 
-Not wired, for want of the data:
-
-- a monitoring case's measures (``monitoring.CaseMeasure``) are a kind and a free text, with no fact to propose.
-(An accepted drinking-water project offers 饮水安全 to its beneficiaries: ``fupin.projects.loops``.)
+The other loops live with their sources: an accepted drinking-water project (``fupin.projects.loops``), a monitoring
+case eliminated after a housing measure (``fupin.monitoring.loops``), a confirmed cross-check finding
+(``fupin.crosscheck.loops``).
 """
 
 from __future__ import annotations

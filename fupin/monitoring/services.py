@@ -41,6 +41,7 @@ from fupin.core.errors import BadInput, TransitionRefused
 from fupin.core.workflow import Move, transition_apply, wrong_state
 from fupin.inbox.services import inbox_send_many
 from fupin.monitoring import rules
+from fupin.monitoring.loops import case_proposals
 from fupin.monitoring.models import CaseMeasure, CaseStep, MonitoringCase, MonitoringResult, MonitoringRun
 from fupin.monitoring.transitions import MACHINE, MEASURE, STEPS
 from fupin.notices.models import Notice
@@ -347,6 +348,8 @@ def case_step(case: MonitoringCase, action: str, *, actor: User | None, note: st
             notice = _publish_notice(locked, actor, timezone.localdate(moment))
             MonitoringCase.objects.filter(pk=locked.pk).update(notice=notice)
             locked.notice = notice
+        if action == "eliminate":  # the household facts its measures changed, offered (ADR 0026 §4)
+            case_proposals(locked, actor=actor)
         return {}
 
     step = transition_apply(

@@ -23,7 +23,7 @@ from fupin.monitoring.services import (
     monitor_county,
 )
 from fupin.monitoring.tests.conftest import YEAR, household, income
-from fupin.registry.models import HelperAssignment, Household
+from fupin.registry.models import HelperAssignment, Household, ProposedChange
 
 pytestmark = pytest.mark.usefixtures("policy")
 
@@ -267,3 +267,25 @@ def test_the_case_steps_are_insert_only(areas, personas):
         with pytest.raises(TypeError):
             attempt()
     assert not CaseStep.objects.filter(note="改写").exists() and steps.count() == 3
+
+
+# --- the registry facts an eliminated risk implies (ADR 0026 §4) ----------------------------------------------
+
+def test_a_case_eliminated_after_its_house_was_made_safe_offers_the_housing_facts(areas, personas):
+    h = _risky(areas.village_a1, housing_grade="D", housing_renovated=False)
+    case = _assisting(h, personas.township_a)
+    measure_add(case, actor=personas.township_a, kind="housing", description="危房加固", starts_on=date(2021, 3, 1),
+                ends_on=date(2021, 5, 20), done=True)
+    assert not ProposedChange.objects.exists()  # offered at elimination, not before
+    case_step(case, "eliminate", actor=personas.township_a, note="风险消除", today=_since(case) + relativedelta(months=6))
+    proposal = ProposedChange.objects.get()
+    assert (proposal.household, proposal.kind, proposal.payload, proposal.source, proposal.valid_from) == (
+        h, "household_update", {"housing_renovated": True, "housing_grade": "A"}, f"case:{case.pk}", date(2021, 5, 20))
+    h.refresh_from_db()
+    assert (h.housing_grade, h.housing_renovated) == ("D", False)  # offered, never applied by the case
+
+
+def test_a_case_eliminated_with_other_measures_offers_nothing(areas, personas):
+    case = _assisting(_risky(areas.village_a1), personas.township_a)  # a health measure only
+    case_step(case, "eliminate", actor=personas.township_a, note="风险消除", today=_since(case) + relativedelta(months=6))
+    assert not ProposedChange.objects.exists()
