@@ -40,3 +40,9 @@ def detailed_household(areas: Areas) -> Household:
 @pytest.fixture
 def detailed(areas):
     return detailed_household(areas)
+
+
+@pytest.fixture
+def home(areas):
+    """A complete registered household of village a1: head 张三 and a son, an income line of 2018."""
+    return make_household(areas.village_a1, "H-A1-0101", main_cause="illness", identified_year=2016)

@@ -14,35 +14,21 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
-from fupin.core.models import AuditEntry
 from fupin.core.testing import make_household, make_id_number, wrong_check_character
 from fupin.registry.editing import Edit, household_update
 from fupin.registry.models import Change, Household, IncomeRecord, Member
+from fupin.registry.tests.edits import client_of, registry_snapshot
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-WRITES = ("create", "update", "delete", "transition", "import")
 STALE_ZH = "该户已被他人修改，请刷新页面后重试"
 STALE_EN = "the household was changed by someone else meanwhile: reload and try again"
 
 
-@pytest.fixture
-def home(areas):
-    """A complete registered household of village a1: head 张三 and a son, an income line of 2018."""
-    return make_household(areas.village_a1, "H-A1-0101", main_cause="illness", identified_year=2016)
-
-
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def snapshot():
     """Every registry row and history row, and the audit log's writes: a refused form changed nothing."""
-    return (list(Household.objects.values()), list(Member.everyone.values()), list(IncomeRecord.objects.values()),
-            Change.objects.count(), AuditEntry.objects.filter(action__in=WRITES).count())
+    return registry_snapshot()
 
 
 def posted(form, **changes: Any) -> dict[str, Any]:

@@ -24,15 +24,10 @@ from fupin.registry.editing import (
     member_remove,
     member_update,
 )
-from fupin.registry.models import Change, Household, IncomeRecord, Member
+from fupin.registry.models import Change, Household, Member
+from fupin.registry.tests.edits import registry_snapshot
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def home(areas):
-    """A complete registered household of village a1: head 张三 and a son, an income line of 2018."""
-    return make_household(areas.village_a1, "H-A1-0101", main_cause="illness", identified_year=2016)
 
 
 def edit(household, actor=None, **kw):
@@ -42,8 +37,7 @@ def edit(household, actor=None, **kw):
 
 def snapshot():
     """Every registry row and history row, to show that a refused edit changed nothing."""
-    return (list(Household.objects.values()), list(Member.everyone.values()), list(IncomeRecord.objects.values()),
-            Change.objects.count(), AuditEntry.objects.count())
+    return registry_snapshot(AuditEntry.objects.all())
 
 
 def codes_of(refused):

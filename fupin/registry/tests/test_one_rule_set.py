@@ -14,9 +14,9 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from fupin.core.models import AuditEntry
-from fupin.core.testing import make_household
 from fupin.registry.importing import registry_import
-from fupin.registry.models import Change, Household, IncomeRecord, Member
+from fupin.registry.models import Household, Member
+from fupin.registry.tests.edits import registry_snapshot
 from fupin.registry.tests.import_files import Row, household, income, make_id, member, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -26,15 +26,8 @@ HEAD_ID = make_id(date(1961, 7, 8), 611)
 NEW = "H-NEW-0001"
 
 
-@pytest.fixture
-def home(areas):
-    """A complete registered household of village a1: head 张三 and a son."""
-    return make_household(areas.village_a1, "H-A1-0101", main_cause="illness", identified_year=2016)
-
-
 def snapshot():
-    return (list(Household.objects.values()), list(Member.everyone.values()), list(IncomeRecord.objects.values()),
-            Change.objects.count(), AuditEntry.objects.exclude(action__in=("read", "login")).count())
+    return registry_snapshot(AuditEntry.objects.exclude(action__in=("read", "login")))
 
 
 def bad_check_character() -> str:

@@ -14,19 +14,12 @@ from django.utils import timezone
 
 from fupin.core.errors import BadInput, ConcurrentChange
 from fupin.core.models import AuditEntry
-from fupin.core.testing import make_household
 from fupin.registry.editing import EditRefused
 from fupin.registry.models import Change, Household, Member, ProposedChange
 from fupin.registry.proposals import proposal_apply, proposal_create, proposal_dismiss
 
 pytestmark = pytest.mark.django_db
 Kind = ProposedChange.Kind
-
-
-@pytest.fixture
-def home(areas):
-    """A complete registered household of village a1: head 张三 and a son."""
-    return make_household(areas.village_a1, "H-A1-0101", main_cause="illness", identified_year=2016)
 
 
 @pytest.fixture
